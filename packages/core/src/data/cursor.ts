@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { ValidationError } from '../errors';
+
+/**
+ * Opaque pagination cursors: base64url JSON of the DynamoDB key to resume from. A cursor is only accepted for the
+ * query it came from: `scope` (e.g. the partition being read) is stored in it and checked on the way back, so a
+ * crafted cursor cannot move a query into another partition (another user's data).
+ */
+const KeySchema = z.record(z.string().max(1024), z.union([z.string().max(1024), z.number()]));
+const CursorSchema = z.object({ s: z.string(), k: KeySchema });
+
+export type ExclusiveStartKey = Record<string, string | number>;
+
+export function encodeCursor(scope: string, key: ExclusiveStartKey): string {
+  return Buffer.from(JSON.stringify({ s: scope, k: key })).toString('base64url');
+}
+
+export function decodeCursor(cursor: string, scope: string, field = 'query.cursor'): ExclusiveStartKey {
+  const invalid = () => new ValidationError([{ field, message: 'is not a cursor returned by this listing' }]);
+  if (cursor.length > 4096 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw invalid();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid();
+  }
+  const result = CursorSchema.safeParse(parsed);
+  if (!result.success || result.data.s !== scope) throw invalid();
+  return result.data.k;
+}

@@ -1,0 +1,21 @@
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/**
+ * A DocumentClient for the table. The endpoint comes from the SDK's own `AWS_ENDPOINT_URL_DYNAMODB` when running
+ * locally, so no code path differs between the emulator and AWS.
+ */
+export function createDocumentClient(options: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(new DynamoDBClient(options), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+}
+
+export function nowSeconds(now: number = Date.now()): number {
+  return Math.floor(now / 1000);
+}
+
+/** Items past their TTL may still be returned by DynamoDB for up to ~48 h (and forever by dynalite). */
+export function isExpired(item: { expiresAt?: unknown } | undefined, now: number = Date.now()): boolean {
+  return typeof item?.expiresAt === 'number' && item.expiresAt <= nowSeconds(now);
+}

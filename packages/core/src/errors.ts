@@ -1,0 +1,187 @@
+/**
+ * One error hierarchy for the whole domain. Each error knows its HTTP status and a stable problem `type`
+ * (RFC 9457); the HTTP adapters map them to `application/problem+json` in one place. `detail` is written for
+ * the caller and must never contain secrets, stack traces or another user's data.
+ */
+export const PROBLEM_TYPE_PREFIX = 'urn:toolgate:problem:';
+
+export interface FieldIssue {
+  /** Dotted path of the offending field, prefixed by where it came from: `query.limit`, `body.message`. */
+  field: string;
+  message: string;
+}
+
+export interface ToolgateErrorOptions {
+  detail?: string;
+  cause?: unknown;
+  headers?: Record<string, string>;
+  extensions?: Record<string, unknown>;
+}
+
+export class ToolgateError extends Error {
+  readonly status: number;
+  readonly slug: string;
+  readonly title: string;
+  readonly detail: string | undefined;
+  readonly headers: Record<string, string>;
+  readonly extensions: Record<string, unknown>;
+
+  constructor(status: number, slug: string, title: string, options: ToolgateErrorOptions = {}) {
+    super(options.detail ?? title, { cause: options.cause });
+    this.name = new.target.name;
+    this.status = status;
+    this.slug = slug;
+    this.title = title;
+    this.detail = options.detail;
+    this.headers = options.headers ?? {};
+    this.extensions = options.extensions ?? {};
+  }
+
+  get type(): string {
+    return `${PROBLEM_TYPE_PREFIX}${this.slug}`;
+  }
+}
+
+export class ValidationError extends ToolgateError {
+  readonly issues: FieldIssue[];
+  constructor(issues: FieldIssue[], options: ToolgateErrorOptions = {}) {
+    const first = issues[0];
+    super(400, 'validation', 'Invalid request', {
+      detail: first ? `${first.field}: ${first.message}` : 'The request is not valid.',
+      ...options,
+      extensions: { ...options.extensions, errors: issues },
+    });
+    this.issues = issues;
+  }
+}
+
+export class BadRequestError extends ToolgateError {
+  constructor(detail: string, options: ToolgateErrorOptions = {}) {
+    super(400, 'bad-request', 'Bad request', { detail, ...options });
+  }
+}
+
+export class UnauthorizedError extends ToolgateError {
+  constructor(detail = 'A valid bearer access token is required.', options: ToolgateErrorOptions = {}) {
+    super(401, 'unauthorized', 'Unauthorized', {
+      detail,
+      ...options,
+      headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"', ...options.headers },
+    });
+  }
+}
+
+export class ForbiddenError extends ToolgateError {
+  constructor(detail = 'The token does not grant the scope this operation requires.', options: ToolgateErrorOptions = {}) {
+    super(403, 'forbidden', 'Forbidden', {
+      detail,
+      ...options,
+      headers: { 'WWW-Authenticate': 'Bearer error="insufficient_scope"', ...options.headers },
+    });
+  }
+}
+
+export class NotFoundError extends ToolgateError {
+  constructor(detail = 'No such resource.', options: ToolgateErrorOptions = {}) {
+    super(404, 'not-found', 'Not found', { detail, ...options });
+  }
+}
+
+export class MethodNotAllowedError extends ToolgateError {
+  constructor(allowed: readonly string[], options: ToolgateErrorOptions = {}) {
+    super(405, 'method-not-allowed', 'Method not allowed', {
+      detail: `Allowed: ${allowed.join(', ')}.`,
+      ...options,
+      headers: { Allow: allowed.join(', '), ...options.headers },
+    });
+  }
+}
+
+export class ConflictError extends ToolgateError {
+  constructor(detail: string, options: ToolgateErrorOptions = {}) {
+    super(409, 'conflict', 'Conflict', { detail, ...options });
+  }
+}
+
+export class PayloadTooLargeError extends ToolgateError {
+  constructor(detail: string, options: ToolgateErrorOptions = {}) {
+    super(413, 'payload-too-large', 'Payload too large', { detail, ...options });
+  }
+}
+
+export class UnsupportedMediaTypeError extends ToolgateError {
+  constructor(detail: string, options: ToolgateErrorOptions = {}) {
+    super(415, 'unsupported-media-type', 'Unsupported media type', { detail, ...options });
+  }
+}
+
+export class UnprocessableError extends ToolgateError {
+  constructor(detail: string, options: ToolgateErrorOptions = {}) {
+    super(422, 'unprocessable', 'Unprocessable content', { detail, ...options });
+  }
+}
+
+export class RateLimitedError extends ToolgateError {
+  readonly retryAfterSeconds: number;
+  constructor(retryAfterSeconds: number, detail = 'Too many requests.', options: ToolgateErrorOptions = {}) {
+    const retryAfter = Math.max(1, Math.ceil(retryAfterSeconds));
+    super(429, 'rate-limited', 'Too many requests', {
+      detail,
+      ...options,
+      headers: { 'Retry-After': String(retryAfter), ...options.headers },
+    });
+    this.retryAfterSeconds = retryAfter;
+  }
+}
+
+export class ServiceUnavailableError extends ToolgateError {
+  constructor(detail = 'A dependency is unavailable; retry later.', retryAfterSeconds = 1, options: ToolgateErrorOptions = {}) {
+    super(503, 'unavailable', 'Service unavailable', {
+      detail,
+      ...options,
+      headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))), ...options.headers },
+    });
+  }
+}
+
+export class GatewayTimeoutError extends ToolgateError {
+  constructor(detail = 'A dependency did not answer in time; retry later.', retryAfterSeconds = 1, options: ToolgateErrorOptions = {}) {
+    super(504, 'timeout', 'Gateway timeout', {
+      detail,
+      ...options,
+      headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))), ...options.headers },
+    });
+  }
+}
+
+/** The catch-all: its detail is fixed so that nothing of the original error leaks to the caller. */
+export class InternalError extends ToolgateError {
+  constructor(options: Omit<ToolgateErrorOptions, 'detail'> = {}) {
+    super(500, 'internal', 'Internal error', { ...options, detail: 'An unexpected error occurred.' });
+  }
+}
+
+export function isToolgateError(error: unknown): error is ToolgateError {
+  return error instanceof ToolgateError;
+}
+
+/** The RFC 9457 body for an error. */
+export interface ProblemDocument {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance?: string;
+  [extension: string]: unknown;
+}
+
+export function toProblem(error: ToolgateError, instance?: string): ProblemDocument {
+  return {
+    ...error.extensions,
+    type: error.type,
+    title: error.title,
+    status: error.status,
+    ...(error.detail ? { detail: error.detail } : {}),
+    ...(instance ? { instance } : {}),
+  };
+}

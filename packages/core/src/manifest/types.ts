@@ -1,0 +1,49 @@
+import type { Scope } from '../scopes';
+
+/** Tiers that serve HTTP: each is one Lambda function with its own reserved concurrency. */
+export const HTTP_TIERS = ['public', 'api', 'webhook'] as const;
+export type HttpTier = (typeof HTTP_TIERS)[number];
+
+export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+
+/** Gateway JWT authorizer + in-Lambda verification. The token must carry at least one of `scopes`. */
+export interface JwtAuth {
+  readonly kind: 'jwt';
+  readonly scopes: readonly [Scope, ...Scope[]];
+}
+
+/** Open at the gateway. Only allowed in the `public` tier, and the reason is mandatory. */
+export interface PublicAuth {
+  readonly kind: 'public';
+  readonly reason: string;
+}
+
+/** Open at the gateway but authenticated inside the Lambda by a Stripe webhook signature. */
+export interface StripeSignatureAuth {
+  readonly kind: 'stripe-signature';
+  readonly reason: string;
+}
+
+export type RouteAuth = JwtAuth | PublicAuth | StripeSignatureAuth;
+
+interface RouteBase {
+  readonly method: HttpMethod;
+  /** API Gateway path syntax: `/catalog/{id}`. */
+  readonly path: string;
+  /** One line for the route table, the OpenAPI document and the README. */
+  readonly summary: string;
+}
+
+/**
+ * A route exists only as an entry of this type. `auth` has no default, and the tier/auth pairs that make
+ * sense are the only ones that type-check: a JWT route cannot land in the public tier and vice versa.
+ */
+export type RouteSpec =
+  | (RouteBase & { readonly tier: 'api'; readonly auth: JwtAuth })
+  | (RouteBase & { readonly tier: 'public'; readonly auth: PublicAuth })
+  | (RouteBase & { readonly tier: 'webhook'; readonly auth: StripeSignatureAuth });
+
+export type RouteKey = `${HttpMethod} ${string}`;
+
+export const routeKey = (route: Pick<RouteSpec, 'method' | 'path'>): RouteKey => `${route.method} ${route.path}`;

@@ -1,0 +1,18 @@
+import type { HttpTier } from '@toolgate/core/manifest';
+import type { Hono } from 'hono';
+import type { AppEnv } from '../http/types';
+import { type ApiDeps, createApiApp } from './api';
+import { createPublicApp, type PublicDeps } from './public';
+
+/** Every HTTP tier's app factory: the policy test walks them all. */
+export interface TierDeps {
+  public: PublicDeps;
+  api: ApiDeps;
+}
+
+export const tierApps: { [T in keyof TierDeps]: (deps: TierDeps[T]) => Hono<AppEnv> } = {
+  public: createPublicApp,
+  api: createApiApp,
+};
+
+export type ServedTier = keyof TierDeps & HttpTier;

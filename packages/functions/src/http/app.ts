@@ -1,0 +1,58 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { type HttpTier, routesOfTier } from '@toolgate/core/manifest';
+import { Hono } from 'hono';
+import { createGuard, type GuardOptions } from './guard';
+import { notFound, onError } from './problem';
+import type { AppEnv } from './types';
+
+export interface TierAppOptions extends Omit<GuardOptions, 'tier' | 'routes'> {
+  logger: Logger;
+}
+
+/**
+ * A tier's Hono app, with everything every route needs already in place, in order: request id + structured
+ * access log, security headers, the manifest guard, then the routes the caller mounts. Errors anywhere become
+ * problem+json in `onError`.
+ */
+export function createTierApp(tier: HttpTier, options: TierAppOptions): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const { logger } = options;
+
+  app.use('*', async (c, next) => {
+    const requestId = c.env?.event?.requestContext && 'requestId' in c.env.event.requestContext
+      ? String(c.env.event.requestContext.requestId)
+      : crypto.randomUUID();
+    c.set('requestId', requestId);
+    // A child per request: the local runtime runs requests concurrently in one process, so shared keys would mix.
+    const log = logger.createChild();
+    log.setCorrelationId(requestId);
+    c.set('logger', log);
+    const started = performance.now();
+    try {
+      await next();
+    } finally {
+      // Never log headers, query strings or bodies: they may carry tokens or personal data.
+      log.info('request', {
+        tier,
+        method: c.req.method,
+        route: c.get('route')?.path ?? null,
+        status: c.res.status,
+        latencyMs: Math.round((performance.now() - started) * 100) / 100,
+      });
+    }
+  });
+
+  app.use('*', async (c, next) => {
+    await next();
+    c.header('X-Content-Type-Options', 'nosniff');
+  });
+
+  app.use('*', createGuard({ tier, routes: routesOfTier(tier), ...options }));
+  app.onError(onError);
+  app.notFound(notFound);
+  return app;
+}
+
+export function createLogger(tier: HttpTier | 'worker' | 'steps'): Logger {
+  return new Logger({ serviceName: 'toolgate', persistentKeys: { tier } });
+}

@@ -1,0 +1,71 @@
+import { type AccessTokenVerifier, bearerToken } from '@toolgate/core/auth/verifier';
+import { MethodNotAllowedError, NotFoundError } from '@toolgate/core/errors';
+import { type HttpTier, RouteMatcher, type RouteSpec } from '@toolgate/core/manifest';
+import type { MiddlewareHandler } from 'hono';
+import type { AppEnv } from './types';
+
+/** Verifies the signature of a webhook request over its raw body; throws a 400-class error when it fails. */
+export interface SignatureVerifier {
+  verify(rawBody: string, signatureHeader: string | undefined): Promise<unknown>;
+}
+
+export interface GuardOptions {
+  tier: HttpTier;
+  /** This tier's manifest entries: the only routes the guard lets through. */
+  routes: readonly RouteSpec[];
+  /** Required when any route is `jwt`; pass `null` explicitly for a tier without such routes. */
+  verifier: AccessTokenVerifier | null;
+  /** Required when any route is `stripe-signature`; `null` otherwise. */
+  stripeSignature: SignatureVerifier | null;
+}
+
+/**
+ * The guard runs first in every tier's Lambda and enforces the manifest whatever the event says: it matches the
+ * request's own method and path (never the event's `routeKey`), answers 404/405 for anything undeclared, and for
+ * `jwt` routes verifies the raw bearer token itself. `requestContext.authorizer` is never read: a direct
+ * `lambda:Invoke` can put anything there.
+ */
+export function createGuard(options: GuardOptions): MiddlewareHandler<AppEnv> {
+  const { tier, routes, verifier, stripeSignature } = options;
+  for (const route of routes) {
+    if (route.tier !== tier) throw new Error(`guard(${tier}): ${route.method} ${route.path} belongs to tier ${route.tier}`);
+  }
+  if (routes.some((route) => route.auth.kind === 'jwt') && !verifier) {
+    throw new Error(`guard(${tier}): jwt routes need a verifier`);
+  }
+  if (routes.some((route) => route.auth.kind === 'stripe-signature') && !stripeSignature) {
+    throw new Error(`guard(${tier}): stripe-signature routes need a signature verifier`);
+  }
+  const matcher = new RouteMatcher(routes);
+
+  return async (c, next) => {
+    const result = matcher.match(c.req.method, c.req.path);
+    if (!result.matched) {
+      if (result.allowed.length > 0) throw new MethodNotAllowedError(result.allowed);
+      throw new NotFoundError(`No route ${c.req.method} ${c.req.path}.`);
+    }
+    const { route } = result.matched;
+    c.set('route', route);
+    const auth = route.auth;
+    switch (auth.kind) {
+      case 'jwt': {
+        const token = bearerToken(c.req.header('authorization'));
+        // biome-ignore lint/style/noNonNullAssertion: checked when the guard was built
+        c.set('caller', await verifier!.verify(token, auth.scopes));
+        break;
+      }
+      case 'stripe-signature': {
+        // biome-ignore lint/style/noNonNullAssertion: checked when the guard was built
+        await stripeSignature!.verify(await c.req.text(), c.req.header('stripe-signature'));
+        break;
+      }
+      case 'public':
+        break;
+      default: {
+        const unknownAuth: never = auth;
+        throw new Error(`guard: unhandled auth ${JSON.stringify(unknownAuth)}`);
+      }
+    }
+    await next();
+  };
+}
