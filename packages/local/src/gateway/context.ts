@@ -1,0 +1,33 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { HttpTier } from '@toolgate/core/manifest';
+import type { Context } from 'aws-lambda';
+
+export interface ContextInput {
+  tier: HttpTier;
+  region: string;
+  accountId: string;
+  /** Epoch milliseconds after which the gateway stops waiting. */
+  deadline: number;
+}
+
+export const functionNameOf = (tier: HttpTier) => `toolgate-${tier}`;
+
+/** The Lambda `Context` for one invocation of a tier's function. */
+export function lambdaContext({ tier, region, accountId, deadline }: ContextInput): Context {
+  const functionName = functionNameOf(tier);
+  const day = new Date().toISOString().slice(0, 10).replaceAll('-', '/');
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${region}:${accountId}:function:${functionName}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: `${day}/[$LATEST]${randomBytes(16).toString('hex')}`,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}

@@ -1,0 +1,276 @@
+import {
+  createServer,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type Server,
+  validateHeaderName,
+  validateHeaderValue,
+} from 'node:http';
+import {
+  DEFAULT_CONCURRENCY_BUDGET,
+  DEFAULT_GATEWAY_THROTTLING,
+  GATEWAY_LIMITS,
+  type GatewayThrottling,
+} from '@toolgate/core/concurrency';
+import { type HttpTier, manifest, RouteMatcher, type RouteSpec, routeKey } from '@toolgate/core/manifest';
+import { closeServer, httpUrl, listen } from '../emulators/http-server';
+import { LOOPBACK } from '../emulators/types';
+import { createJwtAuthorizer, type JwtAuthorizerConfig } from './authorizer';
+import { ClientAbortedError, declaredLength, PayloadTooLargeError, readBody } from './body';
+import { createTierLimiters } from './concurrency';
+import { lambdaContext } from './context';
+import { type CorsConfig, createCors } from './cors';
+import { buildEvent, collectHeaders, type JwtAuthorizerContext } from './event';
+import { invokeWithTimeout } from './invoke';
+import { type GatewayStatus, gatewayAnswer, type HttpResponse, newRequestId } from './responses';
+import { LAMBDA_MAX_RESPONSE_BYTES, toHttpResponse } from './result';
+import { GatewayThrottle } from './throttle';
+import type { AccessLogEntry, LambdaHandler, TierHandlers } from './types';
+
+export interface LocalGatewayOptions {
+  /** Each tier's Lambda handler; a matched route whose tier has none gets a 500, like a broken integration. */
+  handlers: TierHandlers;
+  /** The JWT authorizer attached to every `jwt` route. */
+  authorizer: JwtAuthorizerConfig;
+  /** Defaults to the whole manifest. */
+  routes?: readonly RouteSpec[];
+  host?: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Integration timeout (API Gateway: 30 s). */
+  timeoutMs?: number;
+  maxPayloadBytes?: number;
+  maxResponseBytes?: number;
+  /** Token buckets; `null` turns throttling off. */
+  throttling?: GatewayThrottling | null;
+  /** Reserved concurrency per tier; defaults from core's budget. */
+  concurrency?: Partial<Record<HttpTier, number>>;
+  /** All tiers draw from one pool of this size instead of their reserved concurrency. */
+  sharedPool?: number;
+  /** `null` (or no origins): no CORS configuration, so OPTIONS requests are unmatched routes. */
+  cors?: CorsConfig | null;
+  region?: string;
+  accountId?: string;
+  apiId?: string;
+  log?: (entry: AccessLogEntry) => void;
+  /** Integration failures (handler threw, malformed output). Never given request headers. */
+  logError?: (message: string, error?: unknown) => void;
+}
+
+export interface LocalGateway {
+  url: string;
+  port: number;
+  server: Server;
+  stop(): Promise<void>;
+}
+
+/** A request that passed routing, limits and the authorizer, ready for its Lambda. */
+interface Admitted {
+  req: IncomingMessage;
+  route: RouteSpec;
+  params: Record<string, string>;
+  body: Buffer;
+  requestId: string;
+  receivedAt: number;
+  authorizer?: JwtAuthorizerContext;
+}
+
+interface Outcome {
+  response: HttpResponse;
+  route: RouteSpec | null;
+  gatewayError?: string;
+  /** A CORS preflight answered by the gateway: its headers are already complete. */
+  preflight?: boolean;
+}
+
+const answer = (
+  status: GatewayStatus,
+  reason: string,
+  route: RouteSpec | null = null,
+  headers: [string, string][] = [],
+) => ({
+  response: gatewayAnswer(status, headers),
+  route,
+  gatewayError: reason,
+});
+
+function splitUrl(url: string): { rawPath: string; rawQueryString: string } {
+  const index = url.indexOf('?');
+  return index === -1
+    ? { rawPath: url, rawQueryString: '' }
+    : { rawPath: url.slice(0, index), rawQueryString: url.slice(index + 1) };
+}
+
+const INTEGRATION_CORS = /^access-control-/i;
+/** Framing is the gateway's job; values a handler sets for these would corrupt the response. */
+const FRAMING = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive']);
+
+/** Throws on names or values HTTP forbids, before anything is written. */
+function nodeHeaders(
+  response: HttpResponse,
+  cors: { configured: boolean; headers: [string, string][] },
+  requestId: string,
+): OutgoingHttpHeaders {
+  const headers: Record<string, string | string[]> = {};
+  const add = (name: string, value: string) => {
+    validateHeaderName(name);
+    validateHeaderValue(name, value);
+    const key = name.toLowerCase();
+    const existing = headers[key];
+    headers[key] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
+  };
+  for (const [name, value] of response.headers) {
+    if (FRAMING.has(name.toLowerCase())) continue;
+    // With CORS configured on the API, API Gateway ignores the integration's CORS headers.
+    if (cors.configured && INTEGRATION_CORS.test(name)) continue;
+    add(name, value);
+  }
+  for (const cookie of response.cookies) add('set-cookie', cookie);
+  for (const [name, value] of cors.headers) add(name, value);
+  headers['apigw-requestid'] = requestId;
+  headers['content-length'] = String(response.body.length);
+  return headers;
+}
+
+/** The local API Gateway (HTTP API): manifest routing, JWT authorizer, limits, and in-process Lambda invocation. */
+export async function startLocalGateway(options: LocalGatewayOptions): Promise<LocalGateway> {
+  const routes = options.routes ?? manifest;
+  const matcher = new RouteMatcher(routes);
+  const authorize = createJwtAuthorizer(options.authorizer);
+  const timeoutMs = options.timeoutMs ?? GATEWAY_LIMITS.integrationTimeoutMs;
+  const maxPayloadBytes = options.maxPayloadBytes ?? GATEWAY_LIMITS.maxPayloadBytes;
+  const maxResponseBytes = options.maxResponseBytes ?? LAMBDA_MAX_RESPONSE_BYTES;
+  const throttle =
+    options.throttling === null ? null : new GatewayThrottle(options.throttling ?? DEFAULT_GATEWAY_THROTTLING);
+  const limiterOf = createTierLimiters({ ...DEFAULT_CONCURRENCY_BUDGET, ...options.concurrency }, options.sharedPool);
+  const cors = options.cors && options.cors.allowOrigins.length > 0 ? createCors(options.cors) : null;
+  const region = options.region ?? 'us-east-1';
+  const accountId = options.accountId ?? '000000000000';
+  const apiId = options.apiId ?? 'local';
+  const logError = options.logError ?? (() => undefined);
+
+  async function invoke({ req, route, params, body, requestId, receivedAt, authorizer }: Admitted): Promise<Outcome> {
+    const handler: LambdaHandler | undefined = options.handlers[route.tier];
+    if (!handler) {
+      logError(`No handler for the ${route.tier} tier (${routeKey(route)})`);
+      return answer(500, 'no integration', route);
+    }
+    const release = limiterOf(route.tier).tryAcquire();
+    if (!release) return answer(503, 'function throttled (concurrency)', route);
+
+    const { rawPath, rawQueryString } = splitUrl(req.url ?? '/');
+    const event = buildEvent({
+      req,
+      rawPath,
+      rawQueryString,
+      route,
+      pathParameters: params,
+      body,
+      requestId,
+      receivedAt,
+      accountId,
+      apiId,
+      ...(authorizer ? { authorizer } : {}),
+    });
+    const context = lambdaContext({ tier: route.tier, region, accountId, deadline: receivedAt + timeoutMs });
+    const { outcome, settled } = invokeWithTimeout(handler, event, context, timeoutMs);
+    // The slot stays taken until the function really finishes, even after the gateway gave up on it.
+    void settled.then(release);
+
+    const result = await outcome;
+    if (result.kind === 'timed-out') return answer(503, 'integration timeout', route);
+    if (result.kind === 'threw') {
+      logError(`The ${route.tier} handler threw on ${routeKey(route)}`, result.error);
+      return answer(500, 'handler error', route);
+    }
+    const response = toHttpResponse(result.value, maxResponseBytes);
+    if (!response) {
+      logError(`The ${route.tier} handler returned malformed output on ${routeKey(route)}`);
+      return answer(500, 'malformed integration response', route);
+    }
+    return { response, route };
+  }
+
+  async function handleRequest(req: IncomingMessage, requestId: string, receivedAt: number): Promise<Outcome> {
+    const length = declaredLength(req);
+    if (length !== null && length > maxPayloadBytes) {
+      // Node discards the rest of the body after the response, so the client still gets to read the 413.
+      return answer(413, 'payload too large');
+    }
+    let body: Buffer;
+    try {
+      body = await readBody(req, maxPayloadBytes);
+    } catch (error) {
+      if (error instanceof PayloadTooLargeError) return answer(413, 'payload too large');
+      throw error;
+    }
+
+    if (cors?.isPreflight(req)) {
+      const response = { statusCode: 204, headers: cors.preflightHeaders(req), cookies: [], body: Buffer.alloc(0) };
+      return { response, route: null, preflight: true };
+    }
+
+    const method = req.method ?? 'GET';
+    const { rawPath } = splitUrl(req.url ?? '/');
+    const found = matcher.match(method, rawPath);
+    if (!found.matched) return answer(404, 'no route');
+    const { route, params } = found.matched;
+
+    if (throttle && !throttle.admit(route)) return answer(429, 'throttled', route);
+
+    let authorizer: JwtAuthorizerContext | undefined;
+    if (route.auth.kind === 'jwt') {
+      const decision = await authorize(collectHeaders(req.rawHeaders).headers.authorization, route.auth.scopes);
+      if (!decision.allow) {
+        return answer(decision.status, `authorizer: ${decision.reason}`, route, [
+          ['www-authenticate', decision.wwwAuthenticate],
+        ]);
+      }
+      authorizer = decision.context;
+    }
+    return invoke({ req, route, params, body, requestId, receivedAt, ...(authorizer ? { authorizer } : {}) });
+  }
+
+  const server = createServer((req, res) => {
+    const requestId = newRequestId();
+    const receivedAt = Date.now();
+    const started = performance.now();
+    handleRequest(req, requestId, receivedAt)
+      .catch((error: unknown): Outcome | null => {
+        if (error instanceof ClientAbortedError) return null;
+        logError('The local gateway failed on a request', error);
+        return answer(500, 'gateway error');
+      })
+      .then((outcome) => {
+        if (!outcome || res.destroyed) return;
+        const corsHeaders = {
+          configured: cors !== null && !outcome.preflight,
+          headers: cors && !outcome.preflight ? cors.responseHeaders(req.headers.origin) : [],
+        };
+        let headers: OutgoingHttpHeaders;
+        try {
+          headers = nodeHeaders(outcome.response, corsHeaders, requestId);
+        } catch (error) {
+          logError('The integration response has headers HTTP forbids', error);
+          outcome.response = gatewayAnswer(500);
+          outcome.gatewayError = 'malformed integration response';
+          headers = nodeHeaders(outcome.response, corsHeaders, requestId);
+        }
+        res.writeHead(outcome.response.statusCode, headers).end(outcome.response.body);
+        options.log?.({
+          requestId,
+          method: req.method ?? '',
+          path: splitUrl(req.url ?? '/').rawPath,
+          routeKey: outcome.route ? routeKey(outcome.route) : null,
+          tier: outcome.route?.tier ?? null,
+          status: res.statusCode,
+          latencyMs: Math.round((performance.now() - started) * 10) / 10,
+          ...(outcome.gatewayError ? { gatewayError: outcome.gatewayError } : {}),
+        });
+      });
+  });
+
+  const host = options.host ?? LOOPBACK;
+  const { port } = await listen(server, options.port ?? 0, host);
+  return { url: httpUrl(host, port), port, server, stop: () => closeServer(server) };
+}

@@ -1,0 +1,20 @@
+import type { HttpTier } from '@toolgate/core/manifest';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+
+/** A tier's Lambda entry point, as `hono/aws-lambda`'s `handle(app)` returns it. */
+export type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => unknown;
+
+export type TierHandlers = Partial<Record<HttpTier, LambdaHandler>>;
+
+/** One line per request, for the dev console. Holds no header, query string or body: they may carry tokens. */
+export interface AccessLogEntry {
+  requestId: string;
+  method: string;
+  path: string;
+  routeKey: string | null;
+  tier: HttpTier | null;
+  status: number;
+  latencyMs: number;
+  /** Why the gateway answered by itself, or what went wrong with the integration. */
+  gatewayError?: string;
+}

@@ -1,0 +1,22 @@
+import { HTTP_TIERS, type HttpTier, manifest } from '@toolgate/core/manifest';
+import type { LambdaHandler, TierHandlers } from './gateway/types';
+
+/** The tiers that serve at least one manifest route: only those have a handler module to load. */
+export const servedTiers = (): HttpTier[] => HTTP_TIERS.filter((tier) => manifest.some((route) => route.tier === tier));
+
+/**
+ * Imports each served tier's real handler module, except the tiers a test injected. Must run only after the
+ * local environment is in place: handler modules read their configuration when they are first imported.
+ */
+export async function loadTierHandlers(injected: TierHandlers = {}): Promise<TierHandlers> {
+  const handlers: TierHandlers = { ...injected };
+  for (const tier of servedTiers()) {
+    if (handlers[tier]) continue;
+    const module = (await import(`@toolgate/functions/handlers/${tier}`)) as { handler?: unknown };
+    if (typeof module.handler !== 'function') {
+      throw new Error(`@toolgate/functions/handlers/${tier} does not export a handler function`);
+    }
+    handlers[tier] = module.handler as LambdaHandler;
+  }
+  return handlers;
+}

@@ -1,0 +1,219 @@
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { GatewayThrottling } from '@toolgate/core/concurrency';
+import { createDocumentClient } from '@toolgate/core/data/dynamo';
+import { type HttpTier, manifest } from '@toolgate/core/manifest';
+import { startDynamoDb } from './emulators/dynamodb';
+import { startS3 } from './emulators/s3';
+import { startSqs } from './emulators/sqs';
+import type { Emulator } from './emulators/types';
+import type { CorsConfig } from './gateway/cors';
+import { type LocalGateway, startLocalGateway } from './gateway/server';
+import type { AccessLogEntry, TierHandlers } from './gateway/types';
+import { loadTierHandlers, servedTiers } from './handlers';
+import { type DevIssuer, startDevIssuer } from './issuer';
+import { applyEnvironment, LOCAL_CREDENTIALS, localEnvironment } from './local-env';
+import { keysDirIn, localStateDir } from './paths';
+import { ensureBucket, ensureQueues, ensureTable, type QueueUrls } from './resources/provision';
+import { loadCatalogFixture, seedCatalog } from './seed';
+
+/**
+ * The embedded local runtime: emulators, resources, seed data, dev issuer and local API Gateway in one process.
+ *
+ * One runtime per process. Handler modules read their configuration (table name, endpoints, auth) from the
+ * environment once, when first imported, so the runtime sets the environment before importing them and a second
+ * runtime in the same process would leave them talking to the first one's (stopped) emulators. Vitest runs each
+ * test file in its own module graph, so "one runtime per test file" is the model; injected handlers (tests of the
+ * gateway itself) have no such constraint.
+ */
+
+export interface GatewaySettings {
+  timeoutMs?: number;
+  maxPayloadBytes?: number;
+  /** `null` turns throttling off. */
+  throttling?: GatewayThrottling | null;
+  concurrency?: Partial<Record<HttpTier, number>>;
+  /** All tiers share one pool of this many executions instead of their reserved concurrency. */
+  sharedPool?: number;
+  /** Defaults from `allowedOrigins`; `null` for no CORS configuration at all. */
+  cors?: CorsConfig | null;
+}
+
+export interface LocalRuntimeOptions {
+  /** 0 picks a free port (tests); `pnpm dev` passes PORT or 3000. */
+  port?: number;
+  host?: string;
+  /** Keep DynamoDB and S3 data here between runs; in-memory/temporary when absent. */
+  persistDir?: string;
+  /** Load the catalog fixture (idempotent). Default true. */
+  seed?: boolean;
+  /** Dev issuer key folder; defaults to `<repo>/.toolgate/keys`. */
+  keysDir?: string;
+  /** No access log on stderr. */
+  quiet?: boolean;
+  stage?: string;
+  region?: string;
+  /** Browser origins for the gateway's CORS and the uploads bucket. */
+  allowedOrigins?: readonly string[];
+  gateway?: GatewaySettings;
+  /** Test injection: these tiers use the given handlers instead of importing `@toolgate/functions`. */
+  handlers?: TierHandlers;
+}
+
+export interface LocalRuntime {
+  url: string;
+  port: number;
+  endpoints: { dynamodb: string; s3: string; sqs: string; jwks: string };
+  issuer: DevIssuer;
+  region: string;
+  tableName: string;
+  bucketName: string;
+  queueUrls: QueueUrls;
+  /** The environment the runtime applied to this process (no secrets: dummy credentials only). */
+  env: Record<string, string>;
+  /** Number of catalog products written by the seed (0 when `seed: false`). */
+  seeded: number;
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_ALLOWED_ORIGINS: readonly string[] = ['http://localhost:3000', 'http://localhost:5173'];
+
+/** CORS as infra should configure it on the HTTP API; kept here until it has a shared home in core. */
+export function defaultCors(allowOrigins: readonly string[]): CorsConfig {
+  return {
+    allowOrigins,
+    allowMethods: [...new Set(manifest.map((route) => route.method))],
+    allowHeaders: ['authorization', 'content-type', 'if-none-match', 'idempotency-key'],
+    exposeHeaders: ['etag', 'retry-after'],
+    maxAgeSeconds: 600,
+    allowCredentials: false,
+  };
+}
+
+const ACCOUNT_ID = '000000000000';
+
+let active = false;
+let realHandlersLoaded = false;
+
+function formatAccessLog(entry: AccessLogEntry): string {
+  const where = entry.routeKey ? `${entry.tier}` : '-';
+  const why = entry.gatewayError ? ` (gateway: ${entry.gatewayError})` : '';
+  return `${entry.method} ${entry.path} ${entry.status} ${entry.latencyMs}ms [${where}] ${entry.requestId}${why}\n`;
+}
+
+export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  const injected = options.handlers ?? {};
+  const needsRealHandlers = servedTiers().some((tier) => !injected[tier]);
+  if (active) throw new Error('A local runtime is already running in this process (one runtime per process).');
+  if (needsRealHandlers && realHandlersLoaded) {
+    throw new Error(
+      'The tier handlers were already imported by an earlier runtime in this process and still point at its ' +
+        'emulators: start one runtime per process (vitest: one per test file).',
+    );
+  }
+  active = true;
+
+  const stage = options.stage ?? 'local';
+  const region = options.region ?? 'us-east-1';
+  const allowedOrigins = options.allowedOrigins ?? DEFAULT_ALLOWED_ORIGINS;
+  const names = { table: `toolgate-${stage}`, bucket: `toolgate-${stage}-uploads`, queuePrefix: `toolgate-${stage}` };
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    const errors: unknown[] = [];
+    for (const stop of stops.reverse()) {
+      try {
+        await stop();
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    stops.length = 0;
+    active = false;
+    if (errors.length > 0) throw new AggregateError(errors, 'Stopping the local runtime failed');
+  };
+  const started = <T extends { stop(): Promise<void> }>(thing: T): T => {
+    stops.push(() => thing.stop());
+    return thing;
+  };
+
+  try {
+    const [dynamodb, s3, sqs, issuer] = await Promise.all([
+      startDynamoDb(options.persistDir ? { path: join(options.persistDir, 'dynamodb') } : {}).then(started<Emulator>),
+      startS3(options.persistDir ? { directory: join(options.persistDir, 's3') } : {}).then(started<Emulator>),
+      startSqs({ region, accountId: ACCOUNT_ID }).then(started<Emulator>),
+      startDevIssuer({ keysDir: options.keysDir ?? keysDirIn(localStateDir()) }).then(started<DevIssuer>),
+    ]);
+
+    const clientConfig = { region, credentials: LOCAL_CREDENTIALS };
+    const dynamoClient = new DynamoDBClient({ ...clientConfig, endpoint: dynamodb.endpoint });
+    const s3Client = new S3Client({ ...clientConfig, endpoint: s3.endpoint, forcePathStyle: true });
+    const sqsClient = new SQSClient({ ...clientConfig, endpoint: sqs.endpoint });
+    const doc = createDocumentClient({ ...clientConfig, endpoint: dynamodb.endpoint });
+    stops.push(async () => {
+      for (const client of [dynamoClient, s3Client, sqsClient, doc]) client.destroy();
+    });
+
+    const [, , queueUrls] = await Promise.all([
+      ensureTable(dynamoClient, names.table),
+      ensureBucket(s3Client, names.bucket, allowedOrigins),
+      ensureQueues(sqsClient, names.queuePrefix),
+    ]);
+    const seeded = options.seed === false ? 0 : await seedCatalog(doc, names.table, await loadCatalogFixture());
+
+    const env = localEnvironment({
+      stage,
+      region,
+      tableName: names.table,
+      bucketName: names.bucket,
+      jobsQueueUrl: queueUrls.jobs,
+      allowedOrigins,
+      auth: { kind: 'local', issuer: issuer.issuer, clientIds: [...issuer.clientIds], jwksUri: issuer.jwksUri },
+      endpoints: { dynamodb: dynamodb.endpoint, s3: s3.endpoint, sqs: sqs.endpoint },
+    });
+    applyEnvironment(env);
+    const handlers = await loadTierHandlers(injected);
+    if (needsRealHandlers) realHandlersLoaded = true;
+
+    const settings = options.gateway ?? {};
+    const gateway: LocalGateway = started(
+      await startLocalGateway({
+        handlers,
+        authorizer: { issuer: issuer.issuer, audience: issuer.clientIds, jwks: issuer.jwks },
+        ...(options.host !== undefined ? { host: options.host } : {}),
+        port: options.port ?? 0,
+        ...(settings.timeoutMs !== undefined ? { timeoutMs: settings.timeoutMs } : {}),
+        ...(settings.maxPayloadBytes !== undefined ? { maxPayloadBytes: settings.maxPayloadBytes } : {}),
+        ...(settings.throttling !== undefined ? { throttling: settings.throttling } : {}),
+        ...(settings.concurrency ? { concurrency: settings.concurrency } : {}),
+        ...(settings.sharedPool !== undefined ? { sharedPool: settings.sharedPool } : {}),
+        cors: settings.cors === undefined ? defaultCors(allowedOrigins) : settings.cors,
+        region,
+        accountId: ACCOUNT_ID,
+        ...(options.quiet ? {} : { log: (entry: AccessLogEntry) => process.stderr.write(formatAccessLog(entry)) }),
+        logError: (message, error) => {
+          if (options.quiet) return;
+          process.stderr.write(`${message}${error instanceof Error ? `: ${error.stack ?? error.message}` : ''}\n`);
+        },
+      }),
+    );
+
+    return {
+      url: gateway.url,
+      port: gateway.port,
+      endpoints: { dynamodb: dynamodb.endpoint, s3: s3.endpoint, sqs: sqs.endpoint, jwks: issuer.jwksUri },
+      issuer,
+      region,
+      tableName: names.table,
+      bucketName: names.bucket,
+      queueUrls,
+      env,
+      seeded,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll().catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,37 @@
+import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from '@toolgate/local/runtime';
+import { temporaryDir } from '@toolgate/local/testing/fixtures';
+import { afterAll, beforeAll } from 'vitest';
+
+/**
+ * Starts one whole local runtime for the calling test file (ephemeral ports, throwaway keys, quiet) and stops it
+ * after the file. One per file: handler modules bind to the runtime's environment when first imported.
+ */
+export function useLocalRuntime(options: LocalRuntimeOptions = {}): () => LocalRuntime {
+  let runtime: LocalRuntime | undefined;
+  let keys: Awaited<ReturnType<typeof temporaryDir>> | undefined;
+  beforeAll(async () => {
+    keys = await temporaryDir('toolgate-keys-');
+    runtime = await startLocalRuntime({ port: 0, quiet: true, keysDir: keys.path, ...options });
+  });
+  afterAll(async () => {
+    await runtime?.stop();
+    await keys?.remove();
+  });
+  return () => {
+    if (!runtime) throw new Error('local runtime not started');
+    return runtime;
+  };
+}
+
+export async function getJson(url: string, init: RequestInit = {}) {
+  const response = await fetch(url, init);
+  const text = await response.text();
+  let body: unknown = null;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    body = text;
+  }
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON
+  return { status: response.status, headers: response.headers, body: body as any };
+}
