@@ -13,8 +13,15 @@ async function invokeDirect(authorization: string | undefined) {
   const headers: Record<string, string> = authorization === undefined ? {} : { authorization };
   // Imported after the runtime has set the environment (handlers read their configuration at init).
   const { handler: apiHandler } = await import('@toolgate/functions/handlers/api');
-  const result = await apiHandler(apiGatewayEvent('GET', '/me', { headers, claims: forgedClaims }), lambdaContext('toolgate-api'));
-  return { status: result.statusCode, contentType: result.headers?.['content-type'], body: JSON.parse(result.body || 'null') };
+  const result = await apiHandler(
+    apiGatewayEvent('GET', '/me', { headers, claims: forgedClaims }),
+    lambdaContext('toolgate-api'),
+  );
+  return {
+    status: result.statusCode,
+    contentType: result.headers?.['content-type'],
+    body: JSON.parse(result.body || 'null'),
+  };
 }
 
 describe('JWT rejection table', () => {
@@ -43,7 +50,9 @@ describe('JWT rejection table', () => {
       const response = await invokeDirect(authorization);
       results.push({ name, status: response.status, expected });
       expect(response.contentType, name).toBe('application/problem+json');
-      expect(response.body.type, name).toBe(expected === 401 ? 'urn:toolgate:problem:unauthorized' : 'urn:toolgate:problem:forbidden');
+      expect(response.body.type, name).toBe(
+        expected === 401 ? 'urn:toolgate:problem:unauthorized' : 'urn:toolgate:problem:forbidden',
+      );
       expect(JSON.stringify(response.body), name).not.toContain('mallory');
     }
     expect(results.filter((r) => r.status !== r.expected)).toEqual([]);

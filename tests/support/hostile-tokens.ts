@@ -43,27 +43,57 @@ export async function hostileTokens(issuer: DevIssuer, scope: string): Promise<H
 
   return [
     { name: 'no Authorization header', authorization: undefined, expected: 401 },
-    { name: 'alg: none', authorization: bearer(`${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims())}.`), expected: 401 },
+    {
+      name: 'alg: none',
+      authorization: bearer(`${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims())}.`),
+      expected: 401,
+    },
     { name: 'HS256 signed with the public key', authorization: bearer(hs256), expected: 401 },
-    { name: 'expired', authorization: bearer(await issuer.sign(claims({ iat: now() - 7200, exp: now() - 3600 }))), expected: 401 },
-    { name: 'nbf in the future', authorization: bearer(await issuer.sign(claims({ nbf: now() + 3600 }))), expected: 401 },
-    { name: 'wrong issuer', authorization: bearer(await issuer.sign(claims({ iss: 'https://evil.example/issuer' }))), expected: 401 },
-    { name: 'wrong client id', authorization: bearer(await issuer.sign(claims({ client_id: 'someone-else' }))), expected: 401 },
+    {
+      name: 'expired',
+      authorization: bearer(await issuer.sign(claims({ iat: now() - 7200, exp: now() - 3600 }))),
+      expected: 401,
+    },
+    {
+      name: 'nbf in the future',
+      authorization: bearer(await issuer.sign(claims({ nbf: now() + 3600 }))),
+      expected: 401,
+    },
+    {
+      name: 'wrong issuer',
+      authorization: bearer(await issuer.sign(claims({ iss: 'https://evil.example/issuer' }))),
+      expected: 401,
+    },
+    {
+      name: 'wrong client id',
+      authorization: bearer(await issuer.sign(claims({ client_id: 'someone-else' }))),
+      expected: 401,
+    },
     {
       name: 'id token instead of access token',
       authorization: bearer(await issuer.mintIdToken({ sub: 'mallory' })),
       expected: 401,
       gatewayExpected: 403,
     },
-    { name: 'unknown kid', authorization: bearer(await issuer.sign(claims(), { kid: 'not-a-known-key' })), expected: 401 },
+    {
+      name: 'unknown kid',
+      authorization: bearer(await issuer.sign(claims(), { kid: 'not-a-known-key' })),
+      expected: 401,
+    },
     {
       name: 'signed by another key with the same kid',
       authorization: bearer(
-        await new SignJWT(claims()).setProtectedHeader({ alg: 'RS256', kid: issuer.kid, typ: 'JWT' }).sign(other.privateKey),
+        await new SignJWT(claims())
+          .setProtectedHeader({ alg: 'RS256', kid: issuer.kid, typ: 'JWT' })
+          .sign(other.privateKey),
       ),
       expected: 401,
     },
-    { name: 'tampered payload', authorization: bearer(`${header}.${b64(claims({ sub: 'admin' }))}.${signature}`), expected: 401 },
+    {
+      name: 'tampered payload',
+      authorization: bearer(`${header}.${b64(claims({ sub: 'admin' }))}.${signature}`),
+      expected: 401,
+    },
     { name: 'malformed: 1 segment', authorization: bearer('abc'), expected: 401 },
     { name: 'malformed: 2 segments', authorization: bearer(`${header}.${b64(claims())}`), expected: 401 },
     { name: 'malformed: 4 segments', authorization: bearer(`${valid}.extra`), expected: 401 },
@@ -72,6 +102,10 @@ export async function hostileTokens(issuer: DevIssuer, scope: string): Promise<H
     { name: 'Basic scheme', authorization: `Basic ${Buffer.from('user:password').toString('base64')}`, expected: 401 },
     { name: 'empty bearer', authorization: 'Bearer ', expected: 401 },
     { name: 'oversized header', authorization: bearer(`${header}.${'A'.repeat(9000)}.${signature}`), expected: 401 },
-    { name: 'valid token without the scope', authorization: bearer(await issuer.sign(claims({ scope: 'toolgate/nothing' }))), expected: 403 },
+    {
+      name: 'valid token without the scope',
+      authorization: bearer(await issuer.sign(claims({ scope: 'toolgate/nothing' }))),
+      expected: 403,
+    },
   ];
 }

@@ -40,7 +40,8 @@ export function checkBudget(budget: ConcurrencyBudget, accountLimit: number): Bu
   const unreservedLeft = accountLimit - reserved;
   const problems: string[] = [];
   for (const tier of TIERS) {
-    if (!Number.isInteger(budget[tier]) || budget[tier] < 1) problems.push(`${tier}: reserved concurrency must be a positive integer`);
+    if (!Number.isInteger(budget[tier]) || budget[tier] < 1)
+      problems.push(`${tier}: reserved concurrency must be a positive integer`);
   }
   if (unreservedLeft < UNRESERVED_MINIMUM) {
     problems.push(

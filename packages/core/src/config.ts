@@ -1,4 +1,8 @@
 import { z } from 'zod';
+import { AgentConfigSchema, ModelConfigSchema } from './agent/config';
+import { LimitsConfigSchema } from './limits/plans';
+import { PlanSchema } from './plans';
+import { UploadsConfigSchema } from './uploads/config';
 
 /**
  * The one place that reads configuration. Deployed, values come from SST's linked resources (`Resource.X`,
@@ -30,6 +34,14 @@ export const AuthConfigSchema = z.discriminatedUnion('kind', [
 ]);
 export type AuthConfig = z.infer<typeof AuthConfigSchema>;
 
+/**
+ * Local-mode Stripe defaults, so `pnpm dev` and `pnpm stripe:send` work with no setup. Never used when deployed:
+ * there the secret comes from the `StripeWebhookSecret` sst.Secret and the prices from the stage's Settings.
+ */
+export const LOCAL_STRIPE_WEBHOOK_SECRET = 'whsec_toolgate_local_dev';
+export const LOCAL_STRIPE_PRO_PRICE = 'price_toolgate_local_pro';
+export const LOCAL_STRIPE_PRICES = { [LOCAL_STRIPE_PRO_PRICE]: 'pro' } as const;
+
 export const ConfigSchema = z.object({
   stage: z.string().min(1),
   /** True when running against the embedded emulators (path-style S3, http JWKS). */
@@ -38,9 +50,26 @@ export const ConfigSchema = z.object({
   tableName: z.string().min(1),
   bucketName: z.string().min(1),
   jobsQueueUrl: z.string().optional(),
+  /** The ingestion state machine (only the api tier, which starts executions, is linked to it). */
+  ingestionArn: z.string().min(1).optional(),
+  /** Maximum upload size and presigned POST expiry. */
+  uploads: UploadsConfigSchema.prefault({}),
   /** Browser origins allowed by CORS. Never `*` for credentialed routes. */
   allowedOrigins: z.array(z.string()).default([]),
   auth: AuthConfigSchema,
+  /** The agent's model provider (`dev` locally, `bedrock` by default when deployed). */
+  model: ModelConfigSchema.default({ provider: 'dev', latencyMs: 0 }),
+  /** Chat loop budget: step cap, deadline (under the gateway's 30 s), output tokens, conversation retention. */
+  agent: AgentConfigSchema.prefault({}),
+  /** Per-plan request limits, monthly chat token quotas and the public per-IP bucket. */
+  limits: LimitsConfigSchema.prefault({}),
+  /**
+   * Stripe webhook signing secret (`whsec_...`). Optional here because only the webhook tier is linked to it;
+   * that tier refuses to start without it.
+   */
+  stripeWebhookSecret: z.string().min(1).optional(),
+  /** Stripe price id → the plan a subscription to it grants. Prices not listed grant nothing. */
+  stripePrices: z.record(z.string().min(1), PlanSchema).default({}),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 
@@ -55,6 +84,16 @@ function parseJson(name: string, raw: string | undefined): unknown {
   }
 }
 
+/** An empty or absent variable is "not set"; anything else must be a number (the schema reports NaN by name). */
+function envNumber(raw: string | undefined): number | undefined {
+  return raw === undefined || raw.trim() === '' ? undefined : Number(raw);
+}
+
+/** SST `Settings` values arrive as objects, or as JSON when they come from a string setting. */
+function objectSetting(name: string, value: unknown): unknown {
+  return typeof value === 'string' ? parseJson(name, value) : value;
+}
+
 function fromLocalEnv(env: Env): unknown {
   return {
     stage: env.TOOLGATE_STAGE ?? 'local',
@@ -63,12 +102,36 @@ function fromLocalEnv(env: Env): unknown {
     tableName: env.TOOLGATE_TABLE_NAME,
     bucketName: env.TOOLGATE_BUCKET_NAME,
     jobsQueueUrl: env.TOOLGATE_JOBS_QUEUE_URL,
+    ingestionArn: env.TOOLGATE_INGESTION_ARN,
+    uploads: {
+      maxBytes: envNumber(env.TOOLGATE_MAX_UPLOAD_BYTES),
+      presignExpirySeconds: envNumber(env.TOOLGATE_UPLOAD_EXPIRY_SECONDS),
+    },
     allowedOrigins: env.TOOLGATE_ALLOWED_ORIGINS?.split(',').filter(Boolean),
     auth: parseJson('TOOLGATE_AUTH', env.TOOLGATE_AUTH),
+    model: {
+      provider: env.TOOLGATE_MODEL_PROVIDER ?? 'dev',
+      modelId: env.TOOLGATE_MODEL_ID,
+      latencyMs: envNumber(env.TOOLGATE_DEV_MODEL_LATENCY_MS),
+      region: env.TOOLGATE_BEDROCK_REGION,
+      baseUrl: env.TOOLGATE_OPENAI_BASE_URL,
+      apiKey: env.TOOLGATE_OPENAI_API_KEY,
+    },
+    agent: {
+      stepCap: envNumber(env.TOOLGATE_AGENT_STEP_CAP),
+      chatDeadlineMs: envNumber(env.TOOLGATE_CHAT_DEADLINE_MS),
+      maxOutputTokens: envNumber(env.TOOLGATE_MAX_OUTPUT_TOKENS),
+    },
+    limits: parseJson('TOOLGATE_LIMITS', env.TOOLGATE_LIMITS),
+    stripeWebhookSecret: env.TOOLGATE_STRIPE_WEBHOOK_SECRET ?? LOCAL_STRIPE_WEBHOOK_SECRET,
+    stripePrices: parseJson('TOOLGATE_STRIPE_PRICES', env.TOOLGATE_STRIPE_PRICES) ?? LOCAL_STRIPE_PRICES,
   };
 }
 
-/** Shape of the SST links this code reads (see infra/): App, Table, Uploads, JobsQueue, Auth, Settings. */
+/**
+ * Shape of the SST links this code reads (see infra/): App, Table, Uploads, JobsQueue, Ingestion, Auth, Settings,
+ * StripeWebhookSecret.
+ */
 type SstResources = Record<string, Record<string, unknown> | undefined>;
 
 function fromSstResources(resource: SstResources, env: Env): unknown {
@@ -80,8 +143,21 @@ function fromSstResources(resource: SstResources, env: Env): unknown {
     tableName: resource.Table?.name,
     bucketName: resource.Uploads?.name,
     jobsQueueUrl: resource.JobsQueue?.url,
+    ingestionArn: resource.Ingestion?.arn,
+    uploads: objectSetting('Settings.uploads', settings.uploads),
     allowedOrigins: settings.allowedOrigins,
     auth: resource.Auth,
+    // Bedrock unless the stage says otherwise; an OpenAI-compatible key only ever comes from the secret.
+    model: {
+      ...((objectSetting('Settings.model', settings.model) as Record<string, unknown> | undefined) ?? {
+        provider: 'bedrock',
+      }),
+      apiKey: resource.OpenAiApiKey?.value,
+    },
+    agent: objectSetting('Settings.agent', settings.agent),
+    limits: objectSetting('Settings.limits', settings.limits),
+    stripeWebhookSecret: resource.StripeWebhookSecret?.value,
+    stripePrices: objectSetting('Settings.stripePrices', settings.stripePrices),
   };
 }
 

@@ -61,6 +61,19 @@ export class BadRequestError extends ToolgateError {
   }
 }
 
+/**
+ * A webhook whose signature does not verify. Always 400 with one fixed detail: telling the sender which check
+ * failed (header, secret, timestamp) would only help someone forging deliveries.
+ */
+export class InvalidSignatureError extends ToolgateError {
+  constructor(options: Omit<ToolgateErrorOptions, 'detail'> = {}) {
+    super(400, 'invalid-signature', 'Invalid signature', {
+      ...options,
+      detail: 'The webhook signature could not be verified.',
+    });
+  }
+}
+
 export class UnauthorizedError extends ToolgateError {
   constructor(detail = 'A valid bearer access token is required.', options: ToolgateErrorOptions = {}) {
     super(401, 'unauthorized', 'Unauthorized', {
@@ -72,7 +85,10 @@ export class UnauthorizedError extends ToolgateError {
 }
 
 export class ForbiddenError extends ToolgateError {
-  constructor(detail = 'The token does not grant the scope this operation requires.', options: ToolgateErrorOptions = {}) {
+  constructor(
+    detail = 'The token does not grant the scope this operation requires.',
+    options: ToolgateErrorOptions = {},
+  ) {
     super(403, 'forbidden', 'Forbidden', {
       detail,
       ...options,
@@ -135,7 +151,11 @@ export class RateLimitedError extends ToolgateError {
 }
 
 export class ServiceUnavailableError extends ToolgateError {
-  constructor(detail = 'A dependency is unavailable; retry later.', retryAfterSeconds = 1, options: ToolgateErrorOptions = {}) {
+  constructor(
+    detail = 'A dependency is unavailable; retry later.',
+    retryAfterSeconds = 1,
+    options: ToolgateErrorOptions = {},
+  ) {
     super(503, 'unavailable', 'Service unavailable', {
       detail,
       ...options,
@@ -145,7 +165,11 @@ export class ServiceUnavailableError extends ToolgateError {
 }
 
 export class GatewayTimeoutError extends ToolgateError {
-  constructor(detail = 'A dependency did not answer in time; retry later.', retryAfterSeconds = 1, options: ToolgateErrorOptions = {}) {
+  constructor(
+    detail = 'A dependency did not answer in time; retry later.',
+    retryAfterSeconds = 1,
+    options: ToolgateErrorOptions = {},
+  ) {
     super(504, 'timeout', 'Gateway timeout', {
       detail,
       ...options,

@@ -20,6 +20,8 @@ export const UPLOADS_BUCKET = {
   abandonedUploadDays: 1,
   uploadPrefix: (sub: string) => `users/${sub}/uploads/`,
   resultPrefix: (sub: string) => `users/${sub}/results/`,
+  /** Text extracted from a user's uploaded documents by the ingestion workflow. */
+  documentPrefix: (sub: string) => `users/${sub}/documents/`,
 } as const;
 
 /** Worker Lambda timeout; the queue's visibility timeout must be at least 6× it (AWS's guidance). */

@@ -2,6 +2,7 @@ import { createSign, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAccessTokenVerifier } from '@toolgate/core/auth/verifier';
+import { ToolRegistry } from '@toolgate/core/tools/registry';
 import type { UsersRepository } from '@toolgate/core/users/repository';
 import { handle } from 'hono/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,9 +48,14 @@ const users: UsersRepository = {
   setPlan: () => Promise.reject(new Error('unused')),
 };
 
+// What the api tier needs beyond the guard; unused by these tests (limits are tested in http/rate-limit.test.ts).
+const otherApiDeps = { rateLimiter: null, tools: new ToolRegistry([]), chat: {} as never, chatDeadlineMs: 25_000 };
+
 beforeAll(async () => {
   const jwks = { keys: [{ ...publicKey.export({ format: 'jwk' }), kid: KID, alg: 'RS256', use: 'sig' }] };
-  server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(jwks)));
+  server = createServer((_req, res) =>
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(jwks)),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const verifier = createAccessTokenVerifier({
@@ -58,7 +64,7 @@ beforeAll(async () => {
     clientIds: [CLIENT],
     jwksUri: `http://127.0.0.1:${port}/.well-known/jwks.json`,
   });
-  handler = handle(createApiApp({ verifier, users }));
+  handler = handle(createApiApp({ verifier, users, ...otherApiDeps }));
 });
 
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
@@ -73,7 +79,12 @@ async function invoke(headers: Record<string, string>, path = '/me', method = 'G
 describe('api tier guard on direct invocation (no bypass)', () => {
   it.each([
     ['no Authorization header', {}],
-    ['a tampered token', { authorization: `Bearer ${sign(privateKey, claims()).replace(/\.[^.]+\./, `.${b64(claims({ sub: 'admin' }))}.`)}` }],
+    [
+      'a tampered token',
+      {
+        authorization: `Bearer ${sign(privateKey, claims()).replace(/\.[^.]+\./, `.${b64(claims({ sub: 'admin' }))}.`)}`,
+      },
+    ],
     ['a token signed by another key', { authorization: `Bearer ${sign(other.privateKey, claims())}` }],
   ])('rejects %s with 401 problem+json, whatever the authorizer claims say', async (_name, headers) => {
     const response = await invoke(headers);
@@ -118,6 +129,6 @@ describe('api tier guard on direct invocation (no bypass)', () => {
   });
 
   it('refuses to build a guard for jwt routes without a verifier', () => {
-    expect(() => createApiApp({ verifier: null as never, users })).toThrow(/need a verifier/);
+    expect(() => createApiApp({ verifier: null as never, users, ...otherApiDeps })).toThrow(/need a verifier/);
   });
 });

@@ -48,7 +48,9 @@ export interface CatalogRepository {
 export function createCatalogRepository(doc: DynamoDBDocumentClient, tableName: string): CatalogRepository {
   return {
     async get(id) {
-      const { Item } = await doc.send(new GetCommand({ TableName: tableName, Key: { pk: productPk(id), sk: PRODUCT_SK } }));
+      const { Item } = await doc.send(
+        new GetCommand({ TableName: tableName, Key: { pk: productPk(id), sk: PRODUCT_SK } }),
+      );
       return Item ? toProduct(Item) : null;
     },
 

@@ -4,7 +4,9 @@ export const CATEGORIES = ['compute', 'storage', 'models', 'datasets', 'tooling'
 export const CategorySchema = z.enum(CATEGORIES);
 export type Category = z.infer<typeof CategorySchema>;
 
-export const ProductIdSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be a product id like "gpu-a10g-hour"');
+export const ProductIdSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be a product id like "gpu-a10g-hour"');
 
 export const ProductSchema = z.object({
   id: ProductIdSchema,

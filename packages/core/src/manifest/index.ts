@@ -1,8 +1,8 @@
 import { routes } from './routes';
 import { HTTP_TIERS, type HttpMethod, type HttpTier, type RouteSpec, routeKey } from './types';
 
-export * from './types';
 export { type RouteId, routes } from './routes';
+export * from './types';
 
 export const manifest: readonly RouteSpec[] = Object.values(routes);
 
@@ -17,7 +17,11 @@ export function assertManifestValid(entries: readonly RouteSpec[] = manifest): v
     const key = routeKey(route);
     if (seen.has(key)) throw new Error(`Route manifest: duplicate route ${key}`);
     seen.add(key);
-    if (!/^\/(?:[A-Za-z0-9._~-]+|\{[A-Za-z][A-Za-z0-9_]*\+?\})?(?:\/(?:[A-Za-z0-9._~-]+|\{[A-Za-z][A-Za-z0-9_]*\+?\}))*$/.test(route.path)) {
+    if (
+      !/^\/(?:[A-Za-z0-9._~-]+|\{[A-Za-z][A-Za-z0-9_]*\+?\})?(?:\/(?:[A-Za-z0-9._~-]+|\{[A-Za-z][A-Za-z0-9_]*\+?\}))*$/.test(
+        route.path,
+      )
+    ) {
       throw new Error(`Route manifest: ${key} has an invalid path`);
     }
     if (!HTTP_TIERS.includes(route.tier)) throw new Error(`Route manifest: ${key} has unknown tier ${route.tier}`);

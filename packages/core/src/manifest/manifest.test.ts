@@ -47,7 +47,9 @@ describe('route manifest', () => {
 
   it('rejects empty reasons, duplicates and bad paths at load time', () => {
     const base = { method: 'GET', tier: 'public', summary: 's' } as const;
-    expect(() => assertManifestValid([{ ...base, path: '/a', auth: { kind: 'public', reason: '' } }])).toThrow(/reason/);
+    expect(() => assertManifestValid([{ ...base, path: '/a', auth: { kind: 'public', reason: '' } }])).toThrow(
+      /reason/,
+    );
     const ok = { ...base, path: '/a', auth: { kind: 'public', reason: 'a written reason' } } as const;
     expect(() => assertManifestValid([ok, ok])).toThrow(/duplicate/);
     expect(() => assertManifestValid([{ ...ok, path: 'a/b' }])).toThrow(/invalid path/);

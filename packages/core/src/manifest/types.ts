@@ -27,6 +27,13 @@ export interface StripeSignatureAuth {
 
 export type RouteAuth = JwtAuth | PublicAuth | StripeSignatureAuth;
 
+/**
+ * Per-plan request-rate classes for `api` routes (the limits per plan are configuration, see `limits/plans.ts`).
+ * An api route without one is `standard`: every jwt route is rate limited, there is no unlimited class.
+ */
+export const RATE_CLASSES = ['standard', 'tools', 'chat'] as const;
+export type RateClass = (typeof RATE_CLASSES)[number];
+
 interface RouteBase {
   readonly method: HttpMethod;
   /** API Gateway path syntax: `/catalog/{id}`. */
@@ -40,7 +47,7 @@ interface RouteBase {
  * sense are the only ones that type-check: a JWT route cannot land in the public tier and vice versa.
  */
 export type RouteSpec =
-  | (RouteBase & { readonly tier: 'api'; readonly auth: JwtAuth })
+  | (RouteBase & { readonly tier: 'api'; readonly auth: JwtAuth; readonly rateClass?: RateClass })
   | (RouteBase & { readonly tier: 'public'; readonly auth: PublicAuth })
   | (RouteBase & { readonly tier: 'webhook'; readonly auth: StripeSignatureAuth });
 

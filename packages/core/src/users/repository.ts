@@ -36,8 +36,14 @@ export function createUsersRepository(doc: DynamoDBDocumentClient, tableName: st
         new UpdateCommand({
           TableName: tableName,
           Key: userKey(sub),
-          UpdateExpression: 'SET #plan = :plan, #updatedAt = :at, #sub = :sub, #createdAt = if_not_exists(#createdAt, :at)',
-          ExpressionAttributeNames: { '#plan': 'plan', '#updatedAt': 'updatedAt', '#createdAt': 'createdAt', '#sub': 'sub' },
+          UpdateExpression:
+            'SET #plan = :plan, #updatedAt = :at, #sub = :sub, #createdAt = if_not_exists(#createdAt, :at)',
+          ExpressionAttributeNames: {
+            '#plan': 'plan',
+            '#updatedAt': 'updatedAt',
+            '#createdAt': 'createdAt',
+            '#sub': 'sub',
+          },
           ExpressionAttributeValues: { ':plan': plan, ':at': at, ':sub': sub },
           ReturnValues: 'ALL_NEW',
         }),

@@ -1,16 +1,34 @@
+import type { ChatService } from '@toolgate/core/agent/chat';
 import type { AccessTokenVerifier } from '@toolgate/core/auth/verifier';
+import type { PlanRateLimiter } from '@toolgate/core/limits/rate-limiter';
+import { routesOfTier } from '@toolgate/core/manifest';
+import type { ToolRegistry } from '@toolgate/core/tools/registry';
 import type { UsersRepository } from '@toolgate/core/users/repository';
 import { createLogger, createTierApp } from '../http/app';
+import { planRateLimit } from '../http/rate-limit';
+import { mountChat } from '../routes/chat';
+import { mountMcp } from '../routes/mcp';
 import { mountMe } from '../routes/me';
+import { mountTools } from '../routes/tools';
 
 export interface ApiDeps {
   verifier: AccessTokenVerifier;
   users: UsersRepository;
+  /** Per-plan limits for every route of the tier; `null` disables them explicitly (tests of other concerns). */
+  rateLimiter: PlanRateLimiter | null;
+  tools: ToolRegistry;
+  chat: ChatService;
+  chatDeadlineMs: number;
 }
 
 /** The api tier: every route needs a verified access token with the route's scope. */
 export function createApiApp(deps: ApiDeps) {
   const app = createTierApp('api', { logger: createLogger('api'), verifier: deps.verifier, stripeSignature: null });
+  // Right after the guard (which createTierApp mounted) and before any route: no jwt route escapes its limit.
+  app.use('*', planRateLimit({ routes: routesOfTier('api'), limiter: deps.rateLimiter }));
   mountMe(app, deps.users);
+  mountTools(app, deps.tools);
+  mountMcp(app, deps.tools);
+  mountChat(app, deps.chat, deps.chatDeadlineMs);
   return app;
 }

@@ -1,5 +1,12 @@
 import { handle } from 'hono/aws-lambda';
 import { createApiApp } from '../apps/api';
-import { users, verifier } from '../context';
+import { verifier } from '../deps/auth';
+import { config } from '../deps/base';
+import { chat } from '../deps/chat';
+import { rateLimiter } from '../deps/limits';
+import { tools } from '../deps/tools';
+import { users } from '../deps/users';
 
-export const handler = handle(createApiApp({ verifier, users }));
+export const handler = handle(
+  createApiApp({ verifier, users, rateLimiter, tools, chat, chatDeadlineMs: config.agent.chatDeadlineMs }),
+);

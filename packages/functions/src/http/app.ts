@@ -19,9 +19,10 @@ export function createTierApp(tier: HttpTier, options: TierAppOptions): Hono<App
   const { logger } = options;
 
   app.use('*', async (c, next) => {
-    const requestId = c.env?.event?.requestContext && 'requestId' in c.env.event.requestContext
-      ? String(c.env.event.requestContext.requestId)
-      : crypto.randomUUID();
+    const requestId =
+      c.env?.event?.requestContext && 'requestId' in c.env.event.requestContext
+        ? String(c.env.event.requestContext.requestId)
+        : crypto.randomUUID();
     c.set('requestId', requestId);
     // A child per request: the local runtime runs requests concurrently in one process, so shared keys would mix.
     const log = logger.createChild();

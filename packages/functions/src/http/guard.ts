@@ -6,6 +6,7 @@ import type { AppEnv } from './types';
 
 /** Verifies the signature of a webhook request over its raw body; throws a 400-class error when it fails. */
 export interface SignatureVerifier {
+  /** Resolves to the parsed body, once (and only if) the signature verified. */
   verify(rawBody: string, signatureHeader: string | undefined): Promise<unknown>;
 }
 
@@ -28,7 +29,8 @@ export interface GuardOptions {
 export function createGuard(options: GuardOptions): MiddlewareHandler<AppEnv> {
   const { tier, routes, verifier, stripeSignature } = options;
   for (const route of routes) {
-    if (route.tier !== tier) throw new Error(`guard(${tier}): ${route.method} ${route.path} belongs to tier ${route.tier}`);
+    if (route.tier !== tier)
+      throw new Error(`guard(${tier}): ${route.method} ${route.path} belongs to tier ${route.tier}`);
   }
   if (routes.some((route) => route.auth.kind === 'jwt') && !verifier) {
     throw new Error(`guard(${tier}): jwt routes need a verifier`);
@@ -50,13 +52,12 @@ export function createGuard(options: GuardOptions): MiddlewareHandler<AppEnv> {
     switch (auth.kind) {
       case 'jwt': {
         const token = bearerToken(c.req.header('authorization'));
-        // biome-ignore lint/style/noNonNullAssertion: checked when the guard was built
-        c.set('caller', await verifier!.verify(token, auth.scopes));
+        c.set('caller', await verifier!.verify(token, auth.scopes)); // verifier: checked when the guard was built
         break;
       }
       case 'stripe-signature': {
-        // biome-ignore lint/style/noNonNullAssertion: checked when the guard was built
-        await stripeSignature!.verify(await c.req.text(), c.req.header('stripe-signature'));
+        // The body is read once, raw, and parsed only once it verified; handlers get the result, never the body.
+        c.set('webhookEvent', await stripeSignature!.verify(await c.req.text(), c.req.header('stripe-signature')));
         break;
       }
       case 'public':

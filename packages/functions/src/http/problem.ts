@@ -1,9 +1,9 @@
 import {
   InternalError,
+  isToolgateError,
   MethodNotAllowedError,
   NotFoundError,
   type ToolgateError,
-  isToolgateError,
   toProblem,
 } from '@toolgate/core/errors';
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
@@ -16,10 +16,13 @@ export function problemResponse(c: Context<AppEnv>, error: ToolgateError): Respo
   const headers = new Headers(error.headers);
   headers.set('Content-Type', PROBLEM_CONTENT_TYPE);
   headers.set('Cache-Control', 'no-store');
-  return new Response(JSON.stringify(toProblem(error, c.get('requestId') ? `urn:request:${c.get('requestId')}` : undefined)), {
-    status: error.status,
-    headers,
-  });
+  return new Response(
+    JSON.stringify(toProblem(error, c.get('requestId') ? `urn:request:${c.get('requestId')}` : undefined)),
+    {
+      status: error.status,
+      headers,
+    },
+  );
 }
 
 /** Maps Hono's own exceptions (e.g. body-limit) onto the hierarchy so that every answer is problem+json. */

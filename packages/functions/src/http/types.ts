@@ -1,6 +1,6 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Caller } from '@toolgate/core/auth/verifier';
 import type { RouteSpec } from '@toolgate/core/manifest';
-import type { Logger } from '@aws-lambda-powertools/logger';
 import type { LambdaContext, LambdaEvent } from 'hono/aws-lambda';
 
 /** Hono environment shared by every tier app. */
@@ -12,6 +12,11 @@ export interface AppEnv {
     route: RouteSpec;
     /** Set by the guard for `jwt` routes only, from the verified token — never from the event's authorizer claims. */
     caller: Caller;
+    /**
+     * Set by the guard for `stripe-signature` routes only: the body, parsed after its signature verified over the
+     * raw bytes. Still untyped: the route validates its shape.
+     */
+    webhookEvent: unknown;
     logger: Logger;
   };
 }

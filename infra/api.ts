@@ -1,0 +1,86 @@
+import { accessLogFormat, corsPolicy, gatewayRoutes, routeThrottleSettings } from '../packages/core/src/deploy/gateway';
+import type { HttpTier } from '../packages/core/src/manifest';
+import { identity } from './auth';
+import { tierFunction } from './functions';
+import { jobsQueue, jobsQueueLink } from './jobs';
+import { settings } from './stage';
+import { ingestion, ingestionLink } from './workflows';
+
+/**
+ * The HTTP API. Every route comes from the route manifest (packages/core/src/manifest) through `gatewayRoutes`:
+ * `jwt` routes get the JWT authorizer and their scopes, and a route is open only because the manifest says so.
+ */
+const routes = gatewayRoutes(settings.throttling);
+const cors = corsPolicy(settings);
+
+// One function per tier; every route of a tier points at its tier's function by ARN, so one tier is one Lambda
+// with one reserved concurrency (a handler string per route would create a Lambda per route).
+const functions: Record<HttpTier, sst.aws.Function> = {
+  public: tierFunction('public'),
+  api: tierFunction('api', {
+    jobsQueueArn: jobsQueue.arn,
+    ingestionArn: ingestion.arn,
+    link: [jobsQueueLink, ingestionLink],
+  }),
+  webhook: tierFunction('webhook'),
+};
+
+/**
+ * Per-route throttles live in the stage's RouteSettings, and API Gateway rejects RouteSettings that name a route
+ * which does not exist yet. SST creates the stage in the API's constructor, before any route, so the stage waits
+ * for this promise, resolved with the routes once they are declared below: the stage is created after them.
+ */
+let routesDeclared!: (routes: $util.Input<$util.Resource>[]) => void;
+const allRoutes = new Promise<$util.Input<$util.Resource>[]>((resolve) => {
+  routesDeclared = resolve;
+});
+
+export const api = new sst.aws.ApiGatewayV2('Api', {
+  // Exact origins from the stage settings; no credentials (bearer tokens, not cookies); none at all if no origin.
+  cors: cors
+    ? {
+        allowOrigins: cors.allowOrigins,
+        allowMethods: cors.allowMethods,
+        allowHeaders: cors.allowHeaders,
+        exposeHeaders: cors.exposeHeaders,
+        allowCredentials: cors.allowCredentials,
+        maxAge: `${cors.maxAgeSeconds} seconds`,
+      }
+    : false,
+  domain: settings.apiDomain
+    ? settings.apiDomain.certificateArn
+      ? { name: settings.apiDomain.name, dns: false, cert: settings.apiDomain.certificateArn }
+      : settings.apiDomain.name
+    : undefined,
+  accessLog: { retention: '1 month' },
+  transform: {
+    stage: (args, opts) => {
+      // Every route shares the stage's token bucket; open routes also get their own, tighter one.
+      args.defaultRouteSettings = {
+        throttlingRateLimit: settings.throttling.stage.rateLimit,
+        throttlingBurstLimit: settings.throttling.stage.burstLimit,
+      };
+      args.routeSettings = routeThrottleSettings(routes);
+      args.accessLogSettings = $output(args.accessLogSettings).apply((log) => ({
+        destinationArn: log?.destinationArn ?? '',
+        format: accessLogFormat(),
+      }));
+      opts.dependsOn = allRoutes;
+    },
+  },
+});
+
+const authorizer = api.addAuthorizer({
+  name: 'jwt',
+  jwt: { issuer: identity.issuer, audiences: identity.audiences },
+});
+
+const declared = routes.map((route) =>
+  api.route(route.key, functions[route.tier].arn, {
+    auth: route.authorizerScopes
+      ? { jwt: { authorizer: authorizer.id, scopes: [...route.authorizerScopes] } }
+      : // Open by the manifest's written reason (a public or a Stripe-signed route), never by default.
+        false,
+  }),
+);
+routesDeclared(declared.map((route) => route.nodes.route));

@@ -1,0 +1,119 @@
+import { RESOURCE_SERVER, SCOPE_DESCRIPTIONS, SCOPE_NAMES } from '../packages/core/src/scopes';
+import { accountId, region, settings } from './stage';
+
+/**
+ * Identity: one issuer feeds both the gateway's JWT authorizer and the in-Lambda verifier (the `Auth` link, read
+ * by packages/core/src/config.ts). By default a Cognito user pool; a stage can name any OIDC issuer instead.
+ */
+export interface Identity {
+  /** The gateway JWT authorizer: `iss` must equal `issuer`, and `aud` (or Cognito's `client_id`) be in `audiences`. */
+  issuer: $util.Output<string>;
+  audiences: $util.Output<string[]>;
+  authLink: sst.Linkable<Record<string, unknown>>;
+  /** Stack outputs for people deploying: pool, clients, login domain. */
+  outputs: Record<string, $util.Input<string>>;
+}
+
+function cognito(identity: Extract<typeof settings.identity, { kind: 'cognito' }>): Identity {
+  // Prefixes are global across AWS; the account id keeps two forks' `dev` stages apart.
+  const prefix =
+    identity.domainPrefix ??
+    $interpolate`toolgate-${$app.stage.toLowerCase().replace(/[^a-z0-9-]/g, '-')}-${accountId}`;
+
+  const pool = new sst.aws.CognitoUserPool('Users', {
+    usernames: ['email'],
+    domain: { prefix },
+    transform: {
+      userPool: (args) => {
+        // Managed login (the v2 hosted pages) needs the Essentials tier or above.
+        args.userPoolTier = 'ESSENTIALS';
+        args.deletionProtection = settings.protect ? 'ACTIVE' : 'INACTIVE';
+      },
+      domain: (args) => {
+        args.managedLoginVersion = 2;
+      },
+    },
+  });
+
+  // Custom scopes only exist through a resource server, and only OAuth flows can issue them: tokens from plain
+  // username/password sign-in carry no `toolgate/*` scope, so they can call nothing.
+  const resourceServer = new aws.cognito.ResourceServer('ToolgateResourceServer', {
+    userPoolId: pool.id,
+    identifier: RESOURCE_SERVER,
+    name: RESOURCE_SERVER,
+    scopes: SCOPE_NAMES.map((name) => ({ scopeName: name, scopeDescription: SCOPE_DESCRIPTIONS[name] })),
+  });
+
+  // People: authorization code + PKCE through managed login. A public client (no secret): a browser or a native
+  // app cannot keep one, PKCE protects the code instead.
+  const people = new aws.cognito.UserPoolClient('PeopleClient', {
+    name: 'people',
+    userPoolId: pool.id,
+    generateSecret: false,
+    allowedOauthFlowsUserPoolClient: true,
+    allowedOauthFlows: ['code'],
+    allowedOauthScopes: resourceServer.scopeIdentifiers.apply((scopes) => ['openid', 'email', ...scopes]),
+    callbackUrls: identity.callbackUrls,
+    logoutUrls: identity.logoutUrls,
+    supportedIdentityProviders: ['COGNITO'],
+    explicitAuthFlows: ['ALLOW_REFRESH_TOKEN_AUTH'],
+    preventUserExistenceErrors: 'ENABLED',
+    enableTokenRevocation: true,
+    accessTokenValidity: 60,
+    idTokenValidity: 60,
+    refreshTokenValidity: 30,
+    tokenValidityUnits: { accessToken: 'minutes', idToken: 'minutes', refreshToken: 'days' },
+  });
+  // Managed login shows an error page for a client without a branding style; Cognito's default style will do.
+  new aws.cognito.ManagedLoginBranding('PeopleLoginBranding', {
+    userPoolId: pool.id,
+    clientId: people.id,
+    useCognitoProvidedValues: true,
+  });
+
+  // Agents: machine-to-machine, client credentials. The token's `sub` is the client id, so each agent you add as
+  // its own client is its own user (and must be added to the audiences below).
+  const agents = new aws.cognito.UserPoolClient('AgentsClient', {
+    name: 'agents',
+    userPoolId: pool.id,
+    generateSecret: true,
+    allowedOauthFlowsUserPoolClient: true,
+    allowedOauthFlows: ['client_credentials'],
+    allowedOauthScopes: resourceServer.scopeIdentifiers,
+    supportedIdentityProviders: ['COGNITO'],
+    explicitAuthFlows: ['ALLOW_REFRESH_TOKEN_AUTH'],
+    accessTokenValidity: 60,
+    tokenValidityUnits: { accessToken: 'minutes' },
+  });
+
+  const clientIds = $output([people.id, agents.id]);
+  return {
+    issuer: $interpolate`https://cognito-idp.${region}.amazonaws.com/${pool.id}`,
+    // Cognito access tokens have no `aud`; API Gateway then checks `client_id` against this list.
+    audiences: clientIds,
+    authLink: new sst.Linkable('Auth', { properties: { kind: 'cognito', userPoolId: pool.id, clientIds } }),
+    outputs: {
+      userPoolId: pool.id,
+      loginDomain: $interpolate`https://${prefix}.auth.${region}.amazoncognito.com`,
+      peopleClientId: people.id,
+      agentsClientId: agents.id,
+    },
+  };
+}
+
+function oidc(identity: Extract<typeof settings.identity, { kind: 'oidc' }>): Identity {
+  const properties = {
+    kind: 'oidc',
+    issuer: identity.issuer,
+    audience: identity.audience,
+    ...(identity.jwksUri ? { jwksUri: identity.jwksUri } : {}),
+  };
+  return {
+    issuer: $output(identity.issuer),
+    audiences: $output(identity.audience),
+    authLink: new sst.Linkable('Auth', { properties }),
+    outputs: { issuer: identity.issuer },
+  };
+}
+
+export const identity = settings.identity.kind === 'cognito' ? cognito(settings.identity) : oidc(settings.identity);

@@ -1,0 +1,46 @@
+import type { Tier } from '../packages/core/src/concurrency';
+import { iamStatements, TIER_RUNTIME } from '../packages/core/src/deploy/access';
+import { functionName } from '../packages/core/src/deploy/stages';
+import { ARCHITECTURE, RUNTIME, SST_HANDLERS, SST_NODEJS } from '../packages/functions/build';
+import { identity } from './auth';
+import { secretsFor } from './secrets';
+import { accountId, settings, settingsLink } from './stage';
+import { table, tableLink, uploads, uploadsLink } from './storage';
+
+export interface TierFunctionArgs {
+  /** ARNs this tier's statements need beyond the table and bucket (see TIER_ACCESS). */
+  jobsQueueArn?: $util.Input<string>;
+  ingestionArn?: $util.Input<string>;
+  /** Links beyond the ones every tier has (Table, Uploads, Auth, Settings and its secrets). */
+  link?: unknown[];
+}
+
+/**
+ * One Lambda per tier: its own reserved concurrency (so no tier can starve another), bundled the one way
+ * packages/functions/build.ts defines, and only the IAM actions its tier needs (packages/core/src/deploy/access.ts).
+ */
+export function tierFunction(tier: Tier, args: TierFunctionArgs = {}): sst.aws.Function {
+  const runtime = TIER_RUNTIME[tier];
+  const budget = settings.reservedConcurrency;
+  return new sst.aws.Function(`${tier[0]!.toUpperCase()}${tier.slice(1)}Function`, {
+    name: functionName($app.stage, tier),
+    description: runtime.description,
+    handler: SST_HANDLERS[tier],
+    runtime: RUNTIME,
+    architecture: ARCHITECTURE,
+    nodejs: SST_NODEJS,
+    timeout: `${runtime.timeoutSeconds} seconds`,
+    memory: `${runtime.memoryMb} MB`,
+    concurrency: budget === 'off' ? undefined : { reserved: budget[tier] },
+    logging: { format: 'json', retention: '1 month' },
+    // Names only: these links carry no permissions (see infra/storage.ts); the statements below are the grants.
+    link: [tableLink, uploadsLink, identity.authLink, settingsLink, ...secretsFor(tier), ...(args.link ?? [])],
+    permissions: $resolve({
+      accountId,
+      tableArn: table.arn,
+      bucketArn: uploads.arn,
+      jobsQueueArn: $output(args.jobsQueueArn),
+      ingestionArn: $output(args.ingestionArn),
+    }).apply((targets) => iamStatements(tier, targets)),
+  });
+}

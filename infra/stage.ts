@@ -1,0 +1,21 @@
+import { resolveStage } from '../packages/core/src/deploy/stages';
+
+/**
+ * This stage's settings (edit them in packages/core/src/deploy/stages.ts). `pnpm preflight` resolves the same
+ * settings, so what it checks is what deploys.
+ */
+export const settings = resolveStage($app.stage, process.env);
+
+export const region = aws.getRegionOutput().region;
+export const accountId = aws.getCallerIdentityOutput().accountId;
+
+/** Non-secret runtime settings, read by the Lambdas as `Resource.Settings` (see packages/core/src/config.ts). */
+export const settingsLink = new sst.Linkable('Settings', {
+  properties: {
+    allowedOrigins: settings.allowedOrigins,
+    model: settings.model,
+    stripePrices: settings.stripePrices ?? {},
+    ...(settings.agent ? { agent: settings.agent } : {}),
+    ...(settings.limits ? { limits: settings.limits } : {}),
+  },
+});

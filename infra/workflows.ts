@@ -1,0 +1,37 @@
+import { ingestionDefinition } from '../packages/core/src/workflows/ingestion';
+import { tierFunction } from './functions';
+
+/**
+ * Document ingestion as a Step Functions Standard workflow. The definition is the hand-written JSONPath ASL in
+ * core, deployed as is with `aws.sfn.StateMachine`: `sst.aws.StepFunctions` would emit JSONata, which the local
+ * runtime cannot run, and the same JSON must run in both places.
+ */
+const steps = tierFunction('steps');
+
+const role = new aws.iam.Role('IngestionRole', {
+  assumeRolePolicy: aws.iam.assumeRolePolicyForPrincipal({ Service: 'states.amazonaws.com' }),
+});
+
+// The state machine may invoke the steps function and nothing else.
+const invokeSteps = new aws.iam.RolePolicy('IngestionInvokeSteps', {
+  role: role.id,
+  policy: $jsonStringify({
+    Version: '2012-10-17',
+    Statement: [
+      { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: [steps.arn, $interpolate`${steps.arn}:*`] },
+    ],
+  }),
+});
+
+export const ingestion = new aws.sfn.StateMachine(
+  'IngestionStateMachine',
+  {
+    type: 'STANDARD',
+    roleArn: role.arn,
+    definition: steps.arn.apply((arn) => JSON.stringify(ingestionDefinition(arn))),
+  },
+  { dependsOn: [invokeSteps] },
+);
+
+/** Read by the api tier (`Resource.Ingestion.arn`) to start an execution for a confirmed upload. */
+export const ingestionLink = new sst.Linkable('Ingestion', { properties: { arn: ingestion.arn } });

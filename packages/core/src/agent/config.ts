@@ -1,0 +1,43 @@
+import { z } from 'zod';
+
+/** Used when a deployed stage names no model: on-demand in us-east-1, supports tool use through Converse. */
+export const DEFAULT_BEDROCK_MODEL_ID = 'amazon.nova-lite-v1:0';
+
+/** Which model the agent talks to. `dev` is deterministic and offline (the local default). */
+export const ModelConfigSchema = z.discriminatedUnion('provider', [
+  z.object({
+    provider: z.literal('dev'),
+    /** Simulated latency per model call, to see the deadline and the step cap at work locally. */
+    latencyMs: z.number().int().min(0).max(60_000).default(0),
+  }),
+  z.object({
+    provider: z.literal('bedrock'),
+    modelId: z.string().min(1).default(DEFAULT_BEDROCK_MODEL_ID),
+    /** Defaults to the function's region. */
+    region: z.string().min(1).optional(),
+  }),
+  z.object({
+    provider: z.literal('openai'),
+    /** Any OpenAI-compatible server: api.openai.com/v1, a local llama.cpp or vLLM server, a proxy. */
+    baseUrl: z.url({ protocol: /^https?$/ }),
+    modelId: z.string().min(1),
+    /** Secret (deployed: the `OpenAiApiKey` SST secret). Local servers usually need none. */
+    apiKey: z.string().min(1).optional(),
+  }),
+]);
+export type ModelConfig = z.infer<typeof ModelConfigSchema>;
+
+/** The API Gateway integration limit is 30 s; a chat must have answered, and been saved, well before it. */
+export const MAX_CHAT_DEADLINE_MS = 28_000;
+
+export const AgentConfigSchema = z.object({
+  /** Model calls one chat request may make; past it the loop answers with what it has. */
+  stepCap: z.number().int().min(1).max(20).default(6),
+  /** Wall-clock budget of one `POST /chat` loop, from the request's arrival. */
+  chatDeadlineMs: z.number().int().min(1000).max(MAX_CHAT_DEADLINE_MS).default(25_000),
+  /** Output tokens asked of the model per call. */
+  maxOutputTokens: z.number().int().min(64).max(8192).default(1024),
+  /** Conversations are kept this long after their last message. */
+  conversationTtlDays: z.number().int().min(1).max(365).default(30),
+});
+export type AgentConfig = z.infer<typeof AgentConfigSchema>;

@@ -1,0 +1,105 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { isExpired, nowSeconds } from '../data/dynamo';
+import { ConflictError } from '../errors';
+import { type ChatMessage, ChatMessageSchema } from './provider';
+import type { Conversation } from './schema';
+
+/**
+ * Conversations live under the caller's partition: pk = USER#<sub>, sk = CONV#<id>. The key is built from the
+ * verified `sub`, so another user's conversation id simply finds nothing (404), never someone else's data.
+ * One item per conversation, written with a version check so that two concurrent messages cannot overwrite each
+ * other (the second gets 409 and can resend).
+ */
+const key = (sub: string, id: string) => ({ pk: `USER#${sub}`, sk: `CONV#${id}` });
+
+/** DynamoDB items are at most 400 KB; the stored history keeps well under it. */
+const MAX_STORED_BYTES = 300_000;
+const MAX_STORED_MESSAGES = 60;
+
+export interface StoredConversation extends Conversation {
+  version: number;
+}
+
+export interface ConversationsRepository {
+  get(sub: string, id: string): Promise<StoredConversation | null>;
+  /** Writes the conversation if its stored version is still `expectedVersion` (null: it must not exist yet). */
+  save(sub: string, conversation: Conversation, expectedVersion: number | null): Promise<StoredConversation>;
+}
+
+/**
+ * Drops the oldest turns (whole turns, starting at a user message, so no tool result loses its tool call) until
+ * the history fits the item.
+ */
+export function trimHistory(messages: readonly ChatMessage[]): ChatMessage[] {
+  let start = 0;
+  const size = (from: number) => Buffer.byteLength(JSON.stringify(messages.slice(from)));
+  while (start < messages.length && (messages.length - start > MAX_STORED_MESSAGES || size(start) > MAX_STORED_BYTES)) {
+    start++;
+    while (start < messages.length && messages[start]?.role !== 'user') start++;
+  }
+  return messages.slice(start);
+}
+
+export function createConversationsRepository(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  options: { ttlDays: number },
+): ConversationsRepository {
+  return {
+    async get(sub, id) {
+      const { Item } = await doc.send(
+        new GetCommand({ TableName: tableName, Key: key(sub, id), ConsistentRead: true }),
+      );
+      if (!Item || isExpired(Item)) return null;
+      const messages = ChatMessageSchema.array().safeParse(Item.messages);
+      return {
+        conversationId: id,
+        createdAt: String(Item.createdAt),
+        updatedAt: String(Item.updatedAt),
+        messages: messages.success ? messages.data : [],
+        version: Number(Item.version ?? 0),
+      };
+    },
+
+    async save(sub, conversation, expectedVersion) {
+      const version = (expectedVersion ?? 0) + 1;
+      const messages = trimHistory(conversation.messages);
+      const updatedAtMs = Date.parse(conversation.updatedAt);
+      try {
+        await doc.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: {
+              ...key(sub, conversation.conversationId),
+              conversationId: conversation.conversationId,
+              createdAt: conversation.createdAt,
+              updatedAt: conversation.updatedAt,
+              messages,
+              version,
+              expiresAt: nowSeconds(updatedAtMs) + options.ttlDays * 24 * 3600,
+            },
+            ...(expectedVersion === null
+              ? { ConditionExpression: 'attribute_not_exists(pk)' }
+              : {
+                  ConditionExpression: '#version = :expected',
+                  ExpressionAttributeNames: { '#version': 'version' },
+                  ExpressionAttributeValues: { ':expected': expectedVersion },
+                }),
+          }),
+        );
+      } catch (error) {
+        if (
+          error instanceof ConditionalCheckFailedException ||
+          (error as Error)?.name === 'ConditionalCheckFailedException'
+        ) {
+          throw new ConflictError('The conversation changed while this message was processed; send it again.', {
+            cause: error,
+          });
+        }
+        throw error;
+      }
+      return { ...conversation, messages, version };
+    },
+  };
+}

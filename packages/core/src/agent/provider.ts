@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import type { ToolDefinition } from '../tools/schemas';
+
+/**
+ * The model port. The agent loop speaks only these types; each provider translates them to its wire format
+ * (Bedrock Converse, OpenAI Chat Completions) or answers itself (the dev model).
+ */
+
+export const ToolCallRequestSchema = z.object({
+  /** The provider's id for the call, echoed back with its result. */
+  id: z.string().min(1).max(128),
+  name: z.string().min(1).max(64),
+  /** The arguments the model produced; the registry validates them like any other input. */
+  input: z.unknown(),
+});
+export type ToolCallRequest = z.infer<typeof ToolCallRequestSchema>;
+
+export const ChatMessageSchema = z.discriminatedUnion('role', [
+  z.object({ role: z.literal('user'), content: z.string() }),
+  z.object({
+    role: z.literal('assistant'),
+    content: z.string(),
+    toolCalls: z.array(ToolCallRequestSchema).optional(),
+  }),
+  z.object({
+    role: z.literal('tool'),
+    toolCallId: z.string(),
+    name: z.string(),
+    /** JSON text of the tool's output, or of `{ error }` when it failed. */
+    content: z.string(),
+    isError: z.boolean().optional(),
+  }),
+]);
+export type ChatMessage = z.infer<typeof ChatMessageSchema>;
+export type AssistantMessage = Extract<ChatMessage, { role: 'assistant' }>;
+export type ToolMessage = Extract<ChatMessage, { role: 'tool' }>;
+
+export interface TokenUsage {
+  inputTokens: number;
+  outputTokens: number;
+}
+
+export interface ModelRequest {
+  system?: string;
+  messages: readonly ChatMessage[];
+  /** The tools the model may call (already filtered by the caller's scopes); empty for a plain completion. */
+  tools: readonly ToolDefinition[];
+  maxOutputTokens: number;
+  signal?: AbortSignal;
+}
+
+export type StopReason = 'end_turn' | 'tool_use' | 'max_tokens' | 'other';
+
+export interface ModelResponse {
+  message: AssistantMessage;
+  stopReason: StopReason;
+  usage: TokenUsage;
+}
+
+export interface ModelProvider {
+  readonly name: string;
+  readonly modelId: string;
+  /** One model turn. Throws `ServiceUnavailableError`/`GatewayTimeoutError` for upstream failures. */
+  converse(request: ModelRequest): Promise<ModelResponse>;
+}
+
+export const ToolCallTraceSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  input: z.unknown(),
+  /** The model step (1-based) that asked for the call. */
+  step: z.number().int().positive(),
+  ok: z.boolean(),
+  output: z.unknown().optional(),
+  error: z.object({ status: z.number().int(), title: z.string(), detail: z.string().optional() }).optional(),
+  durationMs: z.number().nonnegative(),
+});
+export type ToolCallTrace = z.infer<typeof ToolCallTraceSchema>;
+
+export interface CompletionOptions {
+  prompt: string;
+  system?: string;
+  maxOutputTokens?: number;
+  signal?: AbortSignal;
+}
+
+/** A plain completion with no tools: one turn, text in, text out (e.g. summarizing a document). */
+export async function complete(
+  provider: ModelProvider,
+  { prompt, system, maxOutputTokens = 1024, signal }: CompletionOptions,
+): Promise<{ text: string; usage: TokenUsage }> {
+  const response = await provider.converse({
+    ...(system !== undefined ? { system } : {}),
+    messages: [{ role: 'user', content: prompt }],
+    tools: [],
+    maxOutputTokens,
+    ...(signal ? { signal } : {}),
+  });
+  return { text: response.message.content, usage: response.usage };
+}
+
+/** Rough token count (~4 characters per token) for providers that report none. */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}

@@ -1,0 +1,147 @@
+import {
+  type BedrockRuntimeClient,
+  type ContentBlock,
+  ConverseCommand,
+  type ConverseCommandOutput,
+  type Message,
+  type Tool,
+  type ToolResultContentBlock,
+} from '@aws-sdk/client-bedrock-runtime';
+import { GatewayTimeoutError, ServiceUnavailableError } from '../../errors';
+import { bedrockToolSpec } from '../../tools/schemas';
+import type {
+  AssistantMessage,
+  ChatMessage,
+  ModelProvider,
+  ModelRequest,
+  ModelResponse,
+  StopReason,
+  ToolCallRequest,
+} from '../provider';
+
+type DocumentValue = NonNullable<Extract<ToolResultContentBlock, { json: unknown }>['json']>;
+
+function toolResultContent(content: string): ToolResultContentBlock[] {
+  try {
+    const value: unknown = JSON.parse(content);
+    // Converse takes a JSON document only when it is an object; anything else goes as text.
+    if (value && typeof value === 'object' && !Array.isArray(value)) return [{ json: value as DocumentValue }];
+  } catch {
+    // not JSON: send as text
+  }
+  return [{ text: content }];
+}
+
+/**
+ * Our messages → Converse messages. Converse wants strictly alternating user/assistant turns, tool results inside
+ * a *user* turn, and no empty text blocks; consecutive same-role blocks are merged into one turn.
+ */
+export function toConverseMessages(messages: readonly ChatMessage[]): Message[] {
+  const turns: Message[] = [];
+  const push = (role: 'user' | 'assistant', blocks: ContentBlock[]) => {
+    const last = turns.at(-1);
+    if (last && last.role === role) last.content = [...(last.content ?? []), ...blocks];
+    else turns.push({ role, content: blocks });
+  };
+  for (const message of messages) {
+    switch (message.role) {
+      case 'user':
+        push('user', [{ text: message.content.trim() ? message.content : '(empty message)' }]);
+        break;
+      case 'assistant': {
+        const blocks: ContentBlock[] = [];
+        if (message.content.trim()) blocks.push({ text: message.content });
+        for (const call of message.toolCalls ?? []) {
+          blocks.push({ toolUse: { toolUseId: call.id, name: call.name, input: (call.input ?? {}) as DocumentValue } });
+        }
+        push('assistant', blocks.length > 0 ? blocks : [{ text: '(no answer)' }]);
+        break;
+      }
+      case 'tool':
+        push('user', [
+          {
+            toolResult: {
+              toolUseId: message.toolCallId,
+              content: toolResultContent(message.content),
+              status: message.isError ? 'error' : 'success',
+            },
+          },
+        ]);
+        break;
+    }
+  }
+  return turns;
+}
+
+function fromConverseOutput(output: ConverseCommandOutput): ModelResponse {
+  const blocks = output.output?.message?.content ?? [];
+  const text = blocks
+    .map((block) => block.text ?? '')
+    .filter(Boolean)
+    .join('\n');
+  const toolCalls: ToolCallRequest[] = blocks.flatMap((block) =>
+    block.toolUse?.toolUseId && block.toolUse.name
+      ? [{ id: block.toolUse.toolUseId, name: block.toolUse.name, input: block.toolUse.input ?? {} }]
+      : [],
+  );
+  const message: AssistantMessage = { role: 'assistant', content: text, ...(toolCalls.length ? { toolCalls } : {}) };
+  const stop = output.stopReason;
+  const stopReason: StopReason =
+    stop === 'end_turn' || stop === 'tool_use' || stop === 'max_tokens'
+      ? stop
+      : stop === 'stop_sequence'
+        ? 'end_turn'
+        : 'other';
+  return {
+    message,
+    stopReason,
+    usage: { inputTokens: output.usage?.inputTokens ?? 0, outputTokens: output.usage?.outputTokens ?? 0 },
+  };
+}
+
+const RETRYABLE = new Set([
+  'ThrottlingException',
+  'ServiceUnavailableException',
+  'ModelNotReadyException',
+  'InternalServerException',
+  'ServiceQuotaExceededException',
+]);
+
+/** Upstream failures become 503/504 with a fixed detail: the model's error text is never passed to the caller. */
+function upstreamError(error: unknown): Error {
+  const name = (error as { name?: string })?.name ?? '';
+  if (name === 'ModelTimeoutException') {
+    return new GatewayTimeoutError('The model did not answer in time; retry later.', 2, { cause: error });
+  }
+  return new ServiceUnavailableError(
+    RETRYABLE.has(name) ? 'The model is busy; retry shortly.' : 'The model could not process the request.',
+    RETRYABLE.has(name) ? 2 : 30,
+    { cause: error },
+  );
+}
+
+/** Amazon Bedrock through the Converse API (one request shape for every model that supports tool use). */
+export function createBedrockProvider(options: { client: BedrockRuntimeClient; modelId: string }): ModelProvider {
+  const { client, modelId } = options;
+  return {
+    name: 'bedrock',
+    modelId,
+    async converse(request: ModelRequest): Promise<ModelResponse> {
+      const command = new ConverseCommand({
+        modelId,
+        messages: toConverseMessages(request.messages),
+        ...(request.system ? { system: [{ text: request.system }] } : {}),
+        inferenceConfig: { maxTokens: request.maxOutputTokens },
+        ...(request.tools.length > 0
+          ? { toolConfig: { tools: request.tools.map((tool) => bedrockToolSpec(tool) as Tool) } }
+          : {}),
+      });
+      try {
+        return fromConverseOutput(await client.send(command, request.signal ? { abortSignal: request.signal } : {}));
+      } catch (error) {
+        if (request.signal?.aborted) throw request.signal.reason;
+        throw upstreamError(error);
+      }
+    },
+  };
+}

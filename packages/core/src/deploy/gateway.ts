@@ -1,0 +1,114 @@
+import type { GatewayThrottling, Throttle } from '../concurrency';
+import { type HttpMethod, type HttpTier, manifest, type RouteKey, type RouteSpec, routeKey } from '../manifest';
+import type { Scope } from '../scopes';
+import type { StageSettings } from './stages';
+
+/**
+ * The API Gateway routes infra creates, derived from the route manifest and nothing else. Pure data, so tests
+ * can assert the gateway's security without SST: `infra/api.ts` only loops over this.
+ */
+export interface GatewayRoute {
+  key: RouteKey;
+  tier: HttpTier;
+  /** The JWT authorizer's scopes (a token needs one of them); `null` only for routes the manifest declares open. */
+  authorizerScopes: readonly Scope[] | null;
+  /** A route-level throttle tighter than the stage's, for every route that has no authorizer; else `null`. */
+  throttle: Throttle | null;
+}
+
+export function gatewayRoute(route: RouteSpec, throttling: GatewayThrottling): GatewayRoute {
+  const open = route.auth.kind !== 'jwt';
+  return {
+    key: routeKey(route),
+    tier: route.tier,
+    authorizerScopes: route.auth.kind === 'jwt' ? route.auth.scopes : null,
+    // Open routes (public and webhook) are reachable by anyone; their own throttle keeps a flood of them from
+    // using the whole stage allowance that authenticated callers share.
+    throttle: open ? throttling.publicRoutes : null,
+  };
+}
+
+export function gatewayRoutes(
+  throttling: GatewayThrottling,
+  entries: readonly RouteSpec[] = manifest,
+): readonly GatewayRoute[] {
+  return entries.map((route) => gatewayRoute(route, throttling));
+}
+
+/** API Gateway HTTP API `RouteSettings` entries: the per-route throttles of the stage. */
+export function routeThrottleSettings(routes: readonly GatewayRoute[]) {
+  return routes.flatMap((route) =>
+    route.throttle
+      ? [
+          {
+            routeKey: route.key,
+            throttlingRateLimit: route.throttle.rateLimit,
+            throttlingBurstLimit: route.throttle.burstLimit,
+          },
+        ]
+      : [],
+  );
+}
+
+export interface CorsPolicy {
+  allowOrigins: string[];
+  allowMethods: HttpMethod[];
+  allowHeaders: string[];
+  exposeHeaders: string[];
+  maxAgeSeconds: number;
+  /** Always false: callers send bearer tokens, not cookies, so the browser never needs to send credentials. */
+  allowCredentials: false;
+}
+
+/** Headers browsers may send: the bearer token, JSON bodies, idempotency keys and MCP's protocol headers. */
+const ALLOWED_HEADERS = ['authorization', 'content-type', 'idempotency-key', 'mcp-protocol-version', 'mcp-session-id'];
+/** Headers scripts may read: rate-limit state and where to poll a created job. */
+const EXPOSED_HEADERS = ['location', 'retry-after', 'ratelimit', 'ratelimit-policy', 'mcp-session-id'];
+
+/** The gateway's CORS configuration, or `null` (no CORS at all) when a stage allows no browser origin. */
+export function corsPolicy(
+  settings: Pick<StageSettings, 'allowedOrigins'>,
+  entries: readonly RouteSpec[] = manifest,
+): CorsPolicy | null {
+  if (settings.allowedOrigins.length === 0) return null;
+  if (settings.allowedOrigins.some((origin) => origin.includes('*'))) {
+    throw new Error('CORS: origins must be an explicit allow-list, never a wildcard');
+  }
+  const methods = [...new Set(entries.map((route) => route.method))].sort();
+  return {
+    allowOrigins: [...settings.allowedOrigins],
+    allowMethods: methods,
+    allowHeaders: ALLOWED_HEADERS,
+    exposeHeaders: EXPOSED_HEADERS,
+    maxAgeSeconds: 3600,
+    allowCredentials: false,
+  };
+}
+
+/**
+ * The stage's JSON access log line (API Gateway `$context` variables). Numbers are unquoted so that log queries
+ * can compare them; the authorizer error explains every 401 the gateway returns without reaching a Lambda.
+ */
+export const ACCESS_LOG_FORMAT: Record<string, string> = {
+  requestId: '"$context.requestId"',
+  time: '"$context.requestTime"',
+  routeKey: '"$context.routeKey"',
+  method: '"$context.httpMethod"',
+  path: '"$context.path"',
+  status: '$context.status',
+  latencyMs: '$context.responseLatency',
+  integrationLatencyMs: '"$context.integration.latency"',
+  integrationStatus: '"$context.integration.status"',
+  ip: '"$context.identity.sourceIp"',
+  userAgent: '"$context.identity.userAgent"',
+  responseLength: '"$context.responseLength"',
+  authorizerError: '"$context.authorizer.error"',
+  error: '"$context.error.message"',
+};
+
+/** Builds the format string: a JSON object whose values are raw `$context` templates. */
+export function accessLogFormat(fields: Record<string, string> = ACCESS_LOG_FORMAT): string {
+  return `{${Object.entries(fields)
+    .map(([name, value]) => `"${name}":${value}`)
+    .join(',')}}`;
+}

@@ -1,0 +1,204 @@
+import { describe, expect, it } from 'vitest';
+import {
+  checkBudget,
+  DEFAULT_ACCOUNT_LIMIT,
+  DEFAULT_CONCURRENCY_BUDGET,
+  DEFAULT_GATEWAY_THROTTLING,
+  GATEWAY_LIMITS,
+  TIERS,
+  UNRESERVED_MINIMUM,
+} from '../concurrency';
+import { manifest, type RouteSpec, routeKey } from '../manifest';
+import { JOBS_QUEUE, WORKER_TIMEOUT_SECONDS } from '../resources';
+import { ALL_SCOPES } from '../scopes';
+import { iamStatements, TIER_ACCESS, TIER_RUNTIME } from './access';
+import { ACCESS_LOG_FORMAT, accessLogFormat, corsPolicy, gatewayRoutes, routeThrottleSettings } from './gateway';
+import { DEFAULT_STAGE, functionName, RESERVED_CONCURRENCY_ENV, resolveStage, STAGES, tableName } from './stages';
+
+/**
+ * The policies infra deploys, checked on the data infra consumes (no SST needed): these are the tests
+ * docs/adr/0001-api-gateway.md names as the enforcement of each rule.
+ */
+
+const routes = gatewayRoutes(DEFAULT_GATEWAY_THROTTLING);
+
+describe('gateway routes from the manifest', () => {
+  it('creates exactly one gateway route per manifest route', () => {
+    expect(routes.map((route) => route.key)).toEqual(manifest.map(routeKey));
+    expect(new Set(routes.map((route) => route.key)).size).toBe(manifest.length);
+  });
+
+  it('attaches the JWT authorizer with the manifest scopes to every jwt route', () => {
+    for (const [index, spec] of manifest.entries()) {
+      const route = routes[index]!;
+      if (spec.auth.kind === 'jwt') {
+        expect(route.authorizerScopes, route.key).toEqual(spec.auth.scopes);
+        expect(route.authorizerScopes!.length, route.key).toBeGreaterThan(0);
+        for (const scope of route.authorizerScopes!) expect(ALL_SCOPES, route.key).toContain(scope);
+      } else {
+        // Open at the gateway only because the manifest says so, with a written reason.
+        expect(route.authorizerScopes, route.key).toBeNull();
+      }
+    }
+  });
+
+  it('opens only routes with a written reason, and only in the public or webhook tier', () => {
+    const open = manifest.filter((spec) => spec.auth.kind !== 'jwt');
+    for (const spec of open) {
+      const key = routeKey(spec);
+      expect(spec.auth.kind === 'jwt' ? '' : spec.auth.reason.trim().length, key).toBeGreaterThanOrEqual(10);
+      expect(['public', 'webhook'], key).toContain(spec.tier);
+      if (spec.auth.kind === 'public') expect(spec.tier, key).toBe('public');
+      if (spec.auth.kind === 'stripe-signature') expect(spec.tier, key).toBe('webhook');
+    }
+    for (const route of routes.filter((r) => r.authorizerScopes === null)) {
+      expect(['public', 'webhook'], route.key).toContain(route.tier);
+    }
+  });
+
+  it('keeps the authorizer on a jwt route whatever tier mistakes a future manifest makes', () => {
+    // A route the types would reject, built by hand: the mapping must still not drop the authorizer.
+    const sneaky = { method: 'GET', path: '/x', tier: 'public', auth: { kind: 'jwt', scopes: ['toolgate/chat'] } };
+    const [route] = gatewayRoutes(DEFAULT_GATEWAY_THROTTLING, [sneaky as unknown as RouteSpec]);
+    expect(route?.authorizerScopes).toEqual(['toolgate/chat']);
+  });
+
+  it('throttles every open route tighter than the stage, and names only existing routes in RouteSettings', () => {
+    const { stage, publicRoutes } = DEFAULT_GATEWAY_THROTTLING;
+    expect(publicRoutes.rateLimit).toBeLessThan(stage.rateLimit);
+    expect(publicRoutes.burstLimit).toBeLessThan(stage.burstLimit);
+    for (const route of routes) {
+      expect(route.throttle, route.key).toEqual(route.authorizerScopes === null ? publicRoutes : null);
+    }
+    const settings = routeThrottleSettings(routes);
+    const keys = new Set(routes.map((route) => route.key));
+    for (const setting of settings) expect(keys).toContain(setting.routeKey);
+    expect(settings).toHaveLength(routes.filter((route) => route.authorizerScopes === null).length);
+  });
+});
+
+describe('concurrency budget', () => {
+  it(`leaves at least ${UNRESERVED_MINIMUM} unreserved executions in an account with the default limit of ${DEFAULT_ACCOUNT_LIMIT}`, () => {
+    const check = checkBudget(DEFAULT_CONCURRENCY_BUDGET, DEFAULT_ACCOUNT_LIMIT);
+    expect(check.problems).toEqual([]);
+    expect(check.unreservedLeft).toBeGreaterThanOrEqual(UNRESERVED_MINIMUM);
+  });
+
+  it('gives the public tier less concurrency than the api tier', () => {
+    expect(DEFAULT_CONCURRENCY_BUDGET.public).toBeLessThan(DEFAULT_CONCURRENCY_BUDGET.api);
+  });
+
+  it('holds for every configured stage that reserves concurrency', () => {
+    for (const stage of ['dev', ...Object.keys(STAGES)]) {
+      const { reservedConcurrency } = resolveStage(stage);
+      if (reservedConcurrency === 'off') continue;
+      expect(checkBudget(reservedConcurrency, DEFAULT_ACCOUNT_LIMIT).problems, stage).toEqual([]);
+    }
+  });
+
+  it('does not fit a new account (limit 10), which is why the off switch exists', () => {
+    expect(checkBudget(DEFAULT_CONCURRENCY_BUDGET, 10).ok).toBe(false);
+    expect(resolveStage('dev', { [RESERVED_CONCURRENCY_ENV]: 'off' }).reservedConcurrency).toBe('off');
+    expect(() => resolveStage('dev', { [RESERVED_CONCURRENCY_ENV]: '0' })).toThrow(/only be "off"/);
+  });
+});
+
+describe('least privilege per tier', () => {
+  const targets = {
+    accountId: '123456789012',
+    tableArn: 'arn:aws:dynamodb:us-east-1:123456789012:table/toolgate-dev',
+    bucketArn: 'arn:aws:s3:::toolgate-dev-uploads',
+    jobsQueueArn: 'arn:aws:sqs:us-east-1:123456789012:toolgate-dev-Jobs',
+    ingestionArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:toolgate-dev-Ingestion',
+  };
+  const statements = Object.fromEntries(TIERS.map((tier) => [tier, iamStatements(tier, targets)]));
+  const actionsOf = (tier: string) => statements[tier]!.flatMap((statement) => statement.actions);
+
+  it('never grants a wildcard action, and scopes every resource', () => {
+    for (const tier of TIERS) {
+      for (const statement of statements[tier]!) {
+        for (const action of statement.actions) expect(action, tier).not.toMatch(/\*/);
+        for (const resource of statement.resources) expect(resource, tier).not.toBe('*');
+      }
+    }
+  });
+
+  it('lets the public tier only read the table: no writes, no objects, no queue, no workflow, no models', () => {
+    expect(actionsOf('public').sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Query']);
+  });
+
+  it('scopes object access to users/* and keeps the webhook tier away from objects and models', () => {
+    for (const tier of TIERS) {
+      for (const statement of statements[tier]!.filter((s) => s.actions.some((a) => a.startsWith('s3:')))) {
+        expect(statement.resources, tier).toEqual([`${targets.bucketArn}/users/*`]);
+      }
+    }
+    expect(actionsOf('webhook').filter((action) => !action.startsWith('dynamodb:'))).toEqual([]);
+  });
+
+  it('lets only the worker consume the queue and only the api tier send jobs and start ingestion', () => {
+    for (const tier of TIERS) {
+      const actions = actionsOf(tier);
+      expect(actions.includes('sqs:ReceiveMessage'), tier).toBe(tier === 'worker');
+      expect(actions.includes('sqs:SendMessage'), tier).toBe(tier === 'api');
+      expect(actions.includes('states:StartExecution'), tier).toBe(tier === 'api');
+    }
+  });
+
+  it('fails the deploy when a tier needs a resource infra did not pass', () => {
+    expect(() => iamStatements('api', { ...targets, jobsQueueArn: undefined })).toThrow(/jobs queue/);
+    expect(TIER_ACCESS.api.jobsQueue).toContain('sqs:SendMessage');
+  });
+});
+
+describe('timeouts', () => {
+  it('stops HTTP tiers before the gateway gives up on them', () => {
+    for (const tier of ['public', 'api', 'webhook'] as const) {
+      expect(TIER_RUNTIME[tier].timeoutSeconds * 1000, tier).toBeLessThan(GATEWAY_LIMITS.integrationTimeoutMs);
+    }
+  });
+
+  it('keeps the jobs queue visibility timeout at least 6x the worker timeout', () => {
+    expect(TIER_RUNTIME.worker.timeoutSeconds).toBe(WORKER_TIMEOUT_SECONDS);
+    expect(JOBS_QUEUE.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(6 * TIER_RUNTIME.worker.timeoutSeconds);
+  });
+});
+
+describe('stage settings', () => {
+  it('protects production (retain, PITR, deletion protection) and nothing else by default', () => {
+    expect(resolveStage('production').protect).toBe(true);
+    expect(resolveStage('dev').protect).toBe(false);
+    expect(resolveStage('pr-123')).toEqual(DEFAULT_STAGE);
+  });
+
+  it('allows exact origins only, and https only on protected stages', () => {
+    expect(() => resolveStage('x', {})).not.toThrow();
+    const cors = corsPolicy({ allowedOrigins: ['https://app.example.com'] });
+    expect(cors).toMatchObject({ allowOrigins: ['https://app.example.com'], allowCredentials: false });
+    expect(cors?.allowHeaders).toContain('authorization');
+    expect(corsPolicy({ allowedOrigins: [] })).toBeNull();
+    expect(() => corsPolicy({ allowedOrigins: ['*'] })).toThrow(/wildcard/);
+    for (const stage of ['dev', ...Object.keys(STAGES)]) {
+      for (const origin of resolveStage(stage).allowedOrigins) expect(origin).not.toContain('*');
+    }
+    const production = resolveStage('production');
+    for (const origin of production.allowedOrigins) expect(origin).toMatch(/^https:\/\//);
+  });
+
+  it('names functions and the table predictably, and refuses names Lambda would reject', () => {
+    expect(functionName('dev', 'api')).toBe('toolgate-dev-api');
+    expect(tableName('dev')).toBe('toolgate-dev');
+    expect(() => functionName('a'.repeat(60), 'api')).toThrow(/shorter stage name/);
+  });
+});
+
+describe('access logs', () => {
+  it('is one JSON object per request with request id, route, status, latency and caller ip', () => {
+    const line = accessLogFormat()
+      .replace(/\$context\.[A-Za-z.]+/g, (variable) => (/status|responseLatency/.test(variable) ? '200' : 'x'))
+      .replace(/"x"/g, '"value"');
+    const parsed = JSON.parse(line) as Record<string, unknown>;
+    expect(Object.keys(parsed)).toEqual(Object.keys(ACCESS_LOG_FORMAT));
+    expect(parsed).toMatchObject({ requestId: 'value', routeKey: 'value', status: 200, latencyMs: 200, ip: 'value' });
+  });
+});

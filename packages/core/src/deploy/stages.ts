@@ -1,0 +1,172 @@
+import type { AgentConfig } from '../agent/config';
+import {
+  type ConcurrencyBudget,
+  DEFAULT_CONCURRENCY_BUDGET,
+  DEFAULT_GATEWAY_THROTTLING,
+  type GatewayThrottling,
+} from '../concurrency';
+import type { LimitsConfig } from '../limits/plans';
+import type { Plan } from '../plans';
+
+/**
+ * What differs between deployed stages, as data: `infra/` builds from it and `pnpm preflight` checks it, so the
+ * two always agree. A stage not listed in `STAGES` gets `DEFAULT_STAGE` (a personal or preview stage).
+ */
+
+/** Identity provider of a stage: the gateway JWT authorizer and the in-Lambda verifiers both use it. */
+export type StageIdentity =
+  | {
+      /** A Cognito user pool created by infra, with the `toolgate` resource server and two app clients. */
+      kind: 'cognito';
+      /** Where managed login may send people back to (authorization code + PKCE). */
+      callbackUrls: string[];
+      logoutUrls: string[];
+      /** Managed-login domain prefix; defaults to `toolgate-<stage>-<account id>` (prefixes are global). */
+      domainPrefix?: string;
+    }
+  | {
+      /** Any external OIDC issuer whose access tokens are JWTs with `aud` and a `scope` claim with toolgate scopes. */
+      kind: 'oidc';
+      issuer: string;
+      audience: string[];
+      jwksUri?: string;
+    };
+
+/** The model the chat loop and the workers use (packages/core/src/agent/config.ts reads it from Settings). */
+export type StageModel =
+  | { provider: 'bedrock'; modelId?: string; region?: string }
+  /** Needs the `OpenAiApiKey` secret. */
+  | { provider: 'openai'; baseUrl: string; modelId: string }
+  /** The deterministic offline model: a first deploy that needs no model access at all. */
+  | { provider: 'dev' };
+
+export interface StageSettings {
+  /** Production data: `sst remove` retains it, and the table gets point-in-time recovery and deletion protection. */
+  protect: boolean;
+  /**
+   * Reserved concurrency per tier, or `'off'` for accounts whose concurrency quota cannot hold the budget (new
+   * accounts start at 10). Off, the tiers share the account pool: the gateway throttles still apply, but a flood of
+   * public traffic can take executions the api tier needs. `pnpm preflight` says when you need it.
+   */
+  reservedConcurrency: ConcurrencyBudget | 'off';
+  throttling: GatewayThrottling;
+  /** Browser origins allowed by CORS on the API and the uploads bucket. Exact origins only, never `*`. */
+  allowedOrigins: string[];
+  identity: StageIdentity;
+  /**
+   * A custom domain for the API. With only `name`, SST validates a certificate and creates the alias record in
+   * the account's Route 53 hosted zone for it; with `certificateArn` (ACM, same region), you create the DNS record.
+   */
+  apiDomain?: { name: string; certificateArn?: string };
+  model: StageModel;
+  /**
+   * Stripe price id → the plan a subscription to it grants (`{ price_1Abc: 'pro' }`): test-mode and live-mode
+   * prices differ, so each stage lists its own. Prices not listed grant nothing (docs/billing.md).
+   */
+  stripePrices?: Record<string, Plan>;
+  /** Overrides of the chat loop budget and of the per-plan and public rate limits; defaults live in core. */
+  agent?: Partial<AgentConfig>;
+  limits?: LimitsConfig;
+}
+
+const LOCAL_ORIGINS = ['http://localhost:3000', 'http://localhost:5173'];
+
+export const DEFAULT_STAGE: StageSettings = {
+  protect: false,
+  reservedConcurrency: DEFAULT_CONCURRENCY_BUDGET,
+  throttling: DEFAULT_GATEWAY_THROTTLING,
+  allowedOrigins: LOCAL_ORIGINS,
+  identity: {
+    kind: 'cognito',
+    callbackUrls: LOCAL_ORIGINS.map((origin) => `${origin}/auth/callback`),
+    logoutUrls: LOCAL_ORIGINS,
+  },
+  model: { provider: 'bedrock' },
+  stripePrices: {},
+};
+
+/**
+ * Per-stage overrides. Edit these for your fork: replace `app.example.com` with your front end's origin, or
+ * switch production to your own OIDC issuer with `identity: { kind: 'oidc', issuer, audience: [...] }`.
+ */
+export const STAGES: Record<string, Partial<StageSettings>> = {
+  production: {
+    protect: true,
+    allowedOrigins: ['https://app.example.com'],
+    identity: {
+      kind: 'cognito',
+      callbackUrls: ['https://app.example.com/auth/callback'],
+      logoutUrls: ['https://app.example.com'],
+    },
+  },
+};
+
+/** The SST app name: the prefix of every physical resource name. */
+export const APP_NAME = 'toolgate';
+
+/** Deploy-time environment switch for a small account: `TOOLGATE_RESERVED_CONCURRENCY=off sst deploy ...`. */
+export const RESERVED_CONCURRENCY_ENV = 'TOOLGATE_RESERVED_CONCURRENCY';
+
+/** Where the per-stage table lives, for messages that tell people what to edit. */
+export const STAGES_FILE = 'packages/core/src/deploy/stages.ts';
+
+export function isProtectedStage(stage: string): boolean {
+  return resolveStage(stage).protect;
+}
+
+/** The settings a stage deploys with; throws on settings that must never deploy. */
+export function resolveStage(stage: string, env: Record<string, string | undefined> = {}): StageSettings {
+  const settings: StageSettings = { ...DEFAULT_STAGE, ...STAGES[stage] };
+  const override = env[RESERVED_CONCURRENCY_ENV];
+  if (override !== undefined && override !== '') {
+    if (override !== 'off') throw new Error(`${RESERVED_CONCURRENCY_ENV} may only be "off" (got "${override}")`);
+    settings.reservedConcurrency = 'off';
+  }
+  assertStageSettings(stage, settings);
+  return settings;
+}
+
+export function assertStageSettings(stage: string, settings: StageSettings): void {
+  for (const origin of settings.allowedOrigins) {
+    // A wildcard (or a path) would let any site call the API with a user's token from the browser.
+    if (!/^https?:\/\/[A-Za-z0-9.-]+(:\d+)?$/.test(origin)) {
+      throw new Error(
+        `Stage ${stage}: allowed origin "${origin}" must be an exact origin like https://app.example.com`,
+      );
+    }
+    if (settings.protect && origin.startsWith('http:')) {
+      throw new Error(`Stage ${stage}: protected stages only allow https origins (got ${origin})`);
+    }
+  }
+  const { identity } = settings;
+  if (identity.kind === 'oidc') {
+    if (!identity.issuer.startsWith('https://')) throw new Error(`Stage ${stage}: the OIDC issuer must be https`);
+    if (identity.audience.length === 0) throw new Error(`Stage ${stage}: the OIDC audience must not be empty`);
+  } else if (identity.callbackUrls.length === 0) {
+    throw new Error(`Stage ${stage}: Cognito needs at least one callback URL`);
+  }
+  for (const throttle of [settings.throttling.stage, settings.throttling.publicRoutes]) {
+    if (throttle.rateLimit <= 0 || throttle.burstLimit <= 0)
+      throw new Error(`Stage ${stage}: throttles must be positive`);
+  }
+  if (settings.throttling.publicRoutes.rateLimit >= settings.throttling.stage.rateLimit) {
+    throw new Error(`Stage ${stage}: public routes must be throttled tighter than the stage`);
+  }
+}
+
+/**
+ * The table's name is fixed too: `pnpm seed` finds it, and a change that would replace the table fails instead
+ * of quietly creating an empty one next to the data.
+ */
+export function tableName(stage: string): string {
+  return `${APP_NAME}-${stage}`;
+}
+
+/** Lambda function names are fixed (`toolgate-<stage>-<tier>`) so preflight and operators can find them. */
+export function functionName(stage: string, tier: string): string {
+  const name = `${APP_NAME}-${stage}-${tier}`;
+  if (name.length > 64 || !/^[A-Za-z0-9-_]+$/.test(name)) {
+    throw new Error(`Function name ${name} is not a valid Lambda name: use a shorter stage name of letters and digits`);
+  }
+  return name;
+}

@@ -1,0 +1,92 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { isExpired, nowSeconds } from '../data/dynamo';
+import type { FixedWindow } from './windows';
+
+/**
+ * Usage counters in the single table, one item per user, counter and window, under the user's partition:
+ *   pk = USER#<sub>, sk = LIMIT#REQ#<class>#<minute>   (requests in a fixed one-minute window)
+ *   pk = USER#<sub>, sk = LIMIT#TOKENS#<month>         (chat tokens in a calendar month)
+ * Every write is one conditional UpdateItem (no transactions, no read-modify-write), so concurrent requests on
+ * many Lambda instances count exactly. `expiresAt` lets DynamoDB delete old windows; reads ignore expired items.
+ */
+const userPk = (sub: string) => `USER#${sub}`;
+const requestSk = (counter: string, window: FixedWindow) => `LIMIT#REQ#${counter}#${window.key}`;
+const tokensSk = (window: FixedWindow) => `LIMIT#TOKENS#${window.key}`;
+
+/** Minute counters are only read during their minute; month counters are kept a while for the account page. */
+const REQUEST_RETENTION_S = 120;
+const TOKENS_RETENTION_S = 40 * 24 * 3600;
+
+export interface CounterResult {
+  /** False when the count had already reached the limit: nothing was counted. */
+  allowed: boolean;
+  /** The count after this request (or the limit, when refused). */
+  count: number;
+}
+
+export interface UsageStore {
+  /** Counts one request against `limit` in `window`, atomically; refuses (and counts nothing) at the limit. */
+  hit(sub: string, counter: string, window: FixedWindow, limit: number): Promise<CounterResult>;
+  /** Adds spent tokens to the month's total (unconditionally: they are spent) and returns the new total. */
+  addTokens(sub: string, month: FixedWindow, tokens: number): Promise<number>;
+  tokensUsed(sub: string, month: FixedWindow): Promise<number>;
+}
+
+export function createUsageStore(doc: DynamoDBDocumentClient, tableName: string): UsageStore {
+  return {
+    async hit(sub, counter, window, limit) {
+      try {
+        const { Attributes } = await doc.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { pk: userPk(sub), sk: requestSk(counter, window) },
+            UpdateExpression: 'SET #expiresAt = if_not_exists(#expiresAt, :expiresAt) ADD #count :one',
+            ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit',
+            ExpressionAttributeNames: { '#count': 'count', '#expiresAt': 'expiresAt' },
+            ExpressionAttributeValues: {
+              ':one': 1,
+              ':limit': limit,
+              ':expiresAt': nowSeconds(window.endMs) + REQUEST_RETENTION_S,
+            },
+            ReturnValues: 'UPDATED_NEW',
+          }),
+        );
+        return { allowed: true, count: Number(Attributes?.count ?? 1) };
+      } catch (error) {
+        if (
+          error instanceof ConditionalCheckFailedException ||
+          (error as Error)?.name === 'ConditionalCheckFailedException'
+        ) {
+          return { allowed: false, count: limit };
+        }
+        throw error;
+      }
+    },
+
+    async addTokens(sub, month, tokens) {
+      const { Attributes } = await doc.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { pk: userPk(sub), sk: tokensSk(month) },
+          UpdateExpression: 'SET #expiresAt = if_not_exists(#expiresAt, :expiresAt) ADD #tokens :tokens',
+          ExpressionAttributeNames: { '#tokens': 'tokens', '#expiresAt': 'expiresAt' },
+          ExpressionAttributeValues: {
+            ':tokens': Math.max(0, Math.round(tokens)),
+            ':expiresAt': nowSeconds(month.endMs) + TOKENS_RETENTION_S,
+          },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      return Number(Attributes?.tokens ?? 0);
+    },
+
+    async tokensUsed(sub, month) {
+      const { Item } = await doc.send(
+        new GetCommand({ TableName: tableName, Key: { pk: userPk(sub), sk: tokensSk(month) } }),
+      );
+      if (!Item || isExpired(Item)) return 0;
+      return Number(Item.tokens ?? 0);
+    },
+  };
+}

@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import { ChatRequestSchema, ChatResponseSchema, ConversationIdSchema, ConversationSchema } from '../agent/schema';
+import type { RouteId } from '../manifest';
+import { ProblemSchema } from './schemas';
+import type { RouteDoc } from './types';
+
+const problem = (description: string) => ({
+  description,
+  schema: ProblemSchema,
+  contentType: 'application/problem+json',
+});
+
+const JsonSchemaObject = z.record(z.string(), z.unknown()).describe('A JSON Schema (draft 2020-12)');
+
+export const ToolListSchema = z.object({
+  tools: z.array(
+    z.object({
+      name: z.string(),
+      description: z.string().describe('Written for a model'),
+      scope: z.string().describe('The scope a token needs to call the tool'),
+      inputSchema: JsonSchemaObject,
+      outputSchema: JsonSchemaObject,
+      bedrock: z
+        .object({
+          toolSpec: z.object({
+            name: z.string(),
+            description: z.string(),
+            inputSchema: z.object({ json: JsonSchemaObject }),
+          }),
+        })
+        .describe('Bedrock Converse toolConfig.tools[] entry'),
+      openai: z
+        .object({
+          type: z.literal('function'),
+          function: z.object({ name: z.string(), description: z.string(), parameters: JsonSchemaObject }),
+        })
+        .describe('OpenAI Chat Completions tools[] entry'),
+    }),
+  ),
+});
+
+const JsonRpcMessage = z
+  .object({
+    jsonrpc: z.literal('2.0'),
+    id: z.union([z.string(), z.number()]).optional(),
+    method: z.string().optional(),
+  })
+  .loose()
+  .describe('A JSON-RPC 2.0 message (or a batch) of the MCP protocol');
+
+export const agentDocs = {
+  toolsList: {
+    tags: ['tools'],
+    responses: { 200: { description: "The tools the caller's scopes allow", schema: ToolListSchema } },
+  },
+  toolCall: {
+    tags: ['tools'],
+    description:
+      'The body is the tool input (see its `inputSchema` in GET /tools); the answer is its output. Validation ' +
+      'problems name the field as `input.<name>`.',
+    params: z.object({ name: z.string().describe('Tool name, e.g. catalog_search') }),
+    body: z.record(z.string(), z.unknown()).describe('The tool input'),
+    bodyRequired: false,
+    responses: {
+      200: { description: 'The tool output (see its `outputSchema`)', schema: z.record(z.string(), z.unknown()) },
+      404: problem('No such tool, or the tool found nothing'),
+      415: problem('The body is not application/json'),
+    },
+  },
+  mcp: {
+    tags: ['mcp'],
+    description:
+      'MCP Streamable HTTP, stateless, JSON responses: `initialize`, `tools/list`, `tools/call`. Send ' +
+      '`Accept: application/json, text/event-stream`.',
+    body: JsonRpcMessage,
+    bodyRequired: true,
+    responses: {
+      200: { description: 'JSON-RPC response', schema: JsonRpcMessage },
+      202: { description: 'Notification accepted' },
+    },
+  },
+  mcpStream: {
+    tags: ['mcp'],
+    responses: { 405: problem('This stateless server opens no server-to-client stream') },
+  },
+  mcpSession: {
+    tags: ['mcp'],
+    responses: { 405: problem('This stateless server has no session to end') },
+  },
+  chat: {
+    tags: ['chat'],
+    description:
+      'The agent may call tools (as the caller, within the caller’s scopes) before it answers. The loop stops at a ' +
+      'step cap or a deadline under the gateway’s 30 s, and then says so in `reply` and `stoppedBy`; long work ' +
+      'belongs in POST /jobs.',
+    body: ChatRequestSchema,
+    bodyRequired: true,
+    responses: {
+      200: { description: 'The reply, with the trace of tool calls and the tokens used', schema: ChatResponseSchema },
+      404: problem("No such conversation for this caller (another user's id is not found either)"),
+      409: problem('The conversation changed concurrently; send the message again'),
+      415: problem('The body is not application/json'),
+      503: problem('The model is unavailable; retry later'),
+    },
+  },
+  conversationGet: {
+    tags: ['chat'],
+    params: z.object({ id: ConversationIdSchema }),
+    responses: {
+      200: { description: 'The conversation', schema: ConversationSchema },
+      404: problem('No such conversation for this caller'),
+    },
+  },
+  openapi: {
+    tags: ['meta'],
+    responses: { 200: { description: 'This document', schema: z.record(z.string(), z.unknown()) } },
+  },
+  docs: {
+    tags: ['meta'],
+    responses: { 200: { description: 'An HTML API reference', schema: z.string(), contentType: 'text/html' } },
+  },
+} satisfies Partial<Record<RouteId, RouteDoc>>;

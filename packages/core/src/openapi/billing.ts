@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { StripeEventSchema } from '../billing/events';
+import type { RouteId } from '../manifest';
+import type { RouteDoc } from './types';
+
+export const billingDocs = {
+  stripeWebhook: {
+    tags: ['billing'],
+    description: 'Called by Stripe only: the `Stripe-Signature` header is verified over the raw body.',
+    body: StripeEventSchema,
+    bodyRequired: true,
+    responses: {
+      200: { description: 'Event received', schema: z.object({ received: z.literal(true) }).loose() },
+    },
+  },
+} satisfies Partial<Record<RouteId, RouteDoc>>;

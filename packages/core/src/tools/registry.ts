@@ -1,0 +1,80 @@
+import type { z } from 'zod';
+import type { Caller } from '../auth/verifier';
+import { ForbiddenError, NotFoundError, ValidationError } from '../errors';
+import type { Scope } from '../scopes';
+import { describeTool } from './schemas';
+
+/** What every tool handler receives: the verified caller (tools act as the caller, never as the service). */
+export interface ToolContext {
+  caller: Caller;
+  signal?: AbortSignal;
+}
+
+/**
+ * One tool, served three ways (REST, MCP, the chat agent loop). The description is written for a model; the
+ * schemas are the contract at every boundary; `scope` is what the caller's token must grant.
+ */
+export interface Tool<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
+  name: string;
+  description: string;
+  input: I;
+  output: O;
+  scope: Scope;
+  handler(input: z.output<I>, context: ToolContext): Promise<z.input<O>>;
+}
+
+export function defineTool<I extends z.ZodType, O extends z.ZodType>(tool: Tool<I, O>): Tool<I, O> {
+  if (!/^[a-z][a-z0-9_]{0,63}$/.test(tool.name)) throw new Error(`tool name ${tool.name} must be snake_case`);
+  return tool;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a registry holds tools of every input/output type
+export type AnyTool = Tool<any, any>;
+
+export class ToolRegistry {
+  private readonly tools = new Map<string, AnyTool>();
+
+  constructor(tools: readonly AnyTool[]) {
+    for (const tool of tools) {
+      if (this.tools.has(tool.name)) throw new Error(`duplicate tool ${tool.name}`);
+      // MCP (and both model APIs) take object arguments and structured results: anything else cannot be served.
+      const { inputSchema, outputSchema } = describeTool(tool);
+      if (inputSchema.type !== 'object' || outputSchema.type !== 'object') {
+        throw new Error(`tool ${tool.name}: input and output must be zod objects`);
+      }
+      this.tools.set(tool.name, tool);
+    }
+  }
+
+  /** The tools a caller with these scopes may use. */
+  list(scopes: readonly string[]): AnyTool[] {
+    return [...this.tools.values()].filter((tool) => scopes.includes(tool.scope));
+  }
+
+  all(): AnyTool[] {
+    return [...this.tools.values()];
+  }
+
+  /**
+   * Validates the input (400 naming the field), checks the scope (403), runs the tool, and validates its output
+   * (a tool that breaks its own contract is a bug, reported as a 500, never passed on).
+   */
+  async call(name: string, rawInput: unknown, context: ToolContext): Promise<unknown> {
+    const tool = this.tools.get(name);
+    if (!tool) throw new NotFoundError(`No tool named ${name}.`);
+    if (!context.caller.scopes.includes(tool.scope)) {
+      throw new ForbiddenError(`The tool ${name} requires the scope ${tool.scope}.`);
+    }
+    const parsed = tool.input.safeParse(rawInput ?? {});
+    if (!parsed.success) {
+      throw new ValidationError(
+        parsed.error.issues.map((issue: z.core.$ZodIssue) => ({
+          field: ['input', ...issue.path.map(String)].join('.'),
+          message: issue.message,
+        })),
+      );
+    }
+    const result = await tool.handler(parsed.data, context);
+    return tool.output.parse(result);
+  }
+}

@@ -1,0 +1,120 @@
+import { z } from 'zod';
+
+/**
+ * The upload and document contracts, used at the HTTP boundary, by the tools and by the OpenAPI document.
+ * Limits that are configuration (the maximum size, the presign expiry) live in `./config`.
+ */
+
+/** What can be uploaded: formats the extract step can turn into text. Exact media types, no parameters. */
+export const UPLOAD_CONTENT_TYPES = ['text/plain', 'text/markdown', 'text/csv', 'application/json', 'application/pdf'] as const;
+export type UploadContentType = (typeof UPLOAD_CONTENT_TYPES)[number];
+
+export const UPLOAD_STATUSES = ['PENDING', 'UPLOADED', 'PROCESSING', 'READY', 'FAILED'] as const;
+export type UploadStatus = (typeof UPLOAD_STATUSES)[number];
+
+export const MAX_FILENAME_LENGTH = 255;
+
+export const UploadIdSchema = z.uuid('must be an upload id returned by POST /uploads');
+
+/**
+ * Control characters (C0, DEL, C1) and the bidirectional overrides that make `evil\u202Etxt.exe` read as
+ * `evilexe.txt`: a filename is shown back to users and to the model, so it must display as what it is.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const UNSAFE_FILENAME_CHARS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
+export const FilenameSchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(MAX_FILENAME_LENGTH, `must be at most ${MAX_FILENAME_LENGTH} characters`)
+  .refine((name) => !/[/\\]/.test(name), 'must be a file name, without path separators')
+  .refine((name) => !UNSAFE_FILENAME_CHARS.test(name), 'must not contain control characters')
+  .refine((name) => !name.includes('..'), 'must not contain ".."')
+  .refine((name) => name.trim() === name && name.trim().length > 0, 'must not start or end with whitespace');
+
+export const UploadContentTypeSchema = z.enum(UPLOAD_CONTENT_TYPES, {
+  error: `must be one of ${UPLOAD_CONTENT_TYPES.join(', ')}`,
+});
+
+/** `POST /uploads`. The size bound is configuration, so the schema is built from it. */
+export function createUploadRequestSchema(maxBytes: number) {
+  return z
+    .object({
+      filename: FilenameSchema.describe('The file name as the user sees it (no path)'),
+      contentType: UploadContentTypeSchema.describe('The exact Content-Type the file will be uploaded with'),
+      size: z
+        .number({ error: 'must be a number of bytes' })
+        .int('must be a whole number of bytes')
+        .min(1, 'must be at least 1 byte (empty files cannot be ingested)')
+        .max(maxBytes, `must be at most ${maxBytes} bytes`)
+        .describe('The exact size in bytes; the presigned POST accepts no other'),
+    })
+    .strict();
+}
+export type UploadRequest = z.infer<ReturnType<typeof createUploadRequestSchema>>;
+
+export const PresignedPostSchema = z.object({
+  url: z.string().describe('POST the form here (multipart/form-data)'),
+  fields: z
+    .record(z.string(), z.string())
+    .describe('Send every field, in this order, before the `file` field (which must come last)'),
+  expiresAt: z.iso.datetime().describe('The form is refused by S3 after this time'),
+});
+
+const ErrorTextSchema = z.string().describe('Why processing failed, when status is FAILED');
+
+export const UploadViewSchema = z.object({
+  id: UploadIdSchema,
+  filename: z.string(),
+  contentType: UploadContentTypeSchema,
+  size: z.number().int().positive(),
+  status: z.enum(UPLOAD_STATUSES),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+  executionArn: z.string().optional().describe('The ingestion workflow execution, once started'),
+  summary: z.string().optional(),
+  error: ErrorTextSchema.optional(),
+});
+export type UploadView = z.infer<typeof UploadViewSchema>;
+
+export const CreatedUploadSchema = UploadViewSchema.extend({ post: PresignedPostSchema });
+export type CreatedUpload = z.infer<typeof CreatedUploadSchema>;
+
+export const CompletedUploadSchema = z.object({
+  id: UploadIdSchema,
+  status: z.enum(UPLOAD_STATUSES),
+  executionArn: z.string(),
+});
+export type CompletedUpload = z.infer<typeof CompletedUploadSchema>;
+
+export const DocumentSummarySchema = z.object({
+  id: UploadIdSchema,
+  filename: z.string(),
+  contentType: UploadContentTypeSchema,
+  size: z.number().int().positive(),
+  summary: z.string(),
+  createdAt: z.iso.datetime(),
+  readyAt: z.iso.datetime(),
+});
+export type DocumentSummary = z.infer<typeof DocumentSummarySchema>;
+
+export const DOCUMENTS_PAGE = { defaultLimit: 20, maxLimit: 50 } as const;
+
+export const DocumentsQuerySchema = z
+  .object({
+    limit: z.coerce
+      .number()
+      .int('must be an integer')
+      .min(1, 'must be at least 1')
+      .max(DOCUMENTS_PAGE.maxLimit, `must be at most ${DOCUMENTS_PAGE.maxLimit}`)
+      .default(DOCUMENTS_PAGE.defaultLimit),
+    cursor: z.string().min(1).max(4096).optional(),
+  })
+  .strict();
+export type DocumentsQuery = z.infer<typeof DocumentsQuerySchema>;
+
+export const DocumentsPageSchema = z.object({
+  items: z.array(DocumentSummarySchema),
+  nextCursor: z.string().nullable(),
+});
+export type DocumentsPage = z.infer<typeof DocumentsPageSchema>;

@@ -1,0 +1,87 @@
+import type { Tier } from '@toolgate/core/concurrency';
+import type { BuildOptions } from 'esbuild';
+
+/**
+ * The one bundle definition: infra deploys with it (`infra/functions.ts` passes `SST_NODEJS` to every
+ * `sst.aws.Function`) and the benchmark builds with `esbuildOptions`, so what is measured is what is deployed.
+ *
+ * Measured choices (see the NOTES this repo was built from): minified ESM, `module` before `main` (ESM builds of
+ * the AWS SDK are smaller and import faster than its CJS), and the AWS SDK bundled rather than taken from the
+ * Lambda runtime (loading the runtime's CJS SDK from many files was slower).
+ */
+
+/** Lambda runtime and architecture of every tier (arm64 is ~20% cheaper per GB-second). */
+export const RUNTIME = 'nodejs22.x';
+export const ARCHITECTURE = 'arm64';
+
+/**
+ * The JS level esbuild emits. SST only accepts `esXXXX` targets (it silently ignores `node22`), so both builds use
+ * the level SST itself picks for nodejs22.x.
+ */
+export const TARGET = 'es2023';
+export const MAIN_FIELDS = ['module', 'main'];
+
+/** SST handler strings, relative to the repo root where `sst.config.ts` lives. */
+export const SST_HANDLERS: Record<Tier, string> = {
+  public: 'packages/functions/src/handlers/public.handler',
+  api: 'packages/functions/src/handlers/api.handler',
+  webhook: 'packages/functions/src/handlers/webhook.handler',
+  worker: 'packages/functions/src/handlers/worker.handler',
+  steps: 'packages/functions/src/handlers/steps.handler',
+};
+
+/** Entry files per tier, relative to the repo root. */
+export const ENTRY_POINTS: Record<Tier, string> = {
+  public: 'packages/functions/src/handlers/public.ts',
+  api: 'packages/functions/src/handlers/api.ts',
+  webhook: 'packages/functions/src/handlers/webhook.ts',
+  worker: 'packages/functions/src/handlers/worker.ts',
+  steps: 'packages/functions/src/handlers/steps.ts',
+};
+
+/**
+ * ESM bundles still contain CJS dependencies that call `require`, `__filename` or `__dirname`. This is the
+ * banner SST prepends to every ESM function; SST adds it itself, so `SST_NODEJS` must not repeat it (a second
+ * `const require` would not even parse).
+ */
+export const CREATE_REQUIRE_BANNER = [
+  `import { createRequire as topLevelCreateRequire } from 'module';`,
+  'const require = topLevelCreateRequire(import.meta.url);',
+  `import { fileURLToPath as topLevelFileUrlToPath, URL as topLevelURL } from "url"`,
+  'const __filename = topLevelFileUrlToPath(import.meta.url)',
+  'const __dirname = topLevelFileUrlToPath(new topLevelURL(".", import.meta.url))',
+].join('\n');
+
+export interface SstNodejsOptions {
+  format: 'esm';
+  minify: boolean;
+  esbuild: { target: string; mainFields: string[]; keepNames: boolean };
+}
+
+/** `nodejs` options for `sst.aws.Function`. */
+export const SST_NODEJS: SstNodejsOptions = {
+  format: 'esm',
+  minify: true,
+  // Error class names survive minification, so logs and problem types stay readable (SST's default too).
+  esbuild: { target: TARGET, mainFields: [...MAIN_FIELDS], keepNames: true },
+};
+
+/** The same bundle as SST builds, for the benchmark: `await esbuild.build(esbuildOptions('api', outdir))`. */
+export function esbuildOptions(tier: Tier, outdir: string, repoRoot = '.'): BuildOptions {
+  return {
+    entryPoints: [`${repoRoot}/${ENTRY_POINTS[tier]}`],
+    outfile: `${outdir}/${tier}.mjs`,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: TARGET,
+    mainFields: [...MAIN_FIELDS],
+    minify: true,
+    keepNames: true,
+    banner: { js: CREATE_REQUIRE_BANNER },
+    // What SST force-externalises (native modules); none of toolgate's dependencies needs them.
+    external: ['sharp', 'pg-native'],
+    metafile: true,
+    logLevel: 'warning',
+  };
+}

@@ -1,0 +1,8 @@
+import { createBillingStore } from '@toolgate/core/billing/store';
+import { createStripeWebhookProcessor } from '@toolgate/core/billing/webhook';
+import { config, doc } from './base';
+
+export const billing = createStripeWebhookProcessor({
+  store: createBillingStore(doc, config.tableName),
+  prices: config.stripePrices,
+});

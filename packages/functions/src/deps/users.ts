@@ -1,0 +1,4 @@
+import { createUsersRepository } from '@toolgate/core/users/repository';
+import { config, doc } from './base';
+
+export const users = createUsersRepository(doc, config.tableName);

@@ -1,0 +1,77 @@
+import { RateLimitedError } from '@toolgate/core/errors';
+import { rateClassOf } from '@toolgate/core/limits/classes';
+import type { ClientBuckets } from '@toolgate/core/limits/client-buckets';
+import { type PlanRateLimiter, rateLimitHeaders } from '@toolgate/core/limits/rate-limiter';
+import { RATE_CLASSES, type RouteSpec } from '@toolgate/core/manifest';
+import type { MiddlewareHandler } from 'hono';
+import type { AppEnv } from './types';
+
+export interface PlanRateLimitOptions {
+  /** The tier's manifest entries: every jwt route among them is limited by its rate class. */
+  routes: readonly RouteSpec[];
+  /** Required when any route is jwt. `null` turns limiting off, explicitly (tests of other concerns only). */
+  limiter: PlanRateLimiter | null;
+}
+
+/**
+ * Per-plan request limits for authenticated routes, counted in DynamoDB per user (`sub`) and rate class. Mounted
+ * tier-wide right after the guard, so a route cannot be served without passing it; the 429 carries
+ * `Retry-After` and the RateLimit headers, and successful answers carry the RateLimit headers too.
+ */
+export function planRateLimit(options: PlanRateLimitOptions): MiddlewareHandler<AppEnv> {
+  const { routes, limiter } = options;
+  if (limiter === undefined) throw new Error('planRateLimit: pass a limiter, or null to disable limiting explicitly');
+  for (const route of routes) {
+    const rateClass = rateClassOf(route);
+    if (route.auth.kind === 'jwt' && (rateClass === null || !RATE_CLASSES.includes(rateClass))) {
+      throw new Error(`planRateLimit: ${route.method} ${route.path} has no valid rate class`);
+    }
+  }
+
+  return async (c, next) => {
+    const route = c.get('route');
+    const rateClass = route ? rateClassOf(route) : null;
+    if (!limiter || route?.auth.kind !== 'jwt' || rateClass === null) return next();
+    const caller = c.get('caller');
+    // The guard sets the caller for every jwt route before this runs; without one, refuse rather than not count.
+    if (!caller) throw new Error('planRateLimit: mounted before the guard');
+    const decision = await limiter.check(caller.sub, rateClass);
+    await next();
+    for (const [name, value] of Object.entries(rateLimitHeaders(decision))) c.header(name, value);
+  };
+}
+
+export interface ClientRateLimitOptions {
+  buckets: ClientBuckets;
+}
+
+/** The caller's IP as API Gateway saw it. Never X-Forwarded-For: any client can write that header. */
+function sourceIp(c: Parameters<MiddlewareHandler<AppEnv>>[0]): string {
+  const context = c.env?.event?.requestContext as { http?: { sourceIp?: unknown } } | undefined;
+  const ip = context?.http?.sourceIp;
+  return typeof ip === 'string' && ip.length > 0 && ip.length <= 64 ? ip : 'unknown';
+}
+
+/**
+ * Per-IP token buckets for anonymous routes, in this Lambda instance's memory: no database write per public
+ * request, so a flood costs compute that reserved concurrency already caps, never a write bill.
+ */
+export function clientRateLimit(options: ClientRateLimitOptions): MiddlewareHandler<AppEnv> {
+  const { buckets } = options;
+  if (!buckets) throw new Error('clientRateLimit: buckets are required');
+
+  return async (c, next) => {
+    const decision = buckets.take(sourceIp(c));
+    if (!decision.allowed) {
+      throw new RateLimitedError(decision.retryAfterSeconds, 'Too many requests from this address; slow down.', {
+        headers: {
+          'RateLimit-Limit': String(decision.limit),
+          'RateLimit-Remaining': String(decision.remaining),
+          'RateLimit-Reset': String(decision.resetSeconds),
+        },
+      });
+    }
+    // Successful public answers carry no per-client headers: they are cached by the CDN and shared by every client.
+    return next();
+  };
+}

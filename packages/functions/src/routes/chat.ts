@@ -1,0 +1,56 @@
+import type { ChatService } from '@toolgate/core/agent/chat';
+import { MAX_CHAT_DEADLINE_MS } from '@toolgate/core/agent/config';
+import { ChatRequestSchema, ConversationIdSchema } from '@toolgate/core/agent/schema';
+import { routes } from '@toolgate/core/manifest';
+import type { Context, Hono } from 'hono';
+import { z } from 'zod';
+import { readJsonBody } from '../http/json-body';
+import type { AppEnv } from '../http/types';
+import { parseInput } from '../http/validate';
+import { honoPath } from './path';
+
+/** Time kept back from the Lambda's own timeout to save the conversation and answer. */
+const SAVE_RESERVE_MS = 2_000;
+
+/**
+ * When the loop must stop: `chatDeadlineMs` after the gateway received the request (its 30 s clock started then),
+ * and never later than the Lambda's own remaining time allows.
+ */
+export function chatDeadline(c: Context<AppEnv>, chatDeadlineMs: number, now = Date.now()): number {
+  const budget = Math.min(chatDeadlineMs, MAX_CHAT_DEADLINE_MS);
+  const context = c.env?.event?.requestContext as { timeEpoch?: unknown } | undefined;
+  const received =
+    typeof context?.timeEpoch === 'number' && Math.abs(now - context.timeEpoch) < 60_000 ? context.timeEpoch : now;
+  const remaining = c.env?.lambdaContext?.getRemainingTimeInMillis?.();
+  const lambdaLimit =
+    typeof remaining === 'number' && remaining > 0 ? now + remaining - SAVE_RESERVE_MS : Number.POSITIVE_INFINITY;
+  return Math.min(received + budget, lambdaLimit);
+}
+
+export function mountChat(app: Hono<AppEnv>, chat: ChatService, chatDeadlineMs: number): void {
+  app.post(honoPath(routes.chat), async (c) => {
+    const body = parseInput(ChatRequestSchema, await readJsonBody(c), 'body');
+    const logger = c.get('logger');
+    const response = await chat.chat({
+      ...body,
+      caller: c.get('caller'),
+      deadlineAt: chatDeadline(c, chatDeadlineMs),
+      signal: c.req.raw.signal,
+      onToolError: (error, call) =>
+        logger?.error('tool failed in chat', {
+          tool: call.name,
+          error: error instanceof Error ? { name: error.name, message: error.message } : String(error),
+        }),
+    });
+    // Never the message or the reply: they may hold personal data.
+    logger?.info('chat', { stoppedBy: response.stoppedBy, toolCalls: response.toolCalls.length, ...response.usage });
+    c.header('Cache-Control', 'no-store');
+    return c.json(response);
+  });
+
+  app.get(honoPath(routes.conversationGet), async (c) => {
+    const { id } = parseInput(z.object({ id: ConversationIdSchema }), { id: c.req.param('id') }, 'path');
+    c.header('Cache-Control', 'private, no-store');
+    return c.json(await chat.conversation(c.get('caller'), id));
+  });
+}

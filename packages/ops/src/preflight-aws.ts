@@ -1,0 +1,59 @@
+import { execFile } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  GetAccountSettingsCommand,
+  GetFunctionConcurrencyCommand,
+  type LambdaClient,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-lambda';
+import { TIERS } from '@toolgate/core/concurrency';
+import { functionName } from '@toolgate/core/deploy/stages';
+import { type AccountConcurrency, parseSecretNames } from './preflight';
+
+/** The AWS side of preflight: three reads, no writes. */
+
+export async function readAccountConcurrency(lambda: LambdaClient): Promise<AccountConcurrency> {
+  const { AccountLimit } = await lambda.send(new GetAccountSettingsCommand({}));
+  if (AccountLimit?.ConcurrentExecutions === undefined || AccountLimit.UnreservedConcurrentExecutions === undefined) {
+    throw new Error('GetAccountSettings returned no concurrency limits');
+  }
+  return { limit: AccountLimit.ConcurrentExecutions, unreserved: AccountLimit.UnreservedConcurrentExecutions };
+}
+
+/** What this stage's functions reserve today (functions have fixed names, see stages.ts); 0 if not deployed. */
+export async function readOwnReserved(lambda: LambdaClient, stage: string): Promise<number> {
+  let total = 0;
+  for (const tier of TIERS) {
+    try {
+      const result = await lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: functionName(stage, tier) }));
+      total += result.ReservedConcurrentExecutions ?? 0;
+    } catch (error) {
+      if (!(error instanceof ResourceNotFoundException)) throw error;
+    }
+  }
+  return total;
+}
+
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+/**
+ * SST keeps secrets encrypted in its state bucket, so the one reader is SST's own CLI. Its output holds the
+ * values: it is parsed for names in memory and never printed.
+ */
+export function readSecretNames(stage: string): Promise<Set<string>> {
+  const sst = join(repoRoot, 'node_modules', '.bin', 'sst');
+  return new Promise((resolve, reject) => {
+    execFile(
+      sst,
+      ['secret', 'list', '--stage', stage],
+      { cwd: repoRoot, env: { ...process.env, SST_TELEMETRY_DISABLED: '1', NO_COLOR: '1' }, maxBuffer: 1 << 20 },
+      (error, stdout, stderr) => {
+        if (!error) return resolve(parseSecretNames(stdout));
+        if (`${stdout}${stderr}`.includes('No secrets found')) return resolve(new Set());
+        // stderr can echo nothing secret (values only ever appear on stdout); keep the first line for the report.
+        reject(new Error(stderr.trim().split('\n')[0] || error.message));
+      },
+    );
+  });
+}

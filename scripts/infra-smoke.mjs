@@ -1,0 +1,220 @@
+#!/usr/bin/env node
+// Runs sst.config.ts's `run()` offline, under Pulumi mocks, and checks what it would deploy. `tsc` proves the
+// infra code type-checks; this proves it evaluates (no throw, no deadlock) and that the resources it declares keep
+// the policies: the stage is created after every route, routes match the manifest, IAM has no wildcard action.
+//
+//   pnpm exec tsx scripts/infra-smoke.mjs [--stage dev] [--dump resources.json]   (tsx: it reads core's .ts)
+//
+// It imitates what `sst deploy` does before Pulumi talks to AWS (bundle sst.config.ts with SST's shim and
+// globals, answer SST's RPC calls: function builds, bootstrap lookups), so it leans on SST internals that may
+// move in an SST upgrade. If it breaks after one, fix it here or drop it; `pnpm typecheck:infra` stays the gate.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const platform = join(root, '.sst', 'platform');
+const argv = process.argv.slice(2);
+const argValue = (name, fallback) => {
+  const index = argv.indexOf(`--${name}`);
+  return index >= 0 ? argv[index + 1] : fallback;
+};
+const stage = argValue('stage', 'dev');
+
+const ensure = spawnSync(process.execPath, [join(root, 'scripts', 'ensure-sst-platform.mjs')], { stdio: 'inherit' });
+if (ensure.status !== 0) process.exit(ensure.status ?? 1);
+
+const work = mkdtempSync(join(tmpdir(), 'toolgate-infra-smoke-'));
+const ACCOUNT = '123456789012';
+
+// Pulumi mocks: every resource "creates" instantly with plausible ids and ARNs; every data source answers.
+writeFileSync(
+  join(work, 'mocks.ts'),
+  `import * as pulumi from '@pulumi/pulumi';
+export const registered: { type: string; name: string; inputs: any }[] = [];
+pulumi.runtime.setMocks({
+  newResource(args) {
+    registered.push({ type: args.type, name: args.name, inputs: args.inputs });
+    const service = args.type.split(':')[1]?.split('/')[0] ?? 'x';
+    const state: Record<string, unknown> = { ...args.inputs, name: args.inputs.name ?? args.name,
+      arn: args.inputs.arn ?? \`arn:aws:\${service}:us-east-1:${ACCOUNT}:\${args.name}\` };
+    if (args.type === 'aws:lambda/function:Function') state.arn = \`arn:aws:lambda:us-east-1:${ACCOUNT}:function:\${state.name}\`;
+    if (args.type === 'aws:sqs/queue:Queue') state.url = \`https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/\${args.name}\`;
+    if (args.type === 'aws:apigatewayv2/api:Api') {
+      state.apiEndpoint = 'https://example.execute-api.us-east-1.amazonaws.com';
+      state.executionArn = 'arn:aws:execute-api:us-east-1:${ACCOUNT}:example';
+    }
+    if (args.type === 'aws:acm/certificate:Certificate') {
+      state.domainValidationOptions = [{ domainName: args.inputs.domainName, resourceRecordName: \`_v.\${args.inputs.domainName}.\`,
+        resourceRecordType: 'CNAME', resourceRecordValue: '_v.acm-validations.aws.' }];
+    }
+    if (args.type === 'aws:cognito/resourceServer:ResourceServer') {
+      state.scopeIdentifiers = (args.inputs.scopes ?? []).map((s: any) => \`\${args.inputs.identifier}/\${s.scopeName}\`);
+    }
+    return { id: \`\${args.name}-id\`, state };
+  },
+  call(args) {
+    if (args.token.includes('getRegion')) return { name: 'us-east-1', region: 'us-east-1', id: 'us-east-1' };
+    if (args.token.includes('getCallerIdentity')) return { accountId: '${ACCOUNT}', arn: 'arn:aws:iam::${ACCOUNT}:root', userId: 'x' };
+    if (args.token.includes('getPartition')) return { partition: 'aws', dnsSuffix: 'amazonaws.com', id: 'aws' };
+    if (args.token.includes('getZone')) return { zoneId: 'Z0SMOKE', id: 'Z0SMOKE', name: 'example.com' };
+    if (args.token.includes('getPolicyDocument')) return { json: JSON.stringify(args.inputs), statements: args.inputs.statements };
+    return {};
+  },
+}, 'toolgate', ${JSON.stringify(stage)}, false);
+`,
+);
+writeFileSync(
+  join(work, 'entry.ts'),
+  `import { registered } from './mocks';
+import * as pulumi from '@pulumi/pulumi';
+import * as aws from '@pulumi/aws';
+import * as sst from ${JSON.stringify(join(platform, 'src', 'components'))};
+import { run } from ${JSON.stringify(join(platform, 'src', 'auto', 'run.ts'))};
+import mod from ${JSON.stringify(join(root, 'sst.config.ts'))};
+(globalThis as any).aws = aws;
+(globalThis as any).sst = sst;
+export { registered };
+export const outputs = (pulumi.runtime as any).runInPulumiStack(() => run(mod.run));
+`,
+);
+
+const { APP_NAME, isProtectedStage } = await import(
+  pathToFileURL(join(root, 'packages/core/src/deploy/stages.ts')).href
+);
+const production = isProtectedStage(stage);
+const app = { name: APP_NAME, stage, removal: production ? 'retain' : 'remove', protect: production, home: 'aws' };
+const cli = { command: 'deploy', dev: false, paths: { home: work, root, work: join(root, '.sst'), platform }, env: {} };
+const bundle = join(platform, 'infra-smoke.mjs');
+await esbuild.build({
+  entryPoints: [join(work, 'entry.ts')],
+  outfile: bundle,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'es2022',
+  define: { $app: JSON.stringify(app), $cli: JSON.stringify(cli), $dev: 'false' },
+  inject: [join(platform, 'src', 'shim', 'run.js')],
+  banner: { js: "import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);" },
+  logLevel: 'error',
+  plugins: [
+    {
+      // SST's own dependencies load from .sst/platform/node_modules at run time, as they do under sst deploy.
+      name: 'platform-dependencies',
+      setup(build) {
+        build.onResolve({ filter: /^[^./]/ }, (args) =>
+          args.importer.includes(`${platform}/`) || args.path.startsWith('@pulumi/')
+            ? { path: args.path, external: true }
+            : undefined,
+        );
+      },
+    },
+  ],
+});
+
+// SST's RPC: function builds (answered with a stub bundle: bundling is esbuild's job, checked elsewhere) and
+// bootstrap lookups.
+const builds = [];
+const server = http.createServer((req, res) => {
+  let body = '';
+  req.on('data', (chunk) => {
+    body += chunk;
+  });
+  req.on('end', () => {
+    const { method, params } = JSON.parse(body);
+    const args = Array.isArray(params) ? params[0] : params;
+    let result = {};
+    if (method === 'Provider.Aws.Bootstrap') {
+      result = { asset: 'sst-asset', assetEcrRegistryId: ACCOUNT, assetEcrUrl: 'x', state: 'sst-state' };
+    } else if (method === 'Runtime.Build') {
+      const out = join(work, 'builds', String(builds.length));
+      mkdirSync(out, { recursive: true });
+      writeFileSync(join(out, 'bundle.mjs'), 'export const handler = async () => ({});');
+      builds.push({ handler: args.handler, runtime: args.runtime, properties: args.properties });
+      result = { handler: 'bundle.handler', out, errors: [], sourcemaps: [] };
+    }
+    res.end(JSON.stringify({ id: 1, result, error: null }));
+  });
+});
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+process.env.SST_SERVER = `http://127.0.0.1:${server.address().port}`;
+for (const name of ['StripeWebhookSecret', 'OpenAiApiKey']) process.env[`SST_SECRET_${name}`] ??= 'smoke-test-value';
+
+const failures = [];
+process.on('unhandledRejection', (error) => failures.push(`unhandled: ${error?.message ?? error}`));
+const program = await import(pathToFileURL(bundle).href);
+const pulumi = await import(pathToFileURL(join(platform, 'node_modules/@pulumi/pulumi/index.js')).href);
+const outputs = await Promise.race([
+  program.outputs.then((value) => new Promise((resolve) => pulumi.output(value).apply(resolve))),
+  new Promise((resolve) => setTimeout(resolve, 60_000)).then(() => {
+    failures.push('run() did not finish within 60 s (an output never resolved: a deadlock or an error inside apply)');
+    return {};
+  }),
+]);
+// Let the last registrations (the stage waits for every route) land.
+for (let count = -1; count !== program.registered.length; ) {
+  count = program.registered.length;
+  await new Promise((resolve) => setTimeout(resolve, 500));
+}
+server.close();
+
+const resources = program.registered;
+const ofType = (type) => resources.filter((resource) => resource.type === type);
+const indexOf = (resource) => resources.indexOf(resource);
+const check = (ok, message) => {
+  if (!ok) failures.push(message);
+};
+
+const { manifest, routeKey } = await import(pathToFileURL(join(root, 'packages/core/src/manifest/index.ts')).href);
+const routes = ofType('aws:apigatewayv2/route:Route');
+const stages = ofType('aws:apigatewayv2/stage:Stage');
+check(stages.length === 1, `expected one API stage, found ${stages.length}`);
+check(
+  stages.every((s) => routes.every((route) => indexOf(route) < indexOf(s))),
+  'the API stage must be created after every route (RouteSettings name them)',
+);
+const keys = routes.map((route) => route.inputs.routeKey).sort();
+check(
+  JSON.stringify(keys) === JSON.stringify(manifest.map(routeKey).sort()),
+  'gateway routes differ from the manifest',
+);
+for (const spec of manifest) {
+  const route = routes.find((r) => r.inputs.routeKey === routeKey(spec));
+  const expected = spec.auth.kind === 'jwt' ? 'JWT' : 'NONE';
+  check(
+    route?.inputs.authorizationType === expected,
+    `${routeKey(spec)}: authorization ${route?.inputs.authorizationType}`,
+  );
+}
+const functions = ofType('aws:lambda/function:Function');
+check(functions.length === 5, `expected 5 tier functions, found ${functions.length}`);
+for (const fn of functions) {
+  check(fn.inputs.architectures?.[0] === 'arm64', `${fn.inputs.name}: not arm64`);
+  check(/^nodejs2[24]\.x$/.test(fn.inputs.runtime), `${fn.inputs.name}: runtime ${fn.inputs.runtime}`);
+}
+for (const role of ofType('aws:iam/role:Role')) {
+  for (const policy of role.inputs.inlinePolicies ?? []) {
+    for (const statement of JSON.parse(policy.policy).statements ?? []) {
+      for (const action of statement.actions) check(!action.includes('*'), `${role.name}: wildcard action ${action}`);
+    }
+  }
+}
+const table = ofType('aws:dynamodb/table:Table')[0];
+check(table?.inputs.pointInTimeRecovery?.enabled === production, `table PITR should be ${production}`);
+
+console.log(
+  `infra smoke (stage ${stage}): ${resources.length} resources, ${routes.length} routes, ${builds.length} builds`,
+);
+for (const [name, value] of Object.entries(outputs)) if (!name.startsWith('_')) console.log(`  ${name}: ${value}`);
+const dump = argValue('dump');
+if (dump) writeFileSync(dump, JSON.stringify(resources, null, 2));
+if (failures.length > 0) {
+  console.error(failures.map((failure) => `FAIL ${failure}`).join('\n'));
+  process.exit(1);
+}
+console.log('ok');
+process.exit(0);

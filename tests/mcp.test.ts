@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import { scope } from '@toolgate/core/scopes';
+import { Client, StreamableHTTPClientTransport } from '@toolgate/functions/testing/mcp-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { getJson, useLocalRuntime } from './support/runtime';
+
+/**
+ * MCP end to end: the official MCP TypeScript client, over Streamable HTTP, through the local API Gateway (which
+ * checks the bearer token like API Gateway's JWT authorizer) into the api tier's stateless MCP server.
+ */
+const runtime = useLocalRuntime();
+const clients: Client[] = [];
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((client) => client.close()));
+});
+
+async function token(scopes: readonly string[] = [scope('tools'), scope('profile')], sub = `user-${randomUUID()}`) {
+  return runtime().issuer.mintAccessToken({ sub, scopes });
+}
+
+async function connect(bearer: string) {
+  const client = new Client({ name: 'toolgate-test', version: '1.0.0' });
+  const transport = new StreamableHTTPClientTransport(new URL(`${runtime().url}/mcp`), {
+    requestInit: { headers: { Authorization: `Bearer ${bearer}` } },
+  });
+  await client.connect(transport);
+  clients.push(client);
+  return client;
+}
+
+const rest = async (bearer: string, name: string, input: unknown) =>
+  getJson(`${runtime().url}/tools/${name}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+    body: JSON.stringify(input),
+  });
+
+describe('MCP over Streamable HTTP', () => {
+  it('initializes a stateless session and lists the tools the token allows, with input and output schemas', async () => {
+    const client = await connect(await token());
+    expect(client.getServerVersion()).toMatchObject({ name: 'toolgate' });
+    const { tools } = await client.listTools();
+    expect(tools.map((tool) => tool.name)).toEqual(['catalog_search', 'catalog_get', 'account_get']);
+    expect(tools[1]).toMatchObject({
+      inputSchema: { type: 'object', required: ['id'] },
+      outputSchema: { type: 'object' },
+      description: expect.stringContaining('catalog product'),
+    });
+    const narrow = await connect(await token([scope('tools')]));
+    expect((await narrow.listTools()).tools.map((tool) => tool.name)).toEqual(['catalog_search', 'catalog_get']);
+  });
+
+  it('returns the same result as REST for the same tool call', async () => {
+    const bearer = await token();
+    const client = await connect(bearer);
+    for (const [name, input] of [
+      ['catalog_search', { q: 'gpu', limit: 4 }],
+      ['catalog_get', { id: 'model-small-chat' }],
+    ] as const) {
+      const viaMcp = await client.callTool({ name, arguments: input });
+      const viaRest = await rest(bearer, name, input);
+      expect(viaRest.status).toBe(200);
+      expect(viaMcp.isError).toBeFalsy();
+      expect(viaMcp.structuredContent).toEqual(viaRest.body);
+      expect(JSON.parse((viaMcp.content as { text: string }[])[0]?.text ?? '')).toEqual(viaRest.body);
+    }
+  });
+
+  it('fails the same way as REST: validation, scope and not-found problems as isError results', async () => {
+    const bearer = await token([scope('tools')]);
+    const client = await connect(bearer);
+    for (const [name, input, status] of [
+      ['catalog_search', { limit: 0 }, 400],
+      ['account_get', {}, 403],
+      ['catalog_get', { id: 'no-such-product' }, 404],
+    ] as const) {
+      const viaMcp = await client.callTool({ name, arguments: input });
+      const viaRest = await rest(bearer, name, input);
+      expect(viaRest.status).toBe(status);
+      expect(viaMcp.isError).toBe(true);
+      const { instance: _instance, ...problem } = viaRest.body;
+      expect(JSON.parse((viaMcp.content as { text: string }[])[0]?.text ?? '')).toEqual(problem);
+    }
+  });
+
+  it('is behind the same JWT check: no token or a token without the tools scope is refused', async () => {
+    const initialize = {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } },
+    };
+    const post = (headers: Record<string, string>) =>
+      fetch(`${runtime().url}/mcp`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+        body: JSON.stringify(initialize),
+      });
+    expect((await post({})).status).toBe(401);
+    expect((await post({ authorization: `Bearer ${await token([scope('chat')])}` })).status).toBe(403);
+    await expect(connect('not-a-token')).rejects.toThrow();
+  });
+
+  it('answers GET and DELETE /mcp with 405 (no stream, no session)', async () => {
+    const bearer = await token();
+    for (const method of ['GET', 'DELETE']) {
+      const response = await getJson(`${runtime().url}/mcp`, {
+        method,
+        headers: { authorization: `Bearer ${bearer}`, accept: 'text/event-stream' },
+      });
+      expect(response.status).toBe(405);
+      expect(response.headers.get('allow')).toBe('POST');
+    }
+  });
+});
