@@ -55,7 +55,7 @@ export const api = new sst.aws.ApiGatewayV2('Api', {
   accessLog: { retention: '1 month' },
   transform: {
     stage: (args, opts) => {
-      // Every route shares the stage's token bucket; open routes also get their own, tighter one.
+      // The default throttle of each route; routes without an authorizer get a tighter one of their own.
       args.defaultRouteSettings = {
         throttlingRateLimit: settings.throttling.stage.rateLimit,
         throttlingBurstLimit: settings.throttling.stage.burstLimit,

@@ -190,6 +190,26 @@ for (const spec of manifest) {
     `${routeKey(spec)}: authorization ${route?.inputs.authorizationType}`,
   );
 }
+const { resolveStage } = await import(pathToFileURL(join(root, 'packages/core/src/deploy/stages.ts')).href);
+const { throttling } = resolveStage(stage, process.env);
+const [apiStage] = stages;
+check(
+  apiStage?.inputs.defaultRouteSettings?.throttlingRateLimit === throttling.stage.rateLimit &&
+    apiStage?.inputs.defaultRouteSettings?.throttlingBurstLimit === throttling.stage.burstLimit,
+  'the stage must carry the default route throttle',
+);
+const openKeys = manifest
+  .filter((spec) => spec.auth.kind !== 'jwt')
+  .map(routeKey)
+  .sort();
+const throttled = (apiStage?.inputs.routeSettings ?? []).filter(
+  (setting) => setting.throttlingRateLimit === throttling.publicRoutes.rateLimit,
+);
+check(
+  JSON.stringify(throttled.map((setting) => setting.routeKey).sort()) === JSON.stringify(openKeys),
+  'every open route (and only those) must carry the tighter route throttle',
+);
+check(ofType('aws:lambda/functionUrl:FunctionUrl').length === 0, 'no Lambda function URL may exist (gateway only)');
 const functions = ofType('aws:lambda/function:Function');
 check(functions.length === 5, `expected 5 tier functions, found ${functions.length}`);
 for (const fn of functions) {

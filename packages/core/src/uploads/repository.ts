@@ -1,0 +1,238 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { decodeCursor, type ExclusiveStartKey, encodeCursor } from '../data/cursor';
+import { isExpired } from '../data/dynamo';
+import { ConflictError, ValidationError } from '../errors';
+import { UPLOAD_CONTENT_TYPES, UPLOAD_STATUSES, type UploadStatus } from './schema';
+
+/**
+ * Uploads live in the owner's partition: pk = USER#<sub>, sk = UPLOAD#<id>, keyed by the verified `sub`, so an id
+ * of another user finds nothing. The same item becomes the document once ingestion succeeds: only READY items get
+ * gsi1pk = DOCS#<sub> / gsi1sk = <readyAt>#<id>, which makes gsi1 a sparse index of each user's ready documents
+ * (listing and search never see half-processed uploads). Every state change is a single-item conditional update.
+ */
+export const uploadItemKey = (sub: string, id: string) => ({ pk: `USER#${sub}`, sk: `UPLOAD#${id}` });
+export const documentsPartition = (sub: string) => `DOCS#${sub}`;
+
+const UploadItemSchema = z.object({
+  id: z.string(),
+  sub: z.string(),
+  filename: z.string(),
+  contentType: z.enum(UPLOAD_CONTENT_TYPES),
+  size: z.number(),
+  status: z.enum(UPLOAD_STATUSES),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  expiresAt: z.number().optional(),
+  executionArn: z.string().optional(),
+  summary: z.string().optional(),
+  error: z.string().optional(),
+  textChars: z.number().optional(),
+  textTruncated: z.boolean().optional(),
+  excerpt: z.string().optional(),
+  readyAt: z.string().optional(),
+});
+export type UploadRecord = z.infer<typeof UploadItemSchema>;
+
+/** Attributes a state change may set (keys and identity are never rewritten). */
+export type UploadChanges = Partial<
+  Pick<
+    UploadRecord,
+    'status' | 'executionArn' | 'summary' | 'error' | 'textChars' | 'textTruncated' | 'excerpt' | 'readyAt'
+  > & { search: string; gsi1pk: string; gsi1sk: string }
+>;
+
+export interface UpdateOptions {
+  /** The update happens only while the item is in one of these states. */
+  from: readonly UploadStatus[];
+  set: UploadChanges;
+  remove?: readonly ('expiresAt' | 'error')[];
+  now?: Date;
+}
+
+export interface DocumentHit {
+  id: string;
+  filename: string;
+  summary: string;
+  excerpt: string;
+}
+
+export interface UploadsRepository {
+  create(record: UploadRecord): Promise<void>;
+  get(sub: string, id: string): Promise<UploadRecord | null>;
+  /** The updated record, or null when the item is missing or not in an allowed state. */
+  update(sub: string, id: string, options: UpdateOptions): Promise<UploadRecord | null>;
+  listDocuments(sub: string, page: { limit: number; cursor?: string | undefined }): Promise<{
+    items: UploadRecord[];
+    nextCursor: string | null;
+  }>;
+  /** Ready documents whose text, summary or filename contain every word (case-insensitive), newest first. */
+  searchDocuments(sub: string, query: { words: readonly string[]; limit: number }): Promise<DocumentHit[]>;
+}
+
+/** Page size asked of DynamoDB per search round trip, and the most round trips one search may make. */
+const SEARCH_PAGE = 50;
+const MAX_SEARCH_ROUND_TRIPS = 5;
+
+const isConditionFailure = (error: unknown) =>
+  error instanceof ConditionalCheckFailedException || (error as Error)?.name === 'ConditionalCheckFailedException';
+
+function toRecord(item: Record<string, unknown> | undefined): UploadRecord | null {
+  if (!item) return null;
+  const parsed = UploadItemSchema.safeParse(item);
+  return parsed.success ? parsed.data : null;
+}
+
+/** A ProjectionExpression with every attribute aliased (several names here, like `size`, are reserved words). */
+function projection(attributes: readonly string[]) {
+  return {
+    ProjectionExpression: attributes.map((name) => `#${name}`).join(', '),
+    names: Object.fromEntries(attributes.map((name) => [`#${name}`, name])),
+  };
+}
+
+const LISTING = projection([
+  'id',
+  'sub',
+  'filename',
+  'contentType',
+  'size',
+  'status',
+  'createdAt',
+  'updatedAt',
+  'summary',
+  'readyAt',
+]);
+// The search text is only matched against, never returned: it is the largest attribute.
+const SEARCH_RESULT = projection(['id', 'sub', 'filename', 'summary', 'excerpt']);
+
+export function createUploadsRepository(doc: DynamoDBDocumentClient, tableName: string): UploadsRepository {
+  return {
+    async create(record) {
+      try {
+        await doc.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: { ...uploadItemKey(record.sub, record.id), type: 'upload', ...record },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+      } catch (error) {
+        if (isConditionFailure(error)) throw new ConflictError('An upload with this id already exists.', { cause: error });
+        throw error;
+      }
+    },
+
+    async get(sub, id) {
+      const { Item } = await doc.send(
+        new GetCommand({ TableName: tableName, Key: uploadItemKey(sub, id), ConsistentRead: true }),
+      );
+      const record = toRecord(Item);
+      // The key already scopes the read to `sub`; the owner check is a second lock on the same door.
+      if (!record || record.sub !== sub || isExpired(record)) return null;
+      return record;
+    },
+
+    async update(sub, id, { from, set, remove = [], now = new Date() }) {
+      const names: Record<string, string> = { '#status': 'status', '#updatedAt': 'updatedAt' };
+      const values: Record<string, unknown> = { ':updatedAt': now.toISOString() };
+      const assignments = ['#updatedAt = :updatedAt'];
+      for (const [name, value] of Object.entries(set)) {
+        if (value === undefined) continue;
+        names[`#${name}`] = name;
+        values[`:${name}`] = value;
+        assignments.push(`#${name} = :${name}`);
+      }
+      const allowed = from.map((status, index) => {
+        values[`:from${index}`] = status;
+        return `:from${index}`;
+      });
+      for (const name of remove) names[`#${name}`] = name;
+      try {
+        const { Attributes } = await doc.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: uploadItemKey(sub, id),
+            UpdateExpression:
+              `SET ${assignments.join(', ')}` + (remove.length ? ` REMOVE ${remove.map((n) => `#${n}`).join(', ')}` : ''),
+            ConditionExpression: `attribute_exists(pk) AND #status IN (${allowed.join(', ')})`,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return toRecord(Attributes);
+      } catch (error) {
+        if (isConditionFailure(error)) return null;
+        throw error;
+      }
+    },
+
+    async listDocuments(sub, { limit, cursor }) {
+      // A cursor only resumes this caller's own listing: its scope names the partition, and its key must lie in it.
+      const scope = `documents|${sub}`;
+      const startKey = cursor ? decodeCursor(cursor, scope) : undefined;
+      if (startKey && (startKey.gsi1pk !== documentsPartition(sub) || startKey.pk !== `USER#${sub}`)) {
+        throw new ValidationError([{ field: 'query.cursor', message: 'is not a cursor returned by this listing' }]);
+      }
+      const page = await doc.send(
+        new QueryCommand({
+          TableName: tableName,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :p',
+          ExpressionAttributeValues: { ':p': documentsPartition(sub) },
+          ExpressionAttributeNames: LISTING.names,
+          ProjectionExpression: LISTING.ProjectionExpression,
+          ScanIndexForward: false,
+          Limit: limit,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      const items = (page.Items ?? []).map(toRecord).filter((item): item is UploadRecord => item?.sub === sub);
+      const last = page.LastEvaluatedKey as ExclusiveStartKey | undefined;
+      return { items, nextCursor: last ? encodeCursor(scope, last) : null };
+    },
+
+    async searchDocuments(sub, { words, limit }) {
+      const names: Record<string, string> = { ...SEARCH_RESULT.names, ...(words.length ? { '#search': 'search' } : {}) };
+      const values: Record<string, unknown> = { ':p': documentsPartition(sub) };
+      const filter = words
+        .map((word, index) => {
+          values[`:w${index}`] = word;
+          return `contains(#search, :w${index})`;
+        })
+        .join(' AND ');
+      const hits: DocumentHit[] = [];
+      let startKey: Record<string, unknown> | undefined;
+      for (let trip = 0; trip < MAX_SEARCH_ROUND_TRIPS && hits.length < limit; trip++) {
+        const page = await doc.send(
+          new QueryCommand({
+            TableName: tableName,
+            IndexName: 'gsi1',
+            KeyConditionExpression: 'gsi1pk = :p',
+            ...(filter ? { FilterExpression: filter } : {}),
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            ProjectionExpression: SEARCH_RESULT.ProjectionExpression,
+            ScanIndexForward: false,
+            Limit: SEARCH_PAGE,
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          if (item.sub !== sub || hits.length >= limit) continue;
+          hits.push({
+            id: String(item.id),
+            filename: String(item.filename),
+            summary: typeof item.summary === 'string' ? item.summary : '',
+            excerpt: typeof item.excerpt === 'string' ? item.excerpt : '',
+          });
+        }
+        startKey = page.LastEvaluatedKey;
+        if (!startKey) break;
+      }
+      return hits;
+    },
+  };
+}

@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto';
+import type { Caller } from '../auth/verifier';
+import { nowSeconds } from '../data/dynamo';
+import { BadRequestError, ConflictError, NotFoundError, UnprocessableError } from '../errors';
+import { UPLOADS_BUCKET } from '../resources';
+import type { IngestionStarter } from '../workflows/starter';
+import type { UploadsConfig } from './config';
+import type { UploadRecord, UploadsRepository } from './repository';
+import {
+  type CompletedUpload,
+  type CreatedUpload,
+  createUploadRequestSchema,
+  type DocumentsPage,
+  type DocumentsQuery,
+  type UploadRequest,
+  type UploadView,
+} from './schema';
+import { type ObjectInfo, type UploadStorage, uploadKey } from './storage';
+
+export interface UploadServiceDeps {
+  uploads: UploadsRepository;
+  storage: UploadStorage;
+  ingestion: IngestionStarter;
+  limits: UploadsConfig;
+  newId?: () => string;
+  now?: () => Date;
+}
+
+export interface UploadService {
+  /** The `POST /uploads` body schema, bounded by the configured maximum size. */
+  readonly requestSchema: ReturnType<typeof createUploadRequestSchema>;
+  create(caller: Caller, request: UploadRequest): Promise<CreatedUpload>;
+  complete(caller: Caller, id: string): Promise<CompletedUpload>;
+  get(caller: Caller, id: string): Promise<UploadView>;
+  listDocuments(caller: Caller, query: DocumentsQuery): Promise<DocumentsPage>;
+}
+
+/** A `sub` ends up in object keys; one that could act as a path (or hide in a log line) never owns an upload. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const UNUSABLE_SUB = /[/\\\u0000-\u001f\u007f]|^\.{1,2}$/;
+
+export function toUploadView(record: UploadRecord): UploadView {
+  return {
+    id: record.id,
+    filename: record.filename,
+    contentType: record.contentType,
+    size: record.size,
+    status: record.status,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+    ...(record.executionArn ? { executionArn: record.executionArn } : {}),
+    ...(record.summary !== undefined ? { summary: record.summary } : {}),
+    ...(record.error !== undefined ? { error: record.error } : {}),
+  };
+}
+
+/** How an uploaded object differs from its declaration (empty when it matches). */
+export function objectMismatches(
+  declared: Pick<UploadRecord, 'size' | 'contentType'>,
+  object: ObjectInfo,
+  maxBytes: number,
+): string[] {
+  const problems: string[] = [];
+  if (object.size !== declared.size) problems.push(`size is ${object.size} bytes, declared ${declared.size}`);
+  if (object.size > maxBytes) problems.push(`size is over the maximum of ${maxBytes} bytes`);
+  const contentType = object.contentType?.trim().toLowerCase();
+  if (contentType !== declared.contentType) {
+    problems.push(`content type is ${contentType ?? 'missing'}, declared ${declared.contentType}`);
+  }
+  return problems;
+}
+
+const notFound = (id: string) => new NotFoundError(`No upload ${id}.`);
+
+export function createUploadService(deps: UploadServiceDeps): UploadService {
+  const { uploads, storage, ingestion, limits } = deps;
+  const newId = deps.newId ?? randomUUID;
+  const now = deps.now ?? (() => new Date());
+
+  /** Only ever the caller's own upload: the key starts from the verified sub, so a foreign id is simply absent. */
+  async function own(caller: Caller, id: string): Promise<UploadRecord> {
+    const record = await uploads.get(caller.sub, id);
+    if (!record) throw notFound(id);
+    return record;
+  }
+
+  return {
+    requestSchema: createUploadRequestSchema(limits.maxBytes),
+
+    async create(caller, request) {
+      if (UNUSABLE_SUB.test(caller.sub)) throw new BadRequestError('This account cannot own uploads.');
+      const id = newId();
+      const at = now();
+      const post = await storage.presignPost({
+        key: uploadKey(caller.sub, id),
+        contentType: request.contentType,
+        size: request.size,
+        expiresSeconds: limits.presignExpirySeconds,
+      });
+      const record: UploadRecord = {
+        id,
+        sub: caller.sub,
+        filename: request.filename,
+        contentType: request.contentType,
+        size: request.size,
+        status: 'PENDING',
+        createdAt: at.toISOString(),
+        updatedAt: at.toISOString(),
+        // An upload nobody completes is forgotten with its object (the bucket's lifecycle rule, same delay).
+        expiresAt: nowSeconds(at.getTime()) + UPLOADS_BUCKET.abandonedUploadDays * 24 * 3600,
+      };
+      await uploads.create(record);
+      return { ...toUploadView(record), post };
+    },
+
+    async complete(caller, id) {
+      let record = await own(caller, id);
+      if (record.status === 'PENDING') {
+        const key = uploadKey(caller.sub, id);
+        const object = await storage.head(key);
+        if (!object) {
+          throw new ConflictError(
+            `Nothing has been uploaded for ${id} yet: POST the file to the presigned URL with the returned fields, ` +
+              'then complete the upload.',
+          );
+        }
+        // The local S3 enforces no POST policy, and a leaked form is not the only way to write a key: trust only
+        // what HeadObject says is there.
+        const problems = objectMismatches(record, object, limits.maxBytes);
+        if (problems.length > 0) {
+          await storage.delete(key);
+          throw new UnprocessableError(
+            `The uploaded file does not match its declaration (${problems.join('; ')}). It has been deleted; ` +
+              'upload the declared file, or request a new upload.',
+            { extensions: { mismatches: problems } },
+          );
+        }
+        const uploaded = await uploads.update(caller.sub, id, {
+          from: ['PENDING'],
+          set: { status: 'UPLOADED' },
+          remove: ['expiresAt'],
+          now: now(),
+        });
+        // null: a concurrent complete got there first; carry on from the state it left.
+        record = uploaded ?? (await own(caller, id));
+      }
+      if (record.executionArn) return { id, status: record.status, executionArn: record.executionArn };
+      // Named after the upload: a repeat (this call retried, or a concurrent one) gets the same execution.
+      const { executionArn } = await ingestion.start({ uploadId: id, sub: caller.sub });
+      const started = await uploads.update(caller.sub, id, {
+        from: ['UPLOADED', 'PROCESSING', 'READY', 'FAILED'],
+        set: { executionArn },
+        now: now(),
+      });
+      return { id, status: (started ?? record).status, executionArn };
+    },
+
+    async get(caller, id) {
+      return toUploadView(await own(caller, id));
+    },
+
+    async listDocuments(caller, query) {
+      const page = await uploads.listDocuments(caller.sub, query);
+      return {
+        items: page.items.map((record) => ({
+          id: record.id,
+          filename: record.filename,
+          contentType: record.contentType,
+          size: record.size,
+          summary: record.summary ?? '',
+          createdAt: record.createdAt,
+          readyAt: record.readyAt ?? record.updatedAt,
+        })),
+        nextCursor: page.nextCursor,
+      };
+    },
+  };
+}

@@ -1,0 +1,125 @@
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  PutObjectTaggingCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
+import { PENDING_UPLOAD_TAG } from '../deploy/access';
+import { UPLOADS_BUCKET } from '../resources';
+
+/** Object keys are built from the verified `sub` and a server-generated id, never from client input. */
+export const uploadKey = (sub: string, id: string) => `${UPLOADS_BUCKET.uploadPrefix(sub)}${id}`;
+export const documentTextKey = (sub: string, id: string) => `${UPLOADS_BUCKET.documentPrefix(sub)}${id}.txt`;
+
+/** Re-tagging an upload with this value takes it out of the lifecycle rule that expires pending uploads. */
+export const CLAIMED_UPLOAD_TAG = { key: PENDING_UPLOAD_TAG.key, value: 'claimed' } as const;
+
+const taggingXml = (tag: { key: string; value: string }) =>
+  `<Tagging><TagSet><Tag><Key>${tag.key}</Key><Value>${tag.value}</Value></Tag></TagSet></Tagging>`;
+
+export interface PresignedPost {
+  url: string;
+  fields: Record<string, string>;
+  expiresAt: string;
+}
+
+export interface PresignPostInput {
+  key: string;
+  contentType: string;
+  size: number;
+  expiresSeconds: number;
+}
+
+export interface ObjectInfo {
+  size: number;
+  contentType: string | undefined;
+}
+
+/** The uploads bucket, as the upload service and the ingestion steps use it. */
+export interface UploadStorage {
+  readonly bucket: string;
+  /** A presigned POST for exactly one key, one content type and at most `size` bytes. */
+  presignPost(input: PresignPostInput): Promise<PresignedPost>;
+  /** HeadObject; null when there is no such object. */
+  head(key: string): Promise<ObjectInfo | null>;
+  delete(key: string): Promise<void>;
+  /** Marks an upload as kept (the lifecycle rule deletes objects still tagged pending). */
+  claim(key: string): Promise<void>;
+  /** The object's bytes (the first `maxBytes` of them when given); null when there is no such object. */
+  read(key: string, maxBytes?: number): Promise<Uint8Array | null>;
+  writeText(key: string, text: string): Promise<void>;
+}
+
+function isMissing(error: unknown): boolean {
+  const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return name === 'NotFound' || name === 'NoSuchKey' || $metadata?.httpStatusCode === 404;
+}
+
+export function createUploadStorage(s3: S3Client, bucket: string): UploadStorage {
+  return {
+    bucket,
+
+    async presignPost({ key, contentType, size, expiresSeconds }) {
+      const expiresAt = new Date(Date.now() + expiresSeconds * 1000);
+      const { url, fields } = await createPresignedPost(s3, {
+        Bucket: bucket,
+        Key: key,
+        // Every field below also becomes an exact-match condition of the policy (the SDK adds them), so S3 refuses
+        // a form whose key, Content-Type or tagging differs; the length range caps the bytes it accepts.
+        Conditions: [['content-length-range', 1, size]],
+        Fields: { 'Content-Type': contentType, tagging: taggingXml(PENDING_UPLOAD_TAG) },
+        Expires: expiresSeconds,
+      });
+      return { url, fields, expiresAt: expiresAt.toISOString() };
+    },
+
+    async head(key) {
+      try {
+        const object = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+        return { size: object.ContentLength ?? 0, contentType: object.ContentType };
+      } catch (error) {
+        if (isMissing(error)) return null;
+        throw error;
+      }
+    },
+
+    async delete(key) {
+      await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    },
+
+    async claim(key) {
+      await s3.send(
+        new PutObjectTaggingCommand({
+          Bucket: bucket,
+          Key: key,
+          Tagging: { TagSet: [{ Key: CLAIMED_UPLOAD_TAG.key, Value: CLAIMED_UPLOAD_TAG.value }] },
+        }),
+      );
+    },
+
+    async read(key, maxBytes) {
+      try {
+        const object = await s3.send(
+          new GetObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            ...(maxBytes !== undefined ? { Range: `bytes=0-${Math.max(0, maxBytes - 1)}` } : {}),
+          }),
+        );
+        return object.Body ? await object.Body.transformToByteArray() : new Uint8Array();
+      } catch (error) {
+        if (isMissing(error)) return null;
+        throw error;
+      }
+    },
+
+    async writeText(key, text) {
+      await s3.send(
+        new PutObjectCommand({ Bucket: bucket, Key: key, Body: text, ContentType: 'text/plain; charset=utf-8' }),
+      );
+    },
+  };
+}
