@@ -17,5 +17,6 @@ export const settingsLink = new sst.Linkable('Settings', {
     stripePrices: settings.stripePrices ?? {},
     ...(settings.agent ? { agent: settings.agent } : {}),
     ...(settings.limits ? { limits: settings.limits } : {}),
+    ...(settings.uploads ? { uploads: settings.uploads } : {}),
   },
 });

@@ -68,9 +68,17 @@ export const SST_NODEJS: SstNodejsOptions = {
 
 /** The same bundle as SST builds, for the benchmark: `await esbuild.build(esbuildOptions('api', outdir))`. */
 export function esbuildOptions(tier: Tier, outdir: string, repoRoot = '.'): BuildOptions {
+  return bundleOptions(`${repoRoot}/${ENTRY_POINTS[tier]}`, `${outdir}/${tier}.mjs`);
+}
+
+/**
+ * The deployed bundle options for any entry file. The benchmark builds its baselines (bare Hono, Express peer)
+ * with these too, so that a tier and its baseline differ only in their code, never in how they were bundled.
+ */
+export function bundleOptions(entryPoint: string, outfile: string): BuildOptions {
   return {
-    entryPoints: [`${repoRoot}/${ENTRY_POINTS[tier]}`],
-    outfile: `${outdir}/${tier}.mjs`,
+    entryPoints: [entryPoint],
+    outfile,
     bundle: true,
     platform: 'node',
     format: 'esm',

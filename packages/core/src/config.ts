@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AgentConfigSchema, ModelConfigSchema } from './agent/config';
+import { JobsConfigSchema } from './jobs/config';
 import { LimitsConfigSchema } from './limits/plans';
 import { PlanSchema } from './plans';
 import { UploadsConfigSchema } from './uploads/config';
@@ -63,6 +64,8 @@ export const ConfigSchema = z.object({
   agent: AgentConfigSchema.prefault({}),
   /** Per-plan request limits, monthly chat token quotas and the public per-IP bucket. */
   limits: LimitsConfigSchema.prefault({}),
+  /** Job runs: budget, step cap, inline result size, retry delay, retention (`jobs/config.ts`). */
+  jobs: JobsConfigSchema.prefault({}),
   /**
    * Stripe webhook signing secret (`whsec_...`). Optional here because only the webhook tier is linked to it;
    * that tier refuses to start without it.
@@ -123,6 +126,7 @@ function fromLocalEnv(env: Env): unknown {
       maxOutputTokens: envNumber(env.TOOLGATE_MAX_OUTPUT_TOKENS),
     },
     limits: parseJson('TOOLGATE_LIMITS', env.TOOLGATE_LIMITS),
+    jobs: parseJson('TOOLGATE_JOBS', env.TOOLGATE_JOBS),
     stripeWebhookSecret: env.TOOLGATE_STRIPE_WEBHOOK_SECRET ?? LOCAL_STRIPE_WEBHOOK_SECRET,
     stripePrices: parseJson('TOOLGATE_STRIPE_PRICES', env.TOOLGATE_STRIPE_PRICES) ?? LOCAL_STRIPE_PRICES,
   };
@@ -156,6 +160,7 @@ function fromSstResources(resource: SstResources, env: Env): unknown {
     },
     agent: objectSetting('Settings.agent', settings.agent),
     limits: objectSetting('Settings.limits', settings.limits),
+    jobs: objectSetting('Settings.jobs', settings.jobs),
     stripeWebhookSecret: resource.StripeWebhookSecret?.value,
     stripePrices: objectSetting('Settings.stripePrices', settings.stripePrices),
   };

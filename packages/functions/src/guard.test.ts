@@ -2,6 +2,8 @@ import { createSign, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAccessTokenVerifier } from '@toolgate/core/auth/verifier';
+import { unusedJobsService } from '@toolgate/core/testing/jobs-fakes';
+import { unusedUploadService } from '@toolgate/core/testing/upload-fakes';
 import { ToolRegistry } from '@toolgate/core/tools/registry';
 import type { UsersRepository } from '@toolgate/core/users/repository';
 import { handle } from 'hono/aws-lambda';
@@ -49,7 +51,14 @@ const users: UsersRepository = {
 };
 
 // What the api tier needs beyond the guard; unused by these tests (limits are tested in http/rate-limit.test.ts).
-const otherApiDeps = { rateLimiter: null, tools: new ToolRegistry([]), chat: {} as never, chatDeadlineMs: 25_000 };
+const otherApiDeps = {
+  rateLimiter: null,
+  tools: new ToolRegistry([]),
+  chat: {} as never,
+  chatDeadlineMs: 25_000,
+  uploads: unusedUploadService(),
+  jobs: unusedJobsService(),
+};
 
 beforeAll(async () => {
   const jwks = { keys: [{ ...publicKey.export({ format: 'jwk' }), kid: KID, alg: 'RS256', use: 'sig' }] };

@@ -1,5 +1,6 @@
 import { HTTP_TIERS, type HttpTier, manifest } from '@toolgate/core/manifest';
 import type { LambdaHandler, TierHandlers } from './gateway/types';
+import type { SqsHandler } from './queue/poller';
 
 /** The tiers that serve at least one manifest route: only those have a handler module to load. */
 export const servedTiers = (): HttpTier[] => HTTP_TIERS.filter((tier) => manifest.some((route) => route.tier === tier));
@@ -19,4 +20,13 @@ export async function loadTierHandlers(injected: TierHandlers = {}): Promise<Tie
     handlers[tier] = module.handler as LambdaHandler;
   }
   return handlers;
+}
+
+/** Imports the worker tier's real SQS handler (after the local environment is in place, like the others). */
+export async function loadWorkerHandler(): Promise<SqsHandler> {
+  const module = (await import('@toolgate/functions/handlers/worker')) as { handler?: unknown };
+  if (typeof module.handler !== 'function') {
+    throw new Error('@toolgate/functions/handlers/worker does not export a handler function');
+  }
+  return module.handler as SqsHandler;
 }

@@ -6,9 +6,11 @@ export interface LocalEnvInput {
   tableName: string;
   bucketName: string;
   jobsQueueUrl: string;
+  /** The ingestion state machine, as registered with the Step Functions emulator. */
+  ingestionArn: string;
   allowedOrigins: readonly string[];
   auth: Extract<AuthConfig, { kind: 'local' }>;
-  endpoints: { dynamodb: string; s3: string; sqs: string };
+  endpoints: { dynamodb: string; s3: string; sqs: string; stepfunctions: string };
 }
 
 /**
@@ -28,9 +30,11 @@ export function localEnvironment(input: LocalEnvInput): Record<string, string> {
     AWS_ENDPOINT_URL_DYNAMODB: input.endpoints.dynamodb,
     AWS_ENDPOINT_URL_S3: input.endpoints.s3,
     AWS_ENDPOINT_URL_SQS: input.endpoints.sqs,
+    AWS_ENDPOINT_URL_SFN: input.endpoints.stepfunctions,
     TOOLGATE_TABLE_NAME: input.tableName,
     TOOLGATE_BUCKET_NAME: input.bucketName,
     TOOLGATE_JOBS_QUEUE_URL: input.jobsQueueUrl,
+    TOOLGATE_INGESTION_ARN: input.ingestionArn,
     TOOLGATE_ALLOWED_ORIGINS: input.allowedOrigins.join(','),
     TOOLGATE_AUTH: JSON.stringify(input.auth),
   };

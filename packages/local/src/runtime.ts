@@ -12,12 +12,15 @@ import type { Emulator } from './emulators/types';
 import type { CorsConfig } from './gateway/cors';
 import { type LocalGateway, startLocalGateway } from './gateway/server';
 import type { AccessLogEntry, TierHandlers } from './gateway/types';
-import { loadTierHandlers, servedTiers } from './handlers';
+import { loadTierHandlers, loadWorkerHandler, servedTiers } from './handlers';
 import { type DevIssuer, startDevIssuer } from './issuer';
 import { applyEnvironment, LOCAL_CREDENTIALS, localEnvironment } from './local-env';
 import { keysDirIn, localStateDir } from './paths';
+import type { JobsPoller, SqsHandler } from './queue/poller';
+import { type LocalJobsSettings, startLocalJobs } from './queue/settings';
 import { ensureBucket, ensureQueues, ensureTable, type QueueUrls } from './resources/provision';
 import { loadCatalogFixture, seedCatalog } from './seed';
+import { type LocalWorkflows, startLocalWorkflows } from './workflows';
 
 /**
  * The embedded local runtime: emulators, resources, seed data, dev issuer and local API Gateway in one process.
@@ -60,12 +63,21 @@ export interface LocalRuntimeOptions {
   gateway?: GatewaySettings;
   /** Test injection: these tiers use the given handlers instead of importing `@toolgate/functions`. */
   handlers?: TierHandlers;
+  /**
+   * The jobs queue's consumer: a handler to inject, or `null` for no poller. By default the real worker handler,
+   * whenever the real tier handlers are loaded.
+   */
+  worker?: SqsHandler | null;
+  /** The jobs queue and its poller (the local event source mapping): visibility timeout, batching, concurrency. */
+  jobs?: LocalJobsSettings;
+  /** Workflow retries wait this long instead of the ASL's backoff (tests); the real waits when absent. */
+  workflowRetryIntervalMs?: number;
 }
 
 export interface LocalRuntime {
   url: string;
   port: number;
-  endpoints: { dynamodb: string; s3: string; sqs: string; jwks: string };
+  endpoints: { dynamodb: string; s3: string; sqs: string; stepfunctions: string; jwks: string };
   issuer: DevIssuer;
   region: string;
   tableName: string;
@@ -75,6 +87,10 @@ export interface LocalRuntime {
   env: Record<string, string>;
   /** Number of catalog products written by the seed (0 when `seed: false`). */
   seeded: number;
+  /** The jobs queue poller (pause, resume, stats), or null when the runtime runs no worker. */
+  jobs: JobsPoller | null;
+  /** The Step Functions emulator running the ingestion workflow (its executions, for tests and the console). */
+  workflows: LocalWorkflows;
   stop(): Promise<void>;
 }
 
@@ -145,6 +161,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       startSqs({ region, accountId: ACCOUNT_ID }).then(started<Emulator>),
       startDevIssuer({ keysDir: options.keysDir ?? keysDirIn(localStateDir()) }).then(started<DevIssuer>),
     ]);
+    // Started after the emulators its steps use, so that it stops (ending executions in flight) before them.
+    const workflows = started(
+      await startLocalWorkflows({
+        stage,
+        region,
+        accountId: ACCOUNT_ID,
+        ...(options.workflowRetryIntervalMs !== undefined ? { retryIntervalMs: options.workflowRetryIntervalMs } : {}),
+        logError: (message, error) => {
+          if (!options.quiet) process.stderr.write(`${message}${error instanceof Error ? `: ${error.message}` : ''}\n`);
+        },
+      }),
+    );
 
     const clientConfig = { region, credentials: LOCAL_CREDENTIALS };
     const dynamoClient = new DynamoDBClient({ ...clientConfig, endpoint: dynamodb.endpoint });
@@ -158,7 +186,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const [, , queueUrls] = await Promise.all([
       ensureTable(dynamoClient, names.table),
       ensureBucket(s3Client, names.bucket, allowedOrigins),
-      ensureQueues(sqsClient, names.queuePrefix),
+      ensureQueues(sqsClient, names.queuePrefix, { visibilityTimeoutSeconds: options.jobs?.visibilityTimeoutSeconds }),
     ]);
     const seeded = options.seed === false ? 0 : await seedCatalog(doc, names.table, await loadCatalogFixture());
 
@@ -168,12 +196,28 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       tableName: names.table,
       bucketName: names.bucket,
       jobsQueueUrl: queueUrls.jobs,
+      ingestionArn: workflows.ingestionArn,
       allowedOrigins,
       auth: { kind: 'local', issuer: issuer.issuer, clientIds: [...issuer.clientIds], jwksUri: issuer.jwksUri },
-      endpoints: { dynamodb: dynamodb.endpoint, s3: s3.endpoint, sqs: sqs.endpoint },
+      endpoints: { dynamodb: dynamodb.endpoint, s3: s3.endpoint, sqs: sqs.endpoint, stepfunctions: workflows.endpoint },
     });
     applyEnvironment(env);
     const handlers = await loadTierHandlers(injected);
+    const worker = options.worker === undefined ? (needsRealHandlers ? await loadWorkerHandler() : null) : options.worker;
+    // After the clients it uses (so it stops before them), and before the gateway that queues its jobs.
+    const jobs = worker
+      ? started(
+          await startLocalJobs({
+            sqs: sqsClient,
+            queueUrl: queueUrls.jobs,
+            handler: worker,
+            region,
+            accountId: ACCOUNT_ID,
+            ...(options.jobs ? { settings: options.jobs } : {}),
+            ...(options.quiet ? { quiet: true } : {}),
+          }),
+        )
+      : null;
     if (needsRealHandlers) realHandlersLoaded = true;
 
     const settings = options.gateway ?? {};
@@ -202,7 +246,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     return {
       url: gateway.url,
       port: gateway.port,
-      endpoints: { dynamodb: dynamodb.endpoint, s3: s3.endpoint, sqs: sqs.endpoint, jwks: issuer.jwksUri },
+      endpoints: {
+        dynamodb: dynamodb.endpoint,
+        s3: s3.endpoint,
+        sqs: sqs.endpoint,
+        stepfunctions: workflows.endpoint,
+        jwks: issuer.jwksUri,
+      },
       issuer,
       region,
       tableName: names.table,
@@ -210,6 +260,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       queueUrls,
       env,
       seeded,
+      workflows,
+      jobs,
       stop: stopAll,
     };
   } catch (error) {

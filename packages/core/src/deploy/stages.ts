@@ -7,6 +7,7 @@ import {
 } from '../concurrency';
 import type { LimitsConfig } from '../limits/plans';
 import type { Plan } from '../plans';
+import type { UploadsConfig } from '../uploads/config';
 
 /**
  * What differs between deployed stages, as data: `infra/` builds from it and `pnpm preflight` checks it, so the
@@ -67,6 +68,8 @@ export interface StageSettings {
   /** Overrides of the chat loop budget and of the per-plan and public rate limits; defaults live in core. */
   agent?: Partial<AgentConfig>;
   limits?: LimitsConfig;
+  /** Upload limits (maximum size, presigned POST lifetime); defaults live in core (`uploads/config.ts`). */
+  uploads?: Partial<UploadsConfig>;
 }
 
 const LOCAL_ORIGINS = ['http://localhost:3000', 'http://localhost:5173'];

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { RATE_CLASSES, type RateClass } from '../manifest/types';
 import { PLANS, type Plan } from '../plans';
+import { QueuedJobLimitsSchema } from './jobs';
 
 /**
  * Rate limits are configuration: these defaults hold unless the stage overrides them (`Settings.limits` when
@@ -36,6 +37,8 @@ export const LimitsConfigSchema = z
   .object({
     plans: z.object({ free: PlanLimitsSchema, pro: PlanLimitsSchema }).default(DEFAULT_PLAN_LIMITS),
     public: PublicLimitsSchema.default(DEFAULT_PUBLIC_LIMITS),
+    /** Unfinished jobs (QUEUED or RUNNING) a user may have at once, per plan; `DEFAULT_QUEUED_JOB_LIMITS` if unset. */
+    queuedJobs: QueuedJobLimitsSchema.optional(),
   })
   .superRefine((limits, ctx) => {
     // A paid plan that gets less than the free one is a configuration mistake, not a product decision.

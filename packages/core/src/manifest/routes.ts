@@ -1,7 +1,9 @@
 import { agentRoutes } from './agents';
 import { billingRoutes } from './billing';
 import { foundationRoutes } from './foundation';
+import { jobRoutes } from './jobs';
 import type { RouteSpec } from './types';
+import { uploadRoutes } from './uploads';
 
 /**
  * THE route manifest: every route toolgate serves, with its tier and its auth. Infra creates one gateway route
@@ -15,6 +17,8 @@ export const routes = {
   ...foundationRoutes,
   ...agentRoutes,
   ...billingRoutes,
+  ...uploadRoutes,
+  ...jobRoutes,
 } as const satisfies Record<string, RouteSpec>;
 
 export type RouteId = keyof typeof routes;

@@ -2,7 +2,9 @@ import type { RouteId } from '../manifest';
 import { agentDocs } from './agents';
 import { billingDocs } from './billing';
 import { foundationDocs } from './foundation';
+import { jobDocs } from './jobs';
 import type { RouteDoc } from './types';
+import { uploadDocs } from './uploads';
 
 export type { ResponseDoc, RouteDoc } from './types';
 
@@ -15,4 +17,6 @@ export const routeDocs: Partial<Record<RouteId, RouteDoc>> = {
   ...foundationDocs,
   ...agentDocs,
   ...billingDocs,
+  ...uploadDocs,
+  ...jobDocs,
 };

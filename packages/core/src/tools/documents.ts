@@ -98,7 +98,7 @@ export function documentTools(uploads: UploadsRepository) {
       scope: scope('documents'),
       handler: async ({ id }, { caller }) => {
         const record = await uploads.get(caller.sub, id);
-        if (!record || record.status !== 'READY') throw new NotFoundError(`No ready document ${id}.`);
+        if (record?.status !== 'READY') throw new NotFoundError(`No ready document ${id}.`);
         const excerpt = record.excerpt ?? '';
         const text = excerpt.slice(0, DOCUMENT_TEXT_MAX_CHARS);
         return {

@@ -121,7 +121,8 @@ function decodeStream(stream: Stream, budget: { left: number }): Buffer | null {
 function stringText(bytes: number[]): string {
   if (bytes[0] === 0xfe && bytes[1] === 0xff) {
     let text = '';
-    for (let i = 2; i + 1 < bytes.length; i += 2) text += String.fromCharCode(((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0));
+    for (let i = 2; i + 1 < bytes.length; i += 2)
+      text += String.fromCharCode(((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0));
     return text;
   }
   return Buffer.from(bytes).toString('latin1');
@@ -195,7 +196,14 @@ export function contentStreamText(content: string): string {
     }
     if (char === ']') {
       // In TJ arrays, a large negative kerning is how PDFs encode a space between words.
-      if (array) operands.push(array.map((part) => (typeof part === 'number' ? (part < -200 ? ' ' : '') : part)));
+      if (array) {
+        let shown = '';
+        for (const part of array) {
+          if (typeof part === 'string') shown += part;
+          else if (part < -200 && shown && !/\s$/.test(shown)) shown += ' ';
+        }
+        operands.push([shown]);
+      }
       array = null;
       i++;
       continue;

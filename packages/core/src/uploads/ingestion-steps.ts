@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { complete, type ModelProvider } from '../agent/provider';
 import { isToolgateError } from '../errors';
-import { INGESTION_RETRY, INGESTION_STEPS, type IngestionStep, TRANSIENT_ERROR } from '../workflows/ingestion';
 import { DOCUMENT_REJECTED, DocumentRejectedError, InvalidStepInputError, TransientError } from '../workflows/errors';
+import { INGESTION_RETRY, INGESTION_STEPS, type IngestionStep, TRANSIENT_ERROR } from '../workflows/ingestion';
 import type { UploadsConfig } from './config';
 import { extractText } from './extract';
 import { documentsPartition, type UploadRecord, type UploadsRepository } from './repository';
@@ -50,7 +50,10 @@ const SUMMARY_SYSTEM =
 export function truncateUtf8(text: string, maxBytes: number): string {
   const bytes = Buffer.from(text, 'utf8');
   if (bytes.length <= maxBytes) return text;
-  return bytes.subarray(0, maxBytes).toString('utf8').replace(/\uFFFD+$/, '');
+  return bytes
+    .subarray(0, maxBytes)
+    .toString('utf8')
+    .replace(/\uFFFD+$/, '');
 }
 
 const lenientUtf8 = (bytes: Uint8Array) => new TextDecoder('utf-8').decode(bytes).replace(/\uFFFD+$/, '');
@@ -58,8 +61,12 @@ const lenientUtf8 = (bytes: Uint8Array) => new TextDecoder('utf-8').decode(bytes
 /** Lower-cased, whitespace collapsed: what `contains()` in the search query matches against. */
 export const searchText = (text: string) => text.toLowerCase().replace(/\s+/g, ' ').trim();
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
-const cleanReason = (text: string) => text.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
+const cleanReason = (text: string) =>
+  text
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
+    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 
 function causeMessage(cause: string | undefined): string {
   if (!cause) return '';
@@ -82,7 +89,8 @@ export function failureReason(error: { Error: string; Cause?: string | undefined
   const message = cleanReason(causeMessage(error?.Cause)).slice(0, REASON_MAX_CHARS);
   if (name === DOCUMENT_REJECTED) return message || 'The document was rejected.';
   if (name === TRANSIENT_ERROR || name.startsWith('Lambda.')) {
-    const why = name === TRANSIENT_ERROR && message ? message.replace(/\.$/, '') : 'a service it depends on was unavailable';
+    const why =
+      name === TRANSIENT_ERROR && message ? message.replace(/\.$/, '') : 'a service it depends on was unavailable';
     return `Processing failed after ${INGESTION_RETRY.maxAttempts} retries: ${why}. Upload the document again later.`;
   }
   if (name === 'States.Timeout') return 'Processing took too long and was stopped.';
@@ -93,7 +101,11 @@ const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE
 
 /** Maps what a dependency threw onto the errors the state machine distinguishes: retry, or give up. */
 export function classifyStepError(error: unknown): unknown {
-  if (error instanceof TransientError || error instanceof DocumentRejectedError || error instanceof InvalidStepInputError) {
+  if (
+    error instanceof TransientError ||
+    error instanceof DocumentRejectedError ||
+    error instanceof InvalidStepInputError
+  ) {
     return error;
   }
   // The model provider's and our own "busy / unavailable / timed out" answers.
@@ -108,9 +120,10 @@ export function classifyStepError(error: unknown): unknown {
   };
   const status = $metadata?.httpStatusCode;
   if (
-    Boolean($retryable) ||
+    $retryable ||
     (typeof status === 'number' && (status >= 500 || status === 429)) ||
-    (name !== undefined && /Throttl|SlowDown|ProvisionedThroughputExceeded|RequestLimitExceeded|TimeoutError/.test(name)) ||
+    (name !== undefined &&
+      /Throttl|SlowDown|ProvisionedThroughputExceeded|RequestLimitExceeded|TimeoutError/.test(name)) ||
     (code !== undefined && NETWORK_CODES.has(code))
   ) {
     return new TransientError(`A dependency is unavailable (${name ?? code ?? status}).`, { cause: error });
@@ -145,8 +158,18 @@ export function createIngestionSteps(deps: IngestionStepsDeps): IngestionSteps {
   }
 
   /** A conditional update that must apply: losing the condition means the upload left the state under us. */
-  async function advance(record: UploadRecord, from: readonly UploadStatus[], set: Parameters<UploadsRepository['update']>[2]['set'], remove?: ('error' | 'expiresAt')[]) {
-    const updated = await uploads.update(record.sub, record.id, { from, set, now: now(), ...(remove ? { remove } : {}) });
+  async function advance(
+    record: UploadRecord,
+    from: readonly UploadStatus[],
+    set: Parameters<UploadsRepository['update']>[2]['set'],
+    remove?: ('error' | 'expiresAt')[],
+  ) {
+    const updated = await uploads.update(record.sub, record.id, {
+      from,
+      set,
+      now: now(),
+      ...(remove ? { remove } : {}),
+    });
     if (!updated) throw new InvalidStepInputError(`Upload ${record.id} changed state while the step ran.`);
     return updated;
   }
@@ -157,7 +180,10 @@ export function createIngestionSteps(deps: IngestionStepsDeps): IngestionSteps {
     return lenientUtf8(bytes);
   }
 
-  const steps: Record<IngestionStep, (sub: string, id: string, payload: IngestionTaskPayloadInput) => Promise<UploadRecord>> = {
+  const steps: Record<
+    IngestionStep,
+    (sub: string, id: string, payload: IngestionTaskPayloadInput) => Promise<UploadRecord>
+  > = {
     async validate(sub, id) {
       const record = await load(sub, id, ['UPLOADED', 'PROCESSING']);
       const key = uploadKey(sub, id);
@@ -250,4 +276,3 @@ export function createIngestionSteps(deps: IngestionStepsDeps): IngestionSteps {
     },
   };
 }
-

@@ -1,5 +1,11 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { decodeCursor, type ExclusiveStartKey, encodeCursor } from '../data/cursor';
 import { isExpired } from '../data/dynamo';
@@ -63,7 +69,10 @@ export interface UploadsRepository {
   get(sub: string, id: string): Promise<UploadRecord | null>;
   /** The updated record, or null when the item is missing or not in an allowed state. */
   update(sub: string, id: string, options: UpdateOptions): Promise<UploadRecord | null>;
-  listDocuments(sub: string, page: { limit: number; cursor?: string | undefined }): Promise<{
+  listDocuments(
+    sub: string,
+    page: { limit: number; cursor?: string | undefined },
+  ): Promise<{
     items: UploadRecord[];
     nextCursor: string | null;
   }>;
@@ -119,7 +128,8 @@ export function createUploadsRepository(doc: DynamoDBDocumentClient, tableName: 
           }),
         );
       } catch (error) {
-        if (isConditionFailure(error)) throw new ConflictError('An upload with this id already exists.', { cause: error });
+        if (isConditionFailure(error))
+          throw new ConflictError('An upload with this id already exists.', { cause: error });
         throw error;
       }
     },
@@ -155,7 +165,8 @@ export function createUploadsRepository(doc: DynamoDBDocumentClient, tableName: 
             TableName: tableName,
             Key: uploadItemKey(sub, id),
             UpdateExpression:
-              `SET ${assignments.join(', ')}` + (remove.length ? ` REMOVE ${remove.map((n) => `#${n}`).join(', ')}` : ''),
+              `SET ${assignments.join(', ')}` +
+              (remove.length ? ` REMOVE ${remove.map((n) => `#${n}`).join(', ')}` : ''),
             ConditionExpression: `attribute_exists(pk) AND #status IN (${allowed.join(', ')})`,
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: values,
@@ -195,7 +206,10 @@ export function createUploadsRepository(doc: DynamoDBDocumentClient, tableName: 
     },
 
     async searchDocuments(sub, { words, limit }) {
-      const names: Record<string, string> = { ...SEARCH_RESULT.names, ...(words.length ? { '#search': 'search' } : {}) };
+      const names: Record<string, string> = {
+        ...SEARCH_RESULT.names,
+        ...(words.length ? { '#search': 'search' } : {}),
+      };
       const values: Record<string, unknown> = { ':p': documentsPartition(sub) };
       const filter = words
         .map((word, index) => {

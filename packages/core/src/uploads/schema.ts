@@ -6,7 +6,13 @@ import { z } from 'zod';
  */
 
 /** What can be uploaded: formats the extract step can turn into text. Exact media types, no parameters. */
-export const UPLOAD_CONTENT_TYPES = ['text/plain', 'text/markdown', 'text/csv', 'application/json', 'application/pdf'] as const;
+export const UPLOAD_CONTENT_TYPES = [
+  'text/plain',
+  'text/markdown',
+  'text/csv',
+  'application/json',
+  'application/pdf',
+] as const;
 export type UploadContentType = (typeof UPLOAD_CONTENT_TYPES)[number];
 
 export const UPLOAD_STATUSES = ['PENDING', 'UPLOADED', 'PROCESSING', 'READY', 'FAILED'] as const;

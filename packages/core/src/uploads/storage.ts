@@ -4,7 +4,7 @@ import {
   HeadObjectCommand,
   PutObjectCommand,
   PutObjectTaggingCommand,
-  type S3Client,
+  S3Client,
 } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { PENDING_UPLOAD_TAG } from '../deploy/access';
@@ -56,6 +56,14 @@ export interface UploadStorage {
 function isMissing(error: unknown): boolean {
   const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
   return name === 'NotFound' || name === 'NoSuchKey' || $metadata?.httpStatusCode === 404;
+}
+
+/**
+ * The S3 client for the uploads bucket. The endpoint comes from the SDK's own `AWS_ENDPOINT_URL_S3` when running
+ * locally, where s3rver needs path-style URLs (`local`); deployed, virtual-hosted URLs are the default.
+ */
+export function createS3Client(options: { region: string; local: boolean }): S3Client {
+  return new S3Client({ region: options.region, forcePathStyle: options.local });
 }
 
 export function createUploadStorage(s3: S3Client, bucket: string): UploadStorage {

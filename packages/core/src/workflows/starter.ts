@@ -1,10 +1,15 @@
-import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { SFNClient, type SFNClientConfig, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { ServiceUnavailableError } from '../errors';
 import type { IngestionInput } from './ingestion';
 
 /** Starts the ingestion workflow for one confirmed upload, at most once per upload. */
 export interface IngestionStarter {
   start(input: IngestionInput): Promise<{ executionArn: string }>;
+}
+
+/** A Step Functions client; locally `AWS_ENDPOINT_URL_SFN` points it at the runtime's emulator, no code change. */
+export function createSfnClient(options: SFNClientConfig & { region: string }): SFNClient {
+  return new SFNClient(options);
 }
 
 /** `arn:aws:states:<region>:<account>:stateMachine:<name>` → the ARN an execution `executionName` of it gets. */
@@ -51,11 +56,16 @@ export function createSfnIngestionStarter(client: SFNClient, stateMachineArn: st
         if (!executionArn) throw new Error('StartExecution returned no executionArn');
         return { executionArn };
       } catch (error) {
-        if ((error as Error)?.name === 'ExecutionAlreadyExists') return { executionArn: executionArnOf(stateMachineArn, name) };
+        if ((error as Error)?.name === 'ExecutionAlreadyExists')
+          return { executionArn: executionArnOf(stateMachineArn, name) };
         if (isThrottlingOrServerError(error)) {
-          throw new ServiceUnavailableError('The ingestion workflow could not be started; complete the upload again.', 2, {
-            cause: error,
-          });
+          throw new ServiceUnavailableError(
+            'The ingestion workflow could not be started; complete the upload again.',
+            2,
+            {
+              cause: error,
+            },
+          );
         }
         throw error;
       }

@@ -1,15 +1,19 @@
 import type { ChatService } from '@toolgate/core/agent/chat';
 import type { AccessTokenVerifier } from '@toolgate/core/auth/verifier';
+import type { JobsService } from '@toolgate/core/jobs/service';
 import type { PlanRateLimiter } from '@toolgate/core/limits/rate-limiter';
 import { routesOfTier } from '@toolgate/core/manifest';
 import type { ToolRegistry } from '@toolgate/core/tools/registry';
+import type { UploadService } from '@toolgate/core/uploads/service';
 import type { UsersRepository } from '@toolgate/core/users/repository';
 import { createLogger, createTierApp } from '../http/app';
 import { planRateLimit } from '../http/rate-limit';
 import { mountChat } from '../routes/chat';
+import { mountJobs } from '../routes/jobs';
 import { mountMcp } from '../routes/mcp';
 import { mountMe } from '../routes/me';
 import { mountTools } from '../routes/tools';
+import { mountUploads } from '../routes/uploads';
 
 export interface ApiDeps {
   verifier: AccessTokenVerifier;
@@ -19,6 +23,8 @@ export interface ApiDeps {
   tools: ToolRegistry;
   chat: ChatService;
   chatDeadlineMs: number;
+  uploads: UploadService;
+  jobs: JobsService;
 }
 
 /** The api tier: every route needs a verified access token with the route's scope. */
@@ -30,5 +36,7 @@ export function createApiApp(deps: ApiDeps) {
   mountTools(app, deps.tools);
   mountMcp(app, deps.tools);
   mountChat(app, deps.chat, deps.chatDeadlineMs);
+  mountUploads(app, deps.uploads);
+  mountJobs(app, deps.jobs);
   return app;
 }

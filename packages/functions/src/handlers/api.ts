@@ -3,10 +3,21 @@ import { createApiApp } from '../apps/api';
 import { verifier } from '../deps/auth';
 import { config } from '../deps/base';
 import { chat } from '../deps/chat';
+import { jobs } from '../deps/jobs';
 import { rateLimiter } from '../deps/limits';
 import { tools } from '../deps/tools';
+import { uploadService } from '../deps/upload-service';
 import { users } from '../deps/users';
 
 export const handler = handle(
-  createApiApp({ verifier, users, rateLimiter, tools, chat, chatDeadlineMs: config.agent.chatDeadlineMs }),
+  createApiApp({
+    verifier,
+    users,
+    rateLimiter,
+    tools,
+    chat,
+    chatDeadlineMs: config.agent.chatDeadlineMs,
+    uploads: uploadService,
+    jobs,
+  }),
 );

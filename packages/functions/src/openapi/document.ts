@@ -140,6 +140,7 @@ export function buildOpenApiDocument(options: OpenApiOptions = {}) {
       { name: 'chat', description: 'The agent: POST /chat and conversations' },
       { name: 'tools', description: 'Tools over REST' },
       { name: 'mcp', description: 'The same tools over MCP Streamable HTTP' },
+      { name: 'jobs', description: 'Long-running agent jobs: submit, then poll' },
       { name: 'catalog', description: 'The public product catalog' },
       { name: 'account', description: "The caller's own account" },
       { name: 'billing', description: 'Stripe webhooks' },

@@ -7,6 +7,8 @@ import { ConflictError, ForbiddenError, UnauthorizedError } from '@toolgate/core
 import { DEFAULT_PLAN_LIMITS } from '@toolgate/core/limits/plans';
 import { createChatQuota, createPlanRateLimiter, type PlanRateLimiter } from '@toolgate/core/limits/rate-limiter';
 import { memoryCatalog, memoryUsage } from '@toolgate/core/testing/agent-fakes';
+import { unusedJobsService } from '@toolgate/core/testing/jobs-fakes';
+import { unusedUploadService } from '@toolgate/core/testing/upload-fakes';
 import { accountTools } from '@toolgate/core/tools/account';
 import { catalogTools } from '@toolgate/core/tools/catalog';
 import { ToolRegistry } from '@toolgate/core/tools/registry';
@@ -84,6 +86,8 @@ export function createAgentTestApp(options: AgentAppOptions) {
     tools,
     chat,
     chatDeadlineMs: options.chatDeadlineMs ?? 25_000,
+    uploads: unusedUploadService(),
+    jobs: unusedJobsService(),
   });
   return { app, tools, usage };
 }

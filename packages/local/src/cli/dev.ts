@@ -22,7 +22,8 @@ function banner(runtime: LocalRuntime, persistDir: string | undefined, elapsedMs
     `  curl -H "Authorization: Bearer $TOKEN" ${url}/me`,
     `  curl ${url}/catalog?limit=5`,
     '',
-    `Emulators: dynamodb ${endpoints.dynamodb}  s3 ${endpoints.s3}  sqs ${endpoints.sqs}`,
+    `Emulators: dynamodb ${endpoints.dynamodb}  s3 ${endpoints.s3}  sqs ${endpoints.sqs}` +
+      `  stepfunctions ${endpoints.stepfunctions}`,
     `Dev issuer JWKS: ${endpoints.jwks}`,
     persistDir ? `Data persisted in ${persistDir}` : 'Data is in memory (use --persist to keep it between runs)',
     '',

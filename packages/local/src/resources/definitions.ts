@@ -57,11 +57,16 @@ export function createJobsDlqInput(queueName: string): CreateQueueCommandInput {
   };
 }
 
-export function createJobsQueueInput(queueName: string, dlqArn: string): CreateQueueCommandInput {
+/** `visibilityTimeoutSeconds` overrides the deployed value for fast local tests (redelivery in seconds). */
+export function createJobsQueueInput(
+  queueName: string,
+  dlqArn: string,
+  overrides: { visibilityTimeoutSeconds?: number } = {},
+): CreateQueueCommandInput {
   return {
     QueueName: queueName,
     Attributes: {
-      VisibilityTimeout: String(JOBS_QUEUE.visibilityTimeoutSeconds),
+      VisibilityTimeout: String(overrides.visibilityTimeoutSeconds ?? JOBS_QUEUE.visibilityTimeoutSeconds),
       MessageRetentionPeriod: String(JOBS_QUEUE.messageRetentionSeconds),
       RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: JOBS_QUEUE.maxReceiveCount }),
     },

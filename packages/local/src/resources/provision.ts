@@ -38,7 +38,11 @@ export interface QueueUrls {
   jobsDlq: string;
 }
 
-export async function ensureQueues(sqs: SQSClient, prefix: string): Promise<QueueUrls> {
+export async function ensureQueues(
+  sqs: SQSClient,
+  prefix: string,
+  overrides: { visibilityTimeoutSeconds?: number } = {},
+): Promise<QueueUrls> {
   const names = queueNames(prefix);
   const dlq = await sqs.send(new CreateQueueCommand(createJobsDlqInput(names.jobsDlq)));
   if (!dlq.QueueUrl) throw new Error(`CreateQueue returned no URL for ${names.jobsDlq}`);
@@ -46,7 +50,7 @@ export async function ensureQueues(sqs: SQSClient, prefix: string): Promise<Queu
     new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }),
   );
   if (!Attributes?.QueueArn) throw new Error(`No ARN for ${names.jobsDlq}`);
-  const jobs = await sqs.send(new CreateQueueCommand(createJobsQueueInput(names.jobs, Attributes.QueueArn)));
+  const jobs = await sqs.send(new CreateQueueCommand(createJobsQueueInput(names.jobs, Attributes.QueueArn, overrides)));
   if (!jobs.QueueUrl) throw new Error(`CreateQueue returned no URL for ${names.jobs}`);
   return { jobs: jobs.QueueUrl, jobsDlq: dlq.QueueUrl };
 }

@@ -16,8 +16,9 @@ import {
  * loop — tool choice, execution as the caller, results fed back, step cap, deadline — runs without a model.
  *
  * Try: "find the cheapest gpu", "tell me about gpu-l4-hour", "what is my plan and usage?",
- * "compare every compute product" (more lookups than the step cap allows). A prompt starting "Summarize:" gets the
- * first sentences of the text back, as a stand-in for a summary.
+ * "compare every compute product" (more lookups than the step cap allows), "which of my documents mention invoices?"
+ * (searches the caller's uploaded documents). A prompt starting "Summarize:" gets the first sentences of the text
+ * back, as a stand-in for a summary.
  */
 
 interface Product {
@@ -233,6 +234,49 @@ function summarize(text: string): string {
   return `Summary: ${summary.length > 300 ? `${summary.slice(0, 297)}...` : summary}`;
 }
 
+/** A message about the caller's own files goes to the document tools, never to the catalog. */
+const DOCUMENT_WORDS = /^(documents?|docs?|files?|uploads?|uploaded|notes|pdfs?)$/;
+const DOCUMENT_QUERY_FILLER = new Set(
+  'mention mentions mentioning say says saying contain contains containing talk talks talking search'.split(' '),
+);
+
+/** The keyword to search the caller's documents for ('' to list them), or null when the message is not about them. */
+export function readDocumentQuery(text: string): string | null {
+  const words = text.toLowerCase().match(/[a-z0-9][a-z0-9-]*/g) ?? [];
+  if (!words.some((word) => DOCUMENT_WORDS.test(word))) return null;
+  const keyword = words.find(
+    (word) => word.length > 1 && !STOPWORDS.has(word) && !DOCUMENT_WORDS.test(word) && !DOCUMENT_QUERY_FILLER.has(word),
+  );
+  // The search matches substrings, so a stem finds both forms: "zebras" → "zebra" matches "zebra" and "zebras".
+  return keyword && !/(ss|us|is)$/.test(keyword) ? singular(keyword) : (keyword ?? '');
+}
+
+interface DocumentHit {
+  id: string;
+  filename: string;
+  summary?: string;
+}
+
+function documentTurn(query: string, results: ToolResult[], id: string): AssistantMessage {
+  const search = results.find((result) => result.name === 'document_search');
+  if (!search) {
+    return {
+      role: 'assistant',
+      content: '',
+      toolCalls: [{ id, name: 'document_search', input: query ? { q: query, limit: 5 } : { limit: 5 } }],
+    };
+  }
+  if (!search.ok) return { role: 'assistant', content: `I could not search your documents: ${errorText(search)}` };
+  const items = (search.value.items as DocumentHit[] | undefined) ?? [];
+  const what = query ? ` matching "${query}"` : '';
+  if (items.length === 0) return { role: 'assistant', content: `I found none of your documents${what}.` };
+  const lines = items.map((item) => `- ${item.filename} (${item.id}): ${item.summary ?? ''}`.trimEnd());
+  return {
+    role: 'assistant',
+    content: `I found ${items.length} document${items.length === 1 ? '' : 's'} of yours${what}:\n${lines.join('\n')}`,
+  };
+}
+
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   if (ms <= 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
@@ -259,8 +303,11 @@ export function createDevProvider(options: { latencyMs?: number } = {}): ModelPr
       const { text, results } = resultsSinceLastUser(request.messages);
       const available = new Set(request.tools.map((tool) => tool.name));
       let message: AssistantMessage;
+      const documentQuery = available.has('document_search') ? readDocumentQuery(text) : null;
       if (results.length === 0 && SUMMARIZE.test(text)) {
         message = { role: 'assistant', content: summarize(text.replace(SUMMARIZE, '')) };
+      } else if (documentQuery !== null) {
+        message = documentTurn(documentQuery, results, `dev_${request.messages.length}`);
       } else {
         const intent = readIntent(text);
         const call = nextCall(intent, results, available);

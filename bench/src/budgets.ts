@@ -1,0 +1,121 @@
+import type { Tier } from '@toolgate/core/concurrency';
+import type { BundleResult } from './bundles';
+import type { ColdResult } from './cold';
+import type { LoadResult } from './throughput';
+import type { WarmResult } from './warm';
+
+/**
+ * The budgets `pnpm bench --check` enforces. Timing budgets are ratios against baselines measured in the same run
+ * (absolute times on a shared 2-core machine drift run to run); the bundle budgets are bytes, deterministic for a
+ * given lockfile and source, which is why CI can check them.
+ */
+export const COLD_START_BUDGET = {
+  /** Median time to first response of the public tier, as a multiple of the floor's. */
+  publicVsFloor: 1.5,
+  apiVsFloor: 2.0,
+} as const;
+
+/** p99 of one warm `GET /me` (JWT verified, no I/O), microseconds. */
+export const WARM_P99_BUDGET_US = 1000;
+
+/** The warm subject the budget applies to (the others are context). */
+export const WARM_BUDGETED = 'api GET /me (no I/O)';
+
+/** Gateway requests/s for `GET /catalog/{id}`, as a fraction of the bare node-server baseline's. */
+export const THROUGHPUT_BUDGET = 0.5;
+export const THROUGHPUT_BUDGETED = {
+  subject: 'gateway GET /catalog/{id}',
+  baseline: 'bare node-server, same DynamoDB read',
+} as const;
+
+/** Raw (minified, not gzipped) bundle bytes per tier. RESULTS.md explains each number. */
+export const BUNDLE_BUDGET_BYTES: Record<Tier, number> = {
+  public: 0,
+  api: 0,
+  webhook: 0,
+  worker: 0,
+  steps: 0,
+};
+
+export interface Verdict {
+  name: string;
+  /** Deterministic budgets are the ones CI checks. */
+  deterministic: boolean;
+  measured: string;
+  limit: string;
+  pass: boolean;
+}
+
+interface Measured {
+  bundles: readonly BundleResult[];
+  cold?: readonly ColdResult[];
+  warm?: readonly WarmResult[];
+  load?: readonly LoadResult[];
+}
+
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+
+/** Every budget the measurements allow checking; the bundle-only run (CI) yields just the deterministic ones. */
+export function evaluateBudgets(measured: Measured): Verdict[] {
+  const verdicts: Verdict[] = [];
+  for (const bundle of measured.bundles) {
+    if (bundle.kind !== 'tier') continue;
+    const limit = BUNDLE_BUDGET_BYTES[bundle.name as Tier];
+    verdicts.push({
+      name: `bundle size: ${bundle.name}`,
+      deterministic: true,
+      measured: kb(bundle.bytes),
+      limit: `≤ ${kb(limit)}`,
+      pass: bundle.bytes <= limit,
+    });
+  }
+
+  const cold = (name: string) => measured.cold?.find((result) => result.name === name)?.firstResponse.median;
+  const floor = cold('floor');
+  const peer = cold('peer');
+  for (const [tier, factor] of [
+    ['public', COLD_START_BUDGET.publicVsFloor],
+    ['api', COLD_START_BUDGET.apiVsFloor],
+  ] as const) {
+    const value = cold(tier);
+    if (value === undefined || floor === undefined || peer === undefined) continue;
+    verdicts.push({
+      name: `cold start: ${tier} vs floor`,
+      deterministic: false,
+      measured: `${value.toFixed(0)} ms = ${(value / floor).toFixed(2)} × floor (${floor.toFixed(0)} ms)`,
+      limit: `≤ ${factor.toFixed(1)} × floor`,
+      pass: value <= factor * floor,
+    });
+    verdicts.push({
+      name: `cold start: ${tier} vs peer`,
+      deterministic: false,
+      measured: `${value.toFixed(0)} ms = ${(value / peer).toFixed(2)} × peer (${peer.toFixed(0)} ms)`,
+      limit: '< peer',
+      pass: value < peer,
+    });
+  }
+
+  const warm = measured.warm?.find((result) => result.name === WARM_BUDGETED);
+  if (warm) {
+    verdicts.push({
+      name: 'warm JWT route p99',
+      deterministic: false,
+      measured: `${warm.us.p99.toFixed(0)} µs`,
+      limit: `≤ ${WARM_P99_BUDGET_US} µs`,
+      pass: warm.us.p99 <= WARM_P99_BUDGET_US,
+    });
+  }
+
+  const gateway = measured.load?.find((result) => result.name === THROUGHPUT_BUDGETED.subject);
+  const bare = measured.load?.find((result) => result.name === THROUGHPUT_BUDGETED.baseline);
+  if (gateway && bare) {
+    verdicts.push({
+      name: 'gateway catalog throughput',
+      deterministic: false,
+      measured: `${gateway.requestsPerSecond} req/s = ${(gateway.requestsPerSecond / bare.requestsPerSecond).toFixed(2)} × bare (${bare.requestsPerSecond} req/s)`,
+      limit: `≥ ${THROUGHPUT_BUDGET} × bare`,
+      pass: gateway.requestsPerSecond >= THROUGHPUT_BUDGET * bare.requestsPerSecond,
+    });
+  }
+  return verdicts;
+}

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { WORKER_TIMEOUT_SECONDS } from '../resources';
+
+/**
+ * How jobs run. Defaults hold unless the stage overrides them (`Settings.jobs` deployed, `TOOLGATE_JOBS` locally).
+ * The per-plan cap on unfinished jobs is a plan limit and lives with the others (`limits.queuedJobs`).
+ */
+
+/** A job's wall-clock budget can never exceed the worker Lambda's own timeout (less time to save the result). */
+export const MAX_JOB_DEADLINE_MS = (WORKER_TIMEOUT_SECONDS - 30) * 1000;
+
+export const JobsConfigSchema = z.object({
+  /** Default wall-clock budget of one job's agent run (a request may ask for less with `options.deadlineSeconds`). */
+  deadlineMs: z.number().int().min(1000).max(MAX_JOB_DEADLINE_MS).default(240_000),
+  /** Default model calls per job (a request may ask for fewer or more, up to `maxStepCap`). */
+  stepCap: z.number().int().min(1).max(50).default(12),
+  maxStepCap: z.number().int().min(1).max(50).default(30),
+  /** Output tokens asked of the model per call. */
+  maxOutputTokens: z.number().int().min(64).max(8192).default(4096),
+  /** Results up to this size are stored in the job item; larger ones go to S3 and are served by presigned GET. */
+  inlineResultMaxBytes: z
+    .number()
+    .int()
+    .min(0)
+    .max(256 * 1024)
+    .default(256 * 1024),
+  /** Seconds before a failed attempt is retried; doubles per attempt (the message's visibility is set to it). */
+  retryDelaySeconds: z.number().int().min(0).max(900).default(10),
+  /** How long an `Idempotency-Key` keeps pointing at its job. */
+  idempotencyTtlHours: z.number().int().min(1).max(24 * 7).default(24),
+  /** Finished jobs (and their S3 results, by lifecycle rule) are kept this long. */
+  retentionDays: z.number().int().min(1).max(365).default(30),
+  /** Lifetime of the presigned GET URL of a large result. */
+  resultUrlTtlSeconds: z.number().int().min(60).max(3600).default(900),
+});
+export type JobsConfig = z.infer<typeof JobsConfigSchema>;

@@ -1,0 +1,61 @@
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { isExpired, nowSeconds } from '../data/dynamo';
+import { isConditionFailure } from './conditional';
+
+/**
+ * `Idempotency-Key` reservations: pk = IDEMP#<sub>#<key>, sk = IDEMP, holding the job id the key stands for and the
+ * hash of the request it came with. One conditional put decides which of any number of concurrent requests with the
+ * same key reserves it; the others read the reservation and get the same job (or a 422 for a different body).
+ * Keys never contain `#` (the schema forbids it), so two users' keys cannot collide.
+ */
+export const idempotencyKeyOf = (sub: string, key: string) => ({ pk: `IDEMP#${sub}#${key}`, sk: 'IDEMP' });
+
+export interface Reservation {
+  jobId: string;
+  requestHash: string;
+}
+
+export type ReserveOutcome = ({ reserved: true } & Reservation) | ({ reserved: false } & Reservation);
+
+export interface IdempotencyStore {
+  /** Reserves `key` for `jobId`, or returns the reservation another request made first. */
+  reserve(sub: string, key: string, reservation: Reservation, options: { now: number; ttlSeconds: number }): Promise<ReserveOutcome>;
+}
+
+export function createIdempotencyStore(doc: DynamoDBDocumentClient, tableName: string): IdempotencyStore {
+  return {
+    async reserve(sub, key, reservation, { now, ttlSeconds }) {
+      // Two rounds: a reservation can expire (or be read as expired) between the failed put and the read.
+      for (let round = 0; round < 2; round++) {
+        try {
+          await doc.send(
+            new PutCommand({
+              TableName: tableName,
+              Item: {
+                ...idempotencyKeyOf(sub, key),
+                jobId: reservation.jobId,
+                requestHash: reservation.requestHash,
+                createdAt: new Date(now).toISOString(),
+                expiresAt: nowSeconds(now) + ttlSeconds,
+              },
+              // An expired reservation may still be there (TTL deletion is lazy): it no longer counts.
+              ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
+              ExpressionAttributeValues: { ':now': nowSeconds(now) },
+            }),
+          );
+          return { reserved: true, ...reservation };
+        } catch (error) {
+          if (!isConditionFailure(error)) throw error;
+        }
+        const { Item } = await doc.send(
+          new GetCommand({ TableName: tableName, Key: idempotencyKeyOf(sub, key), ConsistentRead: true }),
+        );
+        if (Item && !isExpired(Item, now) && typeof Item.jobId === 'string' && typeof Item.requestHash === 'string') {
+          return { reserved: false, jobId: Item.jobId, requestHash: Item.requestHash };
+        }
+      }
+      throw new Error('idempotency: the reservation kept changing under this request');
+    },
+  };
+}
+

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { TokenUsageSchema } from '../agent/schema';
+import { JobErrorSchema, JobIdSchema, JobRequestSchema, JobResultSchema, JobStatusSchema } from './schema';
+
+/**
+ * A job as stored: one DynamoDB item, read back through this schema (a stored item is a boundary too: a bug or a
+ * manual edit must not reach the agent unvalidated).
+ *
+ * `attempts` is also the fencing token: every write a worker makes after it started the job is conditional on the
+ * attempt it started, so a worker that lost its lease (crashed, timed out, was overtaken) can no longer write.
+ */
+export const JobRecordSchema = z.object({
+  jobId: JobIdSchema,
+  /** The verified `sub` of the caller who submitted it: the only identity the worker ever acts as. */
+  owner: z.string().min(1),
+  /** The scopes of the submitting token: the job's tools are those, and only those. */
+  scopes: z.array(z.string()),
+  clientId: z.string(),
+  status: JobStatusSchema,
+  request: JobRequestSchema,
+  requestHash: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  /** Set once SendMessage succeeded; a QUEUED job without it was never (known to be) sent. */
+  enqueuedAt: z.string().optional(),
+  messageId: z.string().optional(),
+  startedAt: z.string().optional(),
+  finishedAt: z.string().optional(),
+  attempts: z.number().int().nonnegative(),
+  /** Epoch ms until which the current attempt owns the job (its invocation's own deadline). */
+  leaseUntil: z.number().optional(),
+  /** `ApproximateReceiveCount` of the delivery that started the current attempt. */
+  claimedReceiveCount: z.number().int().optional(),
+  /** The active-job slot the job holds until it finishes (see slots.ts). */
+  slot: z.number().int().nonnegative().optional(),
+  result: JobResultSchema.optional(),
+  /** A large result: its S3 key (under the owner's prefix) and size. */
+  resultRef: z.object({ key: z.string(), bytes: z.number().int().nonnegative() }).optional(),
+  usage: TokenUsageSchema.optional(),
+  error: JobErrorSchema.optional(),
+  lastError: JobErrorSchema.optional(),
+  expiresAt: z.number().optional(),
+});
+export type JobRecord = z.infer<typeof JobRecordSchema>;

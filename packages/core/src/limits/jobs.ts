@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import type { Plan } from '../plans';
+
+/**
+ * Per-plan cap on a user's unfinished jobs (QUEUED or RUNNING). `POST /jobs` answers 429 past it. The worker pool
+ * is shared and small (its reserved concurrency is the model budget), so one user must not be able to fill the
+ * queue with thousands of jobs ahead of everyone else.
+ */
+const count = z.number().int().positive();
+
+export const QueuedJobLimitsSchema = z
+  .object({ free: count, pro: count })
+  .strict()
+  .refine((limits) => limits.pro >= limits.free, { path: ['pro'], message: 'below free' });
+export type QueuedJobLimits = Record<Plan, number>;
+
+export const DEFAULT_QUEUED_JOB_LIMITS: QueuedJobLimits = { free: 3, pro: 20 };

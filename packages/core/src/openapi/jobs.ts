@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { JobIdSchema, JobListQuerySchema, JobPageSchema, JobRequestSchema, JobSchema } from '../jobs/schema';
+import type { RouteId } from '../manifest';
+import { ProblemSchema } from './schemas';
+import type { RouteDoc } from './types';
+
+const problem = (description: string) => ({
+  description,
+  schema: ProblemSchema,
+  contentType: 'application/problem+json',
+});
+
+export const jobDocs = {
+  jobSubmit: {
+    tags: ['jobs'],
+    description:
+      'Queues the agent run and answers at once with `202`, the job (`QUEUED`) and `Location: /jobs/{id}`; poll ' +
+      'that until `SUCCEEDED` or `FAILED`. Give `prompt` or `messages` (user/assistant text, ending with a user ' +
+      'message), and optionally `options`. The job runs as the caller, with the scopes of this token. Send an ' +
+      '`Idempotency-Key` header (8–255 characters, e.g. a UUID) to make retries safe: the same key and body return ' +
+      'the same job (`Idempotent-Replayed: true`), the same key with another body is a `422`. Counts against the ' +
+      "plan's chat rate class, its monthly tokens and its cap on unfinished jobs (429).",
+    body: JobRequestSchema,
+    bodyRequired: true,
+    responses: {
+      202: { description: 'The job, QUEUED (or, for a replayed key, as it is now)', schema: JobSchema },
+      413: problem('The body is larger than 128 KB'),
+      415: problem('The body is not application/json'),
+      422: problem('The Idempotency-Key was used with a different body'),
+      503: problem('The queue is unavailable: nothing was queued; retry after Retry-After'),
+    },
+  },
+  jobsList: {
+    tags: ['jobs'],
+    description: 'Summaries without results; page with `cursor`.',
+    query: JobListQuerySchema,
+    responses: { 200: { description: "A page of the caller's jobs, newest first", schema: JobPageSchema } },
+  },
+  jobGet: {
+    tags: ['jobs'],
+    description:
+      'A small result is in `result`; a large one (over 256 KB) is stored in S3 and `resultUrl` is a short-lived ' +
+      'presigned GET of its JSON (same shape as `result`). A `FAILED` job says why in `error`.',
+    params: z.object({ id: JobIdSchema }),
+    responses: {
+      200: { description: 'The job', schema: JobSchema },
+      404: problem('No such job for this caller'),
+    },
+  },
+} satisfies Partial<Record<RouteId, RouteDoc>>;

@@ -1,0 +1,324 @@
+import type { ModelProvider, ModelRequest, ModelResponse } from '../agent/provider';
+import { createDevProvider } from '../agent/providers/dev';
+import { nowSeconds } from '../data/dynamo';
+import { JobsConfigSchema, type JobsConfig } from '../jobs/config';
+import { createJobFinalizer } from '../jobs/finalize';
+import type { IdempotencyStore } from '../jobs/idempotency';
+import type { DeliveryControl, JobQueue } from '../jobs/queue';
+import type { JobRecord } from '../jobs/record';
+import type { JobsRepository } from '../jobs/repository';
+import type { ResultStore } from '../jobs/results';
+import { resultKey } from '../jobs/results';
+import { createJobsService, type JobsService } from '../jobs/service';
+import type { JobSlots, SlotHolder } from '../jobs/slots';
+import type { JobUsageLedger } from '../jobs/usage-ledger';
+import { createJobWorker, type JobDelivery } from '../jobs/worker';
+import { DEFAULT_QUEUED_JOB_LIMITS, type QueuedJobLimits } from '../limits/jobs';
+import { DEFAULT_PLAN_LIMITS } from '../limits/plans';
+import { createChatQuota } from '../limits/rate-limiter';
+import { monthWindow } from '../limits/windows';
+import type { Plan } from '../plans';
+import { accountTools } from '../tools/account';
+import { catalogTools } from '../tools/catalog';
+import { jobTools } from '../tools/jobs';
+import { ToolRegistry } from '../tools/registry';
+import type { UsersRepository } from '../users/repository';
+import { memoryCatalog, memoryUsage } from './agent-fakes';
+
+/**
+ * In-memory stand-ins for the jobs adapters, for unit tests of the service and the worker. Each write keeps the
+ * condition its DynamoDB counterpart states (the end-to-end suite runs the real ones against dynalite).
+ */
+
+const copy = <T>(value: T): T => structuredClone(value);
+
+export function unusedJobsService(): JobsService {
+  const unused = () => Promise.reject(new Error('the jobs service is not used by this test'));
+  return { submit: unused, get: unused, list: unused };
+}
+
+export function memoryJobsRepository() {
+  const items = new Map<string, JobRecord>();
+  const write = (jobId: string, next: JobRecord) => {
+    items.set(jobId, copy(next));
+    return copy(next);
+  };
+  const repository: JobsRepository = {
+    async create(record) {
+      if (items.has(record.jobId)) return false;
+      items.set(record.jobId, copy(record));
+      return true;
+    },
+    async get(jobId) {
+      const item = items.get(jobId);
+      return item ? copy(item) : null;
+    },
+    async getOwned(owner, jobId) {
+      const item = items.get(jobId);
+      return item && item.owner === owner ? copy(item) : null;
+    },
+    async listByOwner(owner, limit) {
+      const mine = [...items.values()]
+        .filter((item) => item.owner === owner)
+        .sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1));
+      return { items: mine.slice(0, limit).map(copy), nextCursor: null };
+    },
+    async markEnqueued(jobId, messageId, at) {
+      const item = items.get(jobId);
+      if (item) write(jobId, { ...item, enqueuedAt: item.enqueuedAt ?? at, messageId });
+    },
+    async deleteUnsent(jobId) {
+      const item = items.get(jobId);
+      if (!item || item.status !== 'QUEUED' || item.enqueuedAt || item.attempts !== 0) return false;
+      items.delete(jobId);
+      return true;
+    },
+    async claim(jobId, { now, at, leaseUntil, receiveCount }) {
+      const item = items.get(jobId);
+      if (!item) return null;
+      const free = item.status === 'QUEUED' || (item.status === 'RUNNING' && (item.leaseUntil ?? 0) < now);
+      if (!free) return null;
+      return write(jobId, {
+        ...item,
+        status: 'RUNNING',
+        attempts: item.attempts + 1,
+        leaseUntil,
+        claimedReceiveCount: receiveCount,
+        startedAt: item.startedAt ?? at,
+        updatedAt: at,
+      });
+    },
+    async holdsLease(jobId, attempt, now, at) {
+      const item = items.get(jobId);
+      if (!item || item.status !== 'RUNNING' || item.attempts !== attempt || (item.leaseUntil ?? 0) <= now) return false;
+      write(jobId, { ...item, updatedAt: at });
+      return true;
+    },
+    async complete(jobId, attempt, { result, resultRef, usage, at, expiresAt }) {
+      const item = items.get(jobId);
+      if (!item || item.status !== 'RUNNING' || item.attempts !== attempt) return null;
+      const { leaseUntil: _lease, lastError: _last, ...rest } = item;
+      return write(jobId, {
+        ...rest,
+        status: 'SUCCEEDED',
+        ...(result ? { result } : { resultRef }),
+        usage,
+        finishedAt: at,
+        updatedAt: at,
+        expiresAt,
+      });
+    },
+    async requeue(jobId, attempt, lastError, at) {
+      const item = items.get(jobId);
+      if (!item || item.status !== 'RUNNING' || item.attempts !== attempt) return null;
+      const { leaseUntil: _lease, ...rest } = item;
+      return write(jobId, { ...rest, status: 'QUEUED', lastError, updatedAt: at });
+    },
+    async fail(jobId, error, at, expiresAt, guard) {
+      const item = items.get(jobId);
+      if (!item) return null;
+      const allowed =
+        guard.kind === 'unsent'
+          ? item.status === 'QUEUED' && item.attempts === 0 && !item.enqueuedAt && item.createdAt < guard.createdBefore
+          : item.status === 'RUNNING' &&
+            item.attempts === guard.attempt &&
+            (guard.kind === 'attempt' || (item.leaseUntil ?? 0) < guard.now);
+      if (!allowed) return null;
+      const { leaseUntil: _lease, ...rest } = item;
+      return write(jobId, { ...rest, status: 'FAILED', error, finishedAt: at, updatedAt: at, expiresAt });
+    },
+    async failUnreadable(jobId, error, at, expiresAt) {
+      const item = items.get(jobId);
+      if (!item || (item.status !== 'QUEUED' && item.status !== 'RUNNING')) return false;
+      write(jobId, { ...item, status: 'FAILED', error, finishedAt: at, updatedAt: at, expiresAt });
+      return true;
+    },
+  };
+  return { repository, items };
+}
+
+export function memoryIdempotencyStore(): IdempotencyStore {
+  const reservations = new Map<string, { jobId: string; requestHash: string; expiresAt: number }>();
+  return {
+    async reserve(sub, key, reservation, { now, ttlSeconds }) {
+      const id = `${sub}#${key}`;
+      const existing = reservations.get(id);
+      if (existing && existing.expiresAt > nowSeconds(now)) {
+        return { reserved: false, jobId: existing.jobId, requestHash: existing.requestHash };
+      }
+      reservations.set(id, { ...reservation, expiresAt: nowSeconds(now) + ttlSeconds });
+      return { reserved: true, ...reservation };
+    },
+  };
+}
+
+export function memoryJobSlots() {
+  const slots = new Map<string, SlotHolder>();
+  const id = (sub: string, slot: number) => `${sub}#${slot}`;
+  const api: JobSlots = {
+    async holders(sub) {
+      return [...slots.entries()].filter(([key]) => key.startsWith(`${sub}#`)).map(([, holder]) => ({ ...holder }));
+    },
+    async claim(sub, jobId, cap, at) {
+      const held = (await api.holders(sub)).find((holder) => holder.jobId === jobId);
+      if (held) return held.slot;
+      for (let slot = 0; slot < cap; slot++) {
+        if (!slots.has(id(sub, slot))) {
+          slots.set(id(sub, slot), { slot, jobId, claimedAt: at });
+          return slot;
+        }
+      }
+      return null;
+    },
+    async release(sub, slot, jobId) {
+      if (slots.get(id(sub, slot))?.jobId === jobId) slots.delete(id(sub, slot));
+    },
+  };
+  return { slots: api, held: slots };
+}
+
+export function memoryUsageLedger() {
+  const records = new Map<string, { sub: string; jobId: string; inputTokens: number; outputTokens: number }>();
+  const ledger: JobUsageLedger = {
+    async record(sub, jobId, { usage }) {
+      if (records.has(jobId)) return false;
+      records.set(jobId, { sub, jobId, ...usage });
+      return true;
+    },
+  };
+  return { ledger, records };
+}
+
+/** A queue whose sends can be made to fail, and whose deliveries are valid only for handles it handed out. */
+export function memoryQueue() {
+  const sent: string[] = [];
+  const valid = new Set<string>();
+  const visibility = new Map<string, number>();
+  let failing = false;
+  const queue: JobQueue & DeliveryControl = {
+    async send(jobId) {
+      if (failing) throw Object.assign(new Error('queue down'), { name: 'QueueDoesNotExist' });
+      sent.push(jobId);
+      return { messageId: `msg-${sent.length}` };
+    },
+    async claim(receiptHandle, seconds) {
+      if (!valid.has(receiptHandle)) return false;
+      visibility.set(receiptHandle, seconds);
+      return true;
+    },
+    async retryIn(receiptHandle, seconds) {
+      visibility.set(receiptHandle, seconds);
+    },
+  };
+  return {
+    queue,
+    sent,
+    visibility,
+    /** A receipt handle SQS would recognise. */
+    deliver: (handle: string) => valid.add(handle),
+    setFailing: (value: boolean) => {
+      failing = value;
+    },
+  };
+}
+
+export function memoryResults() {
+  const objects = new Map<string, string>();
+  const store: ResultStore = {
+    async put(owner, jobId, json) {
+      const key = resultKey(owner, jobId);
+      objects.set(key, json);
+      return { key, bytes: Buffer.byteLength(json) };
+    },
+    async presign(key, ttlSeconds) {
+      return { url: `https://results.invalid/${key}?ttl=${ttlSeconds}`, expiresAt: new Date(0).toISOString() };
+    },
+  };
+  return { store, objects };
+}
+
+/** A model that answers from a script: `(request, call number) => response`, or throws what the script throws. */
+export function scriptedModel(
+  answer: (request: ModelRequest, call: number) => Pick<ModelResponse, 'message'> & Partial<ModelResponse>,
+): ModelProvider & { calls: ModelRequest[] } {
+  const calls: ModelRequest[] = [];
+  return {
+    name: 'scripted',
+    modelId: 'scripted-model',
+    calls,
+    async converse(request) {
+      calls.push(request);
+      const response = answer(request, calls.length);
+      return { stopReason: 'end_turn', usage: { inputTokens: 10, outputTokens: 5 }, ...response };
+    },
+  };
+}
+
+export interface JobsHarnessOptions {
+  provider?: ModelProvider;
+  config?: Partial<JobsConfig>;
+  queuedJobs?: QueuedJobLimits;
+  plans?: Record<string, Plan>;
+  now?: () => number;
+}
+
+/** The jobs service and worker over in-memory adapters, sharing one store, with the dev model by default. */
+export function jobsHarness(options: JobsHarnessOptions = {}) {
+  const now = options.now ?? Date.now;
+  const jobs = memoryJobsRepository();
+  const slots = memoryJobSlots();
+  const ledger = memoryUsageLedger();
+  const queue = memoryQueue();
+  const results = memoryResults();
+  const usage = memoryUsage();
+  const keys = memoryIdempotencyStore();
+  const users: UsersRepository = {
+    get: async (sub) => ({ sub, plan: options.plans?.[sub] ?? 'free' }),
+    setPlan: () => Promise.reject(new Error('unused')),
+  };
+  const quota = createChatQuota({ store: usage, plans: DEFAULT_PLAN_LIMITS, now });
+  const provider = options.provider ?? createDevProvider();
+  const config = JobsConfigSchema.parse(options.config ?? {});
+  const finalize = createJobFinalizer({ slots: slots.slots, ledger: ledger.ledger, quota, model: provider.modelId, now });
+  const service = createJobsService({
+    jobs: jobs.repository,
+    keys,
+    slots: slots.slots,
+    queue: queue.queue,
+    results: results.store,
+    users,
+    quota,
+    queuedJobs: options.queuedJobs ?? DEFAULT_QUEUED_JOB_LIMITS,
+    finalize,
+    config,
+    maxReceiveCount: 3,
+    now,
+  });
+  const registry = new ToolRegistry([
+    ...catalogTools(memoryCatalog()),
+    ...accountTools(users, quota, DEFAULT_PLAN_LIMITS),
+    ...jobTools(service),
+  ]);
+  const worker = createJobWorker({
+    jobs: jobs.repository,
+    delivery: queue.queue,
+    results: results.store,
+    finalize,
+    provider,
+    registry,
+    config,
+    maxReceiveCount: 3,
+    now,
+  });
+  let deliveries = 0;
+  /** A delivery SQS would vouch for (its receipt handle is known to the queue). */
+  const delivery = (jobId: string, receiveCount = 1, body = JSON.stringify({ jobId })): JobDelivery => {
+    deliveries += 1;
+    const receiptHandle = `receipt-${deliveries}`;
+    queue.deliver(receiptHandle);
+    return { messageId: `message-${deliveries}`, receiptHandle, body, receiveCount };
+  };
+  /** The tokens charged to `sub` this month. */
+  const charged = (sub: string) => usage.tokensUsed(sub, monthWindow(now()));
+  return { service, worker, registry, jobs, slots, ledger, queue, results, usage, charged, delivery, config, provider };
+}

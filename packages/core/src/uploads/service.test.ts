@@ -1,0 +1,168 @@
+import { describe, expect, it } from 'vitest';
+import { ConflictError, NotFoundError, ServiceUnavailableError, UnprocessableError } from '../errors';
+import { caller } from '../testing/agent-fakes';
+import { memoryStarter, memoryStorage, memoryUploads } from '../testing/upload-fakes';
+import { UploadsConfigSchema } from './config';
+import { createUploadRequestSchema } from './schema';
+import { createUploadService } from './service';
+import { uploadKey } from './storage';
+
+const limits = UploadsConfigSchema.parse({});
+const alice = caller('alice');
+const bob = caller('bob');
+
+function setup() {
+  const uploads = memoryUploads();
+  const storage = memoryStorage();
+  const ingestion = memoryStarter();
+  let n = 0;
+  const service = createUploadService({
+    uploads,
+    storage,
+    ingestion,
+    limits,
+    newId: () => `00000000-0000-4000-8000-00000000000${n++}`,
+    now: () => new Date('2026-11-24T12:00:00Z'),
+  });
+  return { uploads, storage, ingestion, service };
+}
+
+const declared = { filename: 'notes.txt', contentType: 'text/plain', size: 5 } as const;
+
+describe('upload requests', () => {
+  const schema = createUploadRequestSchema(limits.maxBytes);
+
+  it('accept a plain file name, an allowed type and a size up to the maximum', () => {
+    expect(
+      schema.parse({ filename: 'Q3 report (final).pdf', contentType: 'application/pdf', size: limits.maxBytes }),
+    ).toEqual({ filename: 'Q3 report (final).pdf', contentType: 'application/pdf', size: limits.maxBytes });
+    expect(schema.safeParse({ filename: 'résumé.md', contentType: 'text/markdown', size: 1 }).success).toBe(true);
+  });
+
+  it.each([
+    ['a/b.txt'],
+    ['a\\b.txt'],
+    ['..'],
+    ['a..b'],
+    ['a\u0000b'],
+    ['a\u007fb'],
+    ['a\u0085b'],
+    ['x\u202Egpj.exe'],
+    [' leading.txt'],
+    [''],
+    ['x'.repeat(256)],
+  ])('reject the file name %j', (filename) => {
+    expect(schema.safeParse({ ...declared, filename }).success).toBe(false);
+  });
+
+  it('reject other types, sizes out of range and unknown fields', () => {
+    for (const change of [
+      { contentType: 'text/html' },
+      { contentType: 'TEXT/PLAIN' },
+      { size: 0 },
+      { size: limits.maxBytes + 1 },
+      { size: '5' },
+      { key: 'users/x' },
+    ]) {
+      expect(schema.safeParse({ ...declared, ...change }).success, JSON.stringify(change)).toBe(false);
+    }
+  });
+});
+
+describe('upload service', () => {
+  it('records a PENDING upload owned by the caller and signs a POST for its exact key, type and size', async () => {
+    const { service, uploads, storage } = setup();
+    const created = await service.create(alice, declared);
+    expect(created).toMatchObject({ id: '00000000-0000-4000-8000-000000000000', status: 'PENDING', ...declared });
+    expect(storage.posts).toEqual([
+      { key: `users/alice/uploads/${created.id}`, contentType: 'text/plain', size: 5, expiresSeconds: 300 },
+    ]);
+    const record = await uploads.get('alice', created.id);
+    expect(record).toMatchObject({ sub: 'alice', status: 'PENDING' });
+    // Forgotten with the object after a day when nobody completes it.
+    expect(record?.expiresAt).toBe(Date.parse('2026-11-25T12:00:00Z') / 1000);
+  });
+
+  it('refuses a sub that could act as a path in object keys', async () => {
+    const { service } = setup();
+    await expect(service.create(caller('a/b'), declared)).rejects.toThrow('This account cannot own uploads.');
+  });
+
+  it('completes: checks the object, marks it UPLOADED, starts one execution named after the upload', async () => {
+    const { service, storage, ingestion, uploads } = setup();
+    const { id } = await service.create(alice, declared);
+    storage.put(uploadKey('alice', id), 'hello', 'text/plain');
+    const first = await service.complete(alice, id);
+    expect(first).toEqual({
+      id,
+      status: 'UPLOADED',
+      executionArn: expect.stringMatching(new RegExp(`:execution:ingestion:${id}$`)),
+    });
+    const record = await uploads.get('alice', id);
+    expect(record).toMatchObject({ status: 'UPLOADED', executionArn: first.executionArn });
+    expect(record?.expiresAt).toBeUndefined();
+    expect(await service.complete(alice, id)).toEqual(first);
+    expect(ingestion.calls).toBe(1);
+    expect([...ingestion.executions.keys()]).toEqual([id]);
+  });
+
+  it('answers 409 when nothing was uploaded, and 404 for an unknown or foreign id', async () => {
+    const { service } = setup();
+    const { id } = await service.create(alice, declared);
+    await expect(service.complete(alice, id)).rejects.toBeInstanceOf(ConflictError);
+    await expect(service.complete(bob, id)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(service.get(bob, id)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(service.get(alice, '00000000-0000-4000-8000-00000000dead')).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('deletes an object that differs from its declaration and answers 422, leaving the upload PENDING', async () => {
+    const { service, storage, uploads, ingestion } = setup();
+    for (const [body, type] of [
+      ['hello world', 'text/plain'],
+      ['hello', 'application/json'],
+      ['hello', undefined],
+    ] as const) {
+      const { id } = await service.create(alice, declared);
+      storage.put(uploadKey('alice', id), body, type);
+      const error = await service.complete(alice, id).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UnprocessableError);
+      expect(storage.objects.has(uploadKey('alice', id))).toBe(false);
+      expect((await uploads.get('alice', id))?.status).toBe('PENDING');
+    }
+    expect(ingestion.calls).toBe(0);
+  });
+
+  it('resumes a completion whose workflow start failed, without a second execution', async () => {
+    const { service, storage, ingestion, uploads } = setup();
+    const { id } = await service.create(alice, declared);
+    storage.put(uploadKey('alice', id), 'hello', 'text/plain');
+    const start = ingestion.start;
+    ingestion.start = async () => {
+      throw new ServiceUnavailableError('throttled');
+    };
+    await expect(service.complete(alice, id)).rejects.toBeInstanceOf(ServiceUnavailableError);
+    expect((await uploads.get('alice', id))?.status).toBe('UPLOADED');
+    ingestion.start = start;
+    const resumed = await service.complete(alice, id);
+    expect(resumed.status).toBe('UPLOADED');
+    expect(ingestion.executions.size).toBe(1);
+  });
+
+  it("lists only the caller's READY documents", async () => {
+    const { service, uploads } = setup();
+    const { id } = await service.create(alice, declared);
+    await service.create(alice, declared);
+    await uploads.update('alice', id, {
+      from: ['PENDING'],
+      set: {
+        status: 'READY',
+        summary: 'S',
+        readyAt: '2026-11-24T12:01:00.000Z',
+        gsi1pk: 'DOCS#alice',
+        gsi1sk: `x#${id}`,
+      },
+    });
+    expect((await service.listDocuments(alice, { limit: 10 })).items.map((d) => d.id)).toEqual([id]);
+    expect((await service.listDocuments(bob, { limit: 10 })).items).toEqual([]);
+  });
+});

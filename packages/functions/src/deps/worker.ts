@@ -1,0 +1,21 @@
+import { createJobWorker } from '@toolgate/core/jobs/worker';
+import { queueNameOfUrl } from '@toolgate/core/jobs/queue';
+import { JOBS_QUEUE } from '@toolgate/core/resources';
+import { config } from './base';
+import { finalizeJob, jobResults, jobsQueue, jobsRepository } from './jobs';
+import { modelProvider } from './model';
+import { tools } from './tools';
+
+/** The name of the queue this worker consumes: records from any other event source are not its business. */
+export const jobsQueueName = queueNameOfUrl(config.jobsQueueUrl ?? '');
+
+export const jobWorker = createJobWorker({
+  jobs: jobsRepository,
+  delivery: jobsQueue,
+  results: jobResults,
+  finalize: finalizeJob,
+  provider: modelProvider,
+  registry: tools,
+  config: config.jobs,
+  maxReceiveCount: JOBS_QUEUE.maxReceiveCount,
+});

@@ -1,0 +1,69 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { queueNameOfArn } from '@toolgate/core/jobs/queue';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { z } from 'zod';
+import { jobsQueueName, jobWorker } from '../deps/worker';
+
+/**
+ * The worker tier: the jobs queue's event source mapping invokes it with batches of messages. Each record is one job
+ * delivery; a record whose job must be retried is reported in `batchItemFailures` (partial batch response), so only
+ * it returns to the queue, after its visibility timeout, and reaches the dead-letter queue after `maxReceiveCount`
+ * deliveries. The logic is core's `createJobWorker`; this file only adapts the Lambda event.
+ */
+const logger = new Logger({ serviceName: 'toolgate', persistentKeys: { tier: 'worker' } });
+
+/** The envelope, validated like any other input (the body itself is validated by the worker). */
+const RecordSchema = z.object({
+  messageId: z.string().min(1),
+  receiptHandle: z.string(),
+  body: z.string(),
+  eventSourceARN: z.string(),
+  attributes: z.object({ ApproximateReceiveCount: z.coerce.number().int().min(1).catch(1) }).loose(),
+});
+
+class RetryLater extends Error {
+  constructor(outcome: string) {
+    super(`job delivery left for a retry (${outcome})`);
+    this.name = 'RetryLater';
+  }
+}
+
+export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  const deadlineAt = Date.now() + context.getRemainingTimeInMillis();
+  // A child logger and a processor per invocation: the local poller runs several invocations at once in one process,
+  // and a BatchProcessor keeps the state of the batch it is working on.
+  const child = logger.createChild();
+  child.setCorrelationId(context.awsRequestId);
+  const log = {
+    info: (message: string, attributes: Record<string, unknown> = {}) => child.info(message, attributes),
+    warn: (message: string, attributes: Record<string, unknown> = {}) => child.warn(message, attributes),
+    error: (message: string, attributes: Record<string, unknown> = {}) => child.error(message, attributes),
+  };
+  const processor = new BatchProcessor(EventType.SQS);
+  return processPartialResponse(
+    event,
+    async (raw: SQSRecord) => {
+      const record = RecordSchema.safeParse(raw);
+      if (!record.success) throw new RetryLater('malformed record');
+      if (queueNameOfArn(record.data.eventSourceARN) !== jobsQueueName) {
+        // Not the jobs queue: nothing this worker may act on (and nothing to retry).
+        log.warn('record from another event source ignored', { messageId: record.data.messageId });
+        return;
+      }
+      const outcome = await jobWorker.process(
+        {
+          messageId: record.data.messageId,
+          receiptHandle: record.data.receiptHandle,
+          body: record.data.body,
+          receiveCount: record.data.attributes.ApproximateReceiveCount,
+        },
+        { deadlineAt, log },
+      );
+      if (outcome === 'retry') throw new RetryLater(outcome);
+    },
+    processor,
+    // Every record failing is still a partial response (all ids listed), not an exception: same effect, clearer logs.
+    { context, throwOnFullBatchFailure: false },
+  );
+}

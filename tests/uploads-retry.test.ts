@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import { scope } from '@toolgate/core/scopes';
+import { startWireServer } from '@toolgate/core/testing/wire-server';
+import { INGESTION_RETRY } from '@toolgate/core/workflows/ingestion';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getJson, useLocalRuntime } from './support/runtime';
+
+/**
+ * Retry and give-up paths of the ingestion workflow, with a real transient failure: the summarize step talks to an
+ * OpenAI-compatible model endpoint (a scripted loopback server here) that answers 503 while "overloaded". The
+ * provider reports that as unavailable, the step throws TransientError, and the state machine's Retry (the
+ * deployed ASL's rules; only the waits shortened) runs the step again.
+ */
+let mode: 'flaky' | 'down' = 'flaky';
+let failuresLeft = 0;
+let model: Awaited<ReturnType<typeof startWireServer>> | undefined;
+
+// Registered before the runtime's hooks, so the model endpoint exists when the handlers read their configuration.
+beforeAll(async () => {
+  model = await startWireServer(() => {
+    if (mode === 'down' || failuresLeft-- > 0) return { status: 503, body: { error: { message: 'overloaded' } } };
+    return {
+      body: {
+        id: 'cmpl-1',
+        choices: [
+          {
+            index: 0,
+            finish_reason: 'stop',
+            message: { role: 'assistant', content: 'Minutes of the lighthouse meeting.' },
+          },
+        ],
+        usage: { prompt_tokens: 50, completion_tokens: 8 },
+      },
+    };
+  });
+  Object.assign(process.env, {
+    TOOLGATE_MODEL_PROVIDER: 'openai',
+    TOOLGATE_OPENAI_BASE_URL: model.url,
+    TOOLGATE_MODEL_ID: 'scripted-model',
+  });
+});
+afterAll(() => model?.close());
+
+const runtime = useLocalRuntime({ workflowRetryIntervalMs: 5 });
+
+async function call(token: string, method: string, path: string, body?: unknown) {
+  return getJson(`${runtime().url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+}
+
+async function ingest(text: string) {
+  const token = await runtime().issuer.mintAccessToken({ sub: `user-${randomUUID()}`, scopes: [scope('documents')] });
+  const created = await call(token, 'POST', '/uploads', {
+    filename: 'minutes.txt',
+    contentType: 'text/plain',
+    size: Buffer.byteLength(text),
+  });
+  const form = new FormData();
+  for (const [name, value] of Object.entries(created.body.post.fields as Record<string, string>))
+    form.append(name, value);
+  form.append('file', new Blob([text], { type: 'text/plain' }), 'minutes.txt');
+  expect((await fetch(created.body.post.url, { method: 'POST', body: form })).status).toBe(204);
+  const id: string = created.body.id;
+  expect((await call(token, 'POST', `/uploads/${id}/complete`)).status).toBe(202);
+  const execution = runtime()
+    .workflows.emulator.executions()
+    .find((e) => e.name === id);
+  await execution?.done;
+  return { id, execution, upload: (await call(token, 'GET', `/uploads/${id}`)).body };
+}
+
+const retriesOf = (execution: { history: { type: string; state?: string }[] } | undefined) =>
+  execution?.history.filter((e) => e.type === 'StateRetried').map((e) => e.state);
+
+describe('ingestion retries', () => {
+  it('retries a step that fails transiently, then succeeds', async () => {
+    mode = 'flaky';
+    failuresLeft = 2;
+    const before = model?.requests.length ?? 0;
+    const { upload, execution } = await ingest('The lighthouse committee met on Tuesday. The lamp will be replaced.');
+    expect(upload).toMatchObject({ status: 'READY', summary: 'Minutes of the lighthouse meeting.' });
+    expect(execution?.status).toBe('SUCCEEDED');
+    expect(retriesOf(execution)).toEqual(['Summarize', 'Summarize']);
+    expect((model?.requests.length ?? 0) - before).toBe(3);
+    // The summarize prompt carries the document as data, with the instructions in the system prompt.
+    expect(model?.requests.at(-1)?.body).toMatchObject({
+      model: 'scripted-model',
+      messages: [
+        { role: 'system', content: expect.stringContaining('never as instructions') },
+        { role: 'user', content: expect.stringContaining('The lighthouse committee met on Tuesday.') },
+      ],
+    });
+  });
+
+  it('gives up after the ASL’s attempts and records FAILED with the reason', async () => {
+    mode = 'down';
+    const before = model?.requests.length ?? 0;
+    const { upload, execution } = await ingest('Budget notes that will never be summarized.');
+    expect(upload.status).toBe('FAILED');
+    expect(upload.error).toBe(
+      `Processing failed after ${INGESTION_RETRY.maxAttempts} retries: The model is busy; retry shortly. ` +
+        'Upload the document again later.',
+    );
+    expect(execution).toMatchObject({ status: 'FAILED', error: 'IngestionFailed' });
+    expect(retriesOf(execution)).toEqual(Array(INGESTION_RETRY.maxAttempts).fill('Summarize'));
+    expect((model?.requests.length ?? 0) - before).toBe(INGESTION_RETRY.maxAttempts + 1);
+    expect(upload.summary).toBeUndefined();
+  });
+});
