@@ -18,5 +18,6 @@ export const settingsLink = new sst.Linkable('Settings', {
     ...(settings.agent ? { agent: settings.agent } : {}),
     ...(settings.limits ? { limits: settings.limits } : {}),
     ...(settings.uploads ? { uploads: settings.uploads } : {}),
+    ...(settings.jobs ? { jobs: settings.jobs } : {}),
   },
 });

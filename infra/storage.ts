@@ -1,6 +1,6 @@
 import { PENDING_UPLOAD_TAG } from '../packages/core/src/deploy/access';
 import { tableName } from '../packages/core/src/deploy/stages';
-import { TABLE, UPLOADS_BUCKET } from '../packages/core/src/resources';
+import { JOB_RESULT_RETENTION_DAYS, JOB_RESULT_TAG, TABLE, UPLOADS_BUCKET } from '../packages/core/src/resources';
 import { settings } from './stage';
 
 /** The single table, from the definition the local emulators use too (packages/core/src/resources.ts). */
@@ -51,6 +51,12 @@ new aws.s3.BucketLifecycleConfiguration('UploadsLifecycle', {
       status: 'Enabled',
       filter: { tag: { key: PENDING_UPLOAD_TAG.key, value: PENDING_UPLOAD_TAG.value } },
       expiration: { days: UPLOADS_BUCKET.abandonedUploadDays },
+    },
+    {
+      id: 'expire-job-results',
+      status: 'Enabled',
+      filter: { tag: { key: JOB_RESULT_TAG.key, value: JOB_RESULT_TAG.value } },
+      expiration: { days: JOB_RESULT_RETENTION_DAYS },
     },
     {
       id: 'abort-incomplete-multipart-uploads',

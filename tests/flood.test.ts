@@ -23,7 +23,7 @@ const PLAN: FloodPlan = {
   floodRatePerSecond: 600,
   maxFloodRequests: 5_000,
   authIntervalMs: 15,
-  phaseMs: 1_500,
+  phaseMs: 1_200,
   rampMs: 400,
   timeoutMs: 10_000,
 };
@@ -44,6 +44,7 @@ beforeAll(async () => {
     publicExecutionMs: PUBLIC_EXECUTION_MS,
     sharedPool: HTTP_TIERS_RESERVED,
   });
+  await lab.warmUp(PLAN);
 });
 afterAll(async () => {
   await lab?.stop();

@@ -1,6 +1,6 @@
 import { serve } from '@hono/node-server';
-import type { Product } from '@toolgate/core/catalog/schema';
 import { createCatalogRepository } from '@toolgate/core/catalog/repository';
+import type { Product } from '@toolgate/core/catalog/schema';
 import { createDocumentClient } from '@toolgate/core/data/dynamo';
 import { Hono } from 'hono';
 

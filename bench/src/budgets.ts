@@ -28,13 +28,18 @@ export const THROUGHPUT_BUDGETED = {
   baseline: 'bare node-server, same DynamoDB read',
 } as const;
 
-/** Raw (minified, not gzipped) bundle bytes per tier. RESULTS.md explains each number. */
-export const BUNDLE_BUDGET_BYTES: Record<Tier, number> = {
-  public: 0,
-  api: 0,
-  webhook: 0,
-  worker: 0,
-  steps: 0,
+const KiB = 1024;
+
+/**
+ * Bundle bytes per tier (minified, not gzipped): `initial` is what a cold start loads (the handler module and its
+ * static imports), `total` everything deployed. RESULTS.md explains each number.
+ */
+export const BUNDLE_BUDGET_BYTES: Record<Tier, { initial: number; total: number }> = {
+  public: { initial: 870 * KiB, total: 1110 * KiB },
+  api: { initial: 1320 * KiB, total: 1690 * KiB },
+  webhook: { initial: 1150 * KiB, total: 1320 * KiB },
+  worker: { initial: 1235 * KiB, total: 1385 * KiB },
+  steps: { initial: 1160 * KiB, total: 1310 * KiB },
 };
 
 export interface Verdict {
@@ -61,13 +66,16 @@ export function evaluateBudgets(measured: Measured): Verdict[] {
   for (const bundle of measured.bundles) {
     if (bundle.kind !== 'tier') continue;
     const limit = BUNDLE_BUDGET_BYTES[bundle.name as Tier];
-    verdicts.push({
-      name: `bundle size: ${bundle.name}`,
-      deterministic: true,
-      measured: kb(bundle.bytes),
-      limit: `≤ ${kb(limit)}`,
-      pass: bundle.bytes <= limit,
-    });
+    for (const part of ['initial', 'total'] as const) {
+      const bytes = part === 'initial' ? bundle.initialBytes : bundle.totalBytes;
+      verdicts.push({
+        name: `bundle ${part}: ${bundle.name}`,
+        deterministic: true,
+        measured: kb(bytes),
+        limit: `≤ ${kb(limit[part])}`,
+        pass: bytes <= limit[part],
+      });
+    }
   }
 
   const cold = (name: string) => measured.cold?.find((result) => result.name === name)?.firstResponse.median;

@@ -1,13 +1,14 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { TIERS, type Tier } from '@toolgate/core/concurrency';
+import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
 import { bundleOptions, ENTRY_POINTS } from '../../packages/functions/build';
-import { build, type Metafile, type Plugin } from 'esbuild';
 import { BENCH_DIR, REPO_ROOT, repoRelative } from './paths';
+import { memoryDeps } from './substitutions';
 
-export type BaselineName = 'floor' | 'peer' | 'api-no-io';
+export type BaselineName = 'floor' | 'sdk-floor' | 'peer' | 'api-no-io';
 export type BundleName = Tier | BaselineName;
 
 export interface InputSize {
@@ -19,21 +20,30 @@ export interface BundleResult {
   name: BundleName;
   kind: 'tier' | 'baseline';
   entry: string;
+  /** The handler module (what the Lambda runtime imports). */
   file: string;
-  bytes: number;
-  /** zlib gzip at its default level 6: what a deployment zip costs to move, roughly. */
-  gzipBytes: number;
-  /** The five largest source files by bytes they contribute to the output. */
+  /** What a cold start loads: the handler module and the chunks it imports statically, bytes. */
+  initialBytes: number;
+  /** The same, each file gzipped (zlib default level 6): roughly what it costs to ship. */
+  initialGzipBytes: number;
+  /** Everything deployed, lazily loaded chunks included. */
+  totalBytes: number;
+  totalGzipBytes: number;
+  files: number;
+  /** The five largest source files in the initial load, by bytes they contribute to the output. */
   topInputs: InputSize[];
-  /** The same, summed per npm package (or per workspace package folder). */
+  /** The initial load summed per npm package (or workspace folder). */
   topPackages: InputSize[];
+  /** The same for the lazily loaded chunks. */
+  topLazyPackages: InputSize[];
   metafile: Metafile;
 }
 
-const BASELINE_ENTRIES: Record<BaselineName, string> = {
-  floor: join(BENCH_DIR, 'src/fixtures/floor.ts'),
-  peer: join(BENCH_DIR, 'src/fixtures/peer.ts'),
-  'api-no-io': join(BENCH_DIR, 'src/fixtures/api-no-io.ts'),
+const BASELINES: Record<BaselineName, { entry: string; plugins?: () => Plugin[] }> = {
+  floor: { entry: join(BENCH_DIR, 'src/fixtures/floor.ts') },
+  'sdk-floor': { entry: join(BENCH_DIR, 'src/fixtures/sdk-floor.ts') },
+  peer: { entry: join(BENCH_DIR, 'src/fixtures/peer.ts') },
+  'api-no-io': { entry: join(REPO_ROOT, ENTRY_POINTS.api), plugins: () => [memoryDeps()] },
 };
 
 /** Tiers whose handler exists in this checkout (a tier still being written has no entry file yet). */
@@ -68,45 +78,84 @@ export interface BuildOptionsExtra {
   outDir: string;
   /** A what-if experiment: extra esbuild plugins (never used for the measured bundles). */
   plugins?: Plugin[];
-  /** Also write an external source map (the JS is byte-identical; used to read CPU profiles). */
+  /** Also write an external source map (used to read CPU profiles). */
   sourcemap?: boolean;
+  /** Profiling builds only: e.g. line breaks kept, so that a profile's line ticks land on one statement each. */
+  overrides?: Partial<BuildOptions>;
+}
+
+/** The output files a cold start loads: the entry and, transitively, its static imports. */
+function initialOutputs(metafile: Metafile, entryOutput: string): Set<string> {
+  const seen = new Set<string>();
+  const pending = [entryOutput];
+  while (pending.length > 0) {
+    const path = pending.pop() as string;
+    if (seen.has(path)) continue;
+    seen.add(path);
+    for (const imported of metafile.outputs[path]?.imports ?? []) {
+      if (imported.kind === 'import-statement' && metafile.outputs[imported.path]) pending.push(imported.path);
+    }
+  }
+  return seen;
 }
 
 /** Builds one bundle with the deployed options from `packages/functions/build.ts`. */
 export async function buildBundle(name: BundleName, extra: BuildOptionsExtra): Promise<BundleResult> {
-  const kind = name in BASELINE_ENTRIES ? 'baseline' : 'tier';
-  const entry =
-    kind === 'baseline' ? BASELINE_ENTRIES[name as BaselineName] : join(REPO_ROOT, ENTRY_POINTS[name as Tier]);
-  const file = join(extra.outDir, `${name}.mjs`);
-  await mkdir(extra.outDir, { recursive: true });
-  const options = bundleOptions(entry, file);
-  // Metafile paths relative to the repo root, whatever the current directory.
+  const baseline = name in BASELINES ? BASELINES[name as BaselineName] : undefined;
+  const kind = baseline ? 'baseline' : 'tier';
+  const entry = baseline?.entry ?? join(REPO_ROOT, ENTRY_POINTS[name as Tier]);
+  const plugins = [...(baseline?.plugins?.() ?? []), ...(extra.plugins ?? [])];
+  const outdir = join(extra.outDir, name);
+  await rm(outdir, { recursive: true, force: true });
   const result = await build({
-    ...options,
+    ...bundleOptions(entry, outdir),
+    // Metafile paths relative to the repo root, whatever the current directory.
     absWorkingDir: REPO_ROOT,
-    ...(extra.plugins ? { plugins: extra.plugins } : {}),
+    plugins,
     ...(extra.sourcemap ? { sourcemap: 'external' as const } : {}),
+    ...(extra.overrides ?? {}),
   });
   const metafile = result.metafile as Metafile;
-  const output = Object.entries(metafile.outputs).find(([path]) => path.endsWith('.mjs'));
-  if (!output) throw new Error(`esbuild produced no .mjs for ${name}`);
-  const code = await readFile(file);
+  const outputs = Object.keys(metafile.outputs).filter((path) => path.endsWith('.mjs'));
+  // Dynamically imported modules are entry points too once split: match the handler's own.
+  const entryOutput = outputs.find((path) => metafile.outputs[path]?.entryPoint === repoRelative(entry));
+  if (!entryOutput) throw new Error(`esbuild produced no entry module for ${name}`);
+  const initial = initialOutputs(metafile, entryOutput);
+
+  const sizes = { initial: 0, initialGzip: 0, total: 0, totalGzip: 0 };
   const files = new Map<string, number>();
   const packages = new Map<string, number>();
-  for (const [path, input] of Object.entries(output[1].inputs)) {
-    files.set(shortInputPath(path), input.bytesInOutput);
-    const owner = packageOf(path);
-    packages.set(owner, (packages.get(owner) ?? 0) + input.bytesInOutput);
+  const lazyPackages = new Map<string, number>();
+  for (const output of outputs) {
+    const code = await readFile(join(REPO_ROOT, output));
+    const gzipped = gzipSync(code).length;
+    sizes.total += code.length;
+    sizes.totalGzip += gzipped;
+    const isInitial = initial.has(output);
+    if (isInitial) {
+      sizes.initial += code.length;
+      sizes.initialGzip += gzipped;
+    }
+    for (const [path, input] of Object.entries(metafile.outputs[output]?.inputs ?? {})) {
+      const owner = packageOf(path);
+      const target = isInitial ? packages : lazyPackages;
+      target.set(owner, (target.get(owner) ?? 0) + input.bytesInOutput);
+      if (isInitial) files.set(shortInputPath(path), (files.get(shortInputPath(path)) ?? 0) + input.bytesInOutput);
+    }
   }
   return {
     name,
     kind,
     entry: repoRelative(entry),
-    file,
-    bytes: code.length,
-    gzipBytes: gzipSync(code).length,
+    file: join(REPO_ROOT, entryOutput),
+    initialBytes: sizes.initial,
+    initialGzipBytes: sizes.initialGzip,
+    totalBytes: sizes.total,
+    totalGzipBytes: sizes.totalGzip,
+    files: outputs.length,
     topInputs: largest(files, 5),
     topPackages: largest(packages, 8),
+    topLazyPackages: largest(lazyPackages, 5),
     metafile,
   };
 }

@@ -8,6 +8,8 @@ export interface ColdSubject {
   bundle: string;
   event: unknown;
   expectStatus: number;
+  /** Node options for this subject (a Lambda gets them from `NODE_OPTIONS`). */
+  nodeArgs?: string[];
 }
 
 export interface ColdResult {
@@ -41,8 +43,10 @@ export async function measureColdStarts(subjects: ColdSubject[], options: ColdOp
   const once = async (subject: ColdSubject) => {
     const input: ColdInput = { bundle: subject.bundle, event: subject.event };
     const run = await runNode(options.childScript, {
+      ...(subject.nodeArgs ? { nodeArgs: subject.nodeArgs } : {}),
       env: { ...options.env, [CHILD_ENV]: JSON.stringify(input) },
       timeoutMs: 30_000,
+      output: 'result-fd',
     });
     const output = resultOf<ColdOutput>(run, `cold start of ${subject.name}`);
     if (output.statusCode !== subject.expectStatus) {

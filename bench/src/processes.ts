@@ -1,5 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { RESULT_MARK } from './children/protocol';
+import type { Readable } from 'node:stream';
+
+/** The Node binary the children run on (`--node`: e.g. a Node 22 build, to match the Lambda runtime). */
+let nodeBinary = process.execPath;
+
+export function useNodeBinary(path: string): void {
+  nodeBinary = path;
+}
 
 /** Every child still running, so that an interrupted bench leaves nothing behind. */
 const running = new Set<ChildProcess>();
@@ -10,6 +17,7 @@ export function killAll(): void {
 }
 
 export interface ChildRun {
+  /** What the child wrote to file descriptor 3 (its result) or, for tools such as autocannon, to stdout. */
   stdout: string;
   stderr: string;
   code: number | null;
@@ -22,26 +30,27 @@ export interface ChildOptions {
   args?: string[];
   env: Record<string, string>;
   timeoutMs: number;
-  /** Keep at most this much of stdout (a warm run's logs can be megabytes; the result line comes last). */
-  maxStdout?: number;
+  /** `result-fd`: the child reports on fd 3 and its stdout is discarded; `stdout`: read stdout. */
+  output: 'result-fd' | 'stdout';
 }
 
 export function runNode(script: string, options: ChildOptions): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), script, ...(options.args ?? [])], {
+    const resultFd = options.output === 'result-fd';
+    const child = spawn(nodeBinary, [...(options.nodeArgs ?? []), script, ...(options.args ?? [])], {
       env: options.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: resultFd ? ['ignore', 'ignore', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'],
     });
     running.add(child);
-    const limit = options.maxStdout ?? 16 * 1024 * 1024;
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    const results = (resultFd ? child.stdio[3] : child.stdout) as Readable | null;
+    results?.setEncoding('utf8');
+    results?.on('data', (chunk: string) => {
       stdout += chunk;
-      if (stdout.length > limit) stdout = stdout.slice(-limit);
     });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
       if (stderr.length < 64 * 1024) stderr += chunk;
     });
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
@@ -58,14 +67,12 @@ export function runNode(script: string, options: ChildOptions): Promise<ChildRun
   });
 }
 
-/** The child's marked result line, parsed; throws with the child's stderr when there is none. */
+/** The child's result, parsed; throws with the child's stderr when there is none. */
 export function resultOf<T>(run: ChildRun, what: string): T {
-  const at = run.stdout.lastIndexOf(RESULT_MARK);
-  if (run.code !== 0 || at < 0) {
+  if (run.code !== 0 || run.stdout === '') {
     throw new Error(`${what}: child exited with ${run.code} and no result\n${run.stderr.slice(-4000)}`);
   }
-  const line = run.stdout.slice(at + RESULT_MARK.length).split('\n', 1)[0] ?? '';
-  return JSON.parse(line) as T;
+  return JSON.parse(run.stdout) as T;
 }
 
 /**

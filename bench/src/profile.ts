@@ -1,9 +1,10 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { packageOf } from './bundles';
 import { repoRelative } from './paths';
-import { parseSourceMap, type SourceMapV3 } from './sourcemap';
+import { parseSourceMap, type SourceLookup, type SourceMapV3 } from './sourcemap';
 
 interface CallFrame {
   functionName: string;
@@ -16,12 +17,12 @@ interface ProfileNode {
   id: number;
   callFrame: CallFrame;
   children?: number[];
+  /** Ticks per source line (1-based) of this function, when V8 recorded them. */
+  positionTicks?: { line: number; ticks: number }[];
 }
 
 export interface CpuProfile {
   nodes: ProfileNode[];
-  startTime: number;
-  endTime: number;
   samples: number[];
   timeDeltas: number[];
 }
@@ -29,15 +30,16 @@ export interface CpuProfile {
 export interface ProfileShare {
   name: string;
   ms: number;
+  /** Percent of all sampled time. */
   share: number;
 }
 
 export interface ProfileSummary {
   /** From the first to the last sample, ms. */
   totalMs: number;
-  /** Self time grouped by npm package (bundle code, through its source map) or by V8/Node category. */
+  /** Self time grouped by npm package (bundle code, through its source maps) or by V8/Node category. */
   byOwner: ProfileShare[];
-  /** The hottest functions by self time, named `function (source file)`. */
+  /** The hottest functions by self time. */
   topFunctions: ProfileShare[];
 }
 
@@ -45,7 +47,7 @@ export interface ProfileSummary {
 function categoryOf(frame: CallFrame): string {
   switch (frame.functionName) {
     case '(program)':
-      return '(V8: parse/compile and native code)';
+      return '(V8: native work outside JS)';
     case '(garbage collector)':
       return '(garbage collector)';
     case '(idle)':
@@ -53,53 +55,70 @@ function categoryOf(frame: CallFrame): string {
     case '(root)':
       return '(root)';
   }
+  if (frame.functionName === 'compileSourceTextModule') return '(V8: parse and compile modules)';
   if (frame.url.startsWith('node:')) {
     const module = frame.url.replace(/^node:(internal\/)?/, '').split('/')[0] ?? frame.url;
-    return `node:${module}`;
+    return module === 'deps' ? 'node:deps (undici: Request/Response, fetch)' : `node:${module}`;
   }
-  return frame.url === '' ? '(native)' : frame.url;
+  return frame.url === '' ? `(native: ${frame.functionName || 'anonymous'})` : frame.url;
 }
 
 /**
- * Self time per owner of one `node --cpu-prof` profile of a bundle. The bundle is minified, so samples in it are
- * mapped back to their source file (and so their npm package) with the bundle's external source map.
+ * Self time per owner in one `node --cpu-prof` profile of a bundle. Bundle samples are mapped to their source file
+ * (and so npm package) through the bundle's source maps; samples in a module's top-level code (where a bundle
+ * evaluates every package it inlines) are split by line ticks, which needs a build that keeps line breaks.
  */
-export async function summarizeProfile(profilePath: string, bundlePath: string): Promise<ProfileSummary> {
+export async function summarizeProfile(profilePath: string, bundleDir: string): Promise<ProfileSummary> {
   const profile = JSON.parse(await readFile(profilePath, 'utf8')) as CpuProfile;
-  const map = JSON.parse(await readFile(`${bundlePath}.map`, 'utf8')) as SourceMapV3;
-  const lookup = parseSourceMap(map);
-  const mapDir = dirname(bundlePath);
+  const lookups = new Map<string, SourceLookup | null>();
+  const lookupOf = async (url: string): Promise<SourceLookup | null> => {
+    if (!lookups.has(url)) {
+      const file = url.startsWith('file:') ? fileURLToPath(url) : '';
+      const inBundle = file.startsWith(bundleDir) && existsSync(`${file}.map`);
+      lookups.set(
+        url,
+        inBundle ? parseSourceMap(JSON.parse(await readFile(`${file}.map`, 'utf8')) as SourceMapV3) : null,
+      );
+    }
+    return lookups.get(url) ?? null;
+  };
+  const ownerOfSource = (url: string, source: string | null) =>
+    source ? packageOf(repoRelative(resolve(dirname(fileURLToPath(url)), source))) : '(bundle code, unmapped)';
 
   const selfUs = new Map<number, number>();
   for (let index = 0; index < profile.samples.length; index++) {
     // A sample stands for the interval until the next one.
-    const duration = profile.timeDeltas[index + 1] ?? 0;
     const id = profile.samples[index] as number;
-    selfUs.set(id, (selfUs.get(id) ?? 0) + duration);
+    selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[index + 1] ?? 0));
   }
 
   const owners = new Map<string, number>();
   const functions = new Map<string, number>();
-  const bundleUrl = pathToFileURL(bundlePath).href;
+  const add = (map: Map<string, number>, key: string, us: number) => map.set(key, (map.get(key) ?? 0) + us);
   let totalUs = 0;
   for (const node of profile.nodes) {
     const us = selfUs.get(node.id) ?? 0;
     if (us === 0) continue;
     totalUs += us;
     const frame = node.callFrame;
-    let owner: string;
-    let label: string;
-    if (frame.url === bundleUrl) {
-      const source = lookup.sourceAt(frame.lineNumber, frame.columnNumber);
-      const path = source ? repoRelative(resolve(mapDir, source)) : '(unmapped bundle code)';
-      owner = source ? packageOf(path) : path;
-      label = `${frame.functionName || '(anonymous)'} (${path.replace(/^.*node_modules\//, '')})`;
-    } else {
-      owner = categoryOf(frame);
-      label = frame.functionName ? `${frame.functionName} (${owner})` : owner;
+    const lookup = await lookupOf(frame.url);
+    if (!lookup) {
+      const owner = categoryOf(frame);
+      add(owners, owner, us);
+      add(functions, frame.functionName ? `${frame.functionName} (${owner})` : owner, us);
+      continue;
     }
-    owners.set(owner, (owners.get(owner) ?? 0) + us);
-    functions.set(label, (functions.get(label) ?? 0) + us);
+    const owner = ownerOfSource(frame.url, lookup.sourceAt(frame.lineNumber, frame.columnNumber));
+    add(functions, `${frame.functionName || '(module top level)'} (${owner})`, us);
+    const ticks = node.positionTicks ?? [];
+    const totalTicks = ticks.reduce((sum, tick) => sum + tick.ticks, 0);
+    if (totalTicks === 0) {
+      add(owners, owner, us);
+      continue;
+    }
+    for (const tick of ticks) {
+      add(owners, ownerOfSource(frame.url, lookup.sourceOnLine(tick.line - 1)), (us * tick.ticks) / totalTicks);
+    }
   }
 
   const shares = (entries: Map<string, number>, count: number): ProfileShare[] =>
@@ -111,6 +130,6 @@ export async function summarizeProfile(profilePath: string, bundlePath: string):
   return {
     totalMs: Math.round(totalUs / 100) / 10,
     byOwner: shares(owners, 15),
-    topFunctions: shares(functions, 12),
+    topFunctions: shares(functions, 10),
   };
 }

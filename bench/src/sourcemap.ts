@@ -13,7 +13,10 @@ const DIGIT = new Map([...BASE64].map((char, index) => [char, index]));
 
 /** Per generated line: sorted generated columns and the source index each segment maps to (-1: unmapped). */
 export interface SourceLookup {
+  /** The source of the segment covering a generated position (0-based line and column). */
   sourceAt(line: number, column: number): string | null;
+  /** The source of the first mapped segment on a generated line (0-based): for line-level profile ticks. */
+  sourceOnLine(line: number): string | null;
 }
 
 export function parseSourceMap(map: SourceMapV3): SourceLookup {
@@ -50,6 +53,10 @@ export function parseSourceMap(map: SourceMapV3): SourceLookup {
       }
       const index = entry.sources[low] as number;
       return index >= 0 ? (map.sources[index] ?? null) : null;
+    },
+    sourceOnLine(line) {
+      const index = lines[line]?.sources.find((source) => source >= 0);
+      return index === undefined ? null : (map.sources[index] ?? null);
     },
   };
 }

@@ -19,6 +19,8 @@ export interface LoadResult {
   /** Responses outside 2xx (a throttled or failing target would look fast; these must be 0). */
   non2xx: number;
   errors: number;
+  /** Requests/s of each round, when the target ran in several. */
+  rounds?: number[];
 }
 
 interface AutocannonJson {
@@ -45,6 +47,7 @@ export async function runLoad(
     args: ['-j', '-n', '-c', String(options.connections), '-d', String(options.durationS), ...headerArgs, target.url],
     env: options.env,
     timeoutMs: (options.durationS + 30) * 1000,
+    output: 'stdout',
   });
   const start = run.stdout.indexOf('{');
   if (run.code !== 0 || start < 0) throw new Error(`autocannon ${target.name} failed (${run.code}): ${run.stderr}`);

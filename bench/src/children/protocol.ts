@@ -1,6 +1,13 @@
-/** What the parent hands a child (JSON in `BENCH_CHILD`) and how the child answers (one marked stdout line). */
+import { writeSync } from 'node:fs';
+import type { Summary } from '../stats';
+
+/**
+ * What the parent hands a child (JSON in `BENCH_CHILD`) and how the child answers: one JSON document on file
+ * descriptor 3. The child's stdout, where the tiers write their logs, goes to /dev/null: a Lambda's log pipe is
+ * drained by the runtime, and a pipe to the parent would instead measure how fast the parent reads it.
+ */
 export const CHILD_ENV = 'BENCH_CHILD';
-export const RESULT_MARK = 'BENCH_RESULT ';
+export const RESULT_FD = 3;
 
 export interface ColdInput {
   bundle: string;
@@ -28,13 +35,13 @@ export interface WarmInput {
 }
 
 export interface WarmOutput {
-  /** Microseconds per invocation, in order. */
-  samplesUs: number[];
+  /** Microseconds per invocation (summarised in the child: the result must stay small on its pipe). */
+  us: Summary;
   statusCodes: Record<string, number>;
 }
 
 export function report(output: unknown): void {
-  process.stdout.write(`\n${RESULT_MARK}${JSON.stringify(output)}\n`);
+  writeSync(RESULT_FD, JSON.stringify(output));
 }
 
 export function input<T>(): T {

@@ -1,4 +1,5 @@
 import { pathToFileURL } from 'node:url';
+import { summarize } from '../stats';
 import { type Handler, input, lambdaContext, report, type WarmInput, type WarmOutput } from './protocol';
 
 /**
@@ -25,6 +26,6 @@ for (let index = 0; index < events.length; index++) {
   statusCodes[code] = (statusCodes[code] ?? 0) + 1;
 }
 
-const output: WarmOutput = { samplesUs, statusCodes };
+const output: WarmOutput = { us: summarize(samplesUs), statusCodes };
 report(output);
 process.exit(0);

@@ -24,6 +24,13 @@ export const UPLOADS_BUCKET = {
   documentPrefix: (sub: string) => `users/${sub}/documents/`,
 } as const;
 
+/**
+ * Large job results are tagged so that a lifecycle rule can expire them (a prefix filter cannot match
+ * `users/<any sub>/results/`). Kept as long as the job records that point at them.
+ */
+export const JOB_RESULT_TAG = { key: 'toolgate-object', value: 'job-result' } as const;
+export const JOB_RESULT_RETENTION_DAYS = 30;
+
 /** Worker Lambda timeout; the queue's visibility timeout must be at least 6× it (AWS's guidance). */
 export const WORKER_TIMEOUT_SECONDS = 300;
 

@@ -4,7 +4,8 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { GatewayThrottling } from '@toolgate/core/concurrency';
 import { createDocumentClient } from '@toolgate/core/data/dynamo';
-import { type HttpTier, manifest } from '@toolgate/core/manifest';
+import { corsPolicy } from '@toolgate/core/deploy/gateway';
+import type { HttpTier } from '@toolgate/core/manifest';
 import { startDynamoDb } from './emulators/dynamodb';
 import { startS3 } from './emulators/s3';
 import { startSqs } from './emulators/sqs';
@@ -96,16 +97,12 @@ export interface LocalRuntime {
 
 export const DEFAULT_ALLOWED_ORIGINS: readonly string[] = ['http://localhost:3000', 'http://localhost:5173'];
 
-/** CORS as infra should configure it on the HTTP API; kept here until it has a shared home in core. */
-export function defaultCors(allowOrigins: readonly string[]): CorsConfig {
-  return {
-    allowOrigins,
-    allowMethods: [...new Set(manifest.map((route) => route.method))],
-    allowHeaders: ['authorization', 'content-type', 'if-none-match', 'idempotency-key'],
-    exposeHeaders: ['etag', 'retry-after'],
-    maxAgeSeconds: 600,
-    allowCredentials: false,
-  };
+/**
+ * CORS exactly as infra configures it on the HTTP API: core's `corsPolicy` (explicit origins, never `*`, no
+ * credentials), or none at all for an empty allow-list.
+ */
+export function defaultCors(allowOrigins: readonly string[]): CorsConfig | null {
+  return corsPolicy({ allowedOrigins: [...allowOrigins] });
 }
 
 const ACCOUNT_ID = '000000000000';
@@ -203,7 +200,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     });
     applyEnvironment(env);
     const handlers = await loadTierHandlers(injected);
-    const worker = options.worker === undefined ? (needsRealHandlers ? await loadWorkerHandler() : null) : options.worker;
+    const worker =
+      options.worker === undefined ? (needsRealHandlers ? await loadWorkerHandler() : null) : options.worker;
     // After the clients it uses (so it stops before them), and before the gateway that queues its jobs.
     const jobs = worker
       ? started(

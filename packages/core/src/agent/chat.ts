@@ -1,11 +1,11 @@
 import type { Caller } from '../auth/verifier';
-import { NotFoundError } from '../errors';
+import { GatewayTimeoutError, NotFoundError } from '../errors';
 import type { ChatQuota, PlanLookup } from '../limits/rate-limiter';
 import type { ToolRegistry } from '../tools/registry';
 import type { AgentConfig } from './config';
 import type { ConversationsRepository } from './conversations';
 import { runAgent } from './loop';
-import type { ModelProvider, ToolCallRequest } from './provider';
+import type { ChatMessage, ModelProvider, ToolCallRequest } from './provider';
 import type { ChatRequest, ChatResponse, Conversation } from './schema';
 
 export interface ChatServiceOptions {
@@ -60,11 +60,12 @@ export function createChatService(options: ChatServiceOptions): ChatService {
       const existing = conversationId ? await load(caller, conversationId) : null;
       const startedAt = new Date(now()).toISOString();
 
+      const history: ChatMessage[] = [...(existing?.messages ?? []), { role: 'user', content: message }];
       const result = await runAgent({
         provider,
         registry,
         caller,
-        messages: [...(existing?.messages ?? []), { role: 'user', content: message }],
+        messages: history,
         stepCap: agent.stepCap,
         deadlineAt,
         maxOutputTokens: agent.maxOutputTokens,
@@ -72,6 +73,12 @@ export function createChatService(options: ChatServiceOptions): ChatService {
         ...(onToolError ? { onToolError } : {}),
         now,
       });
+
+      // The model never answered before the deadline (a hung or overloaded provider): a 504 the client can retry,
+      // not a 200 whose only content is "I ran out of time". Nothing is saved, and no token was spent.
+      if (result.stoppedBy === 'deadline' && result.messages.length === history.length + 1) {
+        throw new GatewayTimeoutError('The model did not answer in time; retry later.', 5);
+      }
 
       const id = existing?.conversationId ?? newId();
       const conversation: Conversation = {

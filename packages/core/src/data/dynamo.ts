@@ -1,12 +1,14 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { awsClientConfig } from './aws-client-config';
 
 /**
  * A DocumentClient for the table. The endpoint comes from the SDK's own `AWS_ENDPOINT_URL_DYNAMODB` when running
- * locally, so no code path differs between the emulator and AWS.
+ * locally, so no code path differs between the emulator and AWS. Retries and timeouts are explicit
+ * (`aws-client-config.ts`); `options` may override them.
  */
 export function createDocumentClient(options: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(new DynamoDBClient(options), {
+  return DynamoDBDocumentClient.from(new DynamoDBClient({ ...awsClientConfig('dynamodb'), ...options }), {
     marshallOptions: { removeUndefinedValues: true },
   });
 }

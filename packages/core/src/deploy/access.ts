@@ -56,7 +56,7 @@ export const TIER_ACCESS: Record<Tier, TierAccess> = {
   // Consumes the queue (what the event source mapping needs), writes results.
   worker: {
     table: READ_WRITE,
-    uploads: ['s3:GetObject', 's3:PutObject'],
+    uploads: ['s3:GetObject', 's3:PutObject', 's3:PutObjectTagging'],
     jobsQueue: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'],
     startIngestion: false,
     invokeModels: true,

@@ -60,10 +60,33 @@ export interface CorsPolicy {
   allowCredentials: false;
 }
 
-/** Headers browsers may send: the bearer token, JSON bodies, idempotency keys and MCP's protocol headers. */
-const ALLOWED_HEADERS = ['authorization', 'content-type', 'idempotency-key', 'mcp-protocol-version', 'mcp-session-id'];
-/** Headers scripts may read: rate-limit state and where to poll a created job. */
-const EXPOSED_HEADERS = ['location', 'retry-after', 'ratelimit', 'ratelimit-policy', 'mcp-session-id'];
+/**
+ * Headers browsers may send: the bearer token, JSON bodies, idempotency keys, conditional catalog reads and MCP's
+ * protocol headers.
+ */
+const ALLOWED_HEADERS = [
+  'authorization',
+  'content-type',
+  'idempotency-key',
+  'if-none-match',
+  'mcp-protocol-version',
+  'mcp-session-id',
+];
+/**
+ * Headers scripts may read: the rate-limit state the api tier sends (`RateLimit-*`), when to retry, where to poll a
+ * created resource, whether an idempotent submit was replayed, the catalog's ETag.
+ */
+const EXPOSED_HEADERS = [
+  'location',
+  'retry-after',
+  'ratelimit-limit',
+  'ratelimit-remaining',
+  'ratelimit-reset',
+  'ratelimit-policy',
+  'idempotent-replayed',
+  'etag',
+  'mcp-session-id',
+];
 
 /** The gateway's CORS configuration, or `null` (no CORS at all) when a stage allows no browser origin. */
 export function corsPolicy(

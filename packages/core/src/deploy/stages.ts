@@ -5,6 +5,7 @@ import {
   DEFAULT_GATEWAY_THROTTLING,
   type GatewayThrottling,
 } from '../concurrency';
+import type { JobsConfig } from '../jobs/config';
 import type { LimitsConfig } from '../limits/plans';
 import type { Plan } from '../plans';
 import type { UploadsConfig } from '../uploads/config';
@@ -70,6 +71,8 @@ export interface StageSettings {
   limits?: LimitsConfig;
   /** Upload limits (maximum size, presigned POST lifetime); defaults live in core (`uploads/config.ts`). */
   uploads?: Partial<UploadsConfig>;
+  /** Job runs (budget, step cap, inline result size, retention); defaults live in core (`jobs/config.ts`). */
+  jobs?: Partial<JobsConfig>;
 }
 
 const LOCAL_ORIGINS = ['http://localhost:3000', 'http://localhost:5173'];

@@ -27,7 +27,12 @@ export const JobsConfigSchema = z.object({
   /** Seconds before a failed attempt is retried; doubles per attempt (the message's visibility is set to it). */
   retryDelaySeconds: z.number().int().min(0).max(900).default(10),
   /** How long an `Idempotency-Key` keeps pointing at its job. */
-  idempotencyTtlHours: z.number().int().min(1).max(24 * 7).default(24),
+  idempotencyTtlHours: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 7)
+    .default(24),
   /** Finished jobs (and their S3 results, by lifecycle rule) are kept this long. */
   retentionDays: z.number().int().min(1).max(365).default(30),
   /** Lifetime of the presigned GET URL of a large result. */

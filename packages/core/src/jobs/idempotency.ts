@@ -19,7 +19,12 @@ export type ReserveOutcome = ({ reserved: true } & Reservation) | ({ reserved: f
 
 export interface IdempotencyStore {
   /** Reserves `key` for `jobId`, or returns the reservation another request made first. */
-  reserve(sub: string, key: string, reservation: Reservation, options: { now: number; ttlSeconds: number }): Promise<ReserveOutcome>;
+  reserve(
+    sub: string,
+    key: string,
+    reservation: Reservation,
+    options: { now: number; ttlSeconds: number },
+  ): Promise<ReserveOutcome>;
 }
 
 export function createIdempotencyStore(doc: DynamoDBDocumentClient, tableName: string): IdempotencyStore {
@@ -58,4 +63,3 @@ export function createIdempotencyStore(doc: DynamoDBDocumentClient, tableName: s
     },
   };
 }
-

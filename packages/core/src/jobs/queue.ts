@@ -1,4 +1,5 @@
 import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { awsClientConfig } from '../data/aws-client-config';
 import type { JobMessage } from './schema';
 
 /** The jobs queue as the API and the worker use it: send a job id; prove and extend a delivery. */
@@ -44,7 +45,7 @@ export function queueNameOfArn(arn: string): string {
 
 /** The endpoint comes from the SDK's own `AWS_ENDPOINT_URL_SQS` locally, as for every other client. */
 export function createSqsClient(options: { region: string }): SQSClient {
-  return new SQSClient({ region: options.region });
+  return new SQSClient({ ...awsClientConfig('sqs'), region: options.region });
 }
 
 export function createSqsJobQueue(sqs: SQSClient, queueUrl: string): JobQueue & DeliveryControl {
@@ -61,7 +62,9 @@ export function createSqsJobQueue(sqs: SQSClient, queueUrl: string): JobQueue & 
   return {
     async send(jobId) {
       const message: JobMessage = { jobId };
-      const { MessageId } = await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(message) }));
+      const { MessageId } = await sqs.send(
+        new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(message) }),
+      );
       if (!MessageId) throw new Error('SendMessage returned no MessageId');
       return { messageId: MessageId };
     },

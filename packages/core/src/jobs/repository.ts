@@ -62,7 +62,11 @@ export interface JobsRepository {
   get(jobId: string): Promise<JobRecord | null>;
   /** The job if `owner` owns it, else null: the same answer as for a job that does not exist. */
   getOwned(owner: string, jobId: string): Promise<JobRecord | null>;
-  listByOwner(owner: string, limit: number, cursor?: string): Promise<{ items: JobRecord[]; nextCursor: string | null }>;
+  listByOwner(
+    owner: string,
+    limit: number,
+    cursor?: string,
+  ): Promise<{ items: JobRecord[]; nextCursor: string | null }>;
   markEnqueued(jobId: string, messageId: string, at: string): Promise<void>;
   /** Deletes a job that was never sent nor started (rollback of a failed SendMessage). */
   deleteUnsent(jobId: string): Promise<boolean>;
@@ -282,7 +286,12 @@ export function createJobsRepository(doc: DynamoDBDocumentClient, tableName: str
         '#expiresAt': 'expiresAt',
         '#leaseUntil': 'leaseUntil',
       };
-      const values: Record<string, unknown> = { ':failed': 'FAILED', ':error': error, ':at': at, ':expiresAt': expiresAt };
+      const values: Record<string, unknown> = {
+        ':failed': 'FAILED',
+        ':error': error,
+        ':at': at,
+        ':expiresAt': expiresAt,
+      };
       let condition: string;
       switch (guard.kind) {
         case 'attempt':

@@ -1,6 +1,6 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { UPLOADS_BUCKET } from '../resources';
+import { JOB_RESULT_TAG, UPLOADS_BUCKET } from '../resources';
 
 /**
  * Large job results live in the uploads bucket under the owner's prefix, `users/<sub>/results/<jobId>.json`, and are
@@ -26,6 +26,7 @@ export function createS3ResultStore(s3: S3Client, bucket: string, now: () => num
           Body: body,
           ContentType: 'application/json',
           CacheControl: 'private, no-store',
+          Tagging: `${JOB_RESULT_TAG.key}=${JOB_RESULT_TAG.value}`,
         }),
       );
       return { key, bytes: body.length };

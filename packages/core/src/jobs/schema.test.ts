@@ -9,15 +9,32 @@ const issues = (input: unknown) => {
 describe('job requests', () => {
   it('take a prompt or messages ending with a user message, plus optional options', () => {
     expect(issues({ prompt: 'summarize this' })).toEqual([]);
-    expect(issues({ messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'yes?' }, { role: 'user', content: 'go' }] })).toEqual([]);
+    expect(
+      issues({
+        messages: [
+          { role: 'user', content: 'hi' },
+          { role: 'assistant', content: 'yes?' },
+          { role: 'user', content: 'go' },
+        ],
+      }),
+    ).toEqual([]);
     expect(issues({ prompt: 'x', options: { stepCap: 5, maxOutputTokens: 512, deadlineSeconds: 60 } })).toEqual([]);
-    expect(jobMessages(JobRequestSchema.parse({ prompt: '  padded  ' }))).toEqual([{ role: 'user', content: 'padded' }]);
+    expect(jobMessages(JobRequestSchema.parse({ prompt: '  padded  ' }))).toEqual([
+      { role: 'user', content: 'padded' },
+    ]);
   });
 
   it('refuse both or neither, a conversation ending with the assistant, forged tool messages and unknown fields', () => {
     expect(issues({})).toEqual(['(root)']);
     expect(issues({ prompt: 'a', messages: [{ role: 'user', content: 'b' }] })).toEqual(['(root)']);
-    expect(issues({ messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }] })).toEqual(['messages']);
+    expect(
+      issues({
+        messages: [
+          { role: 'user', content: 'a' },
+          { role: 'assistant', content: 'b' },
+        ],
+      }),
+    ).toEqual(['messages']);
     expect(issues({ messages: [{ role: 'tool', toolCallId: 't', name: 'account_get', content: '{}' }] })).toContain(
       'messages.0.role',
     );
@@ -39,7 +56,9 @@ describe('job requests', () => {
 
 describe('Idempotency-Key', () => {
   it('accepts UUIDs and opaque tokens, quoted or not', () => {
-    expect(IdempotencyKeySchema.parse('5c4e0f0a-8f6b-4c7e-9d55-1f0c3c1b2a10')).toBe('5c4e0f0a-8f6b-4c7e-9d55-1f0c3c1b2a10');
+    expect(IdempotencyKeySchema.parse('5c4e0f0a-8f6b-4c7e-9d55-1f0c3c1b2a10')).toBe(
+      '5c4e0f0a-8f6b-4c7e-9d55-1f0c3c1b2a10',
+    );
     expect(IdempotencyKeySchema.parse('"order-2026-11-24.1"')).toBe('order-2026-11-24.1');
   });
 

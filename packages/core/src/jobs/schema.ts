@@ -82,7 +82,9 @@ function canonical(value: unknown): unknown {
  * order and whitespace in the JSON do not make "the same body" look different.
  */
 export function requestHash(request: JobRequest): string {
-  return createHash('sha256').update(JSON.stringify(canonical(request))).digest('base64url');
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(request)))
+    .digest('base64url');
 }
 
 /**

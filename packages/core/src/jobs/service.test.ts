@@ -50,7 +50,9 @@ describe('jobs service: submit', () => {
   it('creates one job for many concurrent submissions with the same key', async () => {
     const h = jobsHarness();
     const outcomes = await Promise.all(
-      Array.from({ length: 20 }, () => h.service.submit({ caller: alice, request: { prompt: 'x' }, idempotencyKey: KEY })),
+      Array.from({ length: 20 }, () =>
+        h.service.submit({ caller: alice, request: { prompt: 'x' }, idempotencyKey: KEY }),
+      ),
     );
     expect(new Set(outcomes.map((outcome) => outcome.job.jobId)).size).toBe(1);
     expect(outcomes.filter((outcome) => !outcome.replayed)).toHaveLength(1);
@@ -191,6 +193,8 @@ describe('job_status tool', () => {
     await expect(h.registry.call('job_status', { jobId: job.jobId }, { caller: bob })).rejects.toBeInstanceOf(
       NotFoundError,
     );
-    await expect(h.registry.call('job_status', { jobId: 'x' }, { caller: alice })).rejects.toMatchObject({ status: 400 });
+    await expect(h.registry.call('job_status', { jobId: 'x' }, { caller: alice })).rejects.toMatchObject({
+      status: 400,
+    });
   });
 });

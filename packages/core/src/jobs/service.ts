@@ -10,7 +10,15 @@ import type { JobQueue } from './queue';
 import type { JobRecord } from './record';
 import type { JobsRepository } from './repository';
 import type { ResultStore } from './results';
-import { isTerminal, type Job, type JobListQuery, type JobPage, type JobRequest, type JobSummary, requestHash } from './schema';
+import {
+  isTerminal,
+  type Job,
+  type JobListQuery,
+  type JobPage,
+  type JobRequest,
+  type JobSummary,
+  requestHash,
+} from './schema';
 import type { JobSlots } from './slots';
 
 /** A QUEUED job not yet marked as sent is left to the request creating it for this long before a replay re-sends. */
@@ -184,9 +192,13 @@ export function createJobsService(options: JobsServiceOptions): JobsService {
     let slot = await slots.claim(caller.sub, jobId, cap, iso());
     if (slot === null && (await reclaimSlots(caller.sub))) slot = await slots.claim(caller.sub, jobId, cap, iso());
     if (slot === null) {
-      throw new RateLimitedError(30, `The ${plan} plan allows ${cap} unfinished jobs at a time; wait for one to finish.`, {
-        extensions: { plan, limit: cap },
-      });
+      throw new RateLimitedError(
+        30,
+        `The ${plan} plan allows ${cap} unfinished jobs at a time; wait for one to finish.`,
+        {
+          extensions: { plan, limit: cap },
+        },
+      );
     }
     return slot;
   }

@@ -9,7 +9,10 @@ import { isConditionFailure } from './conditional';
  */
 const userPk = (sub: string) => `USER#${sub}`;
 const SLOT_PREFIX = 'JOBSLOT#';
-const slotKey = (sub: string, slot: number) => ({ pk: userPk(sub), sk: `${SLOT_PREFIX}${String(slot).padStart(4, '0')}` });
+const slotKey = (sub: string, slot: number) => ({
+  pk: userPk(sub),
+  sk: `${SLOT_PREFIX}${String(slot).padStart(4, '0')}`,
+});
 
 export interface SlotHolder {
   slot: number;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ServiceUnavailableError, ValidationError } from '../errors';
+import { scope } from '../scopes';
 import { caller } from '../testing/agent-fakes';
 import { jobsHarness, scriptedModel } from '../testing/jobs-fakes';
-import { scope } from '../scopes';
 import { resultKey } from './results';
 import { retryDelaySeconds } from './worker';
 
@@ -68,7 +68,12 @@ describe('job worker', () => {
     expect(await h.charged('alice')).toBe(charged);
 
     const other = await submitted(h);
-    await h.jobs.repository.claim(other, { now: Date.now(), at: new Date().toISOString(), leaseUntil: Date.now() + 60_000, receiveCount: 1 });
+    await h.jobs.repository.claim(other, {
+      now: Date.now(),
+      at: new Date().toISOString(),
+      leaseUntil: Date.now() + 60_000,
+      receiveCount: 1,
+    });
     const running = await h.jobs.repository.get(other);
     await expect(h.worker.process(h.delivery(other, 2), invocation())).resolves.toBe('retry');
     expect(await h.jobs.repository.get(other)).toEqual(running);
@@ -78,7 +83,12 @@ describe('job worker', () => {
     const h = jobsHarness();
     const jobId = await submitted(h);
     // Attempt 1 started and its invocation ended (crash, timeout) without a word.
-    await h.jobs.repository.claim(jobId, { now: Date.now(), at: new Date().toISOString(), leaseUntil: Date.now() - 1, receiveCount: 1 });
+    await h.jobs.repository.claim(jobId, {
+      now: Date.now(),
+      at: new Date().toISOString(),
+      leaseUntil: Date.now() - 1,
+      receiveCount: 1,
+    });
     await expect(h.worker.process(h.delivery(jobId, 2), invocation())).resolves.toBe('succeeded');
     expect(await h.jobs.repository.get(jobId)).toMatchObject({ status: 'SUCCEEDED', attempts: 2 });
     // The first attempt waking up later can write nothing.

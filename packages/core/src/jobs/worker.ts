@@ -74,7 +74,8 @@ export function describeFailure(error: unknown): { error: JobError; permanent: b
   }
   if (isToolgateError(error)) {
     const message = error.detail ?? error.title;
-    if (error.status === 503 || error.status === 429) return { error: { code: 'model-unavailable', message }, permanent: false };
+    if (error.status === 503 || error.status === 429)
+      return { error: { code: 'model-unavailable', message }, permanent: false };
     if (error.status === 504) return { error: { code: 'timeout', message }, permanent: false };
     if (error.status < 500) return { error: { code: error.slug, message }, permanent: true };
   }
@@ -166,7 +167,9 @@ export function createJobWorker(options: JobWorkerOptions) {
     if (requeued) {
       await delivery
         .retryIn(message.receiptHandle, retryDelaySeconds(config.retryDelaySeconds, attempt))
-        .catch((visibilityError: unknown) => log.warn('could not set the retry delay', { ...context, error: errorName(visibilityError) }));
+        .catch((visibilityError: unknown) =>
+          log.warn('could not set the retry delay', { ...context, error: errorName(visibilityError) }),
+        );
     }
     log.warn('job attempt failed; it will be retried', { ...context, error: errorName(failure) });
     return 'retry';

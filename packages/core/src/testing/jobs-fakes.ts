@@ -1,7 +1,7 @@
 import type { ModelProvider, ModelRequest, ModelResponse } from '../agent/provider';
 import { createDevProvider } from '../agent/providers/dev';
 import { nowSeconds } from '../data/dynamo';
-import { JobsConfigSchema, type JobsConfig } from '../jobs/config';
+import { type JobsConfig, JobsConfigSchema } from '../jobs/config';
 import { createJobFinalizer } from '../jobs/finalize';
 import type { IdempotencyStore } from '../jobs/idempotency';
 import type { DeliveryControl, JobQueue } from '../jobs/queue';
@@ -69,7 +69,7 @@ export function memoryJobsRepository() {
     },
     async deleteUnsent(jobId) {
       const item = items.get(jobId);
-      if (!item || item.status !== 'QUEUED' || item.enqueuedAt || item.attempts !== 0) return false;
+      if (item?.status !== 'QUEUED' || item.enqueuedAt || item.attempts !== 0) return false;
       items.delete(jobId);
       return true;
     },
@@ -90,13 +90,13 @@ export function memoryJobsRepository() {
     },
     async holdsLease(jobId, attempt, now, at) {
       const item = items.get(jobId);
-      if (!item || item.status !== 'RUNNING' || item.attempts !== attempt || (item.leaseUntil ?? 0) <= now) return false;
+      if (item?.status !== 'RUNNING' || item.attempts !== attempt || (item.leaseUntil ?? 0) <= now) return false;
       write(jobId, { ...item, updatedAt: at });
       return true;
     },
     async complete(jobId, attempt, { result, resultRef, usage, at, expiresAt }) {
       const item = items.get(jobId);
-      if (!item || item.status !== 'RUNNING' || item.attempts !== attempt) return null;
+      if (item?.status !== 'RUNNING' || item.attempts !== attempt) return null;
       const { leaseUntil: _lease, lastError: _last, ...rest } = item;
       return write(jobId, {
         ...rest,
@@ -110,7 +110,7 @@ export function memoryJobsRepository() {
     },
     async requeue(jobId, attempt, lastError, at) {
       const item = items.get(jobId);
-      if (!item || item.status !== 'RUNNING' || item.attempts !== attempt) return null;
+      if (item?.status !== 'RUNNING' || item.attempts !== attempt) return null;
       const { leaseUntil: _lease, ...rest } = item;
       return write(jobId, { ...rest, status: 'QUEUED', lastError, updatedAt: at });
     },
@@ -279,7 +279,13 @@ export function jobsHarness(options: JobsHarnessOptions = {}) {
   const quota = createChatQuota({ store: usage, plans: DEFAULT_PLAN_LIMITS, now });
   const provider = options.provider ?? createDevProvider();
   const config = JobsConfigSchema.parse(options.config ?? {});
-  const finalize = createJobFinalizer({ slots: slots.slots, ledger: ledger.ledger, quota, model: provider.modelId, now });
+  const finalize = createJobFinalizer({
+    slots: slots.slots,
+    ledger: ledger.ledger,
+    quota,
+    model: provider.modelId,
+    now,
+  });
   const service = createJobsService({
     jobs: jobs.repository,
     keys,

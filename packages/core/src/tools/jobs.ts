@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { JobsService } from '../jobs/service';
 import { JobErrorSchema, JobIdSchema, JobStatusSchema } from '../jobs/schema';
+import type { JobsService } from '../jobs/service';
 import { scope } from '../scopes';
 import { defineTool } from './registry';
 
@@ -41,7 +41,10 @@ export function jobTools(jobs: Pick<JobsService, 'get'>) {
           ...(job.finishedAt ? { finishedAt: job.finishedAt } : {}),
           attempts: job.attempts,
           ...(reply !== undefined
-            ? { reply: reply.slice(0, MAX_REPLY_CHARS), ...(reply.length > MAX_REPLY_CHARS ? { replyTruncated: true } : {}) }
+            ? {
+                reply: reply.slice(0, MAX_REPLY_CHARS),
+                ...(reply.length > MAX_REPLY_CHARS ? { replyTruncated: true } : {}),
+              }
             : {}),
           ...(job.resultUrl ? { resultUrl: job.resultUrl } : {}),
           ...(job.error ? { error: job.error } : {}),

@@ -7,6 +7,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
+import { awsClientConfig } from '../data/aws-client-config';
 import { PENDING_UPLOAD_TAG } from '../deploy/access';
 import { UPLOADS_BUCKET } from '../resources';
 
@@ -63,7 +64,7 @@ function isMissing(error: unknown): boolean {
  * locally, where s3rver needs path-style URLs (`local`); deployed, virtual-hosted URLs are the default.
  */
 export function createS3Client(options: { region: string; local: boolean }): S3Client {
-  return new S3Client({ region: options.region, forcePathStyle: options.local });
+  return new S3Client({ ...awsClientConfig('s3'), region: options.region, forcePathStyle: options.local });
 }
 
 export function createUploadStorage(s3: S3Client, bucket: string): UploadStorage {

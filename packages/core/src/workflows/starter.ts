@@ -1,4 +1,5 @@
 import { SFNClient, type SFNClientConfig, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { awsClientConfig } from '../data/aws-client-config';
 import { ServiceUnavailableError } from '../errors';
 import type { IngestionInput } from './ingestion';
 
@@ -9,7 +10,7 @@ export interface IngestionStarter {
 
 /** A Step Functions client; locally `AWS_ENDPOINT_URL_SFN` points it at the runtime's emulator, no code change. */
 export function createSfnClient(options: SFNClientConfig & { region: string }): SFNClient {
-  return new SFNClient(options);
+  return new SFNClient({ ...awsClientConfig('sfn'), ...options });
 }
 
 /** `arn:aws:states:<region>:<account>:stateMachine:<name>` → the ARN an execution `executionName` of it gets. */

@@ -22,7 +22,9 @@ if (!config.jobsQueueUrl) {
 
 const logger = new Logger({ serviceName: 'toolgate', persistentKeys: { component: 'jobs' } });
 
-export const jobsQueue = createSqsJobQueue(createSqsClient({ region: config.region }), config.jobsQueueUrl);
+/** Exported like the other SDK clients in deps/, so that tests can inject faults into it (tests/faults.test.ts). */
+export const sqs = createSqsClient({ region: config.region });
+export const jobsQueue = createSqsJobQueue(sqs, config.jobsQueueUrl);
 export const jobsRepository = createJobsRepository(doc, config.tableName);
 export const jobSlots = createJobSlots(doc, config.tableName);
 export const jobResults = createS3ResultStore(s3, config.bucketName);
@@ -46,5 +48,7 @@ export const jobs = createJobsService({
   config: config.jobs,
   maxReceiveCount: JOBS_QUEUE.maxReceiveCount,
   onError: (message, error) =>
-    logger.error(message, { error: error instanceof Error ? { name: error.name, message: error.message } : String(error) }),
+    logger.error(message, {
+      error: error instanceof Error ? { name: error.name, message: error.message } : String(error),
+    }),
 });

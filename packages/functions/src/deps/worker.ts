@@ -1,5 +1,5 @@
-import { createJobWorker } from '@toolgate/core/jobs/worker';
 import { queueNameOfUrl } from '@toolgate/core/jobs/queue';
+import { createJobWorker } from '@toolgate/core/jobs/worker';
 import { JOBS_QUEUE } from '@toolgate/core/resources';
 import { config } from './base';
 import { finalizeJob, jobResults, jobsQueue, jobsRepository } from './jobs';

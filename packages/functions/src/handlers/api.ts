@@ -1,4 +1,3 @@
-import { handle } from 'hono/aws-lambda';
 import { createApiApp } from '../apps/api';
 import { verifier } from '../deps/auth';
 import { config } from '../deps/base';
@@ -8,8 +7,9 @@ import { rateLimiter } from '../deps/limits';
 import { tools } from '../deps/tools';
 import { uploadService } from '../deps/upload-service';
 import { users } from '../deps/users';
+import { lambdaHandler } from '../http/lambda';
 
-export const handler = handle(
+export const handler = lambdaHandler(
   createApiApp({
     verifier,
     users,

@@ -1,6 +1,6 @@
-import { handle } from 'hono/aws-lambda';
 import { createPublicApp } from '../apps/public';
 import { catalog } from '../deps/catalog';
 import { clientBuckets } from '../deps/client-buckets';
+import { lambdaHandler } from '../http/lambda';
 
-export const handler = handle(createPublicApp({ catalog, clientBuckets }));
+export const handler = lambdaHandler(createPublicApp({ catalog, clientBuckets }));

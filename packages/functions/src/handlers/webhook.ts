@@ -1,6 +1,6 @@
-import { handle } from 'hono/aws-lambda';
 import { createWebhookApp } from '../apps/webhook';
 import { billing } from '../deps/billing';
 import { stripeSignature } from '../deps/stripe';
+import { lambdaHandler } from '../http/lambda';
 
-export const handler = handle(createWebhookApp({ stripeSignature, billing }));
+export const handler = lambdaHandler(createWebhookApp({ stripeSignature, billing }));

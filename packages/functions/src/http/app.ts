@@ -46,6 +46,11 @@ export function createTierApp(tier: HttpTier, options: TierAppOptions): Hono<App
   app.use('*', async (c, next) => {
     await next();
     c.header('X-Content-Type-Options', 'nosniff');
+    // A response to a bearer token is that caller's alone: no shared or browser cache may keep it, whatever the
+    // route set (routes may say `private, no-store`; anything without `no-store` becomes `no-store`).
+    if (c.get('route')?.auth.kind === 'jwt' && !/\bno-store\b/i.test(c.res.headers.get('cache-control') ?? '')) {
+      c.header('Cache-Control', 'no-store');
+    }
   });
 
   app.use('*', createGuard({ tier, routes: routesOfTier(tier), ...options }));

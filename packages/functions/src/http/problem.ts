@@ -1,8 +1,11 @@
+import { classifyAwsError } from '@toolgate/core/data/aws-errors';
 import {
+  GatewayTimeoutError,
   InternalError,
   isToolgateError,
   MethodNotAllowedError,
   NotFoundError,
+  ServiceUnavailableError,
   type ToolgateError,
   toProblem,
 } from '@toolgate/core/errors';
@@ -32,9 +35,44 @@ function fromHttpException(error: HTTPException): ToolgateError {
   return new InternalError({ cause: error });
 }
 
+/** Seconds a caller should wait after a dependency failed; the SDK already retried with backoff by then. */
+const DEPENDENCY_RETRY_AFTER_SECONDS = 2;
+
+/**
+ * AWS SDK throttling, 5xx, unreachable endpoints and timeouts (after the client's bounded retries, see core's
+ * `aws-client-config.ts`) are the dependency's state, not a bug: 503 or 504 with `Retry-After`, for every route,
+ * here rather than in each repository.
+ */
+function fromDependencyFailure(error: unknown): ToolgateError | null {
+  switch (classifyAwsError(error)) {
+    case 'unavailable':
+      return new ServiceUnavailableError(
+        'A dependency is busy or unavailable; retry later.',
+        DEPENDENCY_RETRY_AFTER_SECONDS,
+        {
+          cause: error,
+        },
+      );
+    case 'timeout':
+      return new GatewayTimeoutError(
+        'A dependency did not answer in time; retry later.',
+        DEPENDENCY_RETRY_AFTER_SECONDS,
+        {
+          cause: error,
+        },
+      );
+    default:
+      return null;
+  }
+}
+
 /** The one place errors become HTTP answers. Unknown errors are logged and become an opaque 500. */
 export const onError: ErrorHandler<AppEnv> = (error, c) => {
-  const known = isToolgateError(error) ? error : error instanceof HTTPException ? fromHttpException(error) : null;
+  const known = isToolgateError(error)
+    ? error
+    : error instanceof HTTPException
+      ? fromHttpException(error)
+      : fromDependencyFailure(error);
   const logger = c.get('logger');
   if (known && known.status < 500) {
     logger?.info('request rejected', { status: known.status, problem: known.slug });

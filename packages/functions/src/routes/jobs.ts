@@ -1,4 +1,3 @@
-import type { JobsService } from '@toolgate/core/jobs/service';
 import {
   IDEMPOTENCY_KEY_HEADER,
   IdempotencyKeySchema,
@@ -7,6 +6,7 @@ import {
   JobRequestSchema,
   MAX_JOB_BODY_BYTES,
 } from '@toolgate/core/jobs/schema';
+import type { JobsService } from '@toolgate/core/jobs/service';
 import { routes } from '@toolgate/core/manifest';
 import type { Hono } from 'hono';
 import { z } from 'zod';

@@ -65,6 +65,7 @@ try {
       `catalog paths; GET ${plan.authPath} every ${plan.authIntervalMs} ms; ${plan.phaseMs / 1000} s per phase; ` +
       `public executions held ${publicExecutionMs} ms\n`,
   );
+  await lab.warmUp(plan);
   process.stderr.write('running (a) reserved concurrency per tier...\n');
   isolated = await lab.runScenario(lab.isolatedUrl, 'isolated', plan);
   process.stderr.write(`running (b) one shared pool of ${sharedPool}...\n`);

@@ -160,7 +160,11 @@ export async function measureAuthenticated(
       p50Ms: percentile(latencies, 0.5),
       p99Ms: percentile(latencies, 0.99),
       maxMs: Math.max(...latencies),
-      samples: answers.map(({ atMs, ms, status }) => ({ atMs: Math.round(atMs), ms: Math.round(ms * 10) / 10, status })),
+      samples: answers.map(({ atMs, ms, status }) => ({
+        atMs: Math.round(atMs),
+        ms: Math.round(ms * 10) / 10,
+        status,
+      })),
     };
   } finally {
     agent.destroy();
@@ -178,10 +182,7 @@ interface WorkerResult {
 /** Starts the flood in a worker thread (its client work stays off the gateway's event loop). */
 export function startFlood(
   baseUrl: string,
-  plan: Pick<
-    FloodPlan,
-    'floodPaths' | 'connections' | 'floodRatePerSecond' | 'maxFloodRequests' | 'timeoutMs'
-  >,
+  plan: Pick<FloodPlan, 'floodPaths' | 'connections' | 'floodRatePerSecond' | 'maxFloodRequests' | 'timeoutMs'>,
   durationMs: number,
 ): Promise<FloodStats> {
   if (plan.connections > 1000) throw new Error('flood: at most 1000 connections (one loopback address each)');
@@ -243,7 +244,8 @@ export function isolationProblems(result: ScenarioResult): string[] {
   const problems: string[] = [];
   const { baseline, flooded, flood } = result;
   const failures = baseline.failures + flooded.failures;
-  if (failures > 0) problems.push(`${failures} authenticated requests failed (${JSON.stringify(flooded.failureKinds)})`);
+  if (failures > 0)
+    problems.push(`${failures} authenticated requests failed (${JSON.stringify(flooded.failureKinds)})`);
   const allowed = p99Allowance(baseline.p99Ms);
   if (!(flooded.p99Ms <= allowed)) {
     problems.push(`authenticated p99 ${flooded.p99Ms.toFixed(1)} ms under flood > ${allowed.toFixed(1)} ms allowed`);
@@ -305,6 +307,11 @@ export interface FloodLab {
   sharedUrl: string;
   /** The reserved concurrency behind `isolatedUrl`. */
   budget: typeof DEFAULT_CONCURRENCY_BUDGET;
+  /**
+   * A short flood and a few authenticated calls through both gateways, then a pause until every held execution
+   * ended: the first scenario then measures warm code (JIT, connection pools, the flood worker), like the others.
+   */
+  warmUp(plan: FloodPlan): Promise<void>;
   /** Runs one scenario against one of the two gateways, as a new user (so per-user state never carries over). */
   runScenario(url: string, label: string, plan: FloodPlan): Promise<ScenarioResult>;
   stop(): Promise<void>;
@@ -331,7 +338,12 @@ export async function startFloodLab(options: FloodLabOptions): Promise<FloodLab>
     else process.env.TOOLGATE_LIMITS = previousLimits;
   };
   try {
-    runtime = await startLocalRuntime({ port: 0, quiet: true, keysDir: options.keysDir, handlers: { public: slowPublic } });
+    runtime = await startLocalRuntime({
+      port: 0,
+      quiet: true,
+      keysDir: options.keysDir,
+      handlers: { public: slowPublic },
+    });
     const { issuer } = runtime;
     shared = await startLocalGateway({
       handlers: await loadTierHandlers({ public: slowPublic }),
@@ -341,18 +353,23 @@ export async function startFloodLab(options: FloodLabOptions): Promise<FloodLab>
       region: runtime.region,
     });
     const started = runtime;
+    const sharedUrl = shared.url;
+    const newToken = (label: string) =>
+      started.issuer.mintAccessToken({ sub: `flood-${label}-${randomUUID()}`, scopes: [scope('profile')] });
     return {
       runtime: started,
       isolatedUrl: started.url,
-      sharedUrl: shared.url,
+      sharedUrl,
       budget: DEFAULT_CONCURRENCY_BUDGET,
-      runScenario: async (url, label, plan) => {
-        const token = await started.issuer.mintAccessToken({
-          sub: `flood-${label}-${randomUUID()}`,
-          scopes: [scope('profile')],
-        });
-        return runScenario(url, token, plan);
+      warmUp: async (plan) => {
+        const token = await newToken('warm-up');
+        const short = { ...plan, maxFloodRequests: Math.min(plan.maxFloodRequests, 500) };
+        for (const url of [started.url, sharedUrl]) {
+          await Promise.all([startFlood(url, short, 300), measureAuthenticated(url, token, plan, 300)]);
+        }
+        await sleep(options.publicExecutionMs + 100);
       },
+      runScenario: async (url, label, plan) => runScenario(url, await newToken(label), plan),
       stop,
     };
   } catch (error) {

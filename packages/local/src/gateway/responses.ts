@@ -23,7 +23,8 @@ export interface HttpResponse {
 export function gatewayAnswer(status: GatewayStatus, headers: [string, string][] = []): HttpResponse {
   return {
     statusCode: status,
-    headers: [['content-type', 'application/json'], ...headers],
+    // API Gateway's own answers carry no nosniff; the local gateway adds it so that every local answer has it.
+    headers: [['content-type', 'application/json'], ['x-content-type-options', 'nosniff'], ...headers],
     cookies: [],
     body: Buffer.from(JSON.stringify({ message: GATEWAY_MESSAGES[status] })),
   };

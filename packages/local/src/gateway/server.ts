@@ -206,7 +206,8 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     }
 
     if (cors?.isPreflight(req)) {
-      const response = { statusCode: 204, headers: cors.preflightHeaders(req), cookies: [], body: Buffer.alloc(0) };
+      const headers: [string, string][] = [...cors.preflightHeaders(req), ['x-content-type-options', 'nosniff']];
+      const response = { statusCode: 204, headers, cookies: [], body: Buffer.alloc(0) };
       return { response, route: null, preflight: true };
     }
 

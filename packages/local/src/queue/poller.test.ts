@@ -144,7 +144,7 @@ describe('local SQS event source mapping', () => {
   it('fails the whole batch when the handler throws, or answers an invalid partial response', async () => {
     const urls = await queues();
     let round = 0;
-    const { handler, calls } = recorder((event) => {
+    const { handler, calls } = recorder(() => {
       round += 1;
       if (round === 1) throw new Error('crash');
       if (round === 2) return { batchItemFailures: [{ itemIdentifier: 'not-in-this-batch' }] };
@@ -199,7 +199,7 @@ describe('local SQS event source mapping', () => {
     await sleep(150);
     expect(poller.stats()).toMatchObject({ running: 2, received: 2 });
     while (poller.stats().deleted < 5) {
-      gates.splice(0).forEach((open) => open());
+      for (const open of gates.splice(0)) open();
       await sleep(20);
     }
     expect(peak).toBe(2);

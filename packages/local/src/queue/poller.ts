@@ -176,7 +176,10 @@ export async function startJobsPoller(options: JobsPollerOptions): Promise<JobsP
     onError = () => undefined,
   } = options;
   check(Number.isInteger(batchSize) && batchSize >= 1 && batchSize <= 10, 'batchSize must be 1–10');
-  check(Number.isInteger(waitTimeSeconds) && waitTimeSeconds >= 0 && waitTimeSeconds <= 20, 'waitTimeSeconds must be 0–20');
+  check(
+    Number.isInteger(waitTimeSeconds) && waitTimeSeconds >= 0 && waitTimeSeconds <= 20,
+    'waitTimeSeconds must be 0–20',
+  );
   check(Number.isInteger(concurrency) && concurrency >= 1, 'concurrency must be a positive integer');
   check(batchWindowMs >= 0 && pollIntervalMs > 0 && timeoutMs > 0, 'times must be positive');
   if (typeof handler !== 'function') throw new Error('jobs poller: a handler function is required');
@@ -186,6 +189,7 @@ export async function startJobsPoller(options: JobsPollerOptions): Promise<JobsP
   );
   const queueArn = Attributes?.QueueArn;
   if (!queueArn) throw new Error(`jobs poller: no ARN for ${queueUrl}`);
+  const arn: string = queueArn;
   // AWS refuses to create a mapping whose queue would redeliver messages while the function may still run them.
   const visibilityMs = Number(Attributes?.VisibilityTimeout ?? 30) * 1000;
   check(visibilityMs >= timeoutMs, `the queue's visibility timeout (${visibilityMs} ms) is below the function timeout`);
@@ -213,7 +217,7 @@ export async function startJobsPoller(options: JobsPollerOptions): Promise<JobsP
   const waitForNudge = () => new Promise<void>((resolve) => (wake = resolve));
   const invocations = new Set<Promise<void>>();
   /** The batch being gathered, if any: `pause()` waits for it. */
-  let gathering: Promise<unknown> | null = null;
+  let gathering: Promise<Message[]> | null = null;
 
   /** A sleep that ends early when the poller stops, and leaves no timer behind. */
   const sleep = (ms: number) =>
@@ -256,9 +260,11 @@ export async function startJobsPoller(options: JobsPollerOptions): Promise<JobsP
       for (const message of messages) if (message.MessageId) batch.set(message.MessageId, message);
     };
     if (paused) return [];
+    // The window counts from the start of the long poll: local-aws-sqs holds a long poll for its whole wait unless
+    // the batch fills (SQS answers as soon as a message is there), so the wait may already have used the window.
+    const windowEnd = Date.now() + batchWindowMs;
     add(await receive(batchSize, waitTimeSeconds));
     if (batch.size === 0) return [];
-    const windowEnd = Date.now() + batchWindowMs;
     while (batch.size < batchSize && Date.now() < windowEnd && !stopping && !paused) {
       const more = await receive(batchSize - batch.size, 0);
       add(more);
@@ -282,12 +288,14 @@ export async function startJobsPoller(options: JobsPollerOptions): Promise<JobsP
   }
 
   async function invoke(messages: Message[], release: () => void): Promise<void> {
-    const records = messages.map((message) => toRecord(message, queueArn as string, region));
+    const records = messages.map((message) => toRecord(message, arn, region));
     const deadline = Date.now() + timeoutMs;
     stats.invocations += 1;
     stats.running += 1;
     let timer: NodeJS.Timeout | undefined;
-    const run = Promise.resolve().then(() => handler({ Records: records }, workerContext(functionName, region, accountId, deadline)));
+    const run = Promise.resolve().then(() =>
+      handler({ Records: records }, workerContext(functionName, region, accountId, deadline)),
+    );
     const outcome = await Promise.race<Outcome>([
       run.then(
         (value): Outcome => ({ kind: 'returned', value }),
@@ -306,7 +314,8 @@ export async function startJobsPoller(options: JobsPollerOptions): Promise<JobsP
       // It cannot be killed in-process; whatever it does later is fenced by the job's lease.
       run.catch(() => undefined);
     }
-    if (outcome.kind === 'threw') onError('jobs poller: the worker threw; the whole batch will be retried', outcome.error);
+    if (outcome.kind === 'threw')
+      onError('jobs poller: the worker threw; the whole batch will be retried', outcome.error);
     const succeeded = succeededMessages(records, outcome);
     if (!succeeded) {
       stats.batchFailures += 1;
@@ -343,7 +352,7 @@ export async function startJobsPoller(options: JobsPollerOptions): Promise<JobsP
       let batch: Message[];
       try {
         gathering = gather();
-        batch = (await gathering) as Message[];
+        batch = await gathering;
       } catch (error) {
         release();
         if (stopping) break;
@@ -358,7 +367,9 @@ export async function startJobsPoller(options: JobsPollerOptions): Promise<JobsP
         if (waitTimeSeconds === 0) await sleep(pollIntervalMs);
         continue;
       }
-      const invocation = invoke(batch, release).catch((error: unknown) => onError('jobs poller: invocation failed', error));
+      const invocation = invoke(batch, release).catch((error: unknown) =>
+        onError('jobs poller: invocation failed', error),
+      );
       invocations.add(invocation);
       void invocation.finally(() => invocations.delete(invocation));
     }

@@ -49,7 +49,9 @@ export function localQueues(location: QueuesLocation) {
           AttributeNames: ['All'],
         }),
       );
-      return Messages.map((message) => ({
+      // With a zero visibility timeout the emulator hands the same message out again within one receive.
+      const unique = [...new Map(Messages.map((message) => [message.MessageId, message])).values()];
+      return unique.map((message) => ({
         messageId: message.MessageId ?? '',
         body: message.Body ?? '',
         receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 0),

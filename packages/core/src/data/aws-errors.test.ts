@@ -1,0 +1,105 @@
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, describe, expect, it } from 'vitest';
+import { AWS_CLIENT_POLICIES, awsClientConfig } from './aws-client-config';
+import { classifyAwsError } from './aws-errors';
+
+/**
+ * Real SDK clients against faulty loopback endpoints: the errors below are the ones the SDK really throws after its
+ * retries, so the classification is tested on true shapes, not on hand-made objects.
+ */
+const servers: Server[] = [];
+afterAll(async () => {
+  for (const server of servers) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+async function endpoint(listener: RequestListener): Promise<string> {
+  const server = createServer(listener);
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+const dynamoError = (status: number, type: string) =>
+  endpoint((req, res) => {
+    req.resume();
+    res
+      .writeHead(status, { 'content-type': 'application/x-amz-json-1.0' })
+      .end(JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${type}`, message: 'injected' }));
+  });
+
+/** One GetItem with the production policy, shortened per attempt so that a hang ends in the test's time. */
+async function failureOf(url: string): Promise<{ error: unknown; attempts: unknown; ms: number }> {
+  const client = new DynamoDBClient({
+    region: 'us-east-1',
+    endpoint: url,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    ...awsClientConfig('dynamodb', { requestTimeoutMs: 150, connectionTimeoutMs: 150 }),
+  });
+  const started = performance.now();
+  try {
+    await client.send(new GetItemCommand({ TableName: 't', Key: { pk: { S: 'x' } } }));
+    throw new Error('expected a failure');
+  } catch (error) {
+    return {
+      error,
+      attempts: (error as { $metadata?: { attempts?: number } }).$metadata?.attempts,
+      ms: performance.now() - started,
+    };
+  } finally {
+    client.destroy();
+  }
+}
+
+const ATTEMPTS = AWS_CLIENT_POLICIES.dynamodb.maxAttempts;
+
+describe('AWS SDK failures through the explicit client policy', () => {
+  it('a hung endpoint ends as a timeout after maxAttempts bounded attempts (the SDK default would wait forever)', async () => {
+    const { error, attempts, ms } = await failureOf(await endpoint(() => undefined));
+    expect(classifyAwsError(error)).toBe('timeout');
+    expect(attempts).toBe(ATTEMPTS);
+    expect(ms).toBeLessThan(5_000);
+  });
+
+  it('throttling is retried maxAttempts times, then reads as unavailable', async () => {
+    for (const type of ['ProvisionedThroughputExceededException', 'ThrottlingException']) {
+      const { error, attempts } = await failureOf(await dynamoError(400, type));
+      expect((error as Error).name).toBe(type);
+      expect(classifyAwsError(error)).toBe('unavailable');
+      expect(attempts).toBe(ATTEMPTS);
+    }
+  });
+
+  it('5xx answers (JSON or not) and refused connections read as unavailable', async () => {
+    const html = await endpoint((req, res) => {
+      req.resume();
+      res.writeHead(503).end('<html>Service Unavailable</html>');
+    });
+    for (const url of [await dynamoError(500, 'InternalServerError'), html, 'http://127.0.0.1:1']) {
+      const { error, attempts } = await failureOf(url);
+      expect(classifyAwsError(error), `${url}: ${(error as Error).name}`).toBe('unavailable');
+      expect(attempts).toBe(ATTEMPTS);
+    }
+  });
+
+  it('client errors are bugs, not outages: they stay unclassified (500)', async () => {
+    for (const type of ['ValidationException', 'ResourceNotFoundException', 'ConditionalCheckFailedException']) {
+      const { error, attempts } = await failureOf(await dynamoError(400, type));
+      expect(classifyAwsError(error)).toBeNull();
+      expect(attempts).toBe(1);
+    }
+  });
+
+  it('ignores errors that never went through an SDK client, and finds SDK errors wrapped as a cause', async () => {
+    expect(classifyAwsError(Object.assign(new Error('x'), { name: 'ThrottlingException' }))).toBeNull();
+    expect(classifyAwsError(new Error('ECONNRESET'))).toBeNull();
+    expect(classifyAwsError(null)).toBeNull();
+    expect(classifyAwsError('TimeoutError')).toBeNull();
+    const sdk = Object.assign(new Error('slow down'), { name: 'SlowDown', $metadata: { httpStatusCode: 503 } });
+    expect(classifyAwsError(new Error('persistence layer failed', { cause: sdk }))).toBe('unavailable');
+  });
+});
