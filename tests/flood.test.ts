@@ -20,7 +20,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const PLAN: FloodPlan = {
   ...DEMO_PLAN,
   connections: 160,
-  floodRatePerSecond: 600,
+  // Twice the public routes' gateway throttle (2 x 100 rps) and 20 times what the public tier can serve (10 slots
+  // held 500 ms); no more, so that the flood stresses the limits rather than this machine's CPU.
+  floodRatePerSecond: 400,
   maxFloodRequests: 5_000,
   authIntervalMs: 15,
   phaseMs: 1_200,
@@ -30,10 +32,12 @@ const PLAN: FloodPlan = {
 /** Public executions are held this long: the flood needs more than the shared pool to starve it (see the docs). */
 const PUBLIC_EXECUTION_MS = 500;
 /**
- * The latency bound gets this many tries: this box is shared, and another process's CPU burst stalls whichever
- * phase it lands in. Only the latency bound is retried; a failed or timed-out request fails the first attempt.
+ * The latency bound gets this many tries. `pnpm test` runs other suites next to this one on a small machine, and
+ * their CPU bursts stall whichever phase they land in (a stall of 100-500 ms was seen in either phase); that noise
+ * is random, while a real loss of isolation (queueing behind the flood) is systematic and fails every attempt.
+ * Only the latency bound is retried: a failed, refused or timed-out request fails the first attempt.
  */
-const LATENCY_ATTEMPTS = 3;
+const LATENCY_ATTEMPTS = 5;
 
 let lab: FloodLab | undefined;
 let keys: Awaited<ReturnType<typeof temporaryDir>> | undefined;

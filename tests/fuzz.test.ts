@@ -81,19 +81,30 @@ afterAll(() => {
 
 const WRITE = /^(Put|Update|Delete|BatchWrite|TransactWrite|Send|Start|Copy|Create|Change|Upload|Complete|Restore)/;
 
+/** The item a DynamoDB write touched (`Item` for puts, `Key` otherwise), or the whole input for other services. */
+function target(input: Record<string, unknown>): string {
+  const item = (input.Item ?? input.Key) as Record<string, unknown> | undefined;
+  return JSON.stringify(item ? [input.TableName, item.pk, item.sk] : input).slice(0, 200);
+}
+
 /**
- * Writes that succeeded during the last case, except the per-plan request counter: it counts every authenticated
- * request that reaches the api tier, refused or not (as a usage plan would), before the body is even read.
+ * What the last case left written: successful writes, minus those a later delete of the same item undid within the
+ * case (a refused request may compensate, e.g. give back the Idempotency-Key it reserved), minus the per-plan
+ * request counter, which counts every authenticated request reaching the api tier — refused or not, as a usage
+ * plan would — before the body is even read.
  */
 function writes(): string[] {
-  return recorders.flatMap((recorder) =>
-    recorder.log
-      .filter((entry) => entry.ok === true && WRITE.test(entry.command))
-      .filter(
-        (entry) => !(/^Update/.test(entry.command) && JSON.stringify(entry.input.Key ?? '').includes('LIMIT#REQ#')),
-      )
-      .map((entry) => `${entry.command} ${JSON.stringify(entry.input.Key ?? entry.input).slice(0, 160)}`),
-  );
+  return recorders.flatMap((recorder) => {
+    const left = new Map<string, string>();
+    for (const entry of recorder.log) {
+      if (entry.ok !== true || !WRITE.test(entry.command)) continue;
+      const key = target(entry.input);
+      if (/^Update/.test(entry.command) && key.includes('LIMIT#REQ#')) continue;
+      if (/^Delete(Item)?Command$/.test(entry.command) && left.has(key)) left.delete(key);
+      else left.set(key, `${entry.command} ${key}`);
+    }
+    return [...left.values()];
+  });
 }
 
 /** Credentials per variant, minted once per route (a new user each time, so per-user state never carries over). */

@@ -1,5 +1,13 @@
 import { defineProject } from 'vitest/config';
 
 export default defineProject({
-  test: { name: 'e2e', include: ['**/*.test.ts'], environment: 'node', testTimeout: 30_000, hookTimeout: 30_000 },
+  test: {
+    name: 'e2e',
+    include: ['**/*.test.ts'],
+    environment: 'node',
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // `pnpm test:logs`: scan everything the suites log for credentials (tests/support/log-audit.ts).
+    setupFiles: process.env.TOOLGATE_LOG_AUDIT === '1' ? ['./support/log-audit.ts'] : [],
+  },
 });

@@ -102,3 +102,35 @@ export function sharedRequestLogger(): WhatIf {
           ),
   );
 }
+
+const HONO_ETAG_IMPORT = "import { etag } from 'hono/etag';";
+
+/**
+ * The catalog's ETag from the serialized body with `node:crypto`'s synchronous SHA-1, instead of `hono/etag`,
+ * which clones the response stream (a tee of web streams) and hashes through WebCrypto's async job queue.
+ */
+export function syncCatalogEtag(): WhatIf {
+  return rewriting(
+    'sync-etag',
+    "the catalog's weak ETag hashed from the serialized body with `node:crypto` instead of `hono/etag`",
+    (source, path) =>
+      !path.endsWith('/packages/functions/src/routes/catalog.ts') || !source.includes(HONO_ETAG_IMPORT)
+        ? source
+        : source.replace(
+            HONO_ETAG_IMPORT,
+            [
+              "import { createHash } from 'node:crypto';",
+              'const etag = (_options: { weak: boolean }) => async (c: any, next: () => Promise<void>) => {',
+              '  await next();',
+              '  if (c.res.status !== 200) return;',
+              '  const body = await c.res.text();',
+              `  const tag = 'W/"' + createHash('sha1').update(body).digest('base64url') + '"';`,
+              '  const headers = new Headers(c.res.headers);',
+              "  headers.set('ETag', tag);",
+              "  const match = c.req.header('if-none-match')?.split(',').some((t: string) => t.trim() === tag);",
+              '  c.res = match ? new Response(null, { status: 304, headers }) : new Response(body, { status: 200, headers });',
+              '};',
+            ].join('\n'),
+          ),
+  );
+}

@@ -6,6 +6,8 @@ export const BENCH_DIR = fileURLToPath(new URL('..', import.meta.url));
 export const OUT_DIR = fileURLToPath(new URL('../.out', import.meta.url));
 export const RESULTS_MD = fileURLToPath(new URL('../RESULTS.md', import.meta.url));
 export const RESULTS_JSON = fileURLToPath(new URL('../results.json', import.meta.url));
+/** The README's performance section with the latest figures, for the README to take over. */
+export const README_SECTION = fileURLToPath(new URL('../README-section.md', import.meta.url));
 
 /** Repo-relative, forward slashes: what the report prints. */
 export function repoRelative(path: string): string {

@@ -1,12 +1,15 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { TIERS } from '@toolgate/core/concurrency';
 import type { LimitsConfig } from '@toolgate/core/limits/plans';
-import { routeKey, routes } from '@toolgate/core/manifest';
+import { type HttpTier, routeKey, routes } from '@toolgate/core/manifest';
 import { scope } from '@toolgate/core/scopes';
+import type { LambdaHandler } from '@toolgate/local/gateway/types';
+import { servedTiers } from '@toolgate/local/handlers';
 import { type LocalRuntime, startLocalRuntime } from '@toolgate/local/runtime';
 import { loadCatalogFixture } from '@toolgate/local/seed';
 import { build } from 'esbuild';
@@ -19,15 +22,16 @@ import { httpEvent } from './events';
 import {
   sharedRequestLogger,
   staticOpenApiDocument,
+  syncCatalogEtag,
   type WhatIf,
   whatIfPlugin,
   zodNamespaceImports,
 } from './experiments';
 import { runMeta } from './meta';
-import { BENCH_DIR, OUT_DIR, RESULTS_JSON, RESULTS_MD } from './paths';
+import { BENCH_DIR, OUT_DIR, README_SECTION, RESULTS_JSON, RESULTS_MD } from './paths';
 import { childEnvironment, killAll, runNode, useNodeBinary } from './processes';
 import { summarizeProfile } from './profile';
-import { type BenchResults, printSummary, renderReport, withoutDetail } from './report';
+import { type BenchResults, printSummary, renderReadmeSection, renderReport, withoutDetail } from './report';
 import { type LoadResult, type LoadTarget, runLoad } from './throughput';
 import { measureWarm, type WarmResult, type WarmSubject } from './warm';
 
@@ -59,7 +63,7 @@ const SETTINGS = flags.quick
       coldRuns: 25,
       warmIterations: 10_000,
       warmup: 1_000,
-      warmRepeats: 3,
+      warmRepeats: 5,
       loadSeconds: 10,
       loadRounds: 2,
       warmLoadSeconds: 2,
@@ -94,11 +98,20 @@ function discardStdout(): () => void {
     callback?.();
     return true;
   }) as typeof process.stdout.write;
+  let restored = false;
   return () => {
+    if (restored) return;
+    restored = true;
     process.stdout.write = write;
     closeSync(fd);
   };
 }
+
+/** The 1-minute load average as each part starts: other work on this shared machine shows up as noise. */
+const phaseLoad: Record<string, number> = {};
+const notePhase = (phase: string) => {
+  phaseLoad[phase] = Math.round((loadavg()[0] ?? 0) * 100) / 100;
+};
 
 const startedAt = performance.now();
 const log = (message: string) =>
@@ -140,6 +153,8 @@ async function buildSet(names: readonly BundleName[], outDir: string, whatIfs: r
   return results;
 }
 
+const fileOf = (set: readonly BundleResult[], name: string) => byName(set, name).file;
+
 const byName = <T extends { name: string }>(items: readonly T[], name: string): T => {
   const item = items.find((candidate) => candidate.name === name);
   if (!item) throw new Error(`bench: nothing named ${name}`);
@@ -169,7 +184,12 @@ async function main(): Promise<number> {
 
   // The proposed source changes, applied at build time (see experiments.ts), to measure them before making them.
   const { buildOpenApiDocument } = await import('@toolgate/functions/openapi/document');
-  const whatIfs = [zodNamespaceImports(), staticOpenApiDocument(buildOpenApiDocument()), sharedRequestLogger()];
+  const whatIfs = [
+    zodNamespaceImports(),
+    staticOpenApiDocument(buildOpenApiDocument()),
+    sharedRequestLogger(),
+    syncCatalogEtag(),
+  ];
   const proposed = await buildSet([...tiers, 'api-no-io'], join(OUT_DIR, 'proposed'), whatIfs);
   const whatIfSummary = whatIfs.map(({ id, change, rewritten }) => ({ id, change, files: [...rewritten].sort() }));
   const anyWhatIf = whatIfSummary.some((whatIf) => whatIf.files.length > 0);
@@ -190,7 +210,24 @@ async function main(): Promise<number> {
   log('starting the local runtime (emulators, dev issuer, gateway)');
   const restoreStdout = discardStdout();
   cleanups.push(async () => restoreStdout());
+  // The gateway serves the built bundles (the deployed code, not the sources through tsx), and for one throughput
+  // target the public tier built with the proposed changes: `served` says which build answers each tier.
+  const served: Partial<Record<HttpTier, readonly BundleResult[]>> = {};
+  const loaded = new Map<string, LambdaHandler>();
+  const bundleHandler =
+    (tier: HttpTier): LambdaHandler =>
+    async (event, context) => {
+      // Imported on first use: a tier's module reads its configuration when imported, after the runtime set it.
+      const file = fileOf(served[tier] ?? bundles, tier);
+      let handler = loaded.get(file);
+      if (!handler) {
+        handler = ((await import(pathToFileURL(file).href)) as { handler: LambdaHandler }).handler;
+        loaded.set(file, handler);
+      }
+      return handler(event, context);
+    };
   const runtime: LocalRuntime = await startLocalRuntime({
+    handlers: Object.fromEntries(servedTiers().map((tier) => [tier, bundleHandler(tier)])),
     port: 0,
     quiet: true,
     keysDir,
@@ -222,7 +259,6 @@ async function main(): Promise<number> {
       routeKey: routeKey(routes.me),
       headers: { authorization: `Bearer ${bearer}` },
     });
-  const fileOf = (set: readonly BundleResult[], name: string) => byName(set, name).file;
 
   // 1. Cold starts: baselines, tiers and, while the sources still need them, the tiers with the proposed changes.
   const subjects: ColdSubject[] = [
@@ -242,6 +278,7 @@ async function main(): Promise<number> {
     `cold starts: ${SETTINGS.coldRuns} fresh processes each for ${subjects.map((subject) => subject.name).join(', ')}`,
   );
   let reported = 0;
+  notePhase('cold start');
   const cold = await measureColdStarts(subjects, {
     runs: SETTINGS.coldRuns,
     env,
@@ -294,6 +331,7 @@ async function main(): Promise<number> {
         ]
       : []),
   ];
+  notePhase('warm');
   const warm: WarmResult[] = await measureWarm(warmSubjects, {
     env,
     childScript: children.warm,
@@ -316,19 +354,31 @@ async function main(): Promise<number> {
     url: `${runtime.url}/me`,
     headers: { authorization: `Bearer ${token}` },
   };
-  const targets: LoadTarget[] = [
+  const catalogTargets: (LoadTarget & { build: readonly BundleResult[] })[] = [
+    { name: THROUGHPUT_BUDGETED.baseline, url: `${bareCatalog.url}/catalog/${product.id}`, build: bundles },
+    { name: THROUGHPUT_BUDGETED.subject, url: `${runtime.url}/catalog/${product.id}`, build: bundles },
+    ...(anyWhatIf
+      ? [
+          {
+            name: `${THROUGHPUT_BUDGETED.subject} (proposed)`,
+            url: `${runtime.url}/catalog/${product.id}`,
+            build: proposed,
+          },
+        ]
+      : []),
+  ];
+  const targets: (LoadTarget & { build?: readonly BundleResult[] })[] = [
     { name: 'bare node-server, constant', url: `${bareConstant.url}/catalog/${product.id}` },
-    // The budgeted pair takes turns, round after round: a noisy neighbour then hits both alike.
-    ...Array.from({ length: SETTINGS.loadRounds }, () => [
-      { name: THROUGHPUT_BUDGETED.baseline, url: `${bareCatalog.url}/catalog/${product.id}` },
-      { name: THROUGHPUT_BUDGETED.subject, url: `${runtime.url}/catalog/${product.id}` },
-    ]).flat(),
+    // The catalog targets take turns, round after round: a noisy neighbour then hits them alike.
+    ...Array.from({ length: SETTINGS.loadRounds }, () => catalogTargets).flat(),
     meTarget,
   ];
+  notePhase('throughput');
   const rounds: LoadResult[] = [];
   const loadEnv = childEnvironment({});
   const warmedUp = new Set<string>();
   for (const target of targets) {
+    served.public = target.build ?? bundles;
     if (!warmedUp.has(target.name)) {
       warmedUp.add(target.name);
       await runLoad(target, { durationS: SETTINGS.warmLoadSeconds, connections: CONNECTIONS, env: loadEnv });
@@ -341,12 +391,14 @@ async function main(): Promise<number> {
     rounds.push(result);
   }
   const load = [...new Set(rounds.map((round) => round.name))].map((name) => mergeRounds(rounds, name));
-
-  await cleanUp();
+  // Requests autocannon abandoned at its deadline may still be in the handlers: let them finish before the
+  // emulators stop under them (dynalite throws on a closed database).
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  restoreStdout();
 
   const verdicts = evaluateBudgets({ bundles: tierBundles, cold, warm, load });
   const results: BenchResults = {
-    meta: { ...meta, quick: flags.quick, durationS: Math.round((performance.now() - startedAt) / 1000) },
+    meta: { ...meta, quick: flags.quick, durationS: Math.round((performance.now() - startedAt) / 1000), phaseLoad },
     settings: { ...SETTINGS, connections: CONNECTIONS },
     missingTiers,
     bundles,
@@ -358,11 +410,16 @@ async function main(): Promise<number> {
     verdicts,
   };
   const out = flags.quick
-    ? { md: join(OUT_DIR, 'RESULTS.quick.md'), json: join(OUT_DIR, 'results.quick.json') }
-    : { md: RESULTS_MD, json: RESULTS_JSON };
+    ? {
+        md: join(OUT_DIR, 'RESULTS.quick.md'),
+        json: join(OUT_DIR, 'results.quick.json'),
+        readme: join(OUT_DIR, 'README-section.quick.md'),
+      }
+    : { md: RESULTS_MD, json: RESULTS_JSON, readme: README_SECTION };
   await writeFile(out.json, `${JSON.stringify(withoutDetail(results), null, 2)}\n`);
   await writeFile(out.md, renderReport(results));
-  log(`wrote ${out.md} and ${out.json}`);
+  await writeFile(out.readme, renderReadmeSection(results));
+  log(`wrote ${out.md}, ${out.json} and ${out.readme}`);
   printSummary({ bundles: tierBundles, verdicts });
   return flags.check && verdicts.some((verdict) => !verdict.pass) ? 1 : 0;
 }
@@ -395,6 +452,9 @@ main()
     process.exitCode = 2;
   })
   .finally(async () => {
+    // The results are written: an emulator complaining about a request it was still serving when stopped must not
+    // turn a finished run into a crash (or change its exit code).
+    process.on('uncaughtException', (error) => log(`ignored while stopping: ${error.message}`));
     await cleanUp();
     log(`done in ${((performance.now() - startedAt) / 1000).toFixed(0)} s`);
     // Emulators and SDK clients may keep sockets open a while; everything was stopped above.

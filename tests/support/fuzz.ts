@@ -150,9 +150,11 @@ export function mutated(example: unknown): fc.Arbitrary<unknown> {
   const paths: (string | number)[][] = [];
   const walk = (value: unknown, path: (string | number)[]) => {
     if (path.length > 0) paths.push(path);
-    if (Array.isArray(value)) value.forEach((item, index) => walk(item, [...path, index]));
-    else if (value && typeof value === 'object')
+    if (Array.isArray(value)) {
+      for (const [index, item] of value.entries()) walk(item, [...path, index]);
+    } else if (value && typeof value === 'object') {
       for (const [key, item] of Object.entries(value)) walk(item, [...path, key]);
+    }
   };
   walk(example, []);
   if (paths.length === 0) return fc.oneof(fc.constant(example), nastyValue);
@@ -229,6 +231,10 @@ const headerName = fc.oneof(
   fc.stringMatching(/^[a-z][a-z0-9-]{0,24}$/),
 );
 
+/** A generated value as text: JSON.stringify, never String() (generated objects may have no prototype). */
+export const asText = (value: unknown): string =>
+  typeof value === 'string' ? value : (JSON.stringify(value) ?? 'undefined');
+
 /** Percent-encodes UTF-8 bytes (lone surrogates become U+FFFD, as a UTF-8 client would send them). */
 export function percentEncode(value: string): string {
   let out = '';
@@ -242,7 +248,7 @@ export function percentEncode(value: string): string {
 /** A path segment as a client could send it: percent-encoded, raw, or invalid encoding. */
 const segment = (typed: fc.Arbitrary<unknown>) =>
   fc.oneof(
-    { weight: 3, arbitrary: typed.map((value) => percentEncode(String(value))) },
+    { weight: 3, arbitrary: typed.map((value) => percentEncode(asText(value))) },
     { weight: 1, arbitrary: nastyString.map((value) => percentEncode(value)) },
     {
       weight: 1,
@@ -332,11 +338,12 @@ export function requestsFor({
     )
     .map((pairs) =>
       pairs
-        .map(([key, value, how]) =>
-          how === 'encoded'
-            ? `${percentEncode(key)}=${percentEncode(typeof value === 'string' ? value : (JSON.stringify(value) ?? ''))}`
-            : `${percentEncode(key)}=%${String(value).length % 2 ? 'G' : 'C3%28'}`,
-        )
+        .map(([key, value, how]) => {
+          const text = asText(value);
+          return how === 'encoded'
+            ? `${percentEncode(key)}=${percentEncode(text)}`
+            : `${percentEncode(key)}=%${text.length % 2 ? 'G' : 'C3%28'}`;
+        })
         .join('&'),
     );
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AgentConfigSchema, ModelConfigSchema } from './agent/config';
 import { JobsConfigSchema } from './jobs/config';
 import { LimitsConfigSchema } from './limits/plans';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Used when a deployed stage names no model: on-demand in us-east-1, supports tool use through Converse. */
 export const DEFAULT_BEDROCK_MODEL_ID = 'amazon.nova-lite-v1:0';

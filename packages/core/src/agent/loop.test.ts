@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_PLAN_LIMITS } from '../limits/plans';
 import { createChatQuota } from '../limits/rate-limiter';
 import { scope } from '../scopes';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ChatMessageSchema, ToolCallTraceSchema } from './provider';
 
 /** Longer prompts belong in `POST /jobs`: a chat must answer within the gateway's 30 s. */

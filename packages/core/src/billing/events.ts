@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The parts of Stripe's webhook payloads that billing reads, as zod schemas. Only the fields used are declared

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const CATEGORIES = ['compute', 'storage', 'models', 'datasets', 'tooling', 'support'] as const;
 export const CategorySchema = z.enum(CATEGORIES);

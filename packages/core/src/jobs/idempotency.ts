@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { isExpired, nowSeconds } from '../data/dynamo';
 import { isConditionFailure } from './conditional';
 
@@ -25,6 +25,12 @@ export interface IdempotencyStore {
     reservation: Reservation,
     options: { now: number; ttlSeconds: number },
   ): Promise<ReserveOutcome>;
+  /**
+   * Gives back a key this request reserved for `jobId` when the request was refused before its job was written
+   * (plan limits): a refused request leaves nothing behind, and the key stays free for the client's next attempt.
+   * Only that reservation is deleted: one that now stands for another job is left alone.
+   */
+  release(sub: string, key: string, jobId: string): Promise<void>;
 }
 
 export function createIdempotencyStore(doc: DynamoDBDocumentClient, tableName: string): IdempotencyStore {
@@ -60,6 +66,21 @@ export function createIdempotencyStore(doc: DynamoDBDocumentClient, tableName: s
         }
       }
       throw new Error('idempotency: the reservation kept changing under this request');
+    },
+
+    async release(sub, key, jobId) {
+      try {
+        await doc.send(
+          new DeleteCommand({
+            TableName: tableName,
+            Key: idempotencyKeyOf(sub, key),
+            ConditionExpression: 'jobId = :jobId',
+            ExpressionAttributeValues: { ':jobId': jobId },
+          }),
+        );
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
     },
   };
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { TokenUsageSchema } from '../agent/schema';
 import { JobErrorSchema, JobIdSchema, JobRequestSchema, JobResultSchema, JobStatusSchema } from './schema';
 

@@ -78,6 +78,17 @@ describe('jobs service: submit', () => {
     });
   });
 
+  it('gives the Idempotency-Key back when the cap refuses the job: the key then works for another body', async () => {
+    const h = jobsHarness({ queuedJobs: { free: 1, pro: 5 } });
+    const first = await h.service.submit({ caller: alice, request: { prompt: '1' } });
+    const refused = await rejection(h.service.submit({ caller: alice, request: { prompt: '2' }, idempotencyKey: KEY }));
+    expect(refused).toBeInstanceOf(RateLimitedError);
+    await h.worker.process(h.delivery(first.job.jobId), { deadlineAt: Date.now() + 60_000 });
+    // Not a 422: the refused request kept nothing, so the key is as new.
+    const accepted = await h.service.submit({ caller: alice, request: { prompt: 'other' }, idempotencyKey: KEY });
+    expect(accepted).toMatchObject({ replayed: false, job: { status: 'QUEUED' } });
+  });
+
   it('frees slots held by jobs that finished without releasing them (a crash between the two writes)', async () => {
     const h = jobsHarness({ queuedJobs: { free: 1, pro: 5 } });
     const { job } = await h.service.submit({ caller: alice, request: { prompt: '1' } });

@@ -1,6 +1,12 @@
 import type { Caller } from '../auth/verifier';
 import { nowSeconds } from '../data/dynamo';
-import { NotFoundError, RateLimitedError, ServiceUnavailableError, UnprocessableError } from '../errors';
+import {
+  isToolgateError,
+  NotFoundError,
+  RateLimitedError,
+  ServiceUnavailableError,
+  UnprocessableError,
+} from '../errors';
 import type { QueuedJobLimits } from '../limits/jobs';
 import type { ChatQuota, PlanLookup } from '../limits/rate-limiter';
 import type { JobsConfig } from './config';
@@ -298,7 +304,17 @@ export function createJobsService(options: JobsServiceOptions): JobsService {
         if (existing) return replay(existing);
         // Reserved by a request that has not written the job (yet, or ever): create it, idempotently, here.
       }
-      const outcome = await create(call, reservation.jobId, hash);
+      let outcome: SubmitOutcome;
+      try {
+        outcome = await create(call, reservation.jobId, hash);
+      } catch (error) {
+        // Refused before its job was written (a plan limit: 4xx): the key this request reserved goes back, so a
+        // refused request leaves no write behind and the client may retry with it. Found by tests/fuzz.test.ts.
+        if (reservation.reserved && isToolgateError(error) && error.status < 500) {
+          await keys.release(call.caller.sub, call.idempotencyKey, reservation.jobId);
+        }
+        throw error;
+      }
       return reservation.reserved ? outcome : { ...outcome, replayed: true };
     },
 

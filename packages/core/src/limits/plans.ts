@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { RATE_CLASSES, type RateClass } from '../manifest/types';
 import { PLANS, type Plan } from '../plans';
 import { QueuedJobLimitsSchema } from './jobs';

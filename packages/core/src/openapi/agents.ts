@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ChatRequestSchema, ChatResponseSchema, ConversationIdSchema, ConversationSchema } from '../agent/schema';
 import type { RouteId } from '../manifest';
 import { ProblemSchema } from './schemas';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { StripeEventSchema } from '../billing/events';
 import type { RouteId } from '../manifest';
 import type { RouteDoc } from './types';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CatalogPageSchema, CatalogQuerySchema, ProductIdSchema, ProductSchema } from '../catalog/schema';
 import type { RouteId } from '../manifest';
 import { HealthSchema, MeSchema, ProblemSchema } from './schemas';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { JobIdSchema, JobListQuerySchema, JobPageSchema, JobRequestSchema, JobSchema } from '../jobs/schema';
 import type { RouteId } from '../manifest';
 import { ProblemSchema } from './schemas';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PlanSchema } from '../plans';
 
 /** RFC 9457 problem details, as every error answer of this API is shaped. */

@@ -149,6 +149,10 @@ export function memoryIdempotencyStore(): IdempotencyStore {
       reservations.set(id, { ...reservation, expiresAt: nowSeconds(now) + ttlSeconds });
       return { reserved: true, ...reservation };
     },
+    async release(sub, key, jobId) {
+      const id = `${sub}#${key}`;
+      if (reservations.get(id)?.jobId === jobId) reservations.delete(id);
+    },
   };
 }
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { PlanLimits } from '../limits/plans';
 import type { ChatQuota } from '../limits/rate-limiter';
 import { type Plan, PlanSchema } from '../plans';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CatalogRepository } from '../catalog/repository';
 import { CatalogPageSchema, CategorySchema, ProductIdSchema, ProductSchema } from '../catalog/schema';
 import { NotFoundError, ValidationError } from '../errors';

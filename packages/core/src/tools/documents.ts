@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { NotFoundError } from '../errors';
 import { scope } from '../scopes';
 import type { DocumentHit, UploadsRepository } from '../uploads/repository';

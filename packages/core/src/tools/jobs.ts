@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { JobErrorSchema, JobIdSchema, JobStatusSchema } from '../jobs/schema';
 import type { JobsService } from '../jobs/service';
 import { scope } from '../scopes';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import { DEFAULT_PLAN_LIMITS } from '../limits/plans';
 import { createChatQuota } from '../limits/rate-limiter';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AnyTool } from './registry';
 
 /** A JSON Schema object (draft 2020-12, without `$schema`: Bedrock, OpenAI and MCP clients each assume their own). */

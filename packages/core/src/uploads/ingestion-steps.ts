@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { complete, type ModelProvider } from '../agent/provider';
 import { isToolgateError } from '../errors';
 import { DOCUMENT_REJECTED, DocumentRejectedError, InvalidStepInputError, TransientError } from '../workflows/errors';

@@ -6,7 +6,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { decodeCursor, type ExclusiveStartKey, encodeCursor } from '../data/cursor';
 import { isExpired } from '../data/dynamo';
 import { ConflictError, ValidationError } from '../errors';

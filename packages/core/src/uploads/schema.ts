@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The upload and document contracts, used at the HTTP boundary, by the tools and by the OpenAPI document.

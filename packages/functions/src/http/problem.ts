@@ -75,11 +75,12 @@ export const onError: ErrorHandler<AppEnv> = (error, c) => {
       : fromDependencyFailure(error);
   const logger = c.get('logger');
   if (known && known.status < 500) {
-    logger?.info('request rejected', { status: known.status, problem: known.slug });
+    logger?.info('request rejected', { requestId: c.get('requestId'), status: known.status, problem: known.slug });
     return problemResponse(c, known);
   }
   const served = known ?? new InternalError({ cause: error });
   logger?.error('request failed', {
+    requestId: c.get('requestId'),
     status: served.status,
     problem: served.slug,
     error: error instanceof Error ? { name: error.name, message: error.message } : String(error),

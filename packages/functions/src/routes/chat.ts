@@ -3,7 +3,7 @@ import { MAX_CHAT_DEADLINE_MS } from '@toolgate/core/agent/config';
 import { ChatRequestSchema, ConversationIdSchema } from '@toolgate/core/agent/schema';
 import { routes } from '@toolgate/core/manifest';
 import type { Context, Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { readJsonBody } from '../http/json-body';
 import type { AppEnv } from '../http/types';
 import { parseInput } from '../http/validate';

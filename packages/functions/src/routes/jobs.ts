@@ -9,7 +9,7 @@ import {
 import type { JobsService } from '@toolgate/core/jobs/service';
 import { routes } from '@toolgate/core/manifest';
 import type { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { readJsonBody } from '../http/json-body';
 import type { AppEnv } from '../http/types';
 import { parseInput, singleValuedQuery } from '../http/validate';

@@ -78,7 +78,14 @@ try {
 const problems = isolationProblems(isolated);
 const starved = starvationShown(shared);
 if (values.json) {
-  process.stdout.write(`${JSON.stringify({ plan, publicExecutionMs, sharedPool, isolated, shared }, null, 2)}\n`);
+  // Per-request samples stay out of the summary: thousands of lines nobody reads.
+  const brief = (result: ScenarioResult) => ({
+    baseline: { ...result.baseline, samples: undefined },
+    flooded: { ...result.flooded, samples: undefined },
+    flood: result.flood,
+  });
+  const summary = { plan, publicExecutionMs, sharedPool, isolated: brief(isolated), shared: brief(shared) };
+  process.stdout.write(`${JSON.stringify({ ...summary, problems, starved }, null, 2)}\n`);
 } else {
   const ms = (value: number) => `${value.toFixed(1)} ms`;
   const kinds = (record: Record<string, number>) =>

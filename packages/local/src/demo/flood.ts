@@ -266,15 +266,22 @@ export function starvationShown(result: ScenarioResult): boolean {
 }
 
 /**
- * Holds every invocation of `load()`'s handler for at least `ms`: a stand-in for what a public execution costs in
- * AWS under a flood (new instances' cold starts, DynamoDB reads), which a local in-memory read does not have.
+ * Holds every invocation of `load()`'s handler for `ms` on average: a stand-in for what a public execution costs in
+ * AWS under a flood (new instances' cold starts, DynamoDB reads), which a local in-memory read does not have. Each
+ * hold is drawn uniformly from ±50 % of `ms`, as real durations vary: identical holds would keep the flood's
+ * executions in lockstep (all slots freed and refilled at the same instant, every 500 ms), and the local emulators,
+ * which every tier shares in this one process, would then see the public tier's DynamoDB reads in bursts.
  */
-export function withExecutionTime(load: () => Promise<LambdaHandler>, ms: number): LambdaHandler {
+export function withExecutionTime(
+  load: () => Promise<LambdaHandler>,
+  ms: number,
+  random: () => number = Math.random,
+): LambdaHandler {
   let handler: Promise<LambdaHandler> | undefined;
   return async (event, context) => {
     handler ??= load();
     const real = await handler;
-    const [result] = await Promise.all([real(event, context), sleep(ms)]);
+    const [result] = await Promise.all([real(event, context), sleep(ms * (0.5 + random()))]);
     return result;
   };
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ServiceUnavailableError } from '../../errors';
 import { openAiFunction } from '../../tools/schemas';
 import type {
