@@ -14,7 +14,11 @@ export const functionNameOf = (tier: HttpTier) => `toolgate-${tier}`;
 
 /** The Lambda `Context` for one invocation of a tier's function. */
 export function lambdaContext({ tier, region, accountId, deadline }: ContextInput): Context {
-  const functionName = functionNameOf(tier);
+  return functionContext(functionNameOf(tier), region, accountId, deadline);
+}
+
+/** The Lambda `Context` of one invocation of any function (HTTP tiers, the worker, the steps). */
+export function functionContext(functionName: string, region: string, accountId: string, deadline: number): Context {
   const day = new Date().toISOString().slice(0, 10).replaceAll('-', '/');
   return {
     callbackWaitsForEmptyEventLoop: true,

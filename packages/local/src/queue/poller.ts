@@ -1,4 +1,3 @@
-import { randomBytes, randomUUID } from 'node:crypto';
 import {
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
@@ -9,6 +8,7 @@ import {
 import { DEFAULT_CONCURRENCY_BUDGET } from '@toolgate/core/concurrency';
 import { JOBS_QUEUE, WORKER_TIMEOUT_SECONDS } from '@toolgate/core/resources';
 import type { Context, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
+import { functionContext } from '../gateway/context';
 
 /**
  * The SQS event source mapping, played locally against local-aws-sqs: what Lambda does between a queue and a
@@ -117,24 +117,6 @@ function toRecord(message: Message, queueArn: string, region: string): SQSRecord
     eventSource: 'aws:sqs',
     eventSourceARN: queueArn,
     awsRegion: region,
-  };
-}
-
-function workerContext(functionName: string, region: string, accountId: string, deadline: number): Context {
-  const day = new Date().toISOString().slice(0, 10).replaceAll('-', '/');
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${region}:${accountId}:function:${functionName}`,
-    memoryLimitInMB: '1024',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: `${day}/[$LATEST]${randomBytes(16).toString('hex')}`,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
   };
 }
 
@@ -294,7 +276,7 @@ export async function startJobsPoller(options: JobsPollerOptions): Promise<JobsP
     stats.running += 1;
     let timer: NodeJS.Timeout | undefined;
     const run = Promise.resolve().then(() =>
-      handler({ Records: records }, workerContext(functionName, region, accountId, deadline)),
+      handler({ Records: records }, functionContext(functionName, region, accountId, deadline)),
     );
     const outcome = await Promise.race<Outcome>([
       run.then(
