@@ -8,7 +8,7 @@ import { localQueues } from '@toolgate/local/testing/queues';
 import { scanTable } from '@toolgate/local/testing/table';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { always, type FaultInjector, injectFaults } from './support/faults';
-import { getJson, useLocalRuntime } from './support/runtime';
+import { callApi, getJson, useLocalRuntime } from './support/runtime';
 import { signedStripeRequest } from './support/stripe-events';
 
 /**
@@ -101,17 +101,13 @@ afterAll(() => {
 const newUser = () => `fault-${randomUUID()}`;
 const tokenFor = (sub: string) => runtime().issuer.mintAccessToken({ sub, scopes: ALL_SCOPES });
 
-async function call(token: string | null, method: string, path: string, body?: unknown, headers = {}) {
-  return getJson(`${runtime().url}${path}`, {
-    method,
-    headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...headers,
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-}
+const call = (
+  token: string | null,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) => callApi(runtime().url, token, method, path, body, headers);
 
 type Answer = Awaited<ReturnType<typeof call>>;
 

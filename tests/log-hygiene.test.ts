@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { LOCAL_STRIPE_WEBHOOK_SECRET } from '@toolgate/core/config';
 import { ALL_SCOPES } from '@toolgate/core/scopes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getJson, useLocalRuntime } from './support/runtime';
+import { callApi, getJson, useLocalRuntime } from './support/runtime';
 import { signedStripeRequest } from './support/stripe-events';
 
 /**
@@ -67,17 +67,13 @@ const secret = (value: string | undefined | null, what: string) => {
   if (value && value.length >= 8) secrets.set(value, what);
 };
 
-async function call(token: string | null, method: string, path: string, body?: unknown, headers = {}) {
-  return getJson(`${runtime().url}${path}`, {
-    method,
-    headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...headers,
-    },
-    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-  });
-}
+const call = (
+  token: string | null,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) => callApi(runtime().url, token, method, path, body, headers);
 
 async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -3,7 +3,7 @@ import { scope } from '@toolgate/core/scopes';
 import { startWireServer } from '@toolgate/core/testing/wire-server';
 import { INGESTION_RETRY } from '@toolgate/core/workflows/ingestion';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getJson, useLocalRuntime } from './support/runtime';
+import { callApi, useLocalRuntime } from './support/runtime';
 
 /**
  * Retry and give-up paths of the ingestion workflow, with a real transient failure: the summarize step talks to an
@@ -43,13 +43,8 @@ afterAll(() => model?.close());
 
 const runtime = useLocalRuntime({ workflowRetryIntervalMs: 5 });
 
-async function call(token: string, method: string, path: string, body?: unknown) {
-  return getJson(`${runtime().url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-}
+const call = (token: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+  callApi(runtime().url, token, method, path, body, headers);
 
 async function ingest(text: string) {
   const token = await runtime().issuer.mintAccessToken({ sub: `user-${randomUUID()}`, scopes: [scope('documents')] });

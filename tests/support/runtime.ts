@@ -35,3 +35,26 @@ export async function getJson(url: string, init: RequestInit = {}) {
   // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON
   return { status: response.status, headers: response.headers, body: body as any };
 }
+
+/**
+ * One API call as a client would make it: a bearer token (or none), a JSON body (a string is sent as is, for
+ * malformed-body cases) and extra headers.
+ */
+export function callApi(
+  baseUrl: string,
+  token: string | null,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
+  return getJson(`${baseUrl}${path}`, {
+    method,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...headers,
+    },
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+}
