@@ -80,12 +80,14 @@ const runtime = useLocalRuntime({ worker: null, workflowRetryIntervalMs: 5 });
 /** The handlers' own client singletons (the runtime imported them; vitest shares the module graph). */
 let faults: { dynamodb: FaultInjector; s3: FaultInjector; sqs: FaultInjector; sfn: FaultInjector };
 beforeAll(async () => {
-  const [{ doc }, { s3 }, { sqs }, { sfn }] = await Promise.all([
+  const [{ doc }, { s3Client }, { sqsClient }, { sfnClient }] = await Promise.all([
     import('@toolgate/functions/deps/base'),
     import('@toolgate/functions/deps/storage'),
     import('@toolgate/functions/deps/jobs'),
     import('@toolgate/functions/deps/ingestion'),
   ]);
+  // Clients the tiers load on first use: load them now, so the injectors sit on the instances the handlers get.
+  const [s3, sqs, sfn] = await Promise.all([s3Client(), sqsClient(), sfnClient()]);
   faults = { dynamodb: injectFaults(doc), s3: injectFaults(s3), sqs: injectFaults(sqs), sfn: injectFaults(sfn) };
 });
 afterEach(() => {

@@ -65,12 +65,14 @@ beforeAll(async () => {
   EXAMPLES[routeKey(routes.stripeWebhook)] = await Promise.all(
     (await listStripeFixtures()).map((fixture) => loadStripeFixture(fixture)),
   );
-  const [{ doc: dynamo }, { s3 }, { sqs }, { sfn }] = await Promise.all([
+  const [{ doc: dynamo }, { s3Client }, { sqsClient }, { sfnClient }] = await Promise.all([
     import('@toolgate/functions/deps/base'),
     import('@toolgate/functions/deps/storage'),
     import('@toolgate/functions/deps/jobs'),
     import('@toolgate/functions/deps/ingestion'),
   ]);
+  // Clients the tiers load on first use: load them now, so the recorders sit on the instances the handlers get.
+  const [s3, sqs, sfn] = await Promise.all([s3Client(), sqsClient(), sfnClient()]);
   recorders = [injectFaults(dynamo), injectFaults(s3), injectFaults(sqs), injectFaults(sfn)];
 });
 afterAll(() => {

@@ -35,11 +35,34 @@ const KiB = 1024;
  * static imports), `total` everything deployed. RESULTS.md explains each number.
  */
 export const BUNDLE_BUDGET_BYTES: Record<Tier, { initial: number; total: number }> = {
-  public: { initial: 870 * KiB, total: 1110 * KiB },
-  api: { initial: 1320 * KiB, total: 1690 * KiB },
-  webhook: { initial: 1150 * KiB, total: 1320 * KiB },
-  worker: { initial: 1235 * KiB, total: 1385 * KiB },
-  steps: { initial: 1160 * KiB, total: 1310 * KiB },
+  public: { initial: 460 * KiB, total: 700 * KiB },
+  api: { initial: 590 * KiB, total: 1310 * KiB },
+  webhook: { initial: 740 * KiB, total: 910 * KiB },
+  worker: { initial: 550 * KiB, total: 1000 * KiB },
+  steps: { initial: 475 * KiB, total: 920 * KiB },
+};
+
+/**
+ * Packages a tier may load only on demand (a dynamic `import()`, its own chunk), never in its cold start: the SDK
+ * clients that `GET /me`, `/tools` or `/mcp` do not need (`onFirstCall` in the deps), the MCP server and its JSON
+ * Schema validator, the OpenAPI generator and reference page (the public tier serves a prebuilt document), and the
+ * JWT verifier in the tiers that have no jwt route.
+ * Deterministic, so CI checks it: an eager import that drags one of them back into a cold start fails the build.
+ */
+export const ON_DEMAND_ONLY: Partial<Record<Tier, readonly string[]>> = {
+  // No jwt route: the JWT verifier has no business in these cold starts (the guard only reads headers there).
+  public: ['aws-jwt-verify', '@hono/zod-openapi', '@asteasolutions/zod-to-openapi', '@scalar/hono-api-reference'],
+  webhook: ['aws-jwt-verify'],
+  api: [
+    '@aws-sdk/client-s3',
+    '@aws-sdk/client-sqs',
+    '@aws-sdk/client-sfn',
+    '@aws-sdk/client-bedrock-runtime',
+    '@aws-sdk/s3-presigned-post',
+    '@aws-sdk/s3-request-presigner',
+    '@modelcontextprotocol/sdk',
+    'ajv',
+  ],
 };
 
 export interface Verdict {
@@ -76,6 +99,19 @@ export function evaluateBudgets(measured: Measured): Verdict[] {
         pass: bytes <= limit[part],
       });
     }
+  }
+
+  for (const bundle of measured.bundles) {
+    const lazyOnly = bundle.kind === 'tier' ? ON_DEMAND_ONLY[bundle.name as Tier] : undefined;
+    if (!lazyOnly) continue;
+    const eager = lazyOnly.filter((owner) => bundle.initialPackages.includes(owner));
+    verdicts.push({
+      name: `loaded on demand only: ${bundle.name}`,
+      deterministic: true,
+      measured: eager.length === 0 ? 'none in the initial load' : `in the initial load: ${eager.join(', ')}`,
+      limit: `none of ${lazyOnly.length} packages in the initial load`,
+      pass: eager.length === 0,
+    });
   }
 
   const cold = (name: string) => measured.cold?.find((result) => result.name === name)?.firstResponse.median;

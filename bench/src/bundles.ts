@@ -8,7 +8,7 @@ import { bundleOptions, ENTRY_POINTS } from '../../packages/functions/build';
 import { BENCH_DIR, REPO_ROOT, repoRelative } from './paths';
 import { memoryDeps } from './substitutions';
 
-export type BaselineName = 'floor' | 'sdk-floor' | 'peer' | 'api-no-io';
+export type BaselineName = 'floor' | 'signed-floor' | 'sdk-floor' | 'peer' | 'api-no-io';
 export type BundleName = Tier | BaselineName;
 
 export interface InputSize {
@@ -36,11 +36,14 @@ export interface BundleResult {
   topPackages: InputSize[];
   /** The same for the lazily loaded chunks. */
   topLazyPackages: InputSize[];
+  /** Every npm package (or workspace folder) with code in the initial load, sorted. */
+  initialPackages: string[];
   metafile: Metafile;
 }
 
 const BASELINES: Record<BaselineName, { entry: string; plugins?: () => Plugin[] }> = {
   floor: { entry: join(BENCH_DIR, 'src/fixtures/floor.ts') },
+  'signed-floor': { entry: join(BENCH_DIR, 'src/fixtures/signed-floor.ts') },
   'sdk-floor': { entry: join(BENCH_DIR, 'src/fixtures/sdk-floor.ts') },
   peer: { entry: join(BENCH_DIR, 'src/fixtures/peer.ts') },
   'api-no-io': { entry: join(REPO_ROOT, ENTRY_POINTS.api), plugins: () => [memoryDeps()] },
@@ -76,8 +79,6 @@ function largest(sizes: Map<string, number>, count: number): InputSize[] {
 
 export interface BuildOptionsExtra {
   outDir: string;
-  /** A what-if experiment: extra esbuild plugins (never used for the measured bundles). */
-  plugins?: Plugin[];
   /** Also write an external source map (used to read CPU profiles). */
   sourcemap?: boolean;
   /** Profiling builds only: e.g. line breaks kept, so that a profile's line ticks land on one statement each. */
@@ -104,7 +105,7 @@ export async function buildBundle(name: BundleName, extra: BuildOptionsExtra): P
   const baseline = name in BASELINES ? BASELINES[name as BaselineName] : undefined;
   const kind = baseline ? 'baseline' : 'tier';
   const entry = baseline?.entry ?? join(REPO_ROOT, ENTRY_POINTS[name as Tier]);
-  const plugins = [...(baseline?.plugins?.() ?? []), ...(extra.plugins ?? [])];
+  const plugins = baseline?.plugins?.() ?? [];
   const outdir = join(extra.outDir, name);
   await rm(outdir, { recursive: true, force: true });
   const result = await build({
@@ -156,6 +157,7 @@ export async function buildBundle(name: BundleName, extra: BuildOptionsExtra): P
     topInputs: largest(files, 5),
     topPackages: largest(packages, 8),
     topLazyPackages: largest(lazyPackages, 5),
+    initialPackages: [...packages.keys()].filter((owner) => (packages.get(owner) ?? 0) > 0).sort(),
     metafile,
   };
 }

@@ -19,14 +19,6 @@ import { type BundleName, type BundleResult, buildBundle, builtTiers } from './b
 import { CHILD_ENV } from './children/protocol';
 import { type ColdSubject, measureColdStarts } from './cold';
 import { httpEvent } from './events';
-import {
-  sharedRequestLogger,
-  staticOpenApiDocument,
-  syncCatalogEtag,
-  type WhatIf,
-  whatIfPlugin,
-  zodNamespaceImports,
-} from './experiments';
 import { runMeta } from './meta';
 import { BENCH_DIR, OUT_DIR, README_SECTION, RESULTS_JSON, RESULTS_MD } from './paths';
 import { childEnvironment, killAll, runNode, useNodeBinary } from './processes';
@@ -146,10 +138,9 @@ async function buildChildren(): Promise<{ cold: string; warm: string }> {
   return { cold: join(outdir, 'cold.mjs'), warm: join(outdir, 'warm.mjs') };
 }
 
-async function buildSet(names: readonly BundleName[], outDir: string, whatIfs: readonly WhatIf[] = []) {
-  const plugins = whatIfs.length > 0 ? [whatIfPlugin(whatIfs)] : [];
+async function buildSet(names: readonly BundleName[], outDir: string) {
   const results: BundleResult[] = [];
-  for (const name of names) results.push(await buildBundle(name, { outDir, plugins }));
+  for (const name of names) results.push(await buildBundle(name, { outDir }));
   return results;
 }
 
@@ -179,20 +170,11 @@ async function main(): Promise<number> {
     return flags.check && verdicts.some((verdict) => !verdict.pass) ? 1 : 0;
   }
 
-  const baselines = await buildSet(['floor', 'sdk-floor', 'peer', 'api-no-io'], join(OUT_DIR, 'bundles'));
+  const baselines = await buildSet(
+    ['floor', 'signed-floor', 'sdk-floor', 'peer', 'api-no-io'],
+    join(OUT_DIR, 'bundles'),
+  );
   const bundles = [...tierBundles, ...baselines];
-
-  // The proposed source changes, applied at build time (see experiments.ts), to measure them before making them.
-  const { buildOpenApiDocument } = await import('@toolgate/functions/openapi/document');
-  const whatIfs = [
-    zodNamespaceImports(),
-    staticOpenApiDocument(buildOpenApiDocument()),
-    sharedRequestLogger(),
-    syncCatalogEtag(),
-  ];
-  const proposed = await buildSet([...tiers, 'api-no-io'], join(OUT_DIR, 'proposed'), whatIfs);
-  const whatIfSummary = whatIfs.map(({ id, change, rewritten }) => ({ id, change, files: [...rewritten].sort() }));
-  const anyWhatIf = whatIfSummary.some((whatIf) => whatIf.files.length > 0);
 
   // The api tier once more, for its CPU profile: source maps, and line breaks kept so that the profile's line ticks
   // in module top-level code (where a bundle evaluates every package it inlines) can be told apart.
@@ -210,15 +192,13 @@ async function main(): Promise<number> {
   log('starting the local runtime (emulators, dev issuer, gateway)');
   const restoreStdout = discardStdout();
   cleanups.push(async () => restoreStdout());
-  // The gateway serves the built bundles (the deployed code, not the sources through tsx), and for one throughput
-  // target the public tier built with the proposed changes: `served` says which build answers each tier.
-  const served: Partial<Record<HttpTier, readonly BundleResult[]>> = {};
+  // The gateway serves the built bundles: the deployed code, not the sources through tsx.
   const loaded = new Map<string, LambdaHandler>();
   const bundleHandler =
     (tier: HttpTier): LambdaHandler =>
     async (event, context) => {
       // Imported on first use: a tier's module reads its configuration when imported, after the runtime set it.
-      const file = fileOf(served[tier] ?? bundles, tier);
+      const file = fileOf(bundles, tier);
       let handler = loaded.get(file);
       if (!handler) {
         handler = ((await import(pathToFileURL(file).href)) as { handler: LambdaHandler }).handler;
@@ -260,20 +240,15 @@ async function main(): Promise<number> {
       headers: { authorization: `Bearer ${bearer}` },
     });
 
-  // 1. Cold starts: baselines, tiers and, while the sources still need them, the tiers with the proposed changes.
+  // 1. Cold starts: the baselines and the tiers.
   const subjects: ColdSubject[] = [
     { name: 'floor', bundle: fileOf(bundles, 'floor'), event: catalogEvent, expectStatus: 200 },
+    { name: 'signed-floor', bundle: fileOf(bundles, 'signed-floor'), event: catalogEvent, expectStatus: 200 },
     { name: 'sdk-floor', bundle: fileOf(bundles, 'sdk-floor'), event: catalogEvent, expectStatus: 200 },
     { name: 'peer', bundle: fileOf(bundles, 'peer'), event: catalogEvent, expectStatus: 200 },
     { name: 'public', bundle: fileOf(bundles, 'public'), event: catalogEvent, expectStatus: 200 },
     { name: 'api', bundle: fileOf(bundles, 'api'), event: meEvent(token), expectStatus: 200 },
   ];
-  if (anyWhatIf) {
-    subjects.push(
-      { name: 'public (proposed)', bundle: fileOf(proposed, 'public'), event: catalogEvent, expectStatus: 200 },
-      { name: 'api (proposed)', bundle: fileOf(proposed, 'api'), event: meEvent(token), expectStatus: 200 },
-    );
-  }
   log(
     `cold starts: ${SETTINGS.coldRuns} fresh processes each for ${subjects.map((subject) => subject.name).join(', ')}`,
   );
@@ -320,16 +295,6 @@ async function main(): Promise<number> {
       event: meEvent(tokenWithoutScope),
       expectStatus: 403,
     },
-    ...(anyWhatIf
-      ? [
-          {
-            name: 'api GET /me (no I/O, proposed)',
-            bundle: fileOf(proposed, 'api-no-io'),
-            event: meEvent(token),
-            expectStatus: 200,
-          },
-        ]
-      : []),
   ];
   notePhase('warm');
   const warm: WarmResult[] = await measureWarm(warmSubjects, {
@@ -354,20 +319,11 @@ async function main(): Promise<number> {
     url: `${runtime.url}/me`,
     headers: { authorization: `Bearer ${token}` },
   };
-  const catalogTargets: (LoadTarget & { build: readonly BundleResult[] })[] = [
-    { name: THROUGHPUT_BUDGETED.baseline, url: `${bareCatalog.url}/catalog/${product.id}`, build: bundles },
-    { name: THROUGHPUT_BUDGETED.subject, url: `${runtime.url}/catalog/${product.id}`, build: bundles },
-    ...(anyWhatIf
-      ? [
-          {
-            name: `${THROUGHPUT_BUDGETED.subject} (proposed)`,
-            url: `${runtime.url}/catalog/${product.id}`,
-            build: proposed,
-          },
-        ]
-      : []),
+  const catalogTargets: LoadTarget[] = [
+    { name: THROUGHPUT_BUDGETED.baseline, url: `${bareCatalog.url}/catalog/${product.id}` },
+    { name: THROUGHPUT_BUDGETED.subject, url: `${runtime.url}/catalog/${product.id}` },
   ];
-  const targets: (LoadTarget & { build?: readonly BundleResult[] })[] = [
+  const targets: LoadTarget[] = [
     { name: 'bare node-server, constant', url: `${bareConstant.url}/catalog/${product.id}` },
     // The catalog targets take turns, round after round: a noisy neighbour then hits them alike.
     ...Array.from({ length: SETTINGS.loadRounds }, () => catalogTargets).flat(),
@@ -378,7 +334,6 @@ async function main(): Promise<number> {
   const loadEnv = childEnvironment({});
   const warmedUp = new Set<string>();
   for (const target of targets) {
-    served.public = target.build ?? bundles;
     if (!warmedUp.has(target.name)) {
       warmedUp.add(target.name);
       await runLoad(target, { durationS: SETTINGS.warmLoadSeconds, connections: CONNECTIONS, env: loadEnv });
@@ -402,7 +357,6 @@ async function main(): Promise<number> {
     settings: { ...SETTINGS, connections: CONNECTIONS },
     missingTiers,
     bundles,
-    whatIf: { changes: whatIfSummary, bundles: proposed },
     cold,
     profile,
     warm,

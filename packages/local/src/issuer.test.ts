@@ -1,6 +1,9 @@
 import { stat } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createAccessTokenVerifier } from '@toolgate/core/auth/verifier';
+import { ServiceUnavailableError } from '@toolgate/core/errors';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_CLIENT_IDS, DEV_ISSUER, type DevIssuer, loadOrCreateSigningKey, startDevIssuer } from './issuer';
@@ -80,5 +83,25 @@ describe('tokens', () => {
     );
     expect(caller).toMatchObject({ sub: 'user-1', clientId: 'toolgate-local-web', scopes: ['toolgate/profile'] });
     await expect(verifier.verify(await issuer.mintIdToken({ sub: 'user-1' }), null)).rejects.toThrow();
+  });
+
+  it('answers 503 (never 401 or 500) when the JWKS cannot be loaded: issuer down, or not serving its keys', async () => {
+    const notFound = createServer((_request, response) => response.writeHead(404).end());
+    await new Promise<void>((resolve) => notFound.listen(0, '127.0.0.1', resolve));
+    const port = (notFound.address() as AddressInfo).port;
+    const verifierAt = (jwksUri: string) =>
+      createAccessTokenVerifier({ kind: 'local', issuer: issuer.issuer, clientIds: [...DEV_CLIENT_IDS], jwksUri });
+    const token = await issuer.mintAccessToken({ sub: 'user-1', scopes: ['toolgate/profile'] });
+    try {
+      await expect(verifierAt(`http://127.0.0.1:${port}/jwks.json`).verify(token, null)).rejects.toBeInstanceOf(
+        ServiceUnavailableError,
+      );
+    } finally {
+      await new Promise((resolve) => notFound.close(resolve));
+    }
+    // The same port, closed now: connection refused.
+    await expect(verifierAt(`http://127.0.0.1:${port}/jwks.json`).verify(token, null)).rejects.toBeInstanceOf(
+      ServiceUnavailableError,
+    );
   });
 });

@@ -1,9 +1,13 @@
+import { get as httpGet } from 'node:http';
 import { CognitoJwtVerifier, JwtVerifier } from 'aws-jwt-verify';
-import { FetchError, JwtBaseError } from 'aws-jwt-verify/error';
+import { FetchError, JwtBaseError, NonRetryableFetchError } from 'aws-jwt-verify/error';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
 import type { AuthConfig } from '../config';
 import { ForbiddenError, ServiceUnavailableError, UnauthorizedError } from '../errors';
+import { MAX_TOKEN_LENGTH } from './bearer';
+
+export { bearerToken, MAX_TOKEN_LENGTH } from './bearer';
 
 /** Who is calling, as proven by a verified access token. The only source of identity in toolgate. */
 export interface Caller {
@@ -25,9 +29,6 @@ export interface AccessTokenVerifier {
   hydrate(): Promise<void>;
 }
 
-/** Tokens longer than this are rejected before parsing: no legitimate access token comes close. */
-export const MAX_TOKEN_LENGTH = 8 * 1024;
-
 export function scopesOf(payload: JwtPayload): string[] {
   const { scope, scp } = payload as { scope?: unknown; scp?: unknown };
   if (typeof scope === 'string') return scope.split(' ').filter(Boolean);
@@ -35,16 +36,30 @@ export function scopesOf(payload: JwtPayload): string[] {
   return [];
 }
 
-/** Extracts the token from an `Authorization: Bearer <token>` header value; anything else is a 401. */
-export function bearerToken(header: string | undefined | null): string {
-  if (!header) throw new UnauthorizedError('Missing bearer token.');
-  const match = /^Bearer ([A-Za-z0-9\-_=]+\.[A-Za-z0-9\-_=]+\.[A-Za-z0-9\-_=]*)$/.exec(header.trim());
-  if (!match?.[1]) throw new UnauthorizedError('The Authorization header must be "Bearer <access token>".');
-  if (match[1].length > MAX_TOKEN_LENGTH) throw new UnauthorizedError('The access token is too large.');
-  return match[1];
-}
-
 type VerifyFn = (token: string) => Promise<JwtPayload>;
+
+/**
+ * GET over plain http, for the dev issuer's JWKS on loopback. It uses `node:http` as aws-jwt-verify's own fetcher
+ * uses `node:https`: the global `fetch` would compile undici's WebAssembly HTTP parser on every local cold start
+ * (~16 ms here), a cost no deployed function pays, and the benchmark would measure it.
+ */
+function fetchOverHttp(uri: string): Promise<ArrayBuffer> {
+  return new Promise((resolve, reject) => {
+    const request = httpGet(uri, { timeout: 2_000 }, (response) => {
+      if (response.statusCode !== 200) {
+        response.resume();
+        reject(new NonRetryableFetchError(uri, `Status code is ${response.statusCode}, expected 200`));
+        return;
+      }
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('error', (error) => reject(new FetchError(uri, error.message)));
+      response.on('end', () => resolve(new Uint8Array(Buffer.concat(chunks)).buffer));
+    });
+    request.on('timeout', () => request.destroy(new Error('timed out')));
+    request.on('error', (error) => reject(new FetchError(uri, error.message)));
+  });
+}
 
 function cognitoShapeCheck(clientIds: readonly string[]) {
   return ({ payload }: { payload: JwtPayload }) => {
@@ -78,9 +93,7 @@ function buildVerify(auth: AuthConfig): { verify: VerifyFn; hydrate: () => Promi
     }
     case 'local': {
       // aws-jwt-verify only fetches JWKS over https; the dev issuer serves it on loopback http.
-      const jwksCache = new SimpleJwksCache({
-        fetcher: { fetch: async (uri: string) => (await fetch(uri)).arrayBuffer() },
-      });
+      const jwksCache = new SimpleJwksCache({ fetcher: { fetch: fetchOverHttp } });
       const verifier = JwtVerifier.create(
         {
           issuer: auth.issuer,

@@ -2,7 +2,6 @@ import type { z } from 'zod';
 import type { Caller } from '../auth/verifier';
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import type { Scope } from '../scopes';
-import { describeTool } from './schemas';
 
 /** What every tool handler receives: the verified caller (tools act as the caller, never as the service). */
 export interface ToolContext {
@@ -12,9 +11,10 @@ export interface ToolContext {
 
 /**
  * One tool, served three ways (REST, MCP, the chat agent loop). The description is written for a model; the
- * schemas are the contract at every boundary; `scope` is what the caller's token must grant.
+ * schemas are the contract at every boundary; `scope` is what the caller's token must grant. Both schemas are zod
+ * objects, by type: MCP and both model APIs take object arguments and structured results, nothing else.
  */
-export interface Tool<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
+export interface Tool<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject> {
   name: string;
   description: string;
   input: I;
@@ -23,7 +23,7 @@ export interface Tool<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.Z
   handler(input: z.output<I>, context: ToolContext): Promise<z.input<O>>;
 }
 
-export function defineTool<I extends z.ZodType, O extends z.ZodType>(tool: Tool<I, O>): Tool<I, O> {
+export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(tool: Tool<I, O>): Tool<I, O> {
   if (!/^[a-z][a-z0-9_]{0,63}$/.test(tool.name)) throw new Error(`tool name ${tool.name} must be snake_case`);
   return tool;
 }
@@ -35,13 +35,10 @@ export class ToolRegistry {
   private readonly tools = new Map<string, AnyTool>();
 
   constructor(tools: readonly AnyTool[]) {
+    // No JSON Schema conversion here: it is not free, and a cold start that answers `GET /me` needs none of it.
+    // `describeTool` converts each tool once, when a listing or a model first asks for it.
     for (const tool of tools) {
       if (this.tools.has(tool.name)) throw new Error(`duplicate tool ${tool.name}`);
-      // MCP (and both model APIs) take object arguments and structured results: anything else cannot be served.
-      const { inputSchema, outputSchema } = describeTool(tool);
-      if (inputSchema.type !== 'object' || outputSchema.type !== 'object') {
-        throw new Error(`tool ${tool.name}: input and output must be zod objects`);
-      }
       this.tools.set(tool.name, tool);
     }
   }

@@ -6,8 +6,8 @@ import { memoryStorage, memoryUploads } from '../testing/upload-fakes';
 import { INGESTION_RETRY } from '../workflows/ingestion';
 import { UploadsConfigSchema } from './config';
 import { classifyStepError, createIngestionSteps, failureReason } from './ingestion-steps';
+import { documentTextKey, uploadKey } from './keys';
 import type { UploadRecord } from './repository';
-import { documentTextKey, uploadKey } from './storage';
 
 const ID = '11111111-1111-4111-8111-111111111111';
 const limits = UploadsConfigSchema.parse({});

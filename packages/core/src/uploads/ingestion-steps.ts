@@ -5,10 +5,11 @@ import { DOCUMENT_REJECTED, DocumentRejectedError, InvalidStepInputError, Transi
 import { INGESTION_RETRY, INGESTION_STEPS, type IngestionStep, TRANSIENT_ERROR } from '../workflows/ingestion';
 import type { UploadsConfig } from './config';
 import { extractText } from './extract';
+import { documentTextKey, uploadKey } from './keys';
 import { documentsPartition, type UploadRecord, type UploadsRepository } from './repository';
 import { UploadIdSchema, type UploadStatus } from './schema';
 import { objectMismatches } from './service';
-import { documentTextKey, type UploadStorage, uploadKey } from './storage';
+import type { UploadStorage } from './storage';
 
 /**
  * The ingestion workflow's task handlers. Each receives only `{ step, uploadId, sub }` from the state machine and

@@ -3,9 +3,9 @@ import { ConflictError, NotFoundError, ServiceUnavailableError, UnprocessableErr
 import { caller } from '../testing/agent-fakes';
 import { memoryStarter, memoryStorage, memoryUploads } from '../testing/upload-fakes';
 import { UploadsConfigSchema } from './config';
+import { uploadKey } from './keys';
 import { createUploadRequestSchema } from './schema';
 import { createUploadService } from './service';
-import { uploadKey } from './storage';
 
 const limits = UploadsConfigSchema.parse({});
 const alice = caller('alice');

@@ -5,6 +5,7 @@ import { BadRequestError, ConflictError, NotFoundError, UnprocessableError } fro
 import { UPLOADS_BUCKET } from '../resources';
 import type { IngestionStarter } from '../workflows/starter';
 import type { UploadsConfig } from './config';
+import { uploadKey } from './keys';
 import type { UploadRecord, UploadsRepository } from './repository';
 import {
   type CompletedUpload,
@@ -15,7 +16,7 @@ import {
   type UploadRequest,
   type UploadView,
 } from './schema';
-import { type ObjectInfo, type UploadStorage, uploadKey } from './storage';
+import type { ObjectInfo, UploadStorage } from './storage';
 
 export interface UploadServiceDeps {
   uploads: UploadsRepository;

@@ -9,14 +9,7 @@ import {
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { awsClientConfig } from '../data/aws-client-config';
 import { PENDING_UPLOAD_TAG } from '../deploy/access';
-import { UPLOADS_BUCKET } from '../resources';
-
-/** Object keys are built from the verified `sub` and a server-generated id, never from client input. */
-export const uploadKey = (sub: string, id: string) => `${UPLOADS_BUCKET.uploadPrefix(sub)}${id}`;
-export const documentTextKey = (sub: string, id: string) => `${UPLOADS_BUCKET.documentPrefix(sub)}${id}.txt`;
-
-/** Re-tagging an upload with this value takes it out of the lifecycle rule that expires pending uploads. */
-export const CLAIMED_UPLOAD_TAG = { key: PENDING_UPLOAD_TAG.key, value: 'claimed' } as const;
+import { CLAIMED_UPLOAD_TAG } from './keys';
 
 const taggingXml = (tag: { key: string; value: string }) =>
   `<Tagging><TagSet><Tag><Key>${tag.key}</Key><Value>${tag.value}</Value></Tag></TagSet></Tagging>`;

@@ -2,9 +2,10 @@ import { createDocumentClient } from '@toolgate/core/data/dynamo';
 import { config } from '@toolgate/core/runtime-config';
 
 /**
- * Module-scope singletons, created once per Lambda instance during init (where CPU is boosted and the cost is
- * paid once). One small module per dependency, so that each tier's bundle only constructs what it imports.
- * SDK clients open no connection until first use.
+ * Module-scope singletons, created once per Lambda instance. One small module per dependency, so that each tier's
+ * bundle only constructs what it imports. What nearly every request needs (configuration, the DynamoDB client, the
+ * verifier) is built during init; an SDK client that most requests never touch loads on its first call instead
+ * (`onFirstCall`, see `deps/storage.ts`), so that no cold start parses it for nothing.
  */
 export { config };
 export const doc = createDocumentClient({ region: config.region });

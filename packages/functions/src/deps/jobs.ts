@@ -1,9 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { loadOnce, onFirstCall } from '@toolgate/core/data/on-first-call';
 import { createJobFinalizer } from '@toolgate/core/jobs/finalize';
 import { createIdempotencyStore } from '@toolgate/core/jobs/idempotency';
-import { createSqsClient, createSqsJobQueue } from '@toolgate/core/jobs/queue';
+import type { DeliveryControl, JobQueue } from '@toolgate/core/jobs/queue';
 import { createJobsRepository } from '@toolgate/core/jobs/repository';
-import { createS3ResultStore } from '@toolgate/core/jobs/results';
+import type { ResultStore } from '@toolgate/core/jobs/results';
 import { createJobsService } from '@toolgate/core/jobs/service';
 import { createJobSlots } from '@toolgate/core/jobs/slots';
 import { createJobUsageLedger } from '@toolgate/core/jobs/usage-ledger';
@@ -12,7 +13,7 @@ import { JOBS_QUEUE } from '@toolgate/core/resources';
 import { config, doc } from './base';
 import { chatQuota } from './limits';
 import { modelProvider } from './model';
-import { s3 } from './storage';
+import { s3Client } from './storage';
 import { users } from './users';
 
 if (!config.jobsQueueUrl) {
@@ -23,11 +24,23 @@ if (!config.jobsQueueUrl) {
 const logger = new Logger({ serviceName: 'toolgate', persistentKeys: { component: 'jobs' } });
 
 /** Exported like the other SDK clients in deps/, so that tests can inject faults into it (tests/faults.test.ts). */
-export const sqs = createSqsClient({ region: config.region });
-export const jobsQueue = createSqsJobQueue(sqs, config.jobsQueueUrl);
+const queueUrl = config.jobsQueueUrl;
+
+/** The SQS client, loaded on first use (`import()`): only a job submission or the worker needs it. */
+export const sqsClient = loadOnce(async () => {
+  const { createSqsClient } = await import('@toolgate/core/jobs/queue');
+  return createSqsClient({ region: config.region });
+});
+export const jobsQueue = onFirstCall<JobQueue & DeliveryControl>(async () => {
+  const [{ createSqsJobQueue }, sqs] = await Promise.all([import('@toolgate/core/jobs/queue'), sqsClient()]);
+  return createSqsJobQueue(sqs, queueUrl);
+}, {});
 export const jobsRepository = createJobsRepository(doc, config.tableName);
 export const jobSlots = createJobSlots(doc, config.tableName);
-export const jobResults = createS3ResultStore(s3, config.bucketName);
+export const jobResults = onFirstCall<ResultStore>(async () => {
+  const [{ createS3ResultStore }, s3] = await Promise.all([import('@toolgate/core/jobs/results'), s3Client()]);
+  return createS3ResultStore(s3, config.bucketName);
+}, {});
 export const finalizeJob = createJobFinalizer({
   slots: jobSlots,
   ledger: createJobUsageLedger(doc, config.tableName),

@@ -1,4 +1,5 @@
-import { type AccessTokenVerifier, bearerToken } from '@toolgate/core/auth/verifier';
+import { bearerToken } from '@toolgate/core/auth/bearer';
+import type { AccessTokenVerifier } from '@toolgate/core/auth/verifier';
 import { MethodNotAllowedError, NotFoundError } from '@toolgate/core/errors';
 import { type HttpTier, RouteMatcher, type RouteSpec } from '@toolgate/core/manifest';
 import type { MiddlewareHandler } from 'hono';

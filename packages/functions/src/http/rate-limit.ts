@@ -36,6 +36,7 @@ export function planRateLimit(options: PlanRateLimitOptions): MiddlewareHandler<
     // The guard sets the caller for every jwt route before this runs; without one, refuse rather than not count.
     if (!caller) throw new Error('planRateLimit: mounted before the guard');
     const decision = await limiter.check(caller.sub, rateClass);
+    c.set('plan', decision.plan);
     await next();
     for (const [name, value] of Object.entries(rateLimitHeaders(decision))) c.header(name, value);
   };

@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Caller } from '@toolgate/core/auth/verifier';
 import type { RouteSpec } from '@toolgate/core/manifest';
+import type { Plan } from '@toolgate/core/plans';
 import type { LambdaContext, LambdaEvent } from 'hono/aws-lambda';
 
 /** Hono environment shared by every tier app. */
@@ -17,6 +18,11 @@ export interface AppEnv {
      * raw bytes. Still untyped: the route validates its shape.
      */
     webhookEvent: unknown;
+    /**
+     * Set by the per-plan rate limit on `jwt` routes: the caller's plan, read from our records (never the token) by
+     * the limiter, so that a route needing it does not read the same user again.
+     */
+    plan: Plan | undefined;
     logger: Logger;
   };
 }

@@ -7,8 +7,9 @@ import { SCOPE_DESCRIPTIONS } from '@toolgate/core/scopes';
 
 /**
  * The OpenAPI 3.1 document, generated from the manifest (every route, its auth, its rate class) and the same zod
- * schemas the handlers validate with. Only the public tier imports this module (the generator is not small), and
- * builds the document once per instance, on first request.
+ * schemas the handlers validate with. No tier imports this module: `pnpm docs:openapi` runs it at build time and
+ * writes `openapi.json` next to it, which the public tier serves (the generator keeps all of zod and
+ * @hono/zod-openapi in a bundle, even lazily imported). A test fails when the committed JSON is stale.
  */
 
 type RegisterPath = OpenAPIHono['openAPIRegistry']['registerPath'];
@@ -147,4 +148,9 @@ export function buildOpenApiDocument(options: OpenApiOptions = {}) {
       { name: 'meta', description: 'Health and documentation' },
     ],
   });
+}
+
+/** The committed `openapi.json`: the document, two-space indented, with a final newline. */
+export function renderOpenApiJson(document: object): string {
+  return `${JSON.stringify(document, null, 2)}\n`;
 }

@@ -3,7 +3,7 @@ import { CatalogQuerySchema, ProductIdSchema } from '@toolgate/core/catalog/sche
 import { NotFoundError } from '@toolgate/core/errors';
 import { routes } from '@toolgate/core/manifest';
 import type { Hono } from 'hono';
-import { etag } from 'hono/etag';
+import { weakEtag } from '../http/etag';
 import type { AppEnv } from '../http/types';
 import { parseInput, singleValuedQuery } from '../http/validate';
 import { honoPath } from './path';
@@ -12,8 +12,8 @@ import { honoPath } from './path';
 export const CATALOG_CACHE_CONTROL = 'public, max-age=60, s-maxage=300, stale-while-revalidate=60';
 
 export function mountCatalog(app: Hono<AppEnv>, catalog: CatalogRepository): void {
-  // ETag over the body; a matching If-None-Match becomes 304 with no body.
-  const withEtag = etag({ weak: true });
+  // A weak ETag over the serialized body (node:crypto, synchronous); a matching If-None-Match becomes 304, no body.
+  const withEtag = weakEtag();
 
   app.get(honoPath(routes.catalogList), withEtag, async (c) => {
     const query = parseInput(CatalogQuerySchema, singleValuedQuery(c.req.queries()), 'query');

@@ -8,19 +8,24 @@ export const DOCS_CACHE_CONTROL = 'public, max-age=300, s-maxage=3600';
 
 /**
  * `GET /openapi.json` and `GET /docs`. Both load their code on first use (dynamic import), so the public tier's
- * cold start — paid by every catalog request — does not include the OpenAPI generator or the reference renderer.
+ * cold start — paid by every catalog request — parses neither the document nor the reference renderer.
+ *
+ * The document is generated at build time (`pnpm docs:openapi` writes `openapi/openapi.json` with the generator in
+ * `openapi/document.ts`; a test fails when it is stale). Nothing here imports the generator, not even lazily: it
+ * would keep all of zod and @hono/zod-openapi in the tier's initial chunks (tree shaking is per build, not per chunk).
  */
 export function mountDocs(app: Hono<AppEnv>): void {
-  let document: Promise<unknown> | undefined;
+  let body: Promise<string> | undefined;
 
   app.get(honoPath(routes.openapi), async (c) => {
-    document ??= import('../openapi/document').then(({ buildOpenApiDocument }) => buildOpenApiDocument());
-    const built = await document.catch((error: unknown) => {
-      document = undefined; // do not cache a failure
+    // Serialized once per instance: the same bytes as `JSON.stringify(buildOpenApiDocument())`.
+    body ??= import('../openapi/openapi.json', { with: { type: 'json' } }).then((json) => JSON.stringify(json.default));
+    const serialized = await body.catch((error: unknown) => {
+      body = undefined; // do not cache a failure
       throw error;
     });
     c.header('Cache-Control', DOCS_CACHE_CONTROL);
-    return c.json(built as object);
+    return c.body(serialized, 200, { 'Content-Type': 'application/json' });
   });
 
   app.get(honoPath(routes.docs), async (c, next) => {

@@ -58,8 +58,13 @@ export interface AgentAppOptions {
 
 export function createAgentTestApp(options: AgentAppOptions) {
   const usage = memoryUsage();
+  /** Plan lookups per user: what each request costs in reads of the users table. */
+  const userReads = new Map<string, number>();
   const users: UsersRepository = {
-    get: async (sub) => ({ sub, plan: options.plans?.[sub] ?? 'free' }),
+    get: async (sub) => {
+      userReads.set(sub, (userReads.get(sub) ?? 0) + 1);
+      return { sub, plan: options.plans?.[sub] ?? 'free' };
+    },
     setPlan: () => Promise.reject(new Error('unused')),
   };
   const quota = createChatQuota({ store: usage, plans: DEFAULT_PLAN_LIMITS });
@@ -89,5 +94,5 @@ export function createAgentTestApp(options: AgentAppOptions) {
     uploads: unusedUploadService(),
     jobs: unusedJobsService(),
   });
-  return { app, tools, usage };
+  return { app, tools, usage, userReads };
 }

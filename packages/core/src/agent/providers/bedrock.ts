@@ -1,5 +1,5 @@
 import {
-  type BedrockRuntimeClient,
+  BedrockRuntimeClient,
   type ContentBlock,
   ConverseCommand,
   type ConverseCommandOutput,
@@ -118,6 +118,11 @@ function upstreamError(error: unknown): Error {
     RETRYABLE.has(name) ? 2 : 30,
     { cause: error },
   );
+}
+
+export function createBedrockClient(region: string): BedrockRuntimeClient {
+  // The loop's deadline bounds every call; SDK retries inside it are still useful for throttling.
+  return new BedrockRuntimeClient({ region, maxAttempts: 2 });
 }
 
 /** Amazon Bedrock through the Converse API (one request shape for every model that supports tool use). */

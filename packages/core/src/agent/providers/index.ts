@@ -1,7 +1,6 @@
-import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import { onFirstCall } from '../../data/on-first-call';
 import type { ModelConfig } from '../config';
 import type { ModelProvider } from '../provider';
-import { createBedrockProvider } from './bedrock';
 import { createDevProvider } from './dev';
 import { createOpenAiProvider } from './openai';
 
@@ -10,17 +9,25 @@ export interface ProviderEnvironment {
   region: string;
 }
 
-/** The configured model provider. Call once at init: the Bedrock client is a module-scope singleton. */
+/**
+ * The configured model provider. Call once at init. The Bedrock provider and its SDK client load on the first model
+ * call (`import()`): the tiers that hold a provider answer most requests without one.
+ */
 export function createModelProvider(config: ModelConfig, environment: ProviderEnvironment): ModelProvider {
   switch (config.provider) {
     case 'dev':
       return createDevProvider({ latencyMs: config.latencyMs });
-    case 'bedrock':
-      return createBedrockProvider({
-        // The loop's deadline bounds every call; SDK retries inside it are still useful for throttling.
-        client: new BedrockRuntimeClient({ region: config.region ?? environment.region, maxAttempts: 2 }),
-        modelId: config.modelId,
-      });
+    case 'bedrock': {
+      const { modelId } = config;
+      const region = config.region ?? environment.region;
+      return onFirstCall<ModelProvider>(
+        async () => {
+          const { createBedrockProvider, createBedrockClient } = await import('./bedrock');
+          return createBedrockProvider({ client: createBedrockClient(region), modelId });
+        },
+        { name: 'bedrock', modelId },
+      );
+    }
     case 'openai':
       return createOpenAiProvider({
         baseUrl: config.baseUrl,
