@@ -1,3 +1,4 @@
+import { fetchJwksAtDeploy, jwksUriOf } from '../packages/core/src/deploy/jwks';
 import { RESOURCE_SERVER, SCOPE_DESCRIPTIONS, SCOPE_NAMES } from '../packages/core/src/scopes';
 import { accountId, region, settings } from './stage';
 
@@ -91,7 +92,17 @@ function cognito(identity: Extract<typeof settings.identity, { kind: 'cognito' }
     issuer: $interpolate`https://cognito-idp.${region}.amazonaws.com/${pool.id}`,
     // Cognito access tokens have no `aud`; API Gateway then checks `client_id` against this list.
     audiences: clientIds,
-    authLink: new sst.Linkable('Auth', { properties: { kind: 'cognito', userPoolId: pool.id, clientIds } }),
+    authLink: new sst.Linkable('Auth', {
+      properties: {
+        kind: 'cognito',
+        userPoolId: pool.id,
+        clientIds,
+        // The pool's keys, fetched as the stage deploys: no cold start fetches them (see core/deploy/jwks.ts).
+        jwks: $resolve([region, pool.id]).apply(([poolRegion, userPoolId]) =>
+          fetchJwksAtDeploy(jwksUriOf({ kind: 'cognito', region: poolRegion, userPoolId })),
+        ),
+      },
+    }),
     outputs: {
       userPoolId: pool.id,
       loginDomain: $interpolate`https://${prefix}.auth.${region}.amazoncognito.com`,
@@ -107,6 +118,8 @@ function oidc(identity: Extract<typeof settings.identity, { kind: 'oidc' }>): Id
     issuer: identity.issuer,
     audience: identity.audience,
     ...(identity.jwksUri ? { jwksUri: identity.jwksUri } : {}),
+    // The issuer's keys, fetched as the stage deploys: no cold start fetches them (see core/deploy/jwks.ts).
+    jwks: $output(fetchJwksAtDeploy(jwksUriOf({ kind: 'oidc', issuer: identity.issuer, jwksUri: identity.jwksUri }))),
   };
   return {
     issuer: $output(identity.issuer),

@@ -117,7 +117,7 @@ export function renderReport(results: BenchResults): string {
       `${ms(fr(floor))} for the floor (bare Hono), ${ms(fr(sdkFloor))} for the SDK floor (bare Hono + one DynamoDB ` +
       `GetItem) and ${ms(fr(peer))} for the Express peer. Of that, ${ms(api?.load.median ?? Number.NaN)} is loading ` +
       `the bundle (Node bootstrap, parsing ${kb(apiBundle?.initialBytes ?? 0)} of JavaScript, evaluating every ` +
-      `module's top level) and ${ms(api?.firstRequest.median ?? Number.NaN)} the first request itself (JWKS fetch, ` +
+      `module's top level) and ${ms(api?.firstRequest.median ?? Number.NaN)} the first request itself (the RS256 check, ` +
       'two DynamoDB calls on an SDK that initialises lazily, first use of undici).',
     '',
     `Self time in one profiled cold start (\`node --cpu-prof\`, ${profile.totalMs} ms sampled; bundle code mapped to ` +
@@ -309,9 +309,9 @@ function diagnosis(results: BenchResults): string[] {
     '   whole configuration is parsed at init, in every tier).',
     `4. *Parsing and compiling* the ${kb(apiBundle?.initialBytes ?? 0)} that the cold start loads (${ownerMs(profile, '(V8: parse and compile modules)')} ms), and the garbage`,
     `   collections that evaluating it triggers (${ownerMs(profile, '(garbage collector)')} ms).`,
-    "5. *The first request's own work*: the JWKS fetch (loopback here; HTTPS to Cognito when deployed), the RS256",
-    "   check, and two DynamoDB calls (the per-plan limiter reads the user's plan and counts the request; the route",
-    '   reuses that plan).',
+    "5. *The first request's own work*: the RS256 check (with keys seeded in the configuration, no JWKS fetch), and",
+    "   two DynamoDB calls (the per-plan limiter reads the user's plan and counts the request; the route reuses that",
+    '   plan).',
     '',
     '**The floor-relative budgets are out of reach for any tier that reads DynamoDB.** Measured in this run:',
     `the signed floor (bare Hono plus one GetItem signed by hand over \`node:http\`: no SDK at all, the cheapest read`,
@@ -341,9 +341,11 @@ function diagnosis(results: BenchResults): string[] {
     '- The tool registry converts tools to JSON Schema when a listing or a model first asks, not at init; that every',
     '  tool takes and returns an object is now a type constraint.',
     '- `GET /me` reuses the plan the per-plan limiter read: one DynamoDB call fewer per request, cold or warm.',
-    "- The local verifier fetches the dev issuer's JWKS with `node:http`, as aws-jwt-verify's own fetcher uses",
-    "  `node:https` when deployed; the global `fetch` compiled undici's WebAssembly HTTP parser in every local cold",
-    '  start, a cost no deployed function pays.',
+    "- The issuer's JWKS is seeded: `sst deploy` fetches it and passes it with the Auth link, the local runtime",
+    "  passes the dev issuer's keys the same way, and the verifier starts with them cached (`cacheJwks`). No cold",
+    '  start makes the round trip, which deployed is an HTTPS connection to Cognito; aws-jwt-verify still fetches for',
+    '  a key id it was not given. When it does fetch locally, it uses `node:http`, as its own fetcher uses',
+    "  `node:https` deployed (the global `fetch` compiled undici's WebAssembly HTTP parser in every local cold start).",
     '',
     'Initial load (what a cold start parses), api tier: 1,553 KB before splitting, 854 KB at commit `9573953`,',
     `${kb(apiBundle?.initialBytes ?? 0)} now; public tier: 999 KB, 793 KB, ${kb(find(bundles, 'public')?.initialBytes ?? 0)}.`,
@@ -359,9 +361,6 @@ function notMeasured(_results: BenchResults): string[] {
     "- zod's smaller `zod/mini` API in the modules the public tier loads (configuration, catalog, cursors): the",
     "  public tier would then not load zod's classic API at all. It means two zod styles in one codebase, a cost for",
     '  readers that this template should weigh.',
-    "- Seed the verifier's JWKS at deploy time (infra passes the user pool's JWKS with the Auth link; the verifier",
-    '  calls `cacheJwks()` at init; aws-jwt-verify still refetches on an unknown `kid`). That removes an HTTPS round',
-    '  trip to Cognito from every deployed cold start; it barely shows here, where the dev issuer is on loopback.',
     '- Not pursued: a Lambda adapter that avoids undici. Hono builds on the web `Request`, `Response` and `Headers`,',
     '  so it would mean replacing those globals with look-alikes: fragile, and it fights the framework.',
   ];
@@ -383,7 +382,7 @@ function coldNotes(results: BenchResults): string[] {
     '  written (settings from the environment, no validation, no structured logger). It builds no web',
     '  `Request`/`Response`, so it does not pay for undici on its first request.',
     '- **public**, **api**: the tiers as deployed, answering `GET /catalog/{id}` and a JWT-verified `GET /me` with a',
-    '  real token from the dev issuer (JWKS fetched over loopback, per-plan limiter, users table).',
+    '  real token from the dev issuer (its keys seeded in the configuration, per-plan limiter, users table).',
     '',
     `The public tier spends ${pub ? ms(pub.load.median) : '-'} loading and ${pub ? ms(pub.firstRequest.median) : '-'} on its first request; the`,
     `api tier ${api ? ms(api.load.median) : '-'} and ${api ? ms(api.firstRequest.median) : '-'}. p90 shows this machine's noise as much as`,

@@ -104,4 +104,30 @@ describe('tokens', () => {
       ServiceUnavailableError,
     );
   });
+
+  it('verifies with seeded keys without fetching the JWKS, and still fetches for a key id it was not given', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const unreachable = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/jwks.json`;
+    await new Promise((resolve) => closed.close(resolve));
+    const seeded = createAccessTokenVerifier({
+      kind: 'local',
+      issuer: issuer.issuer,
+      clientIds: [...DEV_CLIENT_IDS],
+      jwksUri: unreachable,
+      jwks: issuer.jwks as { keys: { kty: string }[] },
+    });
+    const token = await issuer.mintAccessToken({ sub: 'user-1', scopes: ['toolgate/profile'] });
+    expect(await seeded.verify(token, ['toolgate/profile'])).toMatchObject({ sub: 'user-1' });
+
+    // Keys seeded for another key id: the verifier goes to the (unreachable) issuer, as after a key rotation.
+    const stale = createAccessTokenVerifier({
+      kind: 'local',
+      issuer: issuer.issuer,
+      clientIds: [...DEV_CLIENT_IDS],
+      jwksUri: unreachable,
+      jwks: { keys: issuer.jwks.keys.map((key) => ({ ...key, kty: 'RSA', kid: 'rotated-away' })) },
+    });
+    await expect(stale.verify(token, null)).rejects.toBeInstanceOf(ServiceUnavailableError);
+  });
 });

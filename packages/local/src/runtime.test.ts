@@ -95,6 +95,7 @@ describe('startLocalRuntime', () => {
         issuer: runtime.issuer.issuer,
         clientIds: [...runtime.issuer.clientIds],
         jwksUri: runtime.endpoints.jwks,
+        jwks: runtime.issuer.jwks,
       });
       for (const endpoint of Object.values(runtime.endpoints)) expect(endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+/);
     });

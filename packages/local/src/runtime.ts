@@ -195,7 +195,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       jobsQueueUrl: queueUrls.jobs,
       ingestionArn: workflows.ingestionArn,
       allowedOrigins,
-      auth: { kind: 'local', issuer: issuer.issuer, clientIds: [...issuer.clientIds], jwksUri: issuer.jwksUri },
+      auth: {
+        kind: 'local',
+        issuer: issuer.issuer,
+        clientIds: [...issuer.clientIds],
+        jwksUri: issuer.jwksUri,
+        // Seeded as a deployed stage seeds Cognito's keys (infra/auth.ts): no JWKS fetch in a cold start. The
+        // verifier still fetches jwksUri for a key id it does not know.
+        jwks: issuer.jwks as { keys: { kty: string }[] },
+      },
       endpoints: { dynamodb: dynamodb.endpoint, s3: s3.endpoint, sqs: sqs.endpoint, stepfunctions: workflows.endpoint },
     });
     applyEnvironment(env);

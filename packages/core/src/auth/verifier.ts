@@ -1,7 +1,7 @@
 import { get as httpGet } from 'node:http';
 import { CognitoJwtVerifier, JwtVerifier } from 'aws-jwt-verify';
 import { FetchError, JwtBaseError, NonRetryableFetchError } from 'aws-jwt-verify/error';
-import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
+import { type Jwks, SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
 import type { AuthConfig } from '../config';
 import { ForbiddenError, ServiceUnavailableError, UnauthorizedError } from '../errors';
@@ -70,6 +70,11 @@ function cognitoShapeCheck(clientIds: readonly string[]) {
   };
 }
 
+/** Starts the verifier with the keys the deploy fetched, if any (see `jwks` in config.ts). */
+function seed(verifier: { cacheJwks(jwks: Jwks): void }, jwks: AuthConfig['jwks']): void {
+  if (jwks) verifier.cacheJwks(jwks as Jwks);
+}
+
 function buildVerify(auth: AuthConfig): { verify: VerifyFn; hydrate: () => Promise<void> } {
   switch (auth.kind) {
     case 'cognito': {
@@ -78,6 +83,7 @@ function buildVerify(auth: AuthConfig): { verify: VerifyFn; hydrate: () => Promi
         tokenUse: 'access',
         clientId: auth.clientIds,
       });
+      seed(verifier, auth.jwks);
       return { verify: (token) => verifier.verify(token), hydrate: () => verifier.hydrate() };
     }
     case 'oidc': {
@@ -89,6 +95,7 @@ function buildVerify(auth: AuthConfig): { verify: VerifyFn; hydrate: () => Promi
           if (payload.token_use !== undefined && payload.token_use !== 'access') throw new Error('not an access token');
         },
       });
+      seed(verifier, auth.jwks);
       return { verify: (token) => verifier.verify(token), hydrate: () => verifier.hydrate() };
     }
     case 'local': {
@@ -103,6 +110,7 @@ function buildVerify(auth: AuthConfig): { verify: VerifyFn; hydrate: () => Promi
         },
         { jwksCache },
       );
+      seed(verifier, auth.jwks);
       return { verify: (token) => verifier.verify(token), hydrate: () => verifier.hydrate() };
     }
   }
