@@ -23,6 +23,7 @@ export default $config({
     const { jobsQueue } = await import('./infra/jobs');
     const { ingestion } = await import('./infra/workflows');
     const { api } = await import('./infra/api');
+    const { alerts } = await import('./infra/alarms');
 
     return {
       api: api.url,
@@ -30,6 +31,7 @@ export default $config({
       uploadsBucket: uploads.name,
       jobsQueue: jobsQueue.url,
       ingestionStateMachine: ingestion.arn,
+      alertsTopic: alerts.arn,
       reservedConcurrency: settings.reservedConcurrency === 'off' ? 'off' : 'on',
       ...identity.outputs,
     };

@@ -7,7 +7,7 @@ import { settings } from './stage';
  * Long inference runs as a queued job: the HTTP API gives up after 30 s, a worker does not. A message that fails
  * `maxReceiveCount` times moves to the dead-letter queue instead of being retried forever.
  */
-const deadLetters = new sst.aws.Queue('JobsDeadLetters', {
+export const deadLetters = new sst.aws.Queue('JobsDeadLetters', {
   transform: { queue: { messageRetentionSeconds: JOBS_QUEUE.dlqRetentionSeconds } },
 });
 

@@ -223,6 +223,38 @@ for (const role of ofType('aws:iam/role:Role')) {
     }
   }
 }
+// Alarms: the dead-letter queue, the workflow, every tier's errors and the paid tiers' throttles, all to one topic.
+const { TIERS } = await import(pathToFileURL(join(root, 'packages/core/src/concurrency.ts')).href);
+const { THROTTLE_ALARM_TIERS, functionName } = await import(
+  pathToFileURL(join(root, 'packages/core/src/deploy/stages.ts')).href
+);
+const alarms = ofType('aws:cloudwatch/metricAlarm:MetricAlarm');
+const topics = ofType('aws:sns/topic:Topic').filter((topic) => topic.name === 'Alerts');
+check(topics.length === 1, `expected one Alerts topic, found ${topics.length}`);
+const watching = (namespace, metric, dimension, value) =>
+  alarms.find(
+    (alarm) =>
+      alarm.inputs.namespace === namespace &&
+      alarm.inputs.metricName === metric &&
+      (value === undefined || alarm.inputs.dimensions?.[dimension] === value),
+  );
+const deadLetterQueue = ofType('aws:sqs/queue:Queue').find((queue) => queue.name.startsWith('JobsDeadLetters'));
+check(
+  watching('AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'QueueName', deadLetterQueue?.inputs.name ?? '?'),
+  'the jobs dead-letter queue must have an alarm',
+);
+check(watching('AWS/States', 'ExecutionsFailed'), 'failed ingestion workflows must raise an alarm');
+for (const tier of TIERS) {
+  check(watching('AWS/Lambda', 'Errors', 'FunctionName', functionName(stage, tier)), `${tier}: no errors alarm`);
+}
+for (const tier of THROTTLE_ALARM_TIERS) {
+  check(watching('AWS/Lambda', 'Throttles', 'FunctionName', functionName(stage, tier)), `${tier}: no throttles alarm`);
+}
+check(
+  alarms.every((alarm) => alarm.inputs.alarmActions?.length === 1 && alarm.inputs.treatMissingData === 'notBreaching'),
+  'every alarm notifies the Alerts topic and treats missing data as fine',
+);
+
 const table = ofType('aws:dynamodb/table:Table')[0];
 check(table?.inputs.pointInTimeRecovery?.enabled === production, `table PITR should be ${production}`);
 

@@ -13,7 +13,15 @@ import { JOBS_QUEUE, WORKER_TIMEOUT_SECONDS } from '../resources';
 import { ALL_SCOPES } from '../scopes';
 import { iamStatements, TIER_ACCESS, TIER_RUNTIME } from './access';
 import { ACCESS_LOG_FORMAT, accessLogFormat, corsPolicy, gatewayRoutes, routeThrottleSettings } from './gateway';
-import { DEFAULT_STAGE, functionName, RESERVED_CONCURRENCY_ENV, resolveStage, STAGES, tableName } from './stages';
+import {
+  assertStageSettings,
+  DEFAULT_STAGE,
+  functionName,
+  RESERVED_CONCURRENCY_ENV,
+  resolveStage,
+  STAGES,
+  tableName,
+} from './stages';
 
 /**
  * The policies infra deploys, checked on the data infra consumes (no SST needed): these are the tests
@@ -183,6 +191,12 @@ describe('stage settings', () => {
     }
     const production = resolveStage('production');
     for (const origin of production.allowedOrigins) expect(origin).toMatch(/^https:\/\//);
+  });
+
+  it('sends alarms only to an email address that is one', () => {
+    const settings = resolveStage('x');
+    expect(() => assertStageSettings('x', { ...settings, alertEmail: 'ops@example.com' })).not.toThrow();
+    expect(() => assertStageSettings('x', { ...settings, alertEmail: 'ops at example' })).toThrow(/alertEmail/);
   });
 
   it('names functions and the table predictably, and refuses names Lambda would reject', () => {

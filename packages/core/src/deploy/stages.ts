@@ -73,6 +73,12 @@ export interface StageSettings {
   uploads?: Partial<UploadsConfig>;
   /** Job runs (budget, step cap, inline result size, retention); defaults live in core (`jobs/config.ts`). */
   jobs?: Partial<JobsConfig>;
+  /**
+   * Where the stage's alarms go (`infra/alarms.ts`): an email address is subscribed to the `Alerts` SNS topic (AWS
+   * sends it a confirmation link first). Without one the alarms still fire and show in CloudWatch; subscribe any
+   * other endpoint (chat, paging) to the topic yourself.
+   */
+  alertEmail?: string;
 }
 
 const LOCAL_ORIGINS = ['http://localhost:3000', 'http://localhost:5173'];
@@ -158,7 +164,13 @@ export function assertStageSettings(stage: string, settings: StageSettings): voi
   if (settings.throttling.publicRoutes.rateLimit >= settings.throttling.stage.rateLimit) {
     throw new Error(`Stage ${stage}: public routes must be throttled tighter than the stage`);
   }
+  if (settings.alertEmail !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(settings.alertEmail)) {
+    throw new Error(`Stage ${stage}: alertEmail "${settings.alertEmail}" is not an email address`);
+  }
 }
+
+/** Lambda tiers whose throttling is an incident (public throttles by design under a flood: see docs/limits.md). */
+export const THROTTLE_ALARM_TIERS = ['api', 'webhook', 'worker'] as const;
 
 /**
  * The table's name is fixed too: `pnpm seed` finds it, and a change that would replace the table fails instead
