@@ -22,6 +22,8 @@ import { signedStripeRequest } from './support/stripe-events';
 /** The model: an OpenAI-compatible endpoint on loopback that fails on request (prompt markers). */
 let model: Server | undefined;
 const hung = new Set<import('node:http').ServerResponse>();
+/** Requests the model endpoint failed with a 500, for the bounded-attempts check. */
+let modelFailures = 0;
 const LIMITS = {
   plans: {
     free: { requestsPerMinute: { standard: 10_000, tools: 10_000, chat: 10_000 }, chatTokensPerMonth: 10_000_000 },
@@ -50,6 +52,7 @@ beforeAll(async () => {
         return;
       }
       if (raw.includes('[model-500]')) {
+        modelFailures++;
         res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":{"message":"upstream exploded"}}');
         return;
       }
@@ -305,8 +308,11 @@ describe('model faults in chat', () => {
   it('a model answering 5xx: 503 with Retry-After, and no conversation saved or tokens charged', async () => {
     const sub = newUser();
     const token = await tokenFor(sub);
+    const failuresBefore = modelFailures;
     const answer = await call(token, 'POST', '/chat', { message: 'hello [model-500]' });
     expect(answer.status, JSON.stringify(answer.body)).toBe(503);
+    // One retry inside the chat deadline, as Bedrock's client is configured (OPENAI_MAX_ATTEMPTS), then the 503.
+    expect(modelFailures - failuresBefore).toBe(2);
     expect(answer.headers.get('content-type')).toBe('application/problem+json');
     expect(Number(answer.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(JSON.stringify(answer.body)).not.toContain('exploded');

@@ -163,4 +163,65 @@ describe('openai-compatible provider (Chat Completions wire format)', () => {
       provider.converse({ messages: [{ role: 'user', content: 'hi' }], tools: [], maxOutputTokens: 5 }),
     ).rejects.toBeInstanceOf(ServiceUnavailableError);
   });
+
+  describe('retries', () => {
+    const ask = { messages: [{ role: 'user' as const, content: 'hi' }], tools: [], maxOutputTokens: 5 };
+    const busy = (status: number, retryAfter?: string): WireReply => ({
+      status,
+      ...(retryAfter === undefined ? {} : { headers: { 'retry-after': retryAfter } }),
+      body: { error: { message: 'busy' } },
+    });
+    const ok = completion({ content: 'Hello.' }, 'stop');
+
+    it('retries one transient failure (5xx, or 429 with a short Retry-After) and answers', async () => {
+      for (const first of [busy(503), busy(500), busy(429, '0')]) {
+        const { provider, server } = await openAiAt((_request, index) => (index === 0 ? first : ok));
+        const response = await provider.converse(ask);
+        expect(response.message.content).toBe('Hello.');
+        expect(server.requests).toHaveLength(2);
+        await close?.();
+        close = undefined;
+      }
+    });
+
+    it('gives up after two attempts with a 503, and never retries what would fail again (4xx)', async () => {
+      const failing = await openAiAt(() => busy(502));
+      await expect(failing.provider.converse(ask)).rejects.toBeInstanceOf(ServiceUnavailableError);
+      expect(failing.server.requests).toHaveLength(2);
+      await close?.();
+
+      const refused = await openAiAt(() => ({ status: 400, body: { error: { message: 'bad' } } }));
+      await expect(refused.provider.converse(ask)).rejects.toBeInstanceOf(ServiceUnavailableError);
+      expect(refused.server.requests).toHaveLength(1);
+    });
+
+    it('passes a long Retry-After on to the caller instead of waiting it out', async () => {
+      const { provider, server } = await openAiAt(() => busy(429, '30'));
+      const error = await provider.converse(ask).catch((e: unknown) => e);
+      expect((error as ServiceUnavailableError).headers['Retry-After']).toBe('30');
+      expect(server.requests).toHaveLength(1);
+    });
+
+    it('retries a connection that failed, and stops waiting when the chat deadline aborts', async () => {
+      let calls = 0;
+      const unreachable = createOpenAiProvider({
+        baseUrl: 'http://127.0.0.1:9/v1',
+        modelId: 'm',
+        fetch: (async () => {
+          calls++;
+          throw new TypeError('fetch failed');
+        }) as typeof fetch,
+      });
+      await expect(unreachable.converse(ask)).rejects.toThrow(/could not be reached/);
+      expect(calls).toBe(2);
+
+      const deadline = new AbortController();
+      const { provider, server } = await openAiAt(() => busy(503));
+      setTimeout(() => deadline.abort(new Error('chat deadline')), 50);
+      const started = performance.now();
+      await expect(provider.converse({ ...ask, signal: deadline.signal })).rejects.toThrow('chat deadline');
+      expect(performance.now() - started).toBeLessThan(200); // not the full 250 ms pause
+      expect(server.requests).toHaveLength(1);
+    });
+  });
 });

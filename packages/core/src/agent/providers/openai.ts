@@ -90,9 +90,38 @@ function stopReasonOf(finish: string | null | undefined): StopReason {
   return 'other';
 }
 
-function retryAfterOf(response: Response): number {
-  const seconds = Number(response.headers.get('retry-after'));
-  return Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds, 60) : 2;
+/** The upstream's Retry-After in seconds (`null` when absent or not a number of seconds). */
+function retryAfterHeader(response: Response): number | null {
+  const seconds = Number(response.headers.get('retry-after') ?? Number.NaN);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds : null;
+}
+
+/** Attempts per model call, as the Bedrock client is configured (`maxAttempts: 2`): one retry of a transient failure. */
+export const OPENAI_MAX_ATTEMPTS = 2;
+/** A retry waits at most this long; an upstream asking for longer gets its Retry-After passed on in the 503. */
+export const OPENAI_MAX_RETRY_DELAY_MS = 2_000;
+/** The wait before retrying a failed connection, or a 429/5xx that named no Retry-After. */
+const DEFAULT_RETRY_DELAY_MS = 250;
+
+/** One attempt's failure: the error to throw, and whether (and after how long) another attempt may help. */
+interface Failure {
+  error: ServiceUnavailableError;
+  retryInMs: number | null;
+}
+
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 export interface OpenAiProviderOptions {
@@ -102,12 +131,68 @@ export interface OpenAiProviderOptions {
   /** Sent as a bearer token when set. Never logged, never echoed in errors. */
   apiKey?: string;
   fetch?: typeof fetch;
+  /** Attempts per model call (default `OPENAI_MAX_ATTEMPTS`); the chat loop's deadline bounds them all. */
+  maxAttempts?: number;
 }
 
 /** Any OpenAI-compatible `/chat/completions` endpoint, over plain fetch (no SDK: one request shape is all we use). */
 export function createOpenAiProvider(options: OpenAiProviderOptions): ModelProvider {
-  const { modelId, apiKey, fetch: fetchImpl = fetch } = options;
+  const { modelId, apiKey, fetch: fetchImpl = fetch, maxAttempts = OPENAI_MAX_ATTEMPTS } = options;
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new Error('openai provider: maxAttempts must be ≥ 1');
   const url = `${options.baseUrl.replace(/\/+$/, '')}/chat/completions`;
+
+  /** One POST: the response when it is a 2xx, else the failure, retryable for a connection error, 429 or 5xx. */
+  async function post(body: string, signal: AbortSignal | undefined): Promise<Response | Failure> {
+    let response: Response;
+    try {
+      response = await fetchImpl(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json',
+          ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
+        },
+        body,
+        ...(signal ? { signal } : {}),
+      });
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      return {
+        error: new ServiceUnavailableError('The model endpoint could not be reached.', 5, { cause: error }),
+        retryInMs: DEFAULT_RETRY_DELAY_MS,
+      };
+    }
+    if (response.ok) return response;
+    await response.body?.cancel();
+    const cause = new Error(`model endpoint answered ${response.status}`);
+    if (response.status === 429 || response.status >= 500) {
+      const retryAfter = retryAfterHeader(response);
+      return {
+        error: new ServiceUnavailableError('The model is busy; retry shortly.', Math.min(retryAfter || 2, 60), {
+          cause,
+        }),
+        retryInMs: retryAfter === null ? DEFAULT_RETRY_DELAY_MS : retryAfter * 1000,
+      };
+    }
+    // Any other 4xx is our request's fault or the endpoint's configuration: the same request would fail again.
+    return {
+      error: new ServiceUnavailableError('The model could not process the request.', 30, { cause }),
+      retryInMs: null,
+    };
+  }
+
+  /** `post` until a 2xx, at most `maxAttempts` times, retrying only when it can help and the wait is short. */
+  async function send(body: string, signal: AbortSignal | undefined): Promise<Response> {
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await post(body, signal);
+      if (outcome instanceof Response) return outcome;
+      const { error, retryInMs } = outcome;
+      // A long Retry-After goes back to the caller (503 with it) rather than eating the chat's deadline here.
+      if (retryInMs === null || attempt >= maxAttempts || retryInMs > OPENAI_MAX_RETRY_DELAY_MS) throw error;
+      await pause(retryInMs, signal);
+    }
+  }
+
   return {
     name: 'openai',
     modelId,
@@ -118,31 +203,7 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): ModelProvi
         max_tokens: request.maxOutputTokens,
         ...(request.tools.length > 0 ? { tools: request.tools.map(openAiFunction), tool_choice: 'auto' } : {}),
       };
-      let response: Response;
-      try {
-        response = await fetchImpl(url, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            accept: 'application/json',
-            ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
-          },
-          body: JSON.stringify(body),
-          ...(request.signal ? { signal: request.signal } : {}),
-        });
-      } catch (error) {
-        if (request.signal?.aborted) throw request.signal.reason;
-        throw new ServiceUnavailableError('The model endpoint could not be reached.', 5, { cause: error });
-      }
-      if (!response.ok) {
-        await response.body?.cancel();
-        const busy = response.status === 429 || response.status >= 500;
-        throw new ServiceUnavailableError(
-          busy ? 'The model is busy; retry shortly.' : 'The model could not process the request.',
-          busy ? retryAfterOf(response) : 30,
-          { cause: new Error(`model endpoint answered ${response.status}`) },
-        );
-      }
+      const response = await send(JSON.stringify(body), request.signal);
       const parsed = CompletionSchema.safeParse(await response.json().catch(() => null));
       if (!parsed.success) {
         throw new ServiceUnavailableError('The model endpoint sent an unexpected response.', 5, {
