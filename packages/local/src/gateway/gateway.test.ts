@@ -434,18 +434,23 @@ describe('JWT authorizer', () => {
 });
 
 describe('throttling', () => {
-  it('answers 429 once the stage bucket is empty', async () => {
+  it("answers 429 once a route's bucket is empty; each route has its own, at the stage's default limits", async () => {
     const gw = await gateway(
       { public: recordingHandler().handler, api: recordingHandler().handler },
       {
-        throttling: { stage: { rateLimit: 0.001, burstLimit: 3 }, publicRoutes: { rateLimit: 1000, burstLimit: 1000 } },
+        throttling: { stage: { rateLimit: 0.001, burstLimit: 3 }, publicRoutes: { rateLimit: 0.001, burstLimit: 2 } },
       },
     );
-    const statuses = [];
-    for (let i = 0; i < 5; i++) statuses.push((await rawRequest(gw.url, '/health')).status);
-    expect(statuses).toEqual([200, 200, 200, 429, 429]);
-    const res = await rawRequest(gw.url, '/health');
+    const token = await issuer.mintAccessToken({ sub: 'u', scopes: ['toolgate/profile'] });
+    const me = [];
+    for (let i = 0; i < 5; i++) {
+      me.push((await rawRequest(gw.url, '/me', { headers: { authorization: `Bearer ${token}` } })).status);
+    }
+    expect(me).toEqual([200, 200, 200, 429, 429]);
+    const res = await rawRequest(gw.url, '/me', { headers: { authorization: `Bearer ${token}` } });
     expect(res.text).toBe('{"message":"Too Many Requests"}');
+    // Another route is untouched by that flood (AWS applies default route throttling per route).
+    expect((await rawRequest(gw.url, '/health')).status).toBe(200);
   });
 
   it('throttles each public route on its own bucket, and leaves authenticated routes to the stage limit', async () => {

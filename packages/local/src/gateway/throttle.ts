@@ -1,4 +1,5 @@
 import type { GatewayThrottling, Throttle } from '@toolgate/core/concurrency';
+import { gatewayRoute } from '@toolgate/core/deploy/gateway';
 import type { RouteSpec } from '@toolgate/core/manifest';
 import { routeKey } from '@toolgate/core/manifest';
 
@@ -34,38 +35,37 @@ export class TokenBucket {
 }
 
 /**
- * Stage throttling for every request plus a tighter bucket per public route (API Gateway route settings are per
- * route), so anonymous traffic alone cannot use the stage's whole allowance.
+ * API Gateway's model: the stage's default route throttle applies to each route on its own (one bucket per route),
+ * and the route settings of the open routes replace it with a tighter one. So a flood on one route never takes
+ * another route's allowance, and anonymous traffic is held to less than any authenticated route gets. Requests
+ * that match no route share one bucket at the stage's limits. (AWS's account-wide limit, 10,000 rps per region
+ * by default, is not modelled.)
  */
 export class GatewayThrottle {
-  private readonly stage: TokenBucket;
   private readonly routes = new Map<string, TokenBucket>();
 
   constructor(
     private readonly config: GatewayThrottling,
     private readonly now?: () => number,
-  ) {
-    this.stage = new TokenBucket(config.stage, now);
-  }
+  ) {}
 
-  private routeBucket(route: RouteSpec): TokenBucket | null {
-    if (route.tier !== 'public') return null;
-    const key = routeKey(route);
+  private bucketOf(route: RouteSpec | null): TokenBucket {
+    const key = route ? routeKey(route) : '(no route)';
     let bucket = this.routes.get(key);
     if (!bucket) {
-      bucket = new TokenBucket(this.config.publicRoutes, this.now);
+      // The same per-route throttle infra deploys (core/deploy/gateway.ts), or the stage's default.
+      const limits = (route && gatewayRoute(route, this.config).throttle) || this.config.stage;
+      bucket = new TokenBucket(limits, this.now);
       this.routes.set(key, bucket);
     }
     return bucket;
   }
 
-  /** Spends a token from every bucket that applies, or none when any of them is empty. */
+  /** Spends a token from the route's bucket, or answers false when it is empty. */
   admit(route: RouteSpec | null): boolean {
-    const buckets = [this.stage, ...(route ? [this.routeBucket(route)] : [])].filter(
-      (bucket): bucket is TokenBucket => bucket !== null,
-    );
-    if (!buckets.every((bucket) => bucket.canTake())) return false;
-    for (const bucket of buckets) bucket.take();
+    const bucket = this.bucketOf(route);
+    if (!bucket.canTake()) return false;
+    bucket.take();
     return true;
   }
 }
