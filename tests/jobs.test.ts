@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { OPENAI_MAX_ATTEMPTS } from '@toolgate/core/agent/providers/openai';
 import { scope } from '@toolgate/core/scopes';
 import type { SqsHandler } from '@toolgate/local/queue/poller';
 import { localQueues } from '@toolgate/local/testing/queues';
@@ -353,7 +354,8 @@ describe('faults: exactly-once effects under redelivery', () => {
     const job = await waitForJob(token, created.body.jobId);
     expect(job.body).toMatchObject({ status: 'SUCCEEDED', attempts: 2, result: { reply: `echo: ${prompt}` } });
     expect(job.body.lastError).toBeUndefined();
-    expect(model.callsFor(prompt)).toBe(2);
+    // The failed attempt's requests (the provider retries once itself), then the successful one.
+    expect(model.callsFor(prompt)).toBe(OPENAI_MAX_ATTEMPTS + 1);
     await quiesce();
     const stored = await itemsOf(sub);
     expect(stored.usage).toHaveLength(1);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { OPENAI_MAX_ATTEMPTS } from '@toolgate/core/agent/providers/openai';
 import { scope } from '@toolgate/core/scopes';
 import { startWireServer } from '@toolgate/core/testing/wire-server';
 import { INGESTION_RETRY } from '@toolgate/core/workflows/ingestion';
@@ -8,8 +9,9 @@ import { callApi, useLocalRuntime } from './support/runtime';
 /**
  * Retry and give-up paths of the ingestion workflow, with a real transient failure: the summarize step talks to an
  * OpenAI-compatible model endpoint (a scripted loopback server here) that answers 503 while "overloaded". The
- * provider reports that as unavailable, the step throws TransientError, and the state machine's Retry (the
- * deployed ASL's rules; only the waits shortened) runs the step again.
+ * provider retries once itself (OPENAI_MAX_ATTEMPTS), then reports the model unavailable, the step throws
+ * TransientError, and the state machine's Retry (the deployed ASL's rules; only the waits shortened) runs the step
+ * again.
  */
 let mode: 'flaky' | 'down' = 'flaky';
 let failuresLeft = 0;
@@ -73,13 +75,14 @@ const retriesOf = (execution: { history: { type: string; state?: string }[] } | 
 describe('ingestion retries', () => {
   it('retries a step that fails transiently, then succeeds', async () => {
     mode = 'flaky';
-    failuresLeft = 2;
+    // Two step runs fail (each after the provider's own attempts), the third succeeds.
+    failuresLeft = 2 * OPENAI_MAX_ATTEMPTS;
     const before = model?.requests.length ?? 0;
     const { upload, execution } = await ingest('The lighthouse committee met on Tuesday. The lamp will be replaced.');
     expect(upload).toMatchObject({ status: 'READY', summary: 'Minutes of the lighthouse meeting.' });
     expect(execution?.status).toBe('SUCCEEDED');
     expect(retriesOf(execution)).toEqual(['Summarize', 'Summarize']);
-    expect((model?.requests.length ?? 0) - before).toBe(3);
+    expect((model?.requests.length ?? 0) - before).toBe(2 * OPENAI_MAX_ATTEMPTS + 1);
     // The summarize prompt carries the document as data, with the instructions in the system prompt.
     expect(model?.requests.at(-1)?.body).toMatchObject({
       model: 'scripted-model',
@@ -101,7 +104,7 @@ describe('ingestion retries', () => {
     );
     expect(execution).toMatchObject({ status: 'FAILED', error: 'IngestionFailed' });
     expect(retriesOf(execution)).toEqual(Array(INGESTION_RETRY.maxAttempts).fill('Summarize'));
-    expect((model?.requests.length ?? 0) - before).toBe(INGESTION_RETRY.maxAttempts + 1);
+    expect((model?.requests.length ?? 0) - before).toBe((INGESTION_RETRY.maxAttempts + 1) * OPENAI_MAX_ATTEMPTS);
     expect(upload.summary).toBeUndefined();
   });
 });

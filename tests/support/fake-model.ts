@@ -1,10 +1,12 @@
+import { OPENAI_MAX_ATTEMPTS } from '@toolgate/core/agent/providers/openai';
 import { startWireServer } from '@toolgate/core/testing/wire-server';
 
 /**
  * An OpenAI-compatible model on loopback whose behaviour the prompt chooses, so that end-to-end tests can make the
  * worker's model fail, fail once, call a tool or answer with a very large result, through the real provider code:
  *   [always-fail]  every call answers 500
- *   [fail-once]    the first call for this prompt answers 503, later ones succeed
+ *   [fail-once]    the first model call for this prompt fails: its first OPENAI_MAX_ATTEMPTS requests answer 503
+ *                  (the provider's own retry included), later ones succeed
  *   [use-tool]     asks for account_get, then answers with what the tool returned
  *   [large]        answers 300,000 characters
  *   anything else  answers "echo: <prompt>"
@@ -23,7 +25,8 @@ export async function startFakeModel() {
       body: { choices: [{ message: { role: 'assistant', content }, finish_reason: 'stop' }], usage },
     });
     if (prompt.includes('[always-fail]')) return { status: 500, body: { error: { message: 'boom' } } };
-    if (prompt.includes('[fail-once]') && count === 1) return { status: 503, body: { error: { message: 'busy' } } };
+    if (prompt.includes('[fail-once]') && count <= OPENAI_MAX_ATTEMPTS)
+      return { status: 503, body: { error: { message: 'busy' } } };
     const last = messages.at(-1);
     if (prompt.includes('[use-tool]')) {
       if (last?.role === 'tool') return answer(`The tool said: ${last.content}`);
