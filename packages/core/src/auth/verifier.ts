@@ -7,8 +7,6 @@ import type { AuthConfig } from '../config';
 import { ForbiddenError, ServiceUnavailableError, UnauthorizedError } from '../errors';
 import { MAX_TOKEN_LENGTH } from './bearer';
 
-export { bearerToken, MAX_TOKEN_LENGTH } from './bearer';
-
 /** Who is calling, as proven by a verified access token. The only source of identity in toolgate. */
 export interface Caller {
   sub: string;

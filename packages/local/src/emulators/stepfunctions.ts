@@ -343,10 +343,8 @@ export async function startStepFunctions(options: StepFunctionsEmulatorOptions):
     return { executionArn: arnOfExecution, startDate: epochSeconds(record.startDate) };
   }
 
-  function describeExecution(body: Record<string, unknown>) {
-    const arn = String(body.executionArn ?? '');
-    const record = executions.get(arn);
-    if (!record) throw new ServiceError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
+  /** The fields DescribeExecution and ListExecutions both answer with. */
+  function summaryOf(record: ExecutionRecord) {
     return {
       executionArn: record.executionArn,
       stateMachineArn: record.stateMachineArn,
@@ -354,6 +352,15 @@ export async function startStepFunctions(options: StepFunctionsEmulatorOptions):
       status: record.status,
       startDate: epochSeconds(record.startDate),
       ...(record.stopDate ? { stopDate: epochSeconds(record.stopDate) } : {}),
+    };
+  }
+
+  function describeExecution(body: Record<string, unknown>) {
+    const arn = String(body.executionArn ?? '');
+    const record = executions.get(arn);
+    if (!record) throw new ServiceError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
+    return {
+      ...summaryOf(record),
       input: record.input,
       inputDetails: { included: true },
       ...(record.output !== undefined ? { output: record.output, outputDetails: { included: true } } : {}),
@@ -371,14 +378,7 @@ export async function startStepFunctions(options: StepFunctionsEmulatorOptions):
       executions: [...executions.values()]
         .filter((record) => record.stateMachineArn === arn && (!filter || record.status === filter))
         .reverse()
-        .map((record) => ({
-          executionArn: record.executionArn,
-          stateMachineArn: record.stateMachineArn,
-          name: record.name,
-          status: record.status,
-          startDate: epochSeconds(record.startDate),
-          ...(record.stopDate ? { stopDate: epochSeconds(record.stopDate) } : {}),
-        })),
+        .map(summaryOf),
     };
   }
 
