@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createBillingStore, stripeCustomerKey, stripeEventKey } from '@toolgate/core/billing/store';
 import { createStripeWebhookProcessor } from '@toolgate/core/billing/webhook';
-import { LOCAL_STRIPE_PRO_PRICE, LOCAL_STRIPE_WEBHOOK_SECRET } from '@toolgate/core/config';
+import { LOCAL_STRIPE_PRO_PRICE, LOCAL_STRIPE_WEBHOOK_SECRET } from '@toolgate/core/config-source';
 import { createDocumentClient } from '@toolgate/core/data/dynamo';
 import { DEFAULT_PLAN_LIMITS } from '@toolgate/core/limits/plans';
 import { createPlanRateLimiter } from '@toolgate/core/limits/rate-limiter';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { LOCAL_STRIPE_WEBHOOK_SECRET } from '@toolgate/core/config';
+import { LOCAL_STRIPE_WEBHOOK_SECRET } from '@toolgate/core/config-source';
 import { ALL_SCOPES } from '@toolgate/core/scopes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callApi, getJson, useLocalRuntime } from './support/runtime';

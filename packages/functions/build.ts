@@ -66,13 +66,20 @@ export interface SstNodejsOptions {
   esbuild: { target: string; mainFields: string[]; keepNames: boolean };
 }
 
+/**
+ * esbuild's `keepNames` (SST's default) wraps every function and class of the bundle in a `__name()` call so that
+ * `.name` survives minification. Those calls run at import: about 4 ms of every tier's cold start (`pnpm bench`,
+ * RESULTS.md). Nothing here needs them: every error whose name is a contract (problem logs, Step Functions'
+ * `errorType`) sets it as a string literal, and `tests/bundle-names.test.ts` checks that on a deployed-style bundle.
+ */
+export const KEEP_NAMES = false;
+
 /** `nodejs` options for `sst.aws.Function`. */
 export const SST_NODEJS: SstNodejsOptions = {
   format: 'esm',
   minify: true,
   splitting: SPLITTING,
-  // Error class names survive minification, so logs and problem types stay readable (SST's default too).
-  esbuild: { target: TARGET, mainFields: [...MAIN_FIELDS], keepNames: true },
+  esbuild: { target: TARGET, mainFields: [...MAIN_FIELDS], keepNames: KEEP_NAMES },
 };
 
 /**
@@ -103,7 +110,7 @@ export function bundleOptions(entryPoint: string, outdir: string): BuildOptions 
     target: TARGET,
     mainFields: [...MAIN_FIELDS],
     minify: true,
-    keepNames: true,
+    keepNames: KEEP_NAMES,
     banner: { js: CREATE_REQUIRE_BANNER },
     // What SST force-externalises (native modules); none of toolgate's dependencies needs them.
     external: ['sharp', 'pg-native'],

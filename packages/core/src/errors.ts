@@ -18,7 +18,13 @@ export interface ToolgateErrorOptions {
   extensions?: Record<string, unknown>;
 }
 
-export class ToolgateError extends Error {
+/**
+ * Each subclass names itself with a string literal (`override readonly name = '...'`), as the problem logs and a
+ * Lambda's `errorType` show it: a class's own name does not survive minification (the deployed bundles are built
+ * without esbuild's `keepNames`, which costs every cold start; see packages/functions/build.ts).
+ */
+export abstract class ToolgateError extends Error {
+  abstract override readonly name: string;
   readonly status: number;
   readonly slug: string;
   readonly title: string;
@@ -28,7 +34,6 @@ export class ToolgateError extends Error {
 
   constructor(status: number, slug: string, title: string, options: ToolgateErrorOptions = {}) {
     super(options.detail ?? title, { cause: options.cause });
-    this.name = new.target.name;
     this.status = status;
     this.slug = slug;
     this.title = title;
@@ -43,6 +48,7 @@ export class ToolgateError extends Error {
 }
 
 export class ValidationError extends ToolgateError {
+  override readonly name = 'ValidationError';
   readonly issues: FieldIssue[];
   constructor(issues: FieldIssue[], options: ToolgateErrorOptions = {}) {
     const first = issues[0];
@@ -56,6 +62,7 @@ export class ValidationError extends ToolgateError {
 }
 
 export class BadRequestError extends ToolgateError {
+  override readonly name = 'BadRequestError';
   constructor(detail: string, options: ToolgateErrorOptions = {}) {
     super(400, 'bad-request', 'Bad request', { detail, ...options });
   }
@@ -66,6 +73,7 @@ export class BadRequestError extends ToolgateError {
  * failed (header, secret, timestamp) would only help someone forging deliveries.
  */
 export class InvalidSignatureError extends ToolgateError {
+  override readonly name = 'InvalidSignatureError';
   constructor(options: Omit<ToolgateErrorOptions, 'detail'> = {}) {
     super(400, 'invalid-signature', 'Invalid signature', {
       ...options,
@@ -75,6 +83,7 @@ export class InvalidSignatureError extends ToolgateError {
 }
 
 export class UnauthorizedError extends ToolgateError {
+  override readonly name = 'UnauthorizedError';
   constructor(detail = 'A valid bearer access token is required.', options: ToolgateErrorOptions = {}) {
     super(401, 'unauthorized', 'Unauthorized', {
       detail,
@@ -85,6 +94,7 @@ export class UnauthorizedError extends ToolgateError {
 }
 
 export class ForbiddenError extends ToolgateError {
+  override readonly name = 'ForbiddenError';
   constructor(
     detail = 'The token does not grant the scope this operation requires.',
     options: ToolgateErrorOptions = {},
@@ -98,12 +108,14 @@ export class ForbiddenError extends ToolgateError {
 }
 
 export class NotFoundError extends ToolgateError {
+  override readonly name = 'NotFoundError';
   constructor(detail = 'No such resource.', options: ToolgateErrorOptions = {}) {
     super(404, 'not-found', 'Not found', { detail, ...options });
   }
 }
 
 export class MethodNotAllowedError extends ToolgateError {
+  override readonly name = 'MethodNotAllowedError';
   constructor(allowed: readonly string[], options: ToolgateErrorOptions = {}) {
     super(405, 'method-not-allowed', 'Method not allowed', {
       detail: `Allowed: ${allowed.join(', ')}.`,
@@ -114,30 +126,35 @@ export class MethodNotAllowedError extends ToolgateError {
 }
 
 export class ConflictError extends ToolgateError {
+  override readonly name = 'ConflictError';
   constructor(detail: string, options: ToolgateErrorOptions = {}) {
     super(409, 'conflict', 'Conflict', { detail, ...options });
   }
 }
 
 export class PayloadTooLargeError extends ToolgateError {
+  override readonly name = 'PayloadTooLargeError';
   constructor(detail: string, options: ToolgateErrorOptions = {}) {
     super(413, 'payload-too-large', 'Payload too large', { detail, ...options });
   }
 }
 
 export class UnsupportedMediaTypeError extends ToolgateError {
+  override readonly name = 'UnsupportedMediaTypeError';
   constructor(detail: string, options: ToolgateErrorOptions = {}) {
     super(415, 'unsupported-media-type', 'Unsupported media type', { detail, ...options });
   }
 }
 
 export class UnprocessableError extends ToolgateError {
+  override readonly name = 'UnprocessableError';
   constructor(detail: string, options: ToolgateErrorOptions = {}) {
     super(422, 'unprocessable', 'Unprocessable content', { detail, ...options });
   }
 }
 
 export class RateLimitedError extends ToolgateError {
+  override readonly name = 'RateLimitedError';
   readonly retryAfterSeconds: number;
   constructor(retryAfterSeconds: number, detail = 'Too many requests.', options: ToolgateErrorOptions = {}) {
     const retryAfter = Math.max(1, Math.ceil(retryAfterSeconds));
@@ -151,6 +168,7 @@ export class RateLimitedError extends ToolgateError {
 }
 
 export class ServiceUnavailableError extends ToolgateError {
+  override readonly name = 'ServiceUnavailableError';
   constructor(
     detail = 'A dependency is unavailable; retry later.',
     retryAfterSeconds = 1,
@@ -165,6 +183,7 @@ export class ServiceUnavailableError extends ToolgateError {
 }
 
 export class GatewayTimeoutError extends ToolgateError {
+  override readonly name = 'GatewayTimeoutError';
   constructor(
     detail = 'A dependency did not answer in time; retry later.',
     retryAfterSeconds = 1,
@@ -180,6 +199,7 @@ export class GatewayTimeoutError extends ToolgateError {
 
 /** The catch-all: its detail is fixed so that nothing of the original error leaks to the caller. */
 export class InternalError extends ToolgateError {
+  override readonly name = 'InternalError';
   constructor(options: Omit<ToolgateErrorOptions, 'detail'> = {}) {
     super(500, 'internal', 'Internal error', { ...options, detail: 'An unexpected error occurred.' });
   }

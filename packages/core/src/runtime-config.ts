@@ -1,5 +1,5 @@
 import { Resource } from 'sst/resource';
-import { type Config, isDeployed, readConfig } from './config';
+import { type BaseConfig, createConfigReader, isDeployed, rawConfig, type SstResources } from './config-source';
 
 /**
  * The process's configuration, read once at init. This module is the only one that touches `process.env`
@@ -7,6 +7,16 @@ import { type Config, isDeployed, readConfig } from './config';
  */
 const env = process.env;
 
-export const config: Config = isDeployed(env)
-  ? readConfig(env, Resource as unknown as Record<string, Record<string, unknown>>)
-  : readConfig(env);
+const reader = createConfigReader(
+  isDeployed(env) ? rawConfig(env, Resource as unknown as SstResources) : rawConfig(env),
+);
+
+/** The base configuration (names, ids, origins), validated at init. */
+export const config: BaseConfig = reader.base;
+
+/**
+ * One section, validated the first time a module of this tier reads it: the tier's dependency modules do so at
+ * init, so a bad section still stops the tier from starting, and a tier never builds the schemas of sections it
+ * does not use.
+ */
+export const readSection = reader.section;

@@ -1,4 +1,4 @@
-import type { AuthConfig } from '@toolgate/core/config';
+import type { AuthConfig } from '@toolgate/core/auth/config';
 
 export interface LocalEnvInput {
   stage: string;

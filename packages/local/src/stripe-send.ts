@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { LOCAL_STRIPE_WEBHOOK_SECRET } from '@toolgate/core/config';
+import { LOCAL_STRIPE_WEBHOOK_SECRET } from '@toolgate/core/config-source';
 import { routes } from '@toolgate/core/manifest';
 import { stripeTestSignature } from '@toolgate/functions/billing/stripe-signature';
 

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { configSection } from '../config-source';
 
 /** Used when a deployed stage names no model: on-demand in us-east-1, supports tool use through Converse. */
 export const DEFAULT_BEDROCK_MODEL_ID = 'amazon.nova-lite-v1:0';
@@ -41,3 +42,9 @@ export const AgentConfigSchema = z.object({
   conversationTtlDays: z.number().int().min(1).max(365).default(30),
 });
 export type AgentConfig = z.infer<typeof AgentConfigSchema>;
+
+/** The `model` section: the chat loop and the worker read it (`functions/src/deps/model.ts`). */
+export const MODEL_SECTION = configSection('model', ModelConfigSchema.default({ provider: 'dev', latencyMs: 0 }));
+
+/** The `agent` section: the chat service reads it (`functions/src/deps/chat.ts`). */
+export const AGENT_SECTION = configSection('agent', AgentConfigSchema.prefault({}));

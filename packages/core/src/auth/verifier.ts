@@ -3,9 +3,9 @@ import { CognitoJwtVerifier, JwtVerifier } from 'aws-jwt-verify';
 import { FetchError, JwtBaseError, NonRetryableFetchError } from 'aws-jwt-verify/error';
 import { type Jwks, SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
-import type { AuthConfig } from '../config';
 import { ForbiddenError, ServiceUnavailableError, UnauthorizedError } from '../errors';
 import { MAX_TOKEN_LENGTH } from './bearer';
+import type { AuthConfig } from './config';
 
 /** Who is calling, as proven by a verified access token. The only source of identity in toolgate. */
 export interface Caller {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LOCAL_STRIPE_PRICES, LOCAL_STRIPE_WEBHOOK_SECRET, readConfig } from '../config';
+import { readConfig } from '../config';
+import { LOCAL_STRIPE_PRICES, LOCAL_STRIPE_WEBHOOK_SECRET } from '../config-source';
 
 /** The billing part of the config: the webhook secret and the price → plan map. */
 describe('billing configuration', () => {

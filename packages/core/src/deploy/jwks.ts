@@ -1,4 +1,4 @@
-import { JwksSchema } from '../config';
+import { JwksSchema } from '../auth/config';
 
 /** A JWKS document as the Auth link carries it (validated again by the config schema in every function). */
 export type SeedJwks = { keys: Record<string, unknown>[] };

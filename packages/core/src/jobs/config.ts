@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { configSection } from '../config-source';
 import { WORKER_TIMEOUT_SECONDS } from '../resources';
 
 /**
@@ -39,3 +40,6 @@ export const JobsConfigSchema = z.object({
   resultUrlTtlSeconds: z.number().int().min(60).max(3600).default(900),
 });
 export type JobsConfig = z.infer<typeof JobsConfigSchema>;
+
+/** The `jobs` section: the jobs service and the worker read it. */
+export const JOBS_SECTION = configSection('jobs', JobsConfigSchema.prefault({}));

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { configSection } from '../config-source';
 import { RATE_CLASSES, type RateClass } from '../manifest/types';
 import { PLANS, type Plan } from '../plans';
 import { QueuedJobLimitsSchema } from './jobs';
@@ -70,3 +71,6 @@ export function assertLimitsComplete(plans: Record<Plan, PlanLimits>): void {
     }
   }
 }
+
+/** The `limits` section: the per-plan limiter, the chat quota and the public tier's per-IP buckets read it. */
+export const LIMITS_SECTION = configSection('limits', LimitsConfigSchema.prefault({}));

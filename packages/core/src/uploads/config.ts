@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { configSection } from '../config-source';
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
 
@@ -17,3 +18,6 @@ export const UploadsConfigSchema = z.object({
   presignExpirySeconds: z.number().int().min(60).max(3600).default(300),
 });
 export type UploadsConfig = z.infer<typeof UploadsConfigSchema>;
+
+/** The `uploads` section: the upload service and the ingestion steps read it. */
+export const UPLOADS_SECTION = configSection('uploads', UploadsConfigSchema.prefault({}));

@@ -1,4 +1,5 @@
+import { AUTH_SECTION } from '@toolgate/core/auth/config';
 import { createAccessTokenVerifier } from '@toolgate/core/auth/verifier';
-import { config } from './base';
+import { readSection } from './base';
 
-export const verifier = createAccessTokenVerifier(config.auth);
+export const verifier = createAccessTokenVerifier(readSection(AUTH_SECTION));

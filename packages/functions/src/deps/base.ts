@@ -1,5 +1,5 @@
 import { createDocumentClient } from '@toolgate/core/data/dynamo';
-import { config } from '@toolgate/core/runtime-config';
+import { config, readSection } from '@toolgate/core/runtime-config';
 
 /**
  * Module-scope singletons, created once per Lambda instance. One small module per dependency, so that each tier's
@@ -7,5 +7,5 @@ import { config } from '@toolgate/core/runtime-config';
  * verifier) is built during init; an SDK client that most requests never touch loads on its first call instead
  * (`onFirstCall`, see `deps/storage.ts`), so that no cold start parses it for nothing.
  */
-export { config };
+export { config, readSection };
 export const doc = createDocumentClient({ region: config.region });

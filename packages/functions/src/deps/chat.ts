@@ -1,13 +1,16 @@
 import { createChatService } from '@toolgate/core/agent/chat';
+import { AGENT_SECTION } from '@toolgate/core/agent/config';
 import { createConversationsRepository } from '@toolgate/core/agent/conversations';
-import { config, doc } from './base';
+import { config, doc, readSection } from './base';
 import { chatQuota } from './limits';
 import { modelProvider } from './model';
 import { tools } from './tools';
 import { users } from './users';
 
+const agent = readSection(AGENT_SECTION);
+
 export const conversations = createConversationsRepository(doc, config.tableName, {
-  ttlDays: config.agent.conversationTtlDays,
+  ttlDays: agent.conversationTtlDays,
 });
 
 export const chat = createChatService({
@@ -16,5 +19,5 @@ export const chat = createChatService({
   conversations,
   users,
   quota: chatQuota,
-  agent: config.agent,
+  agent,
 });

@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { loadOnce, onFirstCall } from '@toolgate/core/data/on-first-call';
+import { JOBS_SECTION } from '@toolgate/core/jobs/config';
 import { createJobFinalizer } from '@toolgate/core/jobs/finalize';
 import { createIdempotencyStore } from '@toolgate/core/jobs/idempotency';
 import type { DeliveryControl, JobQueue } from '@toolgate/core/jobs/queue';
@@ -9,8 +10,9 @@ import { createJobsService } from '@toolgate/core/jobs/service';
 import { createJobSlots } from '@toolgate/core/jobs/slots';
 import { createJobUsageLedger } from '@toolgate/core/jobs/usage-ledger';
 import { DEFAULT_QUEUED_JOB_LIMITS } from '@toolgate/core/limits/jobs';
+import { LIMITS_SECTION } from '@toolgate/core/limits/plans';
 import { JOBS_QUEUE } from '@toolgate/core/resources';
-import { config, doc } from './base';
+import { config, doc, readSection } from './base';
 import { chatQuota } from './limits';
 import { modelProvider } from './model';
 import { s3Client } from './storage';
@@ -56,9 +58,9 @@ export const jobs = createJobsService({
   results: jobResults,
   users,
   quota: chatQuota,
-  queuedJobs: config.limits.queuedJobs ?? DEFAULT_QUEUED_JOB_LIMITS,
+  queuedJobs: readSection(LIMITS_SECTION).queuedJobs ?? DEFAULT_QUEUED_JOB_LIMITS,
   finalize: finalizeJob,
-  config: config.jobs,
+  config: readSection(JOBS_SECTION),
   maxReceiveCount: JOBS_QUEUE.maxReceiveCount,
   onError: (message, error) =>
     logger.error(message, {

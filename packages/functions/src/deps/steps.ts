@@ -1,5 +1,6 @@
+import { UPLOADS_SECTION } from '@toolgate/core/uploads/config';
 import { createIngestionSteps } from '@toolgate/core/uploads/ingestion-steps';
-import { config } from './base';
+import { readSection } from './base';
 import { modelProvider } from './model';
 import { uploadStorage } from './storage';
 import { uploads } from './uploads';
@@ -8,5 +9,5 @@ export const ingestionSteps = createIngestionSteps({
   uploads,
   storage: uploadStorage,
   model: modelProvider,
-  limits: config.uploads,
+  limits: readSection(UPLOADS_SECTION),
 });

@@ -1,9 +1,10 @@
+import { LIMITS_SECTION } from '@toolgate/core/limits/plans';
 import { accountTools } from '@toolgate/core/tools/account';
 import { catalogTools } from '@toolgate/core/tools/catalog';
 import { documentTools } from '@toolgate/core/tools/documents';
 import { jobTools } from '@toolgate/core/tools/jobs';
 import { ToolRegistry } from '@toolgate/core/tools/registry';
-import { config } from './base';
+import { readSection } from './base';
 import { catalog } from './catalog';
 import { jobs } from './jobs';
 import { chatQuota } from './limits';
@@ -13,7 +14,7 @@ import { users } from './users';
 /** The one tool registry, served over REST, MCP and inside chat. Features add their tool factories here. */
 export const tools = new ToolRegistry([
   ...catalogTools(catalog),
-  ...accountTools(users, chatQuota, config.limits.plans),
+  ...accountTools(users, chatQuota, readSection(LIMITS_SECTION).plans),
   ...documentTools(uploads),
   ...jobTools(jobs),
 ]);

@@ -1,5 +1,6 @@
+import { UPLOADS_SECTION } from '@toolgate/core/uploads/config';
 import { createUploadService } from '@toolgate/core/uploads/service';
-import { config } from './base';
+import { readSection } from './base';
 import { ingestion } from './ingestion';
 import { uploadStorage } from './storage';
 import { uploads } from './uploads';
@@ -8,5 +9,5 @@ export const uploadService = createUploadService({
   uploads,
   storage: uploadStorage,
   ingestion,
-  limits: config.uploads,
+  limits: readSection(UPLOADS_SECTION),
 });

@@ -1,7 +1,8 @@
+import { JOBS_SECTION } from '@toolgate/core/jobs/config';
 import { queueNameOfUrl } from '@toolgate/core/jobs/queue';
 import { createJobWorker } from '@toolgate/core/jobs/worker';
 import { JOBS_QUEUE } from '@toolgate/core/resources';
-import { config } from './base';
+import { config, readSection } from './base';
 import { finalizeJob, jobResults, jobsQueue, jobsRepository } from './jobs';
 import { modelProvider } from './model';
 import { tools } from './tools';
@@ -16,6 +17,6 @@ export const jobWorker = createJobWorker({
   finalize: finalizeJob,
   provider: modelProvider,
   registry: tools,
-  config: config.jobs,
+  config: readSection(JOBS_SECTION),
   maxReceiveCount: JOBS_QUEUE.maxReceiveCount,
 });

@@ -1,6 +1,7 @@
+import { AGENT_SECTION } from '@toolgate/core/agent/config';
 import { createApiApp } from '../apps/api';
 import { verifier } from '../deps/auth';
-import { config } from '../deps/base';
+import { readSection } from '../deps/base';
 import { chat } from '../deps/chat';
 import { jobs } from '../deps/jobs';
 import { rateLimiter } from '../deps/limits';
@@ -16,7 +17,7 @@ export const handler = lambdaHandler(
     rateLimiter,
     tools,
     chat,
-    chatDeadlineMs: config.agent.chatDeadlineMs,
+    chatDeadlineMs: readSection(AGENT_SECTION).chatDeadlineMs,
     uploads: uploadService,
     jobs,
   }),
