@@ -13,7 +13,7 @@ import { sendStripeEvent } from '@toolgate/local/stripe-send';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { esbuildOptions } from '../packages/functions/build';
-import { callApi, useLocalRuntime } from './support/runtime';
+import { callApi, until, useLocalRuntime } from './support/runtime';
 
 /**
  * The other suites run the handlers from source. This one runs what `sst deploy` ships: each tier bundled with the
@@ -70,16 +70,6 @@ const newUser = () => `user-${randomUUID()}`;
 const tokenFor = (sub: string) => runtime().issuer.mintAccessToken({ sub, scopes: ALL_SCOPES });
 const call = (token: string | null, method: string, path: string, body?: unknown) =>
   callApi(runtime().url, token, method, path, body);
-
-async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value)) return value;
-    if (Date.now() > end) throw new Error(`not reached in ${timeoutMs} ms: ${JSON.stringify(value).slice(0, 500)}`);
-    await new Promise((wake) => setTimeout(wake, 50));
-  }
-}
 
 describe('the deployed bundles, through the local gateway', () => {
   it('public tier: a product with its ETag, a listing, and problem+json for a bad id', async () => {

@@ -10,7 +10,7 @@ import { scanTable } from '@toolgate/local/testing/table';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeModel } from './support/fake-model';
-import { getJson, useLocalRuntime } from './support/runtime';
+import { getJson, until, useLocalRuntime } from './support/runtime';
 
 /**
  * Issue 6 end to end: `POST /jobs` through the local gateway into the api tier, SQS (local-aws-sqs) with its redrive
@@ -107,16 +107,6 @@ const get = (token: string, path: string) =>
   getJson(`${runtime().url}${path}`, { headers: { authorization: `Bearer ${token}` } });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value)) return value;
-    if (Date.now() > end) throw new Error(`not reached in ${timeoutMs} ms: ${JSON.stringify(value).slice(0, 500)}`);
-    await sleep(50);
-  }
-}
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON
 const finished = (job: { body: any }) => job.body.status === 'SUCCEEDED' || job.body.status === 'FAILED';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { LOCAL_STRIPE_WEBHOOK_SECRET } from '@toolgate/core/config-source';
 import { ALL_SCOPES } from '@toolgate/core/scopes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callApi, getJson, useLocalRuntime } from './support/runtime';
+import { callApi, getJson, until, useLocalRuntime } from './support/runtime';
 import { signedStripeRequest } from './support/stripe-events';
 
 /**
@@ -74,16 +74,6 @@ const call = (
   body?: unknown,
   headers: Record<string, string> = {},
 ) => callApi(runtime().url, token, method, path, body, headers);
-
-async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting: ${JSON.stringify(value).slice(0, 300)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('a whole session with DEBUG logs captured', () => {
   it('runs the session', async () => {

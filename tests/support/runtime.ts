@@ -58,3 +58,17 @@ export function callApi(
     ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
   });
 }
+
+/**
+ * Polls `probe` every 50 ms until `done` accepts its value, and returns that value; throws with the last value
+ * after `timeoutMs`. For state that settles asynchronously: a job, an ingestion, a queue draining.
+ */
+export async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (done(value)) return value;
+    if (Date.now() > end) throw new Error(`not reached in ${timeoutMs} ms: ${JSON.stringify(value).slice(0, 500)}`);
+    await new Promise((wake) => setTimeout(wake, 50));
+  }
+}
