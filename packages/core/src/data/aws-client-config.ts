@@ -4,7 +4,8 @@
  * only logs a warning unless `throwOnRequestTimeout` is set — a dependency that accepts a connection and never
  * answers would hold a Lambda (and its concurrency slot) until the function's own timeout.
  *
- * Worst case of one call: `maxAttempts x requestTimeoutMs` plus backoff (a few hundred ms for throttling). Every
+ * Worst case of one call: `maxAttempts x requestTimeoutMs` plus the SDK's jittered backoff between attempts (under
+ * 150 ms in all for a timeout or a 5xx; up to 1 s, then 2 s, for throttling, whose answers are immediate). Every
  * figure keeps that well under the tier's Lambda timeout (public 10 s, webhook 15 s, api 29 s), so a failing
  * dependency ends as a 503/504 problem+json with `Retry-After`, never as the gateway's own timeout.
  */

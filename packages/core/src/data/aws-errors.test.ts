@@ -56,6 +56,8 @@ async function failureOf(url: string): Promise<{ error: unknown; attempts: unkno
 }
 
 const ATTEMPTS = AWS_CLIENT_POLICIES.dynamodb.maxAttempts;
+/** Sum of the SDK's longest waits before the retries of a throttled call: 1 s, then 2 s. */
+const THROTTLING_BACKOFF_MAX_MS = 1_000 * (2 ** (ATTEMPTS - 1) - 1);
 
 describe('AWS SDK failures through the explicit client policy', () => {
   it('a hung endpoint ends as a timeout after maxAttempts bounded attempts (the SDK default would wait forever)', async () => {
@@ -65,14 +67,19 @@ describe('AWS SDK failures through the explicit client policy', () => {
     expect(ms).toBeLessThan(5_000);
   });
 
+  // The SDK waits before each retry of a throttled call: full jitter up to 1 s x 2^retry (smithy's 2026 standard
+  // strategy), so up to 1 s + 2 s with three attempts. Both kinds run at once, each on its own endpoint and client,
+  // and the test allows twice that worst case: a sequential loop at the 5 s default failed CI on an unlucky draw.
   it('throttling is retried maxAttempts times, then reads as unavailable', async () => {
-    for (const type of ['ProvisionedThroughputExceededException', 'ThrottlingException']) {
-      const { error, attempts } = await failureOf(await dynamoError(400, type));
-      expect((error as Error).name).toBe(type);
+    const types = ['ProvisionedThroughputExceededException', 'ThrottlingException'];
+    const failures = await Promise.all(types.map(async (type) => failureOf(await dynamoError(400, type))));
+    for (const [i, { error, attempts, ms }] of failures.entries()) {
+      expect((error as Error).name).toBe(types[i]);
       expect(classifyAwsError(error)).toBe('unavailable');
       expect(attempts).toBe(ATTEMPTS);
+      expect(ms).toBeLessThan(THROTTLING_BACKOFF_MAX_MS + 1_500);
     }
-  });
+  }, 2 * THROTTLING_BACKOFF_MAX_MS + 4_000);
 
   it('5xx answers (JSON or not) and refused connections read as unavailable', async () => {
     const html = await endpoint((req, res) => {
