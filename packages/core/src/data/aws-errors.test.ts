@@ -70,16 +70,20 @@ describe('AWS SDK failures through the explicit client policy', () => {
   // The SDK waits before each retry of a throttled call: full jitter up to 1 s x 2^retry (smithy's 2026 standard
   // strategy), so up to 1 s + 2 s with three attempts. Both kinds run at once, each on its own endpoint and client,
   // and the test allows twice that worst case: a sequential loop at the 5 s default failed CI on an unlucky draw.
-  it('throttling is retried maxAttempts times, then reads as unavailable', async () => {
-    const types = ['ProvisionedThroughputExceededException', 'ThrottlingException'];
-    const failures = await Promise.all(types.map(async (type) => failureOf(await dynamoError(400, type))));
-    for (const [i, { error, attempts, ms }] of failures.entries()) {
-      expect((error as Error).name).toBe(types[i]);
-      expect(classifyAwsError(error)).toBe('unavailable');
-      expect(attempts).toBe(ATTEMPTS);
-      expect(ms).toBeLessThan(THROTTLING_BACKOFF_MAX_MS + 1_500);
-    }
-  }, 2 * THROTTLING_BACKOFF_MAX_MS + 4_000);
+  it(
+    'throttling is retried maxAttempts times, then reads as unavailable',
+    async () => {
+      const types = ['ProvisionedThroughputExceededException', 'ThrottlingException'];
+      const failures = await Promise.all(types.map(async (type) => failureOf(await dynamoError(400, type))));
+      for (const [i, { error, attempts, ms }] of failures.entries()) {
+        expect((error as Error).name).toBe(types[i]);
+        expect(classifyAwsError(error)).toBe('unavailable');
+        expect(attempts).toBe(ATTEMPTS);
+        expect(ms).toBeLessThan(THROTTLING_BACKOFF_MAX_MS + 1_500);
+      }
+    },
+    2 * THROTTLING_BACKOFF_MAX_MS + 4_000,
+  );
 
   it('5xx answers (JSON or not) and refused connections read as unavailable', async () => {
     const html = await endpoint((req, res) => {
