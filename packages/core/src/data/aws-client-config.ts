@@ -4,10 +4,12 @@
  * only logs a warning unless `throwOnRequestTimeout` is set — a dependency that accepts a connection and never
  * answers would hold a Lambda (and its concurrency slot) until the function's own timeout.
  *
- * Worst case of one call: `maxAttempts x requestTimeoutMs` plus the SDK's jittered backoff between attempts (under
- * 150 ms in all for a timeout or a 5xx; up to 1 s, then 2 s, for throttling, whose answers are immediate). Every
- * figure keeps that well under the tier's Lambda timeout (public 10 s, webhook 15 s, api 29 s), so a failing
- * dependency ends as a 503/504 problem+json with `Retry-After`, never as the gateway's own timeout.
+ * Worst case of one call that keeps failing (`worstCaseCallMs`): `maxAttempts x requestTimeoutMs` plus the SDK's
+ * jittered backoff between attempts. The request timeout is a wall-clock limit on each attempt from its start, the
+ * connection included. Throttling waits longer between attempts (up to 1 s, then 2 s), but its answers are
+ * immediate. Every tier's Lambda timeout is above the worst case of each client it uses
+ * (`deploy/infra-policy.test.ts`), so a failing dependency ends as a 503/504 problem+json with `Retry-After`, never
+ * as the Lambda's or the gateway's own timeout.
  */
 export interface AwsClientPolicy {
   /** Attempts in total, the first one included (the SDK's `maxAttempts`). */
@@ -43,4 +45,12 @@ export function awsClientConfig(service: AwsService, overrides: Partial<AwsClien
       throwOnRequestTimeout: true,
     },
   };
+}
+
+/** The SDK's longest wait before retry n (0-based) of a timeout or a 5xx is 50 ms x 2^n (smithy's standard strategy). */
+const TRANSIENT_BACKOFF_BASE_MS = 50;
+
+/** The longest one call can take when every attempt times out: what a tier's Lambda timeout must exceed. */
+export function worstCaseCallMs(policy: AwsClientPolicy): number {
+  return policy.maxAttempts * policy.requestTimeoutMs + TRANSIENT_BACKOFF_BASE_MS * (2 ** (policy.maxAttempts - 1) - 1);
 }

@@ -8,6 +8,7 @@ import {
   TIERS,
   UNRESERVED_MINIMUM,
 } from '../concurrency';
+import { AWS_CLIENT_POLICIES, type AwsService, worstCaseCallMs } from '../data/aws-client-config';
 import { manifest, type RouteSpec, routeKey } from '../manifest';
 import { JOBS_QUEUE, WORKER_TIMEOUT_SECONDS } from '../resources';
 import { ALL_SCOPES } from '../scopes';
@@ -163,6 +164,27 @@ describe('timeouts', () => {
   it('stops HTTP tiers before the gateway gives up on them', () => {
     for (const tier of ['public', 'api', 'webhook'] as const) {
       expect(TIER_RUNTIME[tier].timeoutSeconds * 1000, tier).toBeLessThan(GATEWAY_LIMITS.integrationTimeoutMs);
+    }
+  });
+
+  it('outlasts the worst case of every AWS client a tier uses, so a sick dependency ends as a 503/504, not a Lambda timeout', () => {
+    for (const [tier, access] of Object.entries(TIER_ACCESS) as [
+      keyof typeof TIER_ACCESS,
+      (typeof TIER_ACCESS)[keyof typeof TIER_ACCESS],
+    ][]) {
+      const services: AwsService[] = [
+        ...(access.table.length > 0 ? (['dynamodb'] as const) : []),
+        ...(access.uploads.length > 0 ? (['s3'] as const) : []),
+        ...(access.jobsQueue.length > 0 ? (['sqs'] as const) : []),
+        ...(access.startIngestion ? (['sfn'] as const) : []),
+      ];
+      expect(services.length, tier).toBeGreaterThan(0);
+      for (const service of services) {
+        // Room for the rest of the request (init, the answer) once the call has failed.
+        expect(worstCaseCallMs(AWS_CLIENT_POLICIES[service]) + 500, `${tier}: ${service}`).toBeLessThan(
+          TIER_RUNTIME[tier].timeoutSeconds * 1000,
+        );
+      }
     }
   });
 
