@@ -5,7 +5,7 @@ import { ConflictError } from '@toolgate/core/errors';
 import { scope } from '@toolgate/core/scopes';
 import { LOCAL_CREDENTIALS } from '@toolgate/local/local-env';
 import { describe, expect, it } from 'vitest';
-import { callApi, getJson, useLocalRuntime } from './support/runtime';
+import { apiCaller, getJson, useLocalRuntime } from './support/runtime';
 
 /**
  * Issue 4 end to end: tools over REST and chat with the dev model, through the local API Gateway (JWT authorizer,
@@ -18,8 +18,7 @@ async function tokenFor(sub: string, scopes: readonly string[] = ALL) {
   return runtime().issuer.mintAccessToken({ sub, scopes });
 }
 
-const call = (token: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
-  callApi(runtime().url, token, method, path, body, headers);
+const call = apiCaller(runtime);
 
 const newUser = () => `user-${randomUUID()}`;
 

@@ -13,7 +13,7 @@ import { sendStripeEvent } from '@toolgate/local/stripe-send';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { esbuildOptions } from '../packages/functions/build';
-import { callApi, until, useLocalRuntime } from './support/runtime';
+import { apiCaller, until, useLocalRuntime } from './support/runtime';
 
 /**
  * The other suites run the handlers from source. This one runs what `sst deploy` ships: each tier bundled with the
@@ -68,8 +68,7 @@ const runtime = useLocalRuntime({
 
 const newUser = () => `user-${randomUUID()}`;
 const tokenFor = (sub: string) => runtime().issuer.mintAccessToken({ sub, scopes: ALL_SCOPES });
-const call = (token: string | null, method: string, path: string, body?: unknown) =>
-  callApi(runtime().url, token, method, path, body);
+const call = apiCaller(runtime);
 
 describe('the deployed bundles, through the local gateway', () => {
   it('public tier: a product with its ETag, a listing, and problem+json for a bad id', async () => {

@@ -8,7 +8,7 @@ import { localQueues } from '@toolgate/local/testing/queues';
 import { scanTable } from '@toolgate/local/testing/table';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { always, type FaultInjector, injectFaults } from './support/faults';
-import { callApi, getJson, useLocalRuntime } from './support/runtime';
+import { apiCaller, getJson, useLocalRuntime } from './support/runtime';
 import { signedStripeRequest } from './support/stripe-events';
 
 /**
@@ -106,13 +106,7 @@ afterAll(() => {
 const newUser = () => `fault-${randomUUID()}`;
 const tokenFor = (sub: string) => runtime().issuer.mintAccessToken({ sub, scopes: ALL_SCOPES });
 
-const call = (
-  token: string | null,
-  method: string,
-  path: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-) => callApi(runtime().url, token, method, path, body, headers);
+const call = apiCaller(runtime);
 
 type Answer = Awaited<ReturnType<typeof call>>;
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { LOCAL_STRIPE_WEBHOOK_SECRET } from '@toolgate/core/config-source';
 import { ALL_SCOPES } from '@toolgate/core/scopes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callApi, getJson, until, useLocalRuntime } from './support/runtime';
+import { apiCaller, getJson, until, useLocalRuntime } from './support/runtime';
 import { signedStripeRequest } from './support/stripe-events';
 
 /**
@@ -67,13 +67,7 @@ const secret = (value: string | undefined | null, what: string) => {
   if (value && value.length >= 8) secrets.set(value, what);
 };
 
-const call = (
-  token: string | null,
-  method: string,
-  path: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-) => callApi(runtime().url, token, method, path, body, headers);
+const call = apiCaller(runtime);
 
 describe('a whole session with DEBUG logs captured', () => {
   it('runs the session', async () => {

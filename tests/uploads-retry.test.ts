@@ -4,7 +4,7 @@ import { scope } from '@toolgate/core/scopes';
 import { startWireServer } from '@toolgate/core/testing/wire-server';
 import { INGESTION_RETRY } from '@toolgate/core/workflows/ingestion';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callApi, useLocalRuntime } from './support/runtime';
+import { apiCaller, useLocalRuntime } from './support/runtime';
 
 /**
  * Retry and give-up paths of the ingestion workflow, with a real transient failure: the summarize step talks to an
@@ -45,8 +45,7 @@ afterAll(() => model?.close());
 
 const runtime = useLocalRuntime({ workflowRetryIntervalMs: 5 });
 
-const call = (token: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
-  callApi(runtime().url, token, method, path, body, headers);
+const call = apiCaller(runtime);
 
 async function ingest(text: string) {
   const token = await runtime().issuer.mintAccessToken({ sub: `user-${randomUUID()}`, scopes: [scope('documents')] });

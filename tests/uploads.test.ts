@@ -4,7 +4,7 @@ import { minimalPdf } from '@toolgate/core/testing/pdf';
 import { DEFAULT_MAX_UPLOAD_BYTES } from '@toolgate/core/uploads/config';
 import { localBucket } from '@toolgate/local/testing/s3';
 import { describe, expect, it } from 'vitest';
-import { callApi, getJson, useLocalRuntime } from './support/runtime';
+import { apiCaller, getJson, useLocalRuntime } from './support/runtime';
 
 /**
  * Issue 5 end to end: presigned POST straight to the local S3 (as a browser sends it), the server-side re-check,
@@ -18,8 +18,7 @@ const SCOPES = [scope('documents'), scope('tools'), scope('chat')];
 const newUser = () => `user-${randomUUID()}`;
 const tokenFor = (sub: string, scopes: readonly string[] = SCOPES) => runtime().issuer.mintAccessToken({ sub, scopes });
 
-const call = (token: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
-  callApi(runtime().url, token, method, path, body, headers);
+const call = apiCaller(runtime);
 
 interface Post {
   url: string;

@@ -59,6 +59,12 @@ export function callApi(
   });
 }
 
+/** `callApi` bound to a file's runtime (from `useLocalRuntime`), read when each call is made. */
+export function apiCaller(runtime: () => LocalRuntime) {
+  return (token: string | null, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+    callApi(runtime().url, token, method, path, body, headers);
+}
+
 /**
  * Polls `probe` every 50 ms until `done` accepts its value, and returns that value; throws with the last value
  * after `timeoutMs`. For state that settles asynchronously: a job, an ingestion, a queue draining.

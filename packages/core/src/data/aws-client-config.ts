@@ -47,10 +47,18 @@ export function awsClientConfig(service: AwsService, overrides: Partial<AwsClien
   };
 }
 
-/** The SDK's longest wait before retry n (0-based) of a timeout or a 5xx is 50 ms x 2^n (smithy's standard strategy). */
-const TRANSIENT_BACKOFF_BASE_MS = 50;
+/**
+ * The SDK waits before retry n (0-based) a random time up to `base x 2^n` (smithy's standard retry strategy): base
+ * 50 ms after a timeout or a 5xx, 1 s after throttling.
+ */
+export const SDK_BACKOFF_BASE_MS = { transient: 50, throttling: 1_000 } as const;
+
+/** The longest the SDK can wait in all between the attempts of one call. */
+export function maxBackoffMs(maxAttempts: number, kind: keyof typeof SDK_BACKOFF_BASE_MS): number {
+  return SDK_BACKOFF_BASE_MS[kind] * (2 ** (maxAttempts - 1) - 1);
+}
 
 /** The longest one call can take when every attempt times out: what a tier's Lambda timeout must exceed. */
 export function worstCaseCallMs(policy: AwsClientPolicy): number {
-  return policy.maxAttempts * policy.requestTimeoutMs + TRANSIENT_BACKOFF_BASE_MS * (2 ** (policy.maxAttempts - 1) - 1);
+  return policy.maxAttempts * policy.requestTimeoutMs + maxBackoffMs(policy.maxAttempts, 'transient');
 }

@@ -2,7 +2,7 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AWS_CLIENT_POLICIES, awsClientConfig, worstCaseCallMs } from './aws-client-config';
+import { AWS_CLIENT_POLICIES, awsClientConfig, maxBackoffMs, worstCaseCallMs } from './aws-client-config';
 import { classifyAwsError } from './aws-errors';
 
 /**
@@ -59,8 +59,8 @@ async function failureOf(url: string): Promise<{ error: unknown; attempts: unkno
 }
 
 const ATTEMPTS = AWS_CLIENT_POLICIES.dynamodb.maxAttempts;
-/** Sum of the SDK's longest waits before the retries of a throttled call: 1 s, then 2 s. */
-const THROTTLING_BACKOFF_MAX_MS = 1_000 * (2 ** (ATTEMPTS - 1) - 1);
+/** The SDK's longest waits before the retries of a throttled call, in all: 1 s, then 2 s. */
+const THROTTLING_BACKOFF_MAX_MS = maxBackoffMs(ATTEMPTS, 'throttling');
 
 describe('AWS SDK failures through the explicit client policy', () => {
   it('a hung endpoint ends as a timeout after maxAttempts bounded attempts (the SDK default would wait forever)', async () => {
@@ -73,9 +73,9 @@ describe('AWS SDK failures through the explicit client policy', () => {
     expect(ms).toBeLessThan(bound + 500);
   });
 
-  // The SDK waits before each retry of a throttled call: full jitter up to 1 s x 2^retry (smithy's 2026 standard
-  // strategy), so up to 1 s + 2 s with three attempts. Both kinds run at once, each on its own endpoint and client,
-  // and the test allows twice that worst case: a sequential loop at the 5 s default failed CI on an unlucky draw.
+  // Throttling backs off longest (up to 1 s + 2 s with three attempts). Both kinds run at once, each on its own
+  // endpoint and client, under a timeout well above that worst case: a sequential loop at vitest's 5 s default
+  // failed CI on an unlucky draw.
   it(
     'throttling is retried maxAttempts times, then reads as unavailable',
     async () => {
