@@ -1,7 +1,7 @@
 import type { Tier } from '@toolgate/core/concurrency';
 import { describe, expect, it } from 'vitest';
 import { BUNDLE_BUDGET_BYTES, evaluateBudgets, ON_DEMAND_ONLY } from '../bench/src/budgets';
-import type { BundleResult } from '../bench/src/bundles';
+import { type BundleResult, packageOf, ZOD_CLASSIC } from '../bench/src/bundles';
 
 /**
  * The deterministic budgets CI enforces through `pnpm bench:bundles`, on made-up bundles: a package that must only
@@ -26,6 +26,14 @@ describe('bench budgets', () => {
       const result = verdict([bundle(tier, ['hono', eager])], `loaded on demand only: ${tier}`);
       expect(result).toMatchObject({ pass: false, measured: `in the initial load: ${eager}` });
     }
+  });
+
+  it("count zod's classic API apart from the rest of zod, so that a tier loading it fails", () => {
+    const zod = 'node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4';
+    expect(packageOf(`${zod}/classic/schemas.js`)).toBe(ZOD_CLASSIC);
+    expect(packageOf(`${zod}/mini/schemas.js`)).toBe('zod');
+    expect(packageOf(`${zod}/core/schemas.js`)).toBe('zod');
+    for (const tier of Object.keys(BUNDLE_BUDGET_BYTES) as Tier[]) expect(ON_DEMAND_ONLY[tier]).toContain(ZOD_CLASSIC);
   });
 
   it('fail a tier over its size budget', () => {

@@ -1,5 +1,5 @@
 import type { Tier } from '@toolgate/core/concurrency';
-import type { BundleResult } from './bundles';
+import { type BundleResult, ZOD_CLASSIC } from './bundles';
 import type { ColdResult } from './cold';
 import type { LoadResult } from './throughput';
 import type { WarmResult } from './warm';
@@ -45,14 +45,14 @@ export const BUNDLE_BUDGET_BYTES: Record<Tier, { initial: number; total: number 
 /**
  * Packages a tier may load only on demand (a dynamic `import()`, its own chunk), never in its cold start: the SDK
  * clients that `GET /me`, `/tools` or `/mcp` do not need (`onFirstCall` in the deps), the MCP server and its JSON
- * Schema validator, the OpenAPI generator and reference page (the public tier serves a prebuilt document), and the
- * JWT verifier in the tiers that have no jwt route.
+ * Schema validator, the API reference page, the JWT verifier in the tiers that have no jwt route, and zod's classic
+ * API (this codebase uses `zod/mini`; only the MCP SDK, itself loaded on demand, brings the classic API).
  * Deterministic, so CI checks it: an eager import that drags one of them back into a cold start fails the build.
  */
-export const ON_DEMAND_ONLY: Partial<Record<Tier, readonly string[]>> = {
+export const ON_DEMAND_ONLY: Record<Tier, readonly string[]> = {
   // No jwt route: the JWT verifier has no business in these cold starts (the guard only reads headers there).
-  public: ['aws-jwt-verify', '@hono/zod-openapi', '@asteasolutions/zod-to-openapi', '@scalar/hono-api-reference'],
-  webhook: ['aws-jwt-verify'],
+  public: ['aws-jwt-verify', '@scalar/hono-api-reference', ZOD_CLASSIC],
+  webhook: ['aws-jwt-verify', ZOD_CLASSIC],
   api: [
     '@aws-sdk/client-s3',
     '@aws-sdk/client-sqs',
@@ -62,7 +62,10 @@ export const ON_DEMAND_ONLY: Partial<Record<Tier, readonly string[]>> = {
     '@aws-sdk/s3-request-presigner',
     '@modelcontextprotocol/sdk',
     'ajv',
+    ZOD_CLASSIC,
   ],
+  worker: [ZOD_CLASSIC],
+  steps: [ZOD_CLASSIC],
 };
 
 export interface Verdict {

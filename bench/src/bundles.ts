@@ -54,14 +54,22 @@ export function builtTiers(): Tier[] {
   return TIERS.filter((tier) => existsSync(join(REPO_ROOT, ENTRY_POINTS[tier])));
 }
 
+export const ZOD_CLASSIC = 'zod (classic API)';
+
 /** `node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/schemas.js` → `zod/v4/core/schemas.js`. */
 export function shortInputPath(path: string): string {
   const nested = path.lastIndexOf('node_modules/');
   return nested >= 0 ? path.slice(nested + 'node_modules/'.length) : path;
 }
 
+/**
+ * The npm package (or workspace module) an input belongs to. zod's classic API is counted apart from the rest of
+ * zod: the codebase uses `zod/mini`, and `ON_DEMAND_ONLY` keeps the classic API (which only a dependency such as
+ * the MCP SDK loads) out of every cold start.
+ */
 export function packageOf(path: string): string {
   const short = shortInputPath(path);
+  if (short.startsWith('zod/v4/classic/')) return ZOD_CLASSIC;
   if (short !== path) {
     const [scope, name] = short.split('/');
     return scope?.startsWith('@') ? `${scope}/${name}` : (scope ?? short);

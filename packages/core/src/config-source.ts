@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { PlanSchema } from './plans';
+import * as z from './zod';
 
 /**
  * Where configuration comes from, and its base part. Deployed, values come from SST's linked resources
@@ -22,25 +22,27 @@ export const LOCAL_STRIPE_WEBHOOK_SECRET = 'whsec_toolgate_local_dev';
 export const LOCAL_STRIPE_PRO_PRICE = 'price_toolgate_local_pro';
 export const LOCAL_STRIPE_PRICES = { [LOCAL_STRIPE_PRO_PRICE]: 'pro' } as const;
 
+const nonEmpty = () => z.string().check(z.minLength(1));
+
 export const BaseConfigSchema = z.object({
-  stage: z.string().min(1),
+  stage: nonEmpty(),
   /** True when running against the embedded emulators (path-style S3, http JWKS). */
   local: z.boolean(),
-  region: z.string().min(1),
-  tableName: z.string().min(1),
-  bucketName: z.string().min(1),
-  jobsQueueUrl: z.string().optional(),
+  region: nonEmpty(),
+  tableName: nonEmpty(),
+  bucketName: nonEmpty(),
+  jobsQueueUrl: z.optional(z.string()),
   /** The ingestion state machine (only the api tier, which starts executions, is linked to it). */
-  ingestionArn: z.string().min(1).optional(),
+  ingestionArn: z.optional(nonEmpty()),
   /** Browser origins allowed by CORS. Never `*` for credentialed routes. */
-  allowedOrigins: z.array(z.string()).default([]),
+  allowedOrigins: z._default(z.array(z.string()), []),
   /**
    * Stripe webhook signing secret (`whsec_...`). Optional here because only the webhook tier is linked to it;
    * that tier refuses to start without it.
    */
-  stripeWebhookSecret: z.string().min(1).optional(),
+  stripeWebhookSecret: z.optional(nonEmpty()),
   /** Stripe price id → the plan a subscription to it grants. Prices not listed grant nothing. */
-  stripePrices: z.record(z.string().min(1), PlanSchema).default({}),
+  stripePrices: z._default(z.record(nonEmpty(), PlanSchema), {}),
 });
 export type BaseConfig = z.infer<typeof BaseConfigSchema>;
 
@@ -48,12 +50,15 @@ export type BaseConfig = z.infer<typeof BaseConfigSchema>;
 export type SectionName = 'uploads' | 'auth' | 'model' | 'agent' | 'limits' | 'jobs';
 
 /** A section: its key and its schema, defaults included (declared by the module that owns the section). */
-export interface ConfigSection<N extends SectionName = SectionName, S extends z.ZodType = z.ZodType> {
+export interface ConfigSection<N extends SectionName = SectionName, S extends z.core.$ZodType = z.core.$ZodType> {
   readonly name: N;
   readonly schema: S;
 }
 
-export function configSection<N extends SectionName, S extends z.ZodType>(name: N, schema: S): ConfigSection<N, S> {
+export function configSection<N extends SectionName, S extends z.core.$ZodType>(
+  name: N,
+  schema: S,
+): ConfigSection<N, S> {
   return { name, schema };
 }
 
@@ -163,8 +168,8 @@ export function rawConfig(env: Env, resources?: SstResources): RawConfig {
 }
 
 /** Validates `value` at `path` (a section name, or '' for the root); the error names every offending field. */
-export function parseConfig<S extends z.ZodType>(schema: S, value: unknown, path = ''): z.output<S> {
-  const parsed = schema.safeParse(value);
+export function parseConfig<S extends z.core.$ZodType>(schema: S, value: unknown, path = ''): z.output<S> {
+  const parsed = z.safeParse(schema, value);
   if (!parsed.success) {
     const fields = parsed.error.issues
       .map((issue) => [path, ...issue.path.map(String)].filter(Boolean).join('.') || '(root)')
@@ -178,7 +183,7 @@ export interface ConfigReader {
   /** The base, validated when the reader is created. */
   readonly base: BaseConfig;
   /** A section, validated on its first read and the same object on every later one. */
-  section<N extends SectionName, S extends z.ZodType>(section: ConfigSection<N, S>): z.output<S>;
+  section<N extends SectionName, S extends z.core.$ZodType>(section: ConfigSection<N, S>): z.output<S>;
 }
 
 export function createConfigReader(raw: RawConfig): ConfigReader {
@@ -186,7 +191,7 @@ export function createConfigReader(raw: RawConfig): ConfigReader {
   const sections = new Map<SectionName, unknown>();
   return {
     base,
-    section<N extends SectionName, S extends z.ZodType>({ name, schema }: ConfigSection<N, S>): z.output<S> {
+    section<N extends SectionName, S extends z.core.$ZodType>({ name, schema }: ConfigSection<N, S>): z.output<S> {
       if (!sections.has(name)) sections.set(name, parseConfig(schema, raw[name], name));
       return sections.get(name) as z.output<S>;
     },

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from './zod';
 
 /** Subscription plans. A user's plan lives in their DynamoDB record and is set by billing, never by a token. */
 export const PLANS = ['free', 'pro'] as const;

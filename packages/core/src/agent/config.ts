@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { configSection } from '../config-source';
+import * as z from '../zod';
 
 /** Used when a deployed stage names no model: on-demand in us-east-1, supports tool use through Converse. */
 export const DEFAULT_BEDROCK_MODEL_ID = 'amazon.nova-lite-v1:0';
@@ -9,21 +9,21 @@ export const ModelConfigSchema = z.discriminatedUnion('provider', [
   z.object({
     provider: z.literal('dev'),
     /** Simulated latency per model call, to see the deadline and the step cap at work locally. */
-    latencyMs: z.number().int().min(0).max(60_000).default(0),
+    latencyMs: z._default(z.int().check(z.minimum(0), z.maximum(60_000)), 0),
   }),
   z.object({
     provider: z.literal('bedrock'),
-    modelId: z.string().min(1).default(DEFAULT_BEDROCK_MODEL_ID),
+    modelId: z._default(z.string().check(z.minLength(1)), DEFAULT_BEDROCK_MODEL_ID),
     /** Defaults to the function's region. */
-    region: z.string().min(1).optional(),
+    region: z.optional(z.string().check(z.minLength(1))),
   }),
   z.object({
     provider: z.literal('openai'),
     /** Any OpenAI-compatible server: api.openai.com/v1, a local llama.cpp or vLLM server, a proxy. */
     baseUrl: z.url({ protocol: /^https?$/ }),
-    modelId: z.string().min(1),
+    modelId: z.string().check(z.minLength(1)),
     /** Secret (deployed: the `OpenAiApiKey` SST secret). Local servers usually need none. */
-    apiKey: z.string().min(1).optional(),
+    apiKey: z.optional(z.string().check(z.minLength(1))),
   }),
 ]);
 export type ModelConfig = z.infer<typeof ModelConfigSchema>;
@@ -33,18 +33,18 @@ export const MAX_CHAT_DEADLINE_MS = 28_000;
 
 export const AgentConfigSchema = z.object({
   /** Model calls one chat request may make; past it the loop answers with what it has. */
-  stepCap: z.number().int().min(1).max(20).default(6),
+  stepCap: z._default(z.int().check(z.minimum(1), z.maximum(20)), 6),
   /** Wall-clock budget of one `POST /chat` loop, from the request's arrival. */
-  chatDeadlineMs: z.number().int().min(1000).max(MAX_CHAT_DEADLINE_MS).default(25_000),
+  chatDeadlineMs: z._default(z.int().check(z.minimum(1000), z.maximum(MAX_CHAT_DEADLINE_MS)), 25_000),
   /** Output tokens asked of the model per call. */
-  maxOutputTokens: z.number().int().min(64).max(8192).default(1024),
+  maxOutputTokens: z._default(z.int().check(z.minimum(64), z.maximum(8192)), 1024),
   /** Conversations are kept this long after their last message. */
-  conversationTtlDays: z.number().int().min(1).max(365).default(30),
+  conversationTtlDays: z._default(z.int().check(z.minimum(1), z.maximum(365)), 30),
 });
 export type AgentConfig = z.infer<typeof AgentConfigSchema>;
 
 /** The `model` section: the chat loop and the worker read it (`functions/src/deps/model.ts`). */
-export const MODEL_SECTION = configSection('model', ModelConfigSchema.default({ provider: 'dev', latencyMs: 0 }));
+export const MODEL_SECTION = configSection('model', z._default(ModelConfigSchema, { provider: 'dev', latencyMs: 0 }));
 
 /** The `agent` section: the chat service reads it (`functions/src/deps/chat.ts`). */
-export const AGENT_SECTION = configSection('agent', AgentConfigSchema.prefault({}));
+export const AGENT_SECTION = configSection('agent', z.prefault(AgentConfigSchema, {}));

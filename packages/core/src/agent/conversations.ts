@@ -2,8 +2,11 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { isExpired, nowSeconds } from '../data/dynamo';
 import { ConflictError } from '../errors';
+import * as z from '../zod';
 import { type ChatMessage, ChatMessageSchema } from './provider';
 import type { Conversation } from './schema';
+
+const StoredMessagesSchema = z.array(ChatMessageSchema);
 
 /**
  * Conversations live under the caller's partition: pk = USER#<sub>, sk = CONV#<id>. The key is built from the
@@ -52,7 +55,7 @@ export function createConversationsRepository(
         new GetCommand({ TableName: tableName, Key: key(sub, id), ConsistentRead: true }),
       );
       if (!Item || isExpired(Item)) return null;
-      const messages = ChatMessageSchema.array().safeParse(Item.messages);
+      const messages = StoredMessagesSchema.safeParse(Item.messages);
       return {
         conversationId: id,
         createdAt: String(Item.createdAt),

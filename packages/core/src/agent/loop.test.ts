@@ -1,5 +1,4 @@
 import { describe, expect, it, vi } from 'vitest';
-import * as z from 'zod';
 import { DEFAULT_PLAN_LIMITS } from '../limits/plans';
 import { createChatQuota } from '../limits/rate-limiter';
 import { scope } from '../scopes';
@@ -7,6 +6,7 @@ import { caller, memoryCatalog, memoryUsage } from '../testing/agent-fakes';
 import { accountTools } from '../tools/account';
 import { catalogTools } from '../tools/catalog';
 import { defineTool, ToolRegistry } from '../tools/registry';
+import * as z from '../zod';
 import { runAgent } from './loop';
 import type { ChatMessage, ModelProvider, ModelRequest } from './provider';
 import { createDevProvider } from './providers/dev';

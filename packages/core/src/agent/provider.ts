@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import type { ToolDefinition } from '../tools/schemas';
+import * as z from '../zod';
 
 /**
  * The model port. The agent loop speaks only these types; each provider translates them to its wire format
@@ -8,8 +8,8 @@ import type { ToolDefinition } from '../tools/schemas';
 
 export const ToolCallRequestSchema = z.object({
   /** The provider's id for the call, echoed back with its result. */
-  id: z.string().min(1).max(128),
-  name: z.string().min(1).max(64),
+  id: z.string().check(z.minLength(1), z.maxLength(128)),
+  name: z.string().check(z.minLength(1), z.maxLength(64)),
   /** The arguments the model produced; the registry validates them like any other input. */
   input: z.unknown(),
 });
@@ -20,7 +20,7 @@ export const ChatMessageSchema = z.discriminatedUnion('role', [
   z.object({
     role: z.literal('assistant'),
     content: z.string(),
-    toolCalls: z.array(ToolCallRequestSchema).optional(),
+    toolCalls: z.optional(z.array(ToolCallRequestSchema)),
   }),
   z.object({
     role: z.literal('tool'),
@@ -28,7 +28,7 @@ export const ChatMessageSchema = z.discriminatedUnion('role', [
     name: z.string(),
     /** JSON text of the tool's output, or of `{ error }` when it failed. */
     content: z.string(),
-    isError: z.boolean().optional(),
+    isError: z.optional(z.boolean()),
   }),
 ]);
 export type ChatMessage = z.infer<typeof ChatMessageSchema>;
@@ -69,11 +69,11 @@ export const ToolCallTraceSchema = z.object({
   name: z.string(),
   input: z.unknown(),
   /** The model step (1-based) that asked for the call. */
-  step: z.number().int().positive(),
+  step: z.int().check(z.positive()),
   ok: z.boolean(),
-  output: z.unknown().optional(),
-  error: z.object({ status: z.number().int(), title: z.string(), detail: z.string().optional() }).optional(),
-  durationMs: z.number().nonnegative(),
+  output: z.optional(z.unknown()),
+  error: z.optional(z.object({ status: z.int(), title: z.string(), detail: z.optional(z.string()) })),
+  durationMs: z.number().check(z.nonnegative()),
 });
 export type ToolCallTrace = z.infer<typeof ToolCallTraceSchema>;
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod';
 import { ChatMessageSchema, ToolCallTraceSchema } from './provider';
 
 /** Longer prompts belong in `POST /jobs`: a chat must answer within the gateway's 30 s. */
@@ -6,17 +6,17 @@ export const MAX_CHAT_MESSAGE_CHARS = 16_000;
 
 export const ConversationIdSchema = z.uuid('must be a conversation id returned by POST /chat');
 
-export const ChatRequestSchema = z
-  .object({
-    message: z.string().trim().min(1, 'must not be empty').max(MAX_CHAT_MESSAGE_CHARS),
-    conversationId: ConversationIdSchema.optional().describe('Continue this conversation; omit to start a new one'),
-  })
-  .strict();
+export const ChatRequestSchema = z.strictObject({
+  message: z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(MAX_CHAT_MESSAGE_CHARS)),
+  conversationId: z
+    .optional(ConversationIdSchema)
+    .check(z.describe('Continue this conversation; omit to start a new one')),
+});
 export type ChatRequest = z.infer<typeof ChatRequestSchema>;
 
 export const TokenUsageSchema = z.object({
-  inputTokens: z.number().int().nonnegative(),
-  outputTokens: z.number().int().nonnegative(),
+  inputTokens: z.int().check(z.nonnegative()),
+  outputTokens: z.int().check(z.nonnegative()),
 });
 
 export const ChatResponseSchema = z.object({

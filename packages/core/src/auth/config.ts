@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { configSection } from '../config-source';
+import * as z from '../zod';
 
 /**
  * The issuer's public keys (a JWKS document), when the deploy fetched them (`infra/auth.ts`): the verifier starts
@@ -7,32 +7,34 @@ import { configSection } from '../config-source';
  * they lack (after a rotation), aws-jwt-verify fetches the JWKS itself.
  */
 export const JwksSchema = z.object({
-  keys: z.array(z.looseObject({ kty: z.string().min(1), kid: z.string().min(1).optional() })).min(1),
+  keys: z
+    .array(z.looseObject({ kty: z.string().check(z.minLength(1)), kid: z.optional(z.string().check(z.minLength(1))) }))
+    .check(z.minLength(1)),
 });
 
 export const AuthConfigSchema = z.discriminatedUnion('kind', [
   /** Cognito user pool: access tokens carry `client_id` (not `aud`) and `token_use: access`. */
   z.object({
     kind: z.literal('cognito'),
-    userPoolId: z.string().regex(/^[\w-]+_[0-9a-zA-Z]+$/),
-    clientIds: z.array(z.string().min(1)).min(1),
-    jwks: JwksSchema.optional(),
+    userPoolId: z.string().check(z.regex(/^[\w-]+_[0-9a-zA-Z]+$/)),
+    clientIds: z.array(z.string().check(z.minLength(1))).check(z.minLength(1)),
+    jwks: z.optional(JwksSchema),
   }),
   /** Any OIDC issuer whose access tokens are RS256 JWTs with an `aud` claim. */
   z.object({
     kind: z.literal('oidc'),
     issuer: z.url({ protocol: /^https$/ }),
-    audience: z.array(z.string().min(1)).min(1),
-    jwksUri: z.url({ protocol: /^https$/ }).optional(),
-    jwks: JwksSchema.optional(),
+    audience: z.array(z.string().check(z.minLength(1))).check(z.minLength(1)),
+    jwksUri: z.optional(z.url({ protocol: /^https$/ })),
+    jwks: z.optional(JwksSchema),
   }),
   /** The local dev issuer: Cognito-shaped tokens, JWKS served over loopback http. */
   z.object({
     kind: z.literal('local'),
-    issuer: z.string().min(1),
-    clientIds: z.array(z.string().min(1)).min(1),
+    issuer: z.string().check(z.minLength(1)),
+    clientIds: z.array(z.string().check(z.minLength(1))).check(z.minLength(1)),
     jwksUri: z.url(),
-    jwks: JwksSchema.optional(),
+    jwks: z.optional(JwksSchema),
   }),
 ]);
 export type AuthConfig = z.infer<typeof AuthConfigSchema>;

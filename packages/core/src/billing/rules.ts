@@ -1,6 +1,6 @@
-import type { z } from 'zod';
 import { type FieldIssue, ValidationError } from '../errors';
 import { PLANS, type Plan } from '../plans';
+import * as z from '../zod';
 import {
   CheckoutSessionSchema,
   type HandledEventType,
@@ -36,8 +36,8 @@ const SUB_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@|+-]{0,199}$/;
 
 const GRANTING_STATUSES = new Set(['active', 'trialing']);
 
-function parseObject<S extends z.ZodType>(schema: S, event: StripeEvent): z.output<S> {
-  const result = schema.safeParse(event.data.object);
+function parseObject<S extends z.core.$ZodType>(schema: S, event: StripeEvent): z.output<S> {
+  const result = z.safeParse(schema, event.data.object);
   if (result.success) return result.data;
   const issues: FieldIssue[] = result.error.issues.map((issue) => ({
     field: ['body', 'data', 'object', ...issue.path.map(String)].join('.'),

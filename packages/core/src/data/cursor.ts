@@ -1,12 +1,15 @@
-import * as z from 'zod';
 import { ValidationError } from '../errors';
+import * as z from '../zod';
 
 /**
  * Opaque pagination cursors: base64url JSON of the DynamoDB key to resume from. A cursor is only accepted for the
  * query it came from: `scope` (e.g. the partition being read) is stored in it and checked on the way back, so a
  * crafted cursor cannot move a query into another partition (another user's data).
  */
-const KeySchema = z.record(z.string().max(1024), z.union([z.string().max(1024), z.number()]));
+const KeySchema = z.record(
+  z.string().check(z.maxLength(1024)),
+  z.union([z.string().check(z.maxLength(1024)), z.number()]),
+);
 const CursorSchema = z.object({ s: z.string(), k: KeySchema });
 
 export type ExclusiveStartKey = Record<string, string | number>;

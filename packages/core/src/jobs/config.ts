@@ -1,6 +1,6 @@
-import * as z from 'zod';
 import { configSection } from '../config-source';
 import { WORKER_TIMEOUT_SECONDS } from '../resources';
+import * as z from '../zod';
 
 /**
  * How jobs run. Defaults hold unless the stage overrides them (`Settings.jobs` deployed, `TOOLGATE_JOBS` locally).
@@ -12,34 +12,24 @@ export const MAX_JOB_DEADLINE_MS = (WORKER_TIMEOUT_SECONDS - 30) * 1000;
 
 export const JobsConfigSchema = z.object({
   /** Default wall-clock budget of one job's agent run (a request may ask for less with `options.deadlineSeconds`). */
-  deadlineMs: z.number().int().min(1000).max(MAX_JOB_DEADLINE_MS).default(240_000),
+  deadlineMs: z._default(z.int().check(z.minimum(1000), z.maximum(MAX_JOB_DEADLINE_MS)), 240_000),
   /** Default model calls per job (a request may ask for fewer or more, up to `maxStepCap`). */
-  stepCap: z.number().int().min(1).max(50).default(12),
-  maxStepCap: z.number().int().min(1).max(50).default(30),
+  stepCap: z._default(z.int().check(z.minimum(1), z.maximum(50)), 12),
+  maxStepCap: z._default(z.int().check(z.minimum(1), z.maximum(50)), 30),
   /** Output tokens asked of the model per call. */
-  maxOutputTokens: z.number().int().min(64).max(8192).default(4096),
+  maxOutputTokens: z._default(z.int().check(z.minimum(64), z.maximum(8192)), 4096),
   /** Results up to this size are stored in the job item; larger ones go to S3 and are served by presigned GET. */
-  inlineResultMaxBytes: z
-    .number()
-    .int()
-    .min(0)
-    .max(256 * 1024)
-    .default(256 * 1024),
+  inlineResultMaxBytes: z._default(z.int().check(z.minimum(0), z.maximum(256 * 1024)), 256 * 1024),
   /** Seconds before a failed attempt is retried; doubles per attempt (the message's visibility is set to it). */
-  retryDelaySeconds: z.number().int().min(0).max(900).default(10),
+  retryDelaySeconds: z._default(z.int().check(z.minimum(0), z.maximum(900)), 10),
   /** How long an `Idempotency-Key` keeps pointing at its job. */
-  idempotencyTtlHours: z
-    .number()
-    .int()
-    .min(1)
-    .max(24 * 7)
-    .default(24),
+  idempotencyTtlHours: z._default(z.int().check(z.minimum(1), z.maximum(24 * 7)), 24),
   /** Finished jobs (and their S3 results, by lifecycle rule) are kept this long. */
-  retentionDays: z.number().int().min(1).max(365).default(30),
+  retentionDays: z._default(z.int().check(z.minimum(1), z.maximum(365)), 30),
   /** Lifetime of the presigned GET URL of a large result. */
-  resultUrlTtlSeconds: z.number().int().min(60).max(3600).default(900),
+  resultUrlTtlSeconds: z._default(z.int().check(z.minimum(60), z.maximum(3600)), 900),
 });
 export type JobsConfig = z.infer<typeof JobsConfigSchema>;
 
 /** The `jobs` section: the jobs service and the worker read it. */
-export const JOBS_SECTION = configSection('jobs', JobsConfigSchema.prefault({}));
+export const JOBS_SECTION = configSection('jobs', z.prefault(JobsConfigSchema, {}));

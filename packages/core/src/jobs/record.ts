@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { TokenUsageSchema } from '../agent/schema';
+import * as z from '../zod';
 import { JobErrorSchema, JobIdSchema, JobRequestSchema, JobResultSchema, JobStatusSchema } from './schema';
 
 /**
@@ -12,7 +12,7 @@ import { JobErrorSchema, JobIdSchema, JobRequestSchema, JobResultSchema, JobStat
 export const JobRecordSchema = z.object({
   jobId: JobIdSchema,
   /** The verified `sub` of the caller who submitted it: the only identity the worker ever acts as. */
-  owner: z.string().min(1),
+  owner: z.string().check(z.minLength(1)),
   /** The scopes of the submitting token: the job's tools are those, and only those. */
   scopes: z.array(z.string()),
   clientId: z.string(),
@@ -22,23 +22,23 @@ export const JobRecordSchema = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   /** Set once SendMessage succeeded; a QUEUED job without it was never (known to be) sent. */
-  enqueuedAt: z.string().optional(),
-  messageId: z.string().optional(),
-  startedAt: z.string().optional(),
-  finishedAt: z.string().optional(),
-  attempts: z.number().int().nonnegative(),
+  enqueuedAt: z.optional(z.string()),
+  messageId: z.optional(z.string()),
+  startedAt: z.optional(z.string()),
+  finishedAt: z.optional(z.string()),
+  attempts: z.int().check(z.nonnegative()),
   /** Epoch ms until which the current attempt owns the job (its invocation's own deadline). */
-  leaseUntil: z.number().optional(),
+  leaseUntil: z.optional(z.number()),
   /** `ApproximateReceiveCount` of the delivery that started the current attempt. */
-  claimedReceiveCount: z.number().int().optional(),
+  claimedReceiveCount: z.optional(z.int()),
   /** The active-job slot the job holds until it finishes (see slots.ts). */
-  slot: z.number().int().nonnegative().optional(),
-  result: JobResultSchema.optional(),
+  slot: z.optional(z.int().check(z.nonnegative())),
+  result: z.optional(JobResultSchema),
   /** A large result: its S3 key (under the owner's prefix) and size. */
-  resultRef: z.object({ key: z.string(), bytes: z.number().int().nonnegative() }).optional(),
-  usage: TokenUsageSchema.optional(),
-  error: JobErrorSchema.optional(),
-  lastError: JobErrorSchema.optional(),
-  expiresAt: z.number().optional(),
+  resultRef: z.optional(z.object({ key: z.string(), bytes: z.int().check(z.nonnegative()) })),
+  usage: z.optional(TokenUsageSchema),
+  error: z.optional(JobErrorSchema),
+  lastError: z.optional(JobErrorSchema),
+  expiresAt: z.optional(z.number()),
 });
 export type JobRecord = z.infer<typeof JobRecordSchema>;

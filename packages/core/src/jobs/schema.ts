@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
 import { ToolCallTraceSchema } from '../agent/provider';
 import { TokenUsageSchema } from '../agent/schema';
+import * as z from '../zod';
 
 /** The contracts of `POST /jobs`, the job resource and the queue message, validated at every boundary. */
 
@@ -22,41 +22,45 @@ export const MAX_JOB_MESSAGES = 100;
  * a client must not be able to put words in a tool's mouth.
  */
 export const JobInputMessageSchema = z.discriminatedUnion('role', [
-  z.object({ role: z.literal('user'), content: z.string().min(1).max(MAX_JOB_TEXT_CHARS) }).strict(),
-  z.object({ role: z.literal('assistant'), content: z.string().max(MAX_JOB_TEXT_CHARS) }).strict(),
+  z.strictObject({
+    role: z.literal('user'),
+    content: z.string().check(z.minLength(1), z.maxLength(MAX_JOB_TEXT_CHARS)),
+  }),
+  z.strictObject({ role: z.literal('assistant'), content: z.string().check(z.maxLength(MAX_JOB_TEXT_CHARS)) }),
 ]);
 export type JobInputMessage = z.infer<typeof JobInputMessageSchema>;
 
-export const JobOptionsSchema = z
-  .object({
-    stepCap: z.number().int().min(1).max(50).optional().describe('Model calls the agent may make (capped per stage)'),
-    maxOutputTokens: z.number().int().min(64).max(8192).optional().describe('Output tokens per model call'),
-    deadlineSeconds: z
-      .number()
-      .int()
-      .min(10)
-      .max(900)
-      .optional()
-      .describe("Wall-clock budget of the run (capped by the stage's job deadline)"),
-  })
-  .strict();
+export const JobOptionsSchema = z.strictObject({
+  stepCap: z
+    .optional(z.int().check(z.minimum(1), z.maximum(50)))
+    .check(z.describe('Model calls the agent may make (capped per stage)')),
+  maxOutputTokens: z
+    .optional(z.int().check(z.minimum(64), z.maximum(8192)))
+    .check(z.describe('Output tokens per model call')),
+  deadlineSeconds: z
+    .optional(z.int().check(z.minimum(10), z.maximum(900)))
+    .check(z.describe("Wall-clock budget of the run (capped by the stage's job deadline)")),
+});
 export type JobOptions = z.infer<typeof JobOptionsSchema>;
 
 export const JobRequestSchema = z
-  .object({
-    prompt: z.string().trim().min(1, 'must not be empty').max(MAX_JOB_TEXT_CHARS).optional(),
-    messages: z.array(JobInputMessageSchema).min(1).max(MAX_JOB_MESSAGES).optional(),
-    options: JobOptionsSchema.optional(),
+  .strictObject({
+    prompt: z.optional(
+      z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(MAX_JOB_TEXT_CHARS)),
+    ),
+    messages: z.optional(z.array(JobInputMessageSchema).check(z.minLength(1), z.maxLength(MAX_JOB_MESSAGES))),
+    options: z.optional(JobOptionsSchema),
   })
-  .strict()
-  .superRefine((request, ctx) => {
-    if ((request.prompt === undefined) === (request.messages === undefined)) {
-      ctx.addIssue({ code: 'custom', path: [], message: 'give either prompt or messages (not both)' });
-    }
-    if (request.messages && request.messages.at(-1)?.role !== 'user') {
-      ctx.addIssue({ code: 'custom', path: ['messages'], message: 'must end with a user message' });
-    }
-  });
+  .check(
+    z.superRefine((request, ctx) => {
+      if ((request.prompt === undefined) === (request.messages === undefined)) {
+        ctx.addIssue({ code: 'custom', path: [], message: 'give either prompt or messages (not both)' });
+      }
+      if (request.messages && request.messages.at(-1)?.role !== 'user') {
+        ctx.addIssue({ code: 'custom', path: ['messages'], message: 'must end with a user message' });
+      }
+    }),
+  );
 export type JobRequest = z.infer<typeof JobRequestSchema>;
 
 /** The conversation a job's agent starts from. */
@@ -92,27 +96,32 @@ export function requestHash(request: JobRequest): string {
  * No `#` (it is part of a DynamoDB key) and no whitespace; a quoted sf-string is accepted and unquoted.
  */
 export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
-export const IdempotencyKeySchema = z
-  .string()
-  .transform((raw) => {
-    const trimmed = raw.trim();
-    return trimmed.length >= 2 && trimmed.startsWith('"') && trimmed.endsWith('"') ? trimmed.slice(1, -1) : trimmed;
-  })
-  .pipe(
-    z
-      .string()
-      .min(8, 'must be at least 8 characters (use a UUID)')
-      .max(255, 'must be at most 255 characters')
-      .regex(/^[A-Za-z0-9._:~+/=-]+$/, 'may only contain letters, digits and . _ : ~ + / = -'),
-  );
+export const IdempotencyKeySchema = z.pipe(
+  z.pipe(
+    z.string(),
+    z.transform((raw) => {
+      const trimmed = raw.trim();
+      return trimmed.length >= 2 && trimmed.startsWith('"') && trimmed.endsWith('"') ? trimmed.slice(1, -1) : trimmed;
+    }),
+  ),
+  z
+    .string()
+    .check(
+      z.minLength(8, 'must be at least 8 characters (use a UUID)'),
+      z.maxLength(255, 'must be at most 255 characters'),
+      z.regex(/^[A-Za-z0-9._:~+/=-]+$/, 'may only contain letters, digits and . _ : ~ + / = -'),
+    ),
+);
 
 /** The queue message: the job id and nothing else. The worker loads everything else from the table. */
-export const JobMessageSchema = z.object({ jobId: JobIdSchema }).strict();
+export const JobMessageSchema = z.strictObject({ jobId: JobIdSchema });
 export type JobMessage = z.infer<typeof JobMessageSchema>;
 
 export const JobErrorSchema = z.object({
-  code: z.string().describe('Stable: model-unavailable, attempts-exhausted, worker-lost, not-queued, invalid-job'),
-  message: z.string().describe('Written for the owner of the job'),
+  code: z
+    .string()
+    .check(z.describe('Stable: model-unavailable, attempts-exhausted, worker-lost, not-queued, invalid-job')),
+  message: z.string().check(z.describe('Written for the owner of the job')),
 });
 export type JobError = z.infer<typeof JobErrorSchema>;
 
@@ -126,42 +135,43 @@ export type JobResult = z.infer<typeof JobResultSchema>;
 
 const timestamp = z.iso.datetime();
 
+// The fields without the component name: `z.omit` refuses an object that carries checks, and `z.meta` is one.
+const JobFieldsSchema = z.object({
+  jobId: JobIdSchema,
+  status: JobStatusSchema,
+  createdAt: timestamp,
+  updatedAt: timestamp,
+  startedAt: z.optional(timestamp),
+  finishedAt: z.optional(timestamp),
+  attempts: z.int().check(z.nonnegative(), z.describe('Times a worker has started the job')),
+  result: z.optional(JobResultSchema).check(z.describe('SUCCEEDED with a small result: the result itself')),
+  resultUrl: z
+    .optional(z.url())
+    .check(z.describe('SUCCEEDED with a large result: a presigned GET URL of the result JSON')),
+  resultUrlExpiresAt: z.optional(timestamp),
+  resultBytes: z.optional(z.int().check(z.nonnegative())),
+  usage: z.optional(TokenUsageSchema),
+  error: z.optional(JobErrorSchema).check(z.describe('FAILED: why')),
+  lastError: z.optional(JobErrorSchema).check(z.describe('QUEUED after a failed attempt: why it is being retried')),
+});
+
 /** A job as its owner sees it (`GET /jobs/{id}`, the 202 of `POST /jobs`). */
-export const JobSchema = z
-  .object({
-    jobId: JobIdSchema,
-    status: JobStatusSchema,
-    createdAt: timestamp,
-    updatedAt: timestamp,
-    startedAt: timestamp.optional(),
-    finishedAt: timestamp.optional(),
-    attempts: z.number().int().nonnegative().describe('Times a worker has started the job'),
-    result: JobResultSchema.optional().describe('SUCCEEDED with a small result: the result itself'),
-    resultUrl: z.url().optional().describe('SUCCEEDED with a large result: a presigned GET URL of the result JSON'),
-    resultUrlExpiresAt: timestamp.optional(),
-    resultBytes: z.number().int().nonnegative().optional(),
-    usage: TokenUsageSchema.optional(),
-    error: JobErrorSchema.optional().describe('FAILED: why'),
-    lastError: JobErrorSchema.optional().describe('QUEUED after a failed attempt: why it is being retried'),
-  })
-  .meta({ id: 'Job' });
+export const JobSchema = JobFieldsSchema.check(z.meta({ id: 'Job' }));
 export type Job = z.infer<typeof JobSchema>;
 
-export const JobSummarySchema = JobSchema.omit({ result: true, resultUrl: true, resultUrlExpiresAt: true }).meta({
-  id: 'JobSummary',
-});
+export const JobSummarySchema = z
+  .omit(JobFieldsSchema, { result: true, resultUrl: true, resultUrlExpiresAt: true })
+  .check(z.meta({ id: 'JobSummary' }));
 export type JobSummary = z.infer<typeof JobSummarySchema>;
 
-export const JobListQuerySchema = z
-  .object({
-    limit: z.coerce.number().int().min(1).max(100).default(20),
-    cursor: z.string().min(1).max(4096).optional(),
-  })
-  .strict();
+export const JobListQuerySchema = z.strictObject({
+  limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 20),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(4096))),
+});
 export type JobListQuery = z.infer<typeof JobListQuerySchema>;
 
 export const JobPageSchema = z.object({
-  items: z.array(JobSummarySchema).describe('Newest first'),
-  nextCursor: z.string().nullable(),
+  items: z.array(JobSummarySchema).check(z.describe('Newest first')),
+  nextCursor: z.nullable(z.string()),
 });
 export type JobPage = z.infer<typeof JobPageSchema>;

@@ -1,18 +1,18 @@
-import * as z from 'zod';
 import { configSection } from '../config-source';
 import { RATE_CLASSES, type RateClass } from '../manifest/types';
 import { PLANS, type Plan } from '../plans';
+import * as z from '../zod';
 import { QueuedJobLimitsSchema } from './jobs';
 
 /**
  * Rate limits are configuration: these defaults hold unless the stage overrides them (`Settings.limits` when
  * deployed, `TOOLGATE_LIMITS` locally). docs/limits.md explains each number; the ADR links to it.
  */
-const count = z.number().int().positive();
+const count = z.int().check(z.positive());
 
 export const PlanLimitsSchema = z.object({
   /** Requests per fixed one-minute window, per user, per route class. */
-  requestsPerMinute: z.object({ standard: count, tools: count, chat: count }).strict(),
+  requestsPerMinute: z.strictObject({ standard: count, tools: count, chat: count }),
   /** Model tokens (input + output) a user's chats may use per calendar month (UTC). */
   chatTokensPerMonth: count,
 });
@@ -21,7 +21,7 @@ export type PlanLimits = z.infer<typeof PlanLimitsSchema>;
 export const PublicLimitsSchema = z.object({
   /** Requests an IP may send at once; the bucket refills at `refillPerSecond`. Per Lambda instance. */
   burst: count,
-  refillPerSecond: z.number().positive(),
+  refillPerSecond: z.number().check(z.positive()),
   /** Buckets kept per instance (least recently seen IPs are dropped first), which bounds the memory used. */
   maxTrackedClients: count,
 });
@@ -36,22 +36,28 @@ export const DEFAULT_PUBLIC_LIMITS: PublicLimits = { burst: 300, refillPerSecond
 
 export const LimitsConfigSchema = z
   .object({
-    plans: z.object({ free: PlanLimitsSchema, pro: PlanLimitsSchema }).default(DEFAULT_PLAN_LIMITS),
-    public: PublicLimitsSchema.default(DEFAULT_PUBLIC_LIMITS),
+    plans: z._default(z.object({ free: PlanLimitsSchema, pro: PlanLimitsSchema }), DEFAULT_PLAN_LIMITS),
+    public: z._default(PublicLimitsSchema, DEFAULT_PUBLIC_LIMITS),
     /** Unfinished jobs (QUEUED or RUNNING) a user may have at once, per plan; `DEFAULT_QUEUED_JOB_LIMITS` if unset. */
-    queuedJobs: QueuedJobLimitsSchema.optional(),
+    queuedJobs: z.optional(QueuedJobLimitsSchema),
   })
-  .superRefine((limits, ctx) => {
-    // A paid plan that gets less than the free one is a configuration mistake, not a product decision.
-    for (const rateClass of RATE_CLASSES) {
-      if (limits.plans.pro.requestsPerMinute[rateClass] < limits.plans.free.requestsPerMinute[rateClass]) {
-        ctx.addIssue({ code: 'custom', path: ['plans', 'pro', 'requestsPerMinute', rateClass], message: 'below free' });
+  .check(
+    z.superRefine((limits, ctx) => {
+      // A paid plan that gets less than the free one is a configuration mistake, not a product decision.
+      for (const rateClass of RATE_CLASSES) {
+        if (limits.plans.pro.requestsPerMinute[rateClass] < limits.plans.free.requestsPerMinute[rateClass]) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['plans', 'pro', 'requestsPerMinute', rateClass],
+            message: 'below free',
+          });
+        }
       }
-    }
-    if (limits.plans.pro.chatTokensPerMonth < limits.plans.free.chatTokensPerMonth) {
-      ctx.addIssue({ code: 'custom', path: ['plans', 'pro', 'chatTokensPerMonth'], message: 'below free' });
-    }
-  });
+      if (limits.plans.pro.chatTokensPerMonth < limits.plans.free.chatTokensPerMonth) {
+        ctx.addIssue({ code: 'custom', path: ['plans', 'pro', 'chatTokensPerMonth'], message: 'below free' });
+      }
+    }),
+  );
 export type LimitsConfig = z.infer<typeof LimitsConfigSchema>;
 
 export const DEFAULT_LIMITS: LimitsConfig = { plans: DEFAULT_PLAN_LIMITS, public: DEFAULT_PUBLIC_LIMITS };
@@ -73,4 +79,4 @@ export function assertLimitsComplete(plans: Record<Plan, PlanLimits>): void {
 }
 
 /** The `limits` section: the per-plan limiter, the chat quota and the public tier's per-IP buckets read it. */
-export const LIMITS_SECTION = configSection('limits', LimitsConfigSchema.prefault({}));
+export const LIMITS_SECTION = configSection('limits', z.prefault(LimitsConfigSchema, {}));

@@ -1,6 +1,6 @@
-import * as z from 'zod';
 import { ChatRequestSchema, ChatResponseSchema, ConversationIdSchema, ConversationSchema } from '../agent/schema';
 import type { RouteId } from '../manifest';
+import * as z from '../zod';
 import { ProblemSchema } from './schemas';
 import type { RouteDoc } from './types';
 
@@ -10,14 +10,14 @@ const problem = (description: string) => ({
   contentType: 'application/problem+json',
 });
 
-const JsonSchemaObject = z.record(z.string(), z.unknown()).describe('A JSON Schema (draft 2020-12)');
+const JsonSchemaObject = z.record(z.string(), z.unknown()).check(z.describe('A JSON Schema (draft 2020-12)'));
 
 export const ToolListSchema = z.object({
   tools: z.array(
     z.object({
       name: z.string(),
-      description: z.string().describe('Written for a model'),
-      scope: z.string().describe('The scope a token needs to call the tool'),
+      description: z.string().check(z.describe('Written for a model')),
+      scope: z.string().check(z.describe('The scope a token needs to call the tool')),
       inputSchema: JsonSchemaObject,
       outputSchema: JsonSchemaObject,
       bedrock: z
@@ -28,25 +28,24 @@ export const ToolListSchema = z.object({
             inputSchema: z.object({ json: JsonSchemaObject }),
           }),
         })
-        .describe('Bedrock Converse toolConfig.tools[] entry'),
+        .check(z.describe('Bedrock Converse toolConfig.tools[] entry')),
       openai: z
         .object({
           type: z.literal('function'),
           function: z.object({ name: z.string(), description: z.string(), parameters: JsonSchemaObject }),
         })
-        .describe('OpenAI Chat Completions tools[] entry'),
+        .check(z.describe('OpenAI Chat Completions tools[] entry')),
     }),
   ),
 });
 
 const JsonRpcMessage = z
-  .object({
+  .looseObject({
     jsonrpc: z.literal('2.0'),
-    id: z.union([z.string(), z.number()]).optional(),
-    method: z.string().optional(),
+    id: z.optional(z.union([z.string(), z.number()])),
+    method: z.optional(z.string()),
   })
-  .loose()
-  .describe('A JSON-RPC 2.0 message (or a batch) of the MCP protocol');
+  .check(z.describe('A JSON-RPC 2.0 message (or a batch) of the MCP protocol'));
 
 export const agentDocs = {
   toolsList: {
@@ -58,8 +57,8 @@ export const agentDocs = {
     description:
       'The body is the tool input (see its `inputSchema` in GET /tools); the answer is its output. Validation ' +
       'problems name the field as `input.<name>`.',
-    params: z.object({ name: z.string().describe('Tool name, e.g. catalog_search') }),
-    body: z.record(z.string(), z.unknown()).describe('The tool input'),
+    params: z.object({ name: z.string().check(z.describe('Tool name, e.g. catalog_search')) }),
+    body: z.record(z.string(), z.unknown()).check(z.describe('The tool input')),
     bodyRequired: false,
     responses: {
       200: { description: 'The tool output (see its `outputSchema`)', schema: z.record(z.string(), z.unknown()) },

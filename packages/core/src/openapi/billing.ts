@@ -1,6 +1,6 @@
-import * as z from 'zod';
 import { StripeEventSchema } from '../billing/events';
 import type { RouteId } from '../manifest';
+import * as z from '../zod';
 import type { RouteDoc } from './types';
 
 export const billingDocs = {
@@ -10,7 +10,7 @@ export const billingDocs = {
     body: StripeEventSchema,
     bodyRequired: true,
     responses: {
-      200: { description: 'Event received', schema: z.object({ received: z.literal(true) }).loose() },
+      200: { description: 'Event received', schema: z.looseObject({ received: z.literal(true) }) },
     },
   },
 } satisfies Partial<Record<RouteId, RouteDoc>>;

@@ -1,6 +1,6 @@
-import * as z from 'zod';
 import { CatalogPageSchema, CatalogQuerySchema, ProductIdSchema, ProductSchema } from '../catalog/schema';
 import type { RouteId } from '../manifest';
+import * as z from '../zod';
 import { HealthSchema, MeSchema, ProblemSchema } from './schemas';
 import type { RouteDoc } from './types';
 

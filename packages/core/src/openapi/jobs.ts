@@ -1,6 +1,6 @@
-import * as z from 'zod';
 import { JobIdSchema, JobListQuerySchema, JobPageSchema, JobRequestSchema, JobSchema } from '../jobs/schema';
 import type { RouteId } from '../manifest';
+import * as z from '../zod';
 import { ProblemSchema } from './schemas';
 import type { RouteDoc } from './types';
 

@@ -1,22 +1,27 @@
-import * as z from 'zod';
 import { PlanSchema } from '../plans';
+import * as z from '../zod';
 
 /** RFC 9457 problem details, as every error answer of this API is shaped. */
 export const ProblemSchema = z
-  .object({
-    type: z.string().describe('urn:toolgate:problem:<slug>'),
+  .looseObject({
+    type: z.string().check(z.describe('urn:toolgate:problem:<slug>')),
     title: z.string(),
-    status: z.number().int(),
-    detail: z.string().optional(),
-    instance: z.string().optional(),
+    status: z.int(),
+    detail: z.optional(z.string()),
+    instance: z.optional(z.string()),
     errors: z
-      .array(z.object({ field: z.string().describe('e.g. body.message, query.limit, input.id'), message: z.string() }))
-      .optional()
-      .describe('For 400 validation problems: every offending field'),
+      .optional(
+        z.array(
+          z.object({
+            field: z.string().check(z.describe('e.g. body.message, query.limit, input.id')),
+            message: z.string(),
+          }),
+        ),
+      )
+      .check(z.describe('For 400 validation problems: every offending field')),
   })
-  .loose()
   // The id makes it one `Problem` component in the OpenAPI document, referenced by every error answer.
-  .meta({ id: 'Problem' });
+  .check(z.meta({ id: 'Problem' }));
 
 export const HealthSchema = z.object({ status: z.literal('ok') });
 

@@ -1,10 +1,10 @@
-import type { z } from 'zod';
+import type * as z from '../zod';
 
 /** A response of one route, for the OpenAPI document. */
 export interface ResponseDoc {
   description: string;
   /** Omitted for responses without a body. */
-  schema?: z.ZodType;
+  schema?: z.core.$ZodType;
   /** Defaults to application/json. */
   contentType?: string;
 }
@@ -17,10 +17,10 @@ export interface ResponseDoc {
 export interface RouteDoc {
   tags: string[];
   description?: string;
-  params?: z.ZodObject;
-  query?: z.ZodObject;
+  params?: z.core.$ZodObject;
+  query?: z.core.$ZodObject;
   /** An application/json request body. */
-  body?: z.ZodType;
+  body?: z.core.$ZodType;
   bodyRequired?: boolean;
   /** Success responses, and route-specific errors (404, 409, 405, 415, ...). */
   responses: Record<number, ResponseDoc>;

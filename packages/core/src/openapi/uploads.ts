@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import type { RouteId } from '../manifest';
 import { DEFAULT_MAX_UPLOAD_BYTES } from '../uploads/config';
 import {
@@ -10,6 +9,7 @@ import {
   UploadIdSchema,
   UploadViewSchema,
 } from '../uploads/schema';
+import * as z from '../zod';
 import { ProblemSchema } from './schemas';
 import type { RouteDoc } from './types';
 

@@ -1,12 +1,12 @@
-import * as z from 'zod';
 import type { PlanLimits } from '../limits/plans';
 import type { ChatQuota } from '../limits/rate-limiter';
 import { type Plan, PlanSchema } from '../plans';
 import { scope } from '../scopes';
 import type { UsersRepository } from '../users/repository';
+import * as z from '../zod';
 import { defineTool } from './registry';
 
-const count = z.number().int().nonnegative();
+const count = z.int().check(z.nonnegative());
 
 export const AccountSchema = z.object({
   sub: z.string(),
@@ -16,7 +16,7 @@ export const AccountSchema = z.object({
     chatTokensPerMonth: count,
   }),
   usage: z.object({
-    month: z.string().describe('Calendar month (UTC) the usage counts, e.g. 2026-11'),
+    month: z.string().check(z.describe('Calendar month (UTC) the usage counts, e.g. 2026-11')),
     chatTokens: count,
     chatTokensRemaining: count,
     resetsInSeconds: count,
@@ -30,7 +30,7 @@ export function accountTools(users: UsersRepository, quota: ChatQuota, plans: Re
       description:
         "Get the caller's own account: subscription plan (free or pro), rate limits, and chat tokens used and left " +
         'this month. Takes no input.',
-      input: z.object({}).strict(),
+      input: z.strictObject({}),
       output: AccountSchema,
       scope: scope('profile'),
       handler: async (_input, { caller }) => {

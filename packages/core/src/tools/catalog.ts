@@ -1,29 +1,27 @@
-import * as z from 'zod';
 import type { CatalogRepository } from '../catalog/repository';
 import { CatalogPageSchema, CategorySchema, ProductIdSchema, ProductSchema } from '../catalog/schema';
 import { NotFoundError, ValidationError } from '../errors';
 import { scope } from '../scopes';
+import * as z from '../zod';
 import { defineTool } from './registry';
 
 /** Smaller pages than the HTTP listing: every result goes into a model's context window. */
 const TOOL_PAGE = { defaultLimit: 5, maxLimit: 20 } as const;
 
-export const CatalogSearchInputSchema = z
-  .object({
-    q: z.string().trim().min(1).max(100).optional().describe('Words that must all appear in the product text'),
-    category: CategorySchema.optional().describe('Only products of this category'),
-    limit: z
-      .number()
-      .int()
-      .min(1)
-      .max(TOOL_PAGE.maxLimit)
-      .default(TOOL_PAGE.defaultLimit)
-      .describe('How many products to return'),
-    cursor: z.string().min(1).max(4096).optional().describe('nextCursor of a previous search, to get the next page'),
-  })
-  .strict();
+export const CatalogSearchInputSchema = z.strictObject({
+  q: z
+    .optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(100)))
+    .check(z.describe('Words that must all appear in the product text')),
+  category: z.optional(CategorySchema).check(z.describe('Only products of this category')),
+  limit: z
+    ._default(z.int().check(z.minimum(1), z.maximum(TOOL_PAGE.maxLimit)), TOOL_PAGE.defaultLimit)
+    .check(z.describe('How many products to return')),
+  cursor: z
+    .optional(z.string().check(z.minLength(1), z.maxLength(4096)))
+    .check(z.describe('nextCursor of a previous search, to get the next page')),
+});
 
-export const CatalogGetInputSchema = z.object({ id: ProductIdSchema.describe('The product id') }).strict();
+export const CatalogGetInputSchema = z.strictObject({ id: ProductIdSchema.check(z.describe('The product id')) });
 
 export function catalogTools(catalog: CatalogRepository) {
   return [

@@ -1,8 +1,8 @@
-import * as z from 'zod';
 import { NotFoundError } from '../errors';
 import { scope } from '../scopes';
 import type { DocumentHit, UploadsRepository } from '../uploads/repository';
 import { UploadContentTypeSchema, UploadIdSchema } from '../uploads/schema';
+import * as z from '../zod';
 import { defineTool } from './registry';
 
 /** Results go into a model's context window: few, and short. */
@@ -11,18 +11,18 @@ const SNIPPET_RADIUS = 150;
 /** document_get returns at most this much text; the full text stays in S3. */
 export const DOCUMENT_TEXT_MAX_CHARS = 8_000;
 
-export const DocumentSearchInputSchema = z
-  .object({
-    q: z
-      .string()
-      .trim()
-      .min(1)
-      .max(200)
-      .optional()
-      .describe('Words that must all appear in the document (its text, summary or file name); omit to list the newest'),
-    limit: z.number().int().min(1).max(SEARCH_LIMIT.max).default(SEARCH_LIMIT.default).describe('How many documents'),
-  })
-  .strict();
+export const DocumentSearchInputSchema = z.strictObject({
+  q: z
+    .optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200)))
+    .check(
+      z.describe(
+        'Words that must all appear in the document (its text, summary or file name); omit to list the newest',
+      ),
+    ),
+  limit: z
+    ._default(z.int().check(z.minimum(1), z.maximum(SEARCH_LIMIT.max)), SEARCH_LIMIT.default)
+    .check(z.describe('How many documents')),
+});
 
 export const DocumentSearchOutputSchema = z.object({
   items: z.array(
@@ -30,21 +30,21 @@ export const DocumentSearchOutputSchema = z.object({
       id: UploadIdSchema,
       filename: z.string(),
       summary: z.string(),
-      snippet: z.string().describe('Text around the first match'),
+      snippet: z.string().check(z.describe('Text around the first match')),
     }),
   ),
 });
 
-export const DocumentGetInputSchema = z.object({ id: UploadIdSchema.describe('The document id') }).strict();
+export const DocumentGetInputSchema = z.strictObject({ id: UploadIdSchema.check(z.describe('The document id')) });
 
 export const DocumentGetOutputSchema = z.object({
   id: UploadIdSchema,
   filename: z.string(),
   contentType: UploadContentTypeSchema,
-  size: z.number().int().positive(),
+  size: z.int().check(z.positive()),
   summary: z.string(),
-  text: z.string().describe(`The document text, at most ${DOCUMENT_TEXT_MAX_CHARS} characters`),
-  truncated: z.boolean().describe('True when the document has more text than returned'),
+  text: z.string().check(z.describe(`The document text, at most ${DOCUMENT_TEXT_MAX_CHARS} characters`)),
+  truncated: z.boolean().check(z.describe('True when the document has more text than returned')),
   readyAt: z.iso.datetime(),
 });
 

@@ -1,7 +1,7 @@
-import * as z from 'zod';
 import { JobErrorSchema, JobIdSchema, JobStatusSchema } from '../jobs/schema';
 import type { JobsService } from '../jobs/service';
 import { scope } from '../scopes';
+import * as z from '../zod';
 import { defineTool } from './registry';
 
 /** A model reads the reply; anything longer is cut here (the full result stays on GET /jobs/{id}). */
@@ -12,12 +12,12 @@ export const JobStatusToolOutputSchema = z.object({
   status: JobStatusSchema,
   createdAt: z.string(),
   updatedAt: z.string(),
-  finishedAt: z.string().optional(),
-  attempts: z.number().int().nonnegative(),
-  reply: z.string().optional().describe('SUCCEEDED: the agent reply (cut at 8000 characters)'),
-  replyTruncated: z.boolean().optional(),
-  resultUrl: z.string().optional().describe('SUCCEEDED with a large result: a short-lived download URL'),
-  error: JobErrorSchema.optional(),
+  finishedAt: z.optional(z.string()),
+  attempts: z.int().check(z.nonnegative()),
+  reply: z.optional(z.string()).check(z.describe('SUCCEEDED: the agent reply (cut at 8000 characters)')),
+  replyTruncated: z.optional(z.boolean()),
+  resultUrl: z.optional(z.string()).check(z.describe('SUCCEEDED with a large result: a short-lived download URL')),
+  error: z.optional(JobErrorSchema),
 });
 
 export function jobTools(jobs: Pick<JobsService, 'get'>) {
@@ -27,7 +27,7 @@ export function jobTools(jobs: Pick<JobsService, 'get'>) {
       description:
         "Get the status of one of the caller's long-running jobs (submitted with POST /jobs): QUEUED, RUNNING, " +
         'SUCCEEDED or FAILED, with the reply once it succeeded or the reason it failed. Input: the job id.',
-      input: z.object({ jobId: JobIdSchema }).strict(),
+      input: z.strictObject({ jobId: JobIdSchema }),
       output: JobStatusToolOutputSchema,
       scope: scope('jobs'),
       handler: async ({ jobId }, { caller }) => {

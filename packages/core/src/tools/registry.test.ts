@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import * as z from 'zod';
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import { DEFAULT_PLAN_LIMITS } from '../limits/plans';
 import { createChatQuota } from '../limits/rate-limiter';
 import { scope } from '../scopes';
 import { caller, memoryCatalog, memoryUsage } from '../testing/agent-fakes';
+import * as z from '../zod';
 import { accountTools } from './account';
 import { catalogTools } from './catalog';
 import { defineTool, ToolRegistry } from './registry';

@@ -1,7 +1,7 @@
-import type { z } from 'zod';
 import type { Caller } from '../auth/verifier';
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import type { Scope } from '../scopes';
+import * as z from '../zod';
 
 /** What every tool handler receives: the verified caller (tools act as the caller, never as the service). */
 export interface ToolContext {
@@ -14,7 +14,10 @@ export interface ToolContext {
  * schemas are the contract at every boundary; `scope` is what the caller's token must grant. Both schemas are zod
  * objects, by type: MCP and both model APIs take object arguments and structured results, nothing else.
  */
-export interface Tool<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject> {
+export interface Tool<
+  I extends z.core.$ZodObject = z.core.$ZodObject,
+  O extends z.core.$ZodObject = z.core.$ZodObject,
+> {
   name: string;
   description: string;
   input: I;
@@ -23,7 +26,7 @@ export interface Tool<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject
   handler(input: z.output<I>, context: ToolContext): Promise<z.input<O>>;
 }
 
-export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(tool: Tool<I, O>): Tool<I, O> {
+export function defineTool<I extends z.core.$ZodObject, O extends z.core.$ZodObject>(tool: Tool<I, O>): Tool<I, O> {
   if (!/^[a-z][a-z0-9_]{0,63}$/.test(tool.name)) throw new Error(`tool name ${tool.name} must be snake_case`);
   return tool;
 }
@@ -62,7 +65,7 @@ export class ToolRegistry {
     if (!context.caller.scopes.includes(tool.scope)) {
       throw new ForbiddenError(`The tool ${name} requires the scope ${tool.scope}.`);
     }
-    const parsed = tool.input.safeParse(rawInput ?? {});
+    const parsed = z.safeParse(tool.input, rawInput ?? {});
     if (!parsed.success) {
       throw new ValidationError(
         parsed.error.issues.map((issue: z.core.$ZodIssue) => ({
@@ -72,6 +75,6 @@ export class ToolRegistry {
       );
     }
     const result = await tool.handler(parsed.data, context);
-    return tool.output.parse(result);
+    return z.parse(tool.output, result);
   }
 }

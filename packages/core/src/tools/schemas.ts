@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod';
 import type { AnyTool } from './registry';
 
 /** A JSON Schema object (draft 2020-12, without `$schema`: Bedrock, OpenAI and MCP clients each assume their own). */
@@ -20,7 +20,7 @@ export interface ToolDefinition {
   inputSchema: JsonSchema;
 }
 
-export function toJsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+export function toJsonSchema(schema: z.core.$ZodType, io: 'input' | 'output'): JsonSchema {
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io }) as JsonSchema;
   return rest;
 }

@@ -1,8 +1,8 @@
-import * as z from 'zod';
 import { complete, type ModelProvider } from '../agent/provider';
 import { isToolgateError } from '../errors';
 import { DOCUMENT_REJECTED, DocumentRejectedError, InvalidStepInputError, TransientError } from '../workflows/errors';
 import { INGESTION_RETRY, INGESTION_STEPS, type IngestionStep, TRANSIENT_ERROR } from '../workflows/ingestion';
+import * as z from '../zod';
 import type { UploadsConfig } from './config';
 import { extractText } from './extract';
 import { documentTextKey, uploadKey } from './keys';
@@ -19,14 +19,12 @@ import type { UploadStorage } from './storage';
  */
 
 /** What the state machine sends; `error` only to markFailed (informational, used for the reason text). */
-export const IngestionTaskPayloadSchema = z
-  .object({
-    step: z.enum(INGESTION_STEPS),
-    uploadId: UploadIdSchema,
-    sub: z.string().min(1).max(256),
-    error: z.object({ Error: z.string(), Cause: z.string().optional() }).loose().optional(),
-  })
-  .strict();
+export const IngestionTaskPayloadSchema = z.strictObject({
+  step: z.enum(INGESTION_STEPS),
+  uploadId: UploadIdSchema,
+  sub: z.string().check(z.minLength(1), z.maxLength(256)),
+  error: z.optional(z.looseObject({ Error: z.string(), Cause: z.optional(z.string()) })),
+});
 export type IngestionTaskPayloadInput = z.infer<typeof IngestionTaskPayloadSchema>;
 
 export interface StepOutcome {

@@ -6,10 +6,10 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
 import { decodeCursor, type ExclusiveStartKey, encodeCursor } from '../data/cursor';
 import { isExpired } from '../data/dynamo';
 import { ConflictError, ValidationError } from '../errors';
+import * as z from '../zod';
 import { UPLOAD_CONTENT_TYPES, UPLOAD_STATUSES, type UploadStatus } from './schema';
 
 /**
@@ -30,14 +30,14 @@ const UploadItemSchema = z.object({
   status: z.enum(UPLOAD_STATUSES),
   createdAt: z.string(),
   updatedAt: z.string(),
-  expiresAt: z.number().optional(),
-  executionArn: z.string().optional(),
-  summary: z.string().optional(),
-  error: z.string().optional(),
-  textChars: z.number().optional(),
-  textTruncated: z.boolean().optional(),
-  excerpt: z.string().optional(),
-  readyAt: z.string().optional(),
+  expiresAt: z.optional(z.number()),
+  executionArn: z.optional(z.string()),
+  summary: z.optional(z.string()),
+  error: z.optional(z.string()),
+  textChars: z.optional(z.number()),
+  textTruncated: z.optional(z.boolean()),
+  excerpt: z.optional(z.string()),
+  readyAt: z.optional(z.string()),
 });
 export type UploadRecord = z.infer<typeof UploadItemSchema>;
 

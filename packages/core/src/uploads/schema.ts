@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod';
 
 /**
  * The upload and document contracts, used at the HTTP boundary, by the tools and by the OpenAPI document.
@@ -29,14 +29,14 @@ export const UploadIdSchema = z.uuid('must be an upload id returned by POST /upl
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const UNSAFE_FILENAME_CHARS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 
-export const FilenameSchema = z
-  .string()
-  .min(1, 'must not be empty')
-  .max(MAX_FILENAME_LENGTH, `must be at most ${MAX_FILENAME_LENGTH} characters`)
-  .refine((name) => !/[/\\]/.test(name), 'must be a file name, without path separators')
-  .refine((name) => !UNSAFE_FILENAME_CHARS.test(name), 'must not contain control characters')
-  .refine((name) => !name.includes('..'), 'must not contain ".."')
-  .refine((name) => name.trim() === name && name.trim().length > 0, 'must not start or end with whitespace');
+export const FilenameSchema = z.string().check(
+  z.minLength(1, 'must not be empty'),
+  z.maxLength(MAX_FILENAME_LENGTH, `must be at most ${MAX_FILENAME_LENGTH} characters`),
+  z.refine((name) => !/[/\\]/.test(name), 'must be a file name, without path separators'),
+  z.refine((name) => !UNSAFE_FILENAME_CHARS.test(name), 'must not contain control characters'),
+  z.refine((name) => !name.includes('..'), 'must not contain ".."'),
+  z.refine((name) => name.trim() === name && name.trim().length > 0, 'must not start or end with whitespace'),
+);
 
 export const UploadContentTypeSchema = z.enum(UPLOAD_CONTENT_TYPES, {
   error: `must be one of ${UPLOAD_CONTENT_TYPES.join(', ')}`,
@@ -44,46 +44,46 @@ export const UploadContentTypeSchema = z.enum(UPLOAD_CONTENT_TYPES, {
 
 /** `POST /uploads`. The size bound is configuration, so the schema is built from it. */
 export function createUploadRequestSchema(maxBytes: number) {
-  return z
-    .object({
-      filename: FilenameSchema.describe('The file name as the user sees it (no path)'),
-      contentType: UploadContentTypeSchema.describe('The exact Content-Type the file will be uploaded with'),
-      size: z
-        .number({ error: 'must be a number of bytes' })
-        .int('must be a whole number of bytes')
-        .min(1, 'must be at least 1 byte (empty files cannot be ingested)')
-        .max(maxBytes, `must be at most ${maxBytes} bytes`)
-        .describe('The exact size in bytes; the presigned POST accepts no other'),
-    })
-    .strict();
+  return z.strictObject({
+    filename: FilenameSchema.check(z.describe('The file name as the user sees it (no path)')),
+    contentType: UploadContentTypeSchema.check(z.describe('The exact Content-Type the file will be uploaded with')),
+    size: z
+      .number({ error: 'must be a number of bytes' })
+      .check(
+        z.int('must be a whole number of bytes'),
+        z.minimum(1, 'must be at least 1 byte (empty files cannot be ingested)'),
+        z.maximum(maxBytes, `must be at most ${maxBytes} bytes`),
+        z.describe('The exact size in bytes; the presigned POST accepts no other'),
+      ),
+  });
 }
 export type UploadRequest = z.infer<ReturnType<typeof createUploadRequestSchema>>;
 
 export const PresignedPostSchema = z.object({
-  url: z.string().describe('POST the form here (multipart/form-data)'),
+  url: z.string().check(z.describe('POST the form here (multipart/form-data)')),
   fields: z
     .record(z.string(), z.string())
-    .describe('Send every field, in this order, before the `file` field (which must come last)'),
-  expiresAt: z.iso.datetime().describe('The form is refused by S3 after this time'),
+    .check(z.describe('Send every field, in this order, before the `file` field (which must come last)')),
+  expiresAt: z.iso.datetime().check(z.describe('The form is refused by S3 after this time')),
 });
 
-const ErrorTextSchema = z.string().describe('Why processing failed, when status is FAILED');
+const ErrorTextSchema = z.string().check(z.describe('Why processing failed, when status is FAILED'));
 
 export const UploadViewSchema = z.object({
   id: UploadIdSchema,
   filename: z.string(),
   contentType: UploadContentTypeSchema,
-  size: z.number().int().positive(),
+  size: z.int().check(z.positive()),
   status: z.enum(UPLOAD_STATUSES),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
-  executionArn: z.string().optional().describe('The ingestion workflow execution, once started'),
-  summary: z.string().optional(),
-  error: ErrorTextSchema.optional(),
+  executionArn: z.optional(z.string()).check(z.describe('The ingestion workflow execution, once started')),
+  summary: z.optional(z.string()),
+  error: z.optional(ErrorTextSchema),
 });
 export type UploadView = z.infer<typeof UploadViewSchema>;
 
-export const CreatedUploadSchema = UploadViewSchema.extend({ post: PresignedPostSchema });
+export const CreatedUploadSchema = z.extend(UploadViewSchema, { post: PresignedPostSchema });
 export type CreatedUpload = z.infer<typeof CreatedUploadSchema>;
 
 export const CompletedUploadSchema = z.object({
@@ -97,7 +97,7 @@ export const DocumentSummarySchema = z.object({
   id: UploadIdSchema,
   filename: z.string(),
   contentType: UploadContentTypeSchema,
-  size: z.number().int().positive(),
+  size: z.int().check(z.positive()),
   summary: z.string(),
   createdAt: z.iso.datetime(),
   readyAt: z.iso.datetime(),
@@ -106,21 +106,23 @@ export type DocumentSummary = z.infer<typeof DocumentSummarySchema>;
 
 export const DOCUMENTS_PAGE = { defaultLimit: 20, maxLimit: 50 } as const;
 
-export const DocumentsQuerySchema = z
-  .object({
-    limit: z.coerce
+export const DocumentsQuerySchema = z.strictObject({
+  limit: z._default(
+    z.coerce
       .number()
-      .int('must be an integer')
-      .min(1, 'must be at least 1')
-      .max(DOCUMENTS_PAGE.maxLimit, `must be at most ${DOCUMENTS_PAGE.maxLimit}`)
-      .default(DOCUMENTS_PAGE.defaultLimit),
-    cursor: z.string().min(1).max(4096).optional(),
-  })
-  .strict();
+      .check(
+        z.int('must be an integer'),
+        z.minimum(1, 'must be at least 1'),
+        z.maximum(DOCUMENTS_PAGE.maxLimit, `must be at most ${DOCUMENTS_PAGE.maxLimit}`),
+      ),
+    DOCUMENTS_PAGE.defaultLimit,
+  ),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(4096))),
+});
 export type DocumentsQuery = z.infer<typeof DocumentsQuerySchema>;
 
 export const DocumentsPageSchema = z.object({
   items: z.array(DocumentSummarySchema),
-  nextCursor: z.string().nullable(),
+  nextCursor: z.nullable(z.string()),
 });
 export type DocumentsPage = z.infer<typeof DocumentsPageSchema>;

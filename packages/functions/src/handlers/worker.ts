@@ -1,8 +1,8 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { queueNameOfArn } from '@toolgate/core/jobs/queue';
+import * as z from '@toolgate/core/zod';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import * as z from 'zod';
 import { jobsQueueName, jobWorker } from '../deps/worker';
 
 /**
@@ -15,11 +15,11 @@ const logger = new Logger({ serviceName: 'toolgate', persistentKeys: { tier: 'wo
 
 /** The envelope, validated like any other input (the body itself is validated by the worker). */
 const RecordSchema = z.object({
-  messageId: z.string().min(1),
+  messageId: z.string().check(z.minLength(1)),
   receiptHandle: z.string(),
   body: z.string(),
   eventSourceARN: z.string(),
-  attributes: z.object({ ApproximateReceiveCount: z.coerce.number().int().min(1).catch(1) }).loose(),
+  attributes: z.looseObject({ ApproximateReceiveCount: z.catch(z.coerce.number().check(z.int(), z.minimum(1)), 1) }),
 });
 
 class RetryLater extends Error {

@@ -1,9 +1,9 @@
 import { type FieldIssue, ValidationError } from '@toolgate/core/errors';
-import type { z } from 'zod';
+import * as z from '@toolgate/core/zod';
 
 export type Source = 'query' | 'path' | 'body' | 'header';
 
-export function issuesOf(error: z.ZodError, source: Source): FieldIssue[] {
+export function issuesOf(error: z.core.$ZodError, source: Source): FieldIssue[] {
   return error.issues.map((issue) => ({
     field: [source, ...issue.path.map(String)].join('.'),
     message: issue.message,
@@ -11,8 +11,8 @@ export function issuesOf(error: z.ZodError, source: Source): FieldIssue[] {
 }
 
 /** Parses one input with a zod schema; a failure is a 400 naming each offending field (`query.limit`). */
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown, source: Source): z.output<S> {
-  const result = schema.safeParse(input);
+export function parseInput<S extends z.core.$ZodType>(schema: S, input: unknown, source: Source): z.output<S> {
+  const result = z.safeParse(schema, input);
   if (!result.success) throw new ValidationError(issuesOf(result.error, source));
   return result.data;
 }

@@ -1,5 +1,6 @@
 import { manifest, routes } from '@toolgate/core/manifest';
-import { routeDocs } from '@toolgate/core/openapi/index';
+import { type RouteDoc, routeDocs } from '@toolgate/core/openapi/index';
+import * as z from '@toolgate/core/zod';
 import { describe, expect, it } from 'vitest';
 import { buildOpenApiDocument } from './document';
 
@@ -39,5 +40,90 @@ describe('OpenAPI document', () => {
   it('refuses to build when a manifest route has no documentation', () => {
     const { chat: _omitted, ...docs } = routeDocs;
     expect(() => buildOpenApiDocument({ routes, docs })).toThrow(/no documentation for chat \(POST \/chat\)/);
+  });
+});
+
+describe('OpenAPI schemas (zod → JSON Schema 2020-12)', () => {
+  const Thing = z.object({ id: z.string() }).check(z.meta({ id: 'Thing' }));
+  const build = (doc: RouteDoc) =>
+    buildOpenApiDocument({ routes: { catalogList: routes.catalogList }, docs: { catalogList: doc } }) as unknown as {
+      paths: Record<string, Record<string, Record<string, unknown>>>;
+      components: { schemas: Record<string, unknown> };
+    };
+  const operation = (document: ReturnType<typeof build>) => document.paths['/catalog']?.get as unknown;
+
+  it('makes a schema with meta({ id }) one component, referenced wherever it is used', () => {
+    const document = build({
+      tags: ['catalog'],
+      responses: { 200: { description: 'ok', schema: z.object({ first: Thing, second: z.array(Thing) }) } },
+    });
+    expect(document.components.schemas.Thing).toEqual({
+      type: 'object',
+      properties: { id: { type: 'string' } },
+      required: ['id'],
+    });
+    const json = JSON.stringify(operation(document));
+    expect(json.match(/"\$ref":"#\/components\/schemas\/Thing"/g)).toHaveLength(2);
+    expect(json).not.toContain('$defs');
+  });
+
+  it('reads requests as zod parses them (a default makes a field optional) and responses as handlers produce them', () => {
+    const document = build({
+      tags: ['catalog'],
+      query: z.object({ limit: z._default(z.int().check(z.minimum(1)), 5), q: z.string().check(z.describe('Words')) }),
+      body: z.strictObject({ n: z._default(z.int(), 1) }),
+      responses: { 200: { description: 'ok', schema: z.object({ n: z._default(z.int(), 1) }) } },
+    });
+    const op = operation(document) as {
+      parameters: unknown[];
+      requestBody: { content: { 'application/json': { schema: Record<string, unknown> } } };
+      responses: { 200: { content: { 'application/json': { schema: Record<string, unknown> } } } };
+    };
+    expect(op.parameters).toEqual([
+      { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, default: 5 } },
+      {
+        name: 'q',
+        in: 'query',
+        required: true,
+        description: 'Words',
+        schema: { type: 'string', description: 'Words' },
+      },
+    ]);
+    // A strict request body says so; a response object does not forbid the fields a later version may add.
+    expect(op.requestBody.content['application/json'].schema).toMatchObject({ additionalProperties: false });
+    expect(op.requestBody.content['application/json'].schema).not.toHaveProperty('required');
+    const response = op.responses[200].content['application/json'].schema;
+    expect(response).toMatchObject({ required: ['n'] });
+    expect(response).not.toHaveProperty('additionalProperties');
+  });
+
+  it('refuses a component that reads differently as a request and as a response', () => {
+    const Defaulted = z.object({ n: z._default(z.int(), 1) }).check(z.meta({ id: 'Defaulted' }));
+    expect(() =>
+      build({ tags: ['catalog'], body: Defaulted, responses: { 200: { description: 'ok', schema: Defaulted } } }),
+    ).toThrow(/Defaulted reads differently/);
+  });
+
+  it('refuses a recursive schema without an id (zod would name it per conversion, or point at the root)', () => {
+    const Tree: z.ZodMiniType = z.object({
+      get children() {
+        return z.array(Tree);
+      },
+    });
+    for (const schema of [Tree, z.object({ tree: Tree })]) {
+      expect(() => build({ tags: ['catalog'], responses: { 200: { description: 'ok', schema } } })).toThrow(
+        /recursive schema needs a meta\(\{ id \}\)/,
+      );
+    }
+    const Named: z.ZodMiniType = z.object({
+      get children() {
+        return z.array(Named);
+      },
+    });
+    z.globalRegistry.add(Named, { id: 'Named' });
+    const document = build({ tags: ['catalog'], responses: { 200: { description: 'ok', schema: Named } } });
+    expect(document.components.schemas.Named).toMatchObject({
+      properties: { children: { items: { $ref: '#/components/schemas/Named' } } },
+    });
   });
 });

@@ -12,7 +12,8 @@ export const DOCS_CACHE_CONTROL = 'public, max-age=300, s-maxage=3600';
  *
  * The document is generated at build time (`pnpm docs:openapi` writes `openapi/openapi.json` with the generator in
  * `openapi/document.ts`; a test fails when it is stale). Nothing here imports the generator, not even lazily: it
- * would keep all of zod and @hono/zod-openapi in the tier's initial chunks (tree shaking is per build, not per chunk).
+ * would keep every route's schemas and zod's JSON Schema converter in the tier's initial chunks (tree shaking is per
+ * build, not per chunk), and converting them in a cold start would cost more than reading the file.
  */
 export function mountDocs(app: Hono<AppEnv>): void {
   let body: Promise<string> | undefined;

@@ -8,14 +8,14 @@ import {
 } from '@toolgate/core/jobs/schema';
 import type { JobsService } from '@toolgate/core/jobs/service';
 import { routes } from '@toolgate/core/manifest';
+import * as z from '@toolgate/core/zod';
 import type { Hono } from 'hono';
-import * as z from 'zod';
 import { readJsonBody } from '../http/json-body';
 import type { AppEnv } from '../http/types';
 import { parseInput, singleValuedQuery } from '../http/validate';
 import { honoPath } from './path';
 
-const KeyHeaderSchema = z.object({ 'idempotency-key': IdempotencyKeySchema.optional() });
+const KeyHeaderSchema = z.object({ 'idempotency-key': z.optional(IdempotencyKeySchema) });
 
 /** `POST /jobs`, `GET /jobs`, `GET /jobs/{id}`: thin adapters over the jobs service, as the verified caller. */
 export function mountJobs(app: Hono<AppEnv>, jobs: JobsService): void {

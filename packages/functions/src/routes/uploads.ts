@@ -1,8 +1,8 @@
 import { routes } from '@toolgate/core/manifest';
 import { DocumentsQuerySchema, UploadIdSchema } from '@toolgate/core/uploads/schema';
 import type { UploadService } from '@toolgate/core/uploads/service';
+import * as z from '@toolgate/core/zod';
 import type { Hono } from 'hono';
-import * as z from 'zod';
 import { readJsonBody } from '../http/json-body';
 import type { AppEnv } from '../http/types';
 import { parseInput, singleValuedQuery } from '../http/validate';

@@ -1,6 +1,6 @@
-import * as z from 'zod';
 import { ServiceUnavailableError } from '../../errors';
 import { openAiFunction } from '../../tools/schemas';
+import * as z from '../../zod';
 import type {
   AssistantMessage,
   ChatMessage,
@@ -17,22 +17,22 @@ const CompletionSchema = z.object({
     .array(
       z.object({
         message: z.object({
-          content: z.string().nullish(),
-          tool_calls: z
-            .array(
+          content: z.nullish(z.string()),
+          tool_calls: z.nullish(
+            z.array(
               z.object({
                 id: z.string(),
-                type: z.literal('function').optional(),
+                type: z.optional(z.literal('function')),
                 function: z.object({ name: z.string(), arguments: z.string() }),
               }),
-            )
-            .nullish(),
+            ),
+          ),
         }),
-        finish_reason: z.string().nullish(),
+        finish_reason: z.nullish(z.string()),
       }),
     )
-    .min(1),
-  usage: z.object({ prompt_tokens: z.number(), completion_tokens: z.number() }).nullish(),
+    .check(z.minLength(1)),
+  usage: z.nullish(z.object({ prompt_tokens: z.number(), completion_tokens: z.number() })),
 });
 
 type WireMessage =
