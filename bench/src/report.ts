@@ -335,7 +335,7 @@ function diagnosis(results: BenchResults): string[] {
     '',
     '- Code splitting (`splitting: true` in `packages/functions/build.ts`, SST `nodejs.splitting`): dynamically',
     '  imported modules become chunks that only the requests needing them load.',
-    '- zod imported as a namespace (`import * as z from`), so that esbuild keeps only the parts in use (not its ~40',
+    '- zod imported as a namespace (`import * as z from …`), so that esbuild keeps only the parts in use (not its ~40',
     '  locales), and one Powertools logger per instance instead of a child logger per request.',
     "- The api tier's S3, SQS, Step Functions and Bedrock clients load on first use (`onFirstCall` and `loadOnce` in",
     '  `packages/core/src/data/on-first-call.ts`, used by `packages/functions/src/deps/`): `GET /me`, `/tools` and',
