@@ -1,3 +1,4 @@
+import { pageQueryFields } from '../data/cursor';
 import * as z from '../zod';
 
 export const CATEGORIES = ['compute', 'storage', 'models', 'datasets', 'tooling', 'support'] as const;
@@ -28,17 +29,7 @@ export const CATALOG_PAGE = { defaultLimit: 20, maxLimit: 100 } as const;
 export const CatalogQuerySchema = z.object({
   q: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(100))),
   category: z.optional(CategorySchema),
-  limit: z._default(
-    z.coerce
-      .number()
-      .check(
-        z.int('must be an integer'),
-        z.minimum(1, 'must be at least 1'),
-        z.maximum(CATALOG_PAGE.maxLimit, `must be at most ${CATALOG_PAGE.maxLimit}`),
-      ),
-    CATALOG_PAGE.defaultLimit,
-  ),
-  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(4096))),
+  ...pageQueryFields(CATALOG_PAGE),
 });
 export type CatalogQuery = z.infer<typeof CatalogQuerySchema>;
 

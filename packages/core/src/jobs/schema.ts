@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ToolCallTraceSchema } from '../agent/provider';
 import { TokenUsageSchema } from '../agent/schema';
+import { pageQueryFields } from '../data/cursor';
 import * as z from '../zod';
 
 /** The contracts of `POST /jobs`, the job resource and the queue message, validated at every boundary. */
@@ -164,10 +165,9 @@ export const JobSummarySchema = z
   .check(z.meta({ id: 'JobSummary' }));
 export type JobSummary = z.infer<typeof JobSummarySchema>;
 
-export const JobListQuerySchema = z.strictObject({
-  limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 20),
-  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(4096))),
-});
+export const JOBS_PAGE = { defaultLimit: 20, maxLimit: 100 } as const;
+
+export const JobListQuerySchema = z.strictObject(pageQueryFields(JOBS_PAGE));
 export type JobListQuery = z.infer<typeof JobListQuerySchema>;
 
 export const JobPageSchema = z.object({

@@ -1,3 +1,4 @@
+import { pageQueryFields } from '../data/cursor';
 import * as z from '../zod';
 
 /**
@@ -106,19 +107,7 @@ export type DocumentSummary = z.infer<typeof DocumentSummarySchema>;
 
 export const DOCUMENTS_PAGE = { defaultLimit: 20, maxLimit: 50 } as const;
 
-export const DocumentsQuerySchema = z.strictObject({
-  limit: z._default(
-    z.coerce
-      .number()
-      .check(
-        z.int('must be an integer'),
-        z.minimum(1, 'must be at least 1'),
-        z.maximum(DOCUMENTS_PAGE.maxLimit, `must be at most ${DOCUMENTS_PAGE.maxLimit}`),
-      ),
-    DOCUMENTS_PAGE.defaultLimit,
-  ),
-  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(4096))),
-});
+export const DocumentsQuerySchema = z.strictObject(pageQueryFields(DOCUMENTS_PAGE));
 export type DocumentsQuery = z.infer<typeof DocumentsQuerySchema>;
 
 export const DocumentsPageSchema = z.object({
