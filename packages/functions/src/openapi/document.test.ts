@@ -1,3 +1,4 @@
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { manifest, routes } from '@toolgate/core/manifest';
 import { type RouteDoc, routeDocs } from '@toolgate/core/openapi/index';
 import * as z from '@toolgate/core/zod';
@@ -35,6 +36,18 @@ describe('OpenAPI document', () => {
     expect(chat?.requestBody).toBeDefined();
     expect(document.paths['/catalog']?.get?.security).toEqual([]);
     expect(document.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
+  });
+
+  it('is valid against the OpenAPI 3.1 schema (and the check catches a broken document)', async () => {
+    const result = await new Validator().validate(structuredClone(document));
+    expect(result.errors).toBeUndefined();
+    expect(result.valid).toBe(true);
+    const broken = structuredClone(document) as {
+      paths: Record<string, Record<string, { parameters?: { in: string }[] }>>;
+    };
+    const parameter = broken.paths['/catalog']?.get?.parameters?.[0];
+    if (parameter) parameter.in = 'body'; // OpenAPI 2's body parameter, gone since 3.0
+    expect((await new Validator().validate(broken)).valid).toBe(false);
   });
 
   it('refuses to build when a manifest route has no documentation', () => {
