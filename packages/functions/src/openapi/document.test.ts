@@ -110,6 +110,22 @@ describe('OpenAPI schemas (zod → JSON Schema 2020-12)', () => {
     expect(response).not.toHaveProperty('additionalProperties');
   });
 
+  it("leaves out what only repeats zod's own checks: safe-integer bounds, a format's regex, string keys", () => {
+    const schema = z.object({ n: z.int(), at: z.iso.datetime(), id: z.uuid(), tags: z.record(z.string(), z.string()) });
+    const document = build({ tags: ['catalog'], responses: { 200: { description: 'ok', schema } } });
+    const op = operation(document) as { responses: { 200: { content: { 'application/json': { schema: unknown } } } } };
+    expect(op.responses[200].content['application/json'].schema).toEqual({
+      type: 'object',
+      properties: {
+        n: { type: 'integer' },
+        at: { type: 'string', format: 'date-time' },
+        id: { type: 'string', format: 'uuid' },
+        tags: { type: 'object', additionalProperties: { type: 'string' } },
+      },
+      required: ['n', 'at', 'id', 'tags'],
+    });
+  });
+
   it('refuses a component that reads differently as a request and as a response', () => {
     const Defaulted = z.object({ n: z._default(z.int(), 1) }).check(z.meta({ id: 'Defaulted' }));
     expect(() =>
