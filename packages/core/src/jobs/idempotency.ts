@@ -1,6 +1,6 @@
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure } from '../data/conditional';
 import { isExpired, nowSeconds } from '../data/dynamo';
-import { isConditionFailure } from './conditional';
 
 /**
  * `Idempotency-Key` reservations: pk = IDEMP#<sub>#<key>, sk = IDEMP, holding the job id the key stands for and the

@@ -7,9 +7,9 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { TokenUsage } from '../agent/provider';
+import { conditional } from '../data/conditional';
 import { decodeCursor, type ExclusiveStartKey, encodeCursor } from '../data/cursor';
 import { isExpired } from '../data/dynamo';
-import { conditional } from './conditional';
 import { type JobRecord, JobRecordSchema } from './record';
 import type { JobError, JobResult } from './schema';
 

@@ -1,5 +1,5 @@
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { isConditionFailure } from './conditional';
+import { isConditionFailure } from '../data/conditional';
 
 /**
  * Active-job slots: the per-plan cap on unfinished jobs, exact under concurrency without transactions. A user with

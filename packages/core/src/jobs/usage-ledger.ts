@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { TokenUsage } from '../agent/provider';
+import { isConditionFailure } from '../data/conditional';
 import { nowSeconds } from '../data/dynamo';
-import { isConditionFailure } from './conditional';
 
 /**
  * One usage record per finished job: pk = USER#<sub>, sk = USAGE#JOB#<jobId>, written with a condition on its

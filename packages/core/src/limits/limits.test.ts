@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readConfig } from '../config';
 import { RateLimitedError } from '../errors';
@@ -63,6 +64,93 @@ describe('plan rate limiter', () => {
     await expect(limiter.check('bob', 'chat')).resolves.toMatchObject({ plan: 'free', remaining: 0 });
     await limiter.check('carol', 'chat');
     await expect(limiter.check('carol', 'chat')).resolves.toMatchObject({ plan: 'pro', limit: 2, remaining: 0 });
+  });
+
+  it('reads the plan and counts the request at once: one round trip', async () => {
+    const started: string[] = [];
+    let openGate = () => {};
+    const gate = new Promise<void>((resolve) => {
+      openGate = resolve;
+    });
+    const store = memoryUsage();
+    const limiter = createPlanRateLimiter({
+      store: {
+        ...store,
+        hit: (...args) => {
+          started.push('hit');
+          openGate();
+          return store.hit(...args);
+        },
+      },
+      // The plan arrives only once the count has started: a limiter that waited for the plan would never count.
+      users: {
+        get: async (sub) => {
+          started.push('plan');
+          await gate;
+          return users.get(sub);
+        },
+      },
+      plans,
+    });
+    const waited = new Promise((_, reject) =>
+      setTimeout(() => reject(new Error('the count waited for the plan')), 1_000).unref(),
+    );
+    await expect(Promise.race([limiter.check('alice', 'standard'), waited])).resolves.toMatchObject({
+      plan: 'free',
+      remaining: 2,
+    });
+    expect(started.sort()).toEqual(['hit', 'plan']);
+  });
+
+  it("gives back a count its plan refuses, so refused requests count nothing (and the plan's limit holds)", async () => {
+    const store = memoryUsage();
+    const at = Date.UTC(2026, 0, 1);
+    const limiter = createPlanRateLimiter({ store, users, plans, now: () => at });
+    for (let i = 0; i < 3; i++) await limiter.check('alice', 'standard');
+    for (let i = 0; i < 4; i++) await refusal(limiter.check('alice', 'standard'));
+    expect(store.counts.get(`alice|standard|${minuteWindow(at).key}`)).toBe(3); // free allows 3, pro 6
+  });
+
+  it('counts nothing when the plan cannot be read, and reports that error', async () => {
+    const store = memoryUsage();
+    const at = Date.UTC(2026, 0, 1);
+    const failing = { get: async () => Promise.reject(new Error('table unavailable')) };
+    const limiter = createPlanRateLimiter({ store, users: failing, plans, now: () => at });
+    await expect(limiter.check('alice', 'standard')).rejects.toThrow('table unavailable');
+    expect(store.counts.get(`alice|standard|${minuteWindow(at).key}`)).toBe(0);
+  });
+
+  it('stays exact under concurrency, whatever order the counts and give-backs land in', async () => {
+    const at = Date.UTC(2026, 0, 1);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.scheduler(),
+        fc.constantFrom('alice', 'carol'),
+        fc.integer({ min: 1, max: 12 }),
+        async (s, sub, requests) => {
+          const store = memoryUsage();
+          const limiter = createPlanRateLimiter({
+            store: {
+              ...store,
+              hit: s.scheduleFunction(store.hit),
+              release: s.scheduleFunction(store.release),
+            },
+            users: { get: s.scheduleFunction(users.get) },
+            plans,
+            now: () => at,
+          });
+          const settled = await s.waitFor(
+            Promise.allSettled(Array.from({ length: requests }, () => limiter.check(sub, 'standard'))),
+          );
+          const limit = plans[planOf[sub] ?? 'free'].requestsPerMinute.standard;
+          const allowed = settled.filter((o) => o.status === 'fulfilled').length;
+          expect(allowed).toBe(Math.min(requests, limit));
+          expect(store.counts.get(`${sub}|standard|${minuteWindow(at).key}`)).toBe(allowed);
+          for (const o of settled) if (o.status === 'rejected') expect(o.reason).toBeInstanceOf(RateLimitedError);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 
   it('validates its options when built', () => {

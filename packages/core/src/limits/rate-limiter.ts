@@ -46,24 +46,42 @@ export function createPlanRateLimiter(options: PlanRateLimiterOptions): PlanRate
   const { store, users, plans, now = Date.now } = options;
   if (!store || !users) throw new Error('plan rate limiter: a usage store and a plan lookup are required');
   assertLimitsComplete(plans);
+  const ceilings = highestLimits(plans);
 
   return {
     async check(sub, rateClass) {
       if (!RATE_CLASSES.includes(rateClass)) throw new Error(`plan rate limiter: unknown rate class ${rateClass}`);
-      const { plan } = await users.get(sub);
-      const limit = plans[plan].requestsPerMinute[rateClass];
       const at = now();
       const window = minuteWindow(at);
-      const { allowed, count } = await store.hit(sub, rateClass, window, limit);
+      // The plan read and the count go out at once: one DynamoDB round trip per request instead of two. The
+      // count is taken against the most generous plan's limit (the counter's ceiling) and given back when the
+      // user's own plan refuses it, so that a refused request still counts nothing. That stays exact under
+      // concurrency: a count above the plan's limit only happens once the allowed requests alone have reached
+      // it, so a request counted and not yet given back can only delay one that would be refused anyway. For the
+      // same reason a give-back that fails costs nothing but a count above the limit: it is not worth a 5xx.
+      const giveBack = () => store.release(sub, rateClass, window).catch(() => undefined);
+      const [lookup, counted] = await Promise.allSettled([
+        users.get(sub),
+        store.hit(sub, rateClass, window, ceilings[rateClass]),
+      ]);
+      if (counted.status === 'rejected') throw counted.reason;
+      if (lookup.status === 'rejected') {
+        if (counted.value.allowed) await giveBack();
+        throw lookup.reason;
+      }
+      const { plan } = lookup.value;
+      const limit = plans[plan].requestsPerMinute[rateClass];
+      const allowed = counted.value.allowed && counted.value.count <= limit;
       const decision: RateDecision = {
         plan,
         rateClass,
         limit,
-        remaining: limit - count,
+        remaining: allowed ? limit - counted.value.count : 0,
         resetSeconds: secondsUntil(window, at),
         windowSeconds: 60,
       };
       if (!allowed) {
+        if (counted.value.allowed) await giveBack();
         throw new RateLimitedError(
           decision.resetSeconds,
           `The ${plan} plan allows ${limit} ${rateClass} requests per minute.`,
@@ -73,6 +91,14 @@ export function createPlanRateLimiter(options: PlanRateLimiterOptions): PlanRate
       return decision;
     },
   };
+}
+
+/** Each class's highest limit over all plans. */
+function highestLimits(plans: Record<Plan, PlanLimits>): Record<RateClass, number> {
+  const all = Object.values(plans);
+  return Object.fromEntries(
+    RATE_CLASSES.map((rateClass) => [rateClass, Math.max(...all.map((p) => p.requestsPerMinute[rateClass]))]),
+  ) as Record<RateClass, number>;
 }
 
 export interface QuotaStatus {

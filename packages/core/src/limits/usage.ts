@@ -1,5 +1,5 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure } from '../data/conditional';
 import { isExpired, nowSeconds } from '../data/dynamo';
 import type { FixedWindow } from './windows';
 
@@ -28,6 +28,8 @@ export interface CounterResult {
 export interface UsageStore {
   /** Counts one request against `limit` in `window`, atomically; refuses (and counts nothing) at the limit. */
   hit(sub: string, counter: string, window: FixedWindow, limit: number): Promise<CounterResult>;
+  /** Takes back one request that `hit` counted (a request refused after all): the count is lowered by one. */
+  release(sub: string, counter: string, window: FixedWindow): Promise<void>;
   /** Adds spent tokens to the month's total (unconditionally: they are spent) and returns the new total. */
   addTokens(sub: string, month: FixedWindow, tokens: number): Promise<number>;
   tokensUsed(sub: string, month: FixedWindow): Promise<number>;
@@ -54,13 +56,26 @@ export function createUsageStore(doc: DynamoDBDocumentClient, tableName: string)
         );
         return { allowed: true, count: Number(Attributes?.count ?? 1) };
       } catch (error) {
-        if (
-          error instanceof ConditionalCheckFailedException ||
-          (error as Error)?.name === 'ConditionalCheckFailedException'
-        ) {
-          return { allowed: false, count: limit };
-        }
+        if (isConditionFailure(error)) return { allowed: false, count: limit };
         throw error;
+      }
+    },
+
+    async release(sub, counter, window) {
+      try {
+        await doc.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { pk: userPk(sub), sk: requestSk(counter, window) },
+            UpdateExpression: 'ADD #count :minusOne',
+            // Never creates a counter, and never takes back more than was counted.
+            ConditionExpression: '#count > :zero',
+            ExpressionAttributeNames: { '#count': 'count' },
+            ExpressionAttributeValues: { ':minusOne': -1, ':zero': 0 },
+          }),
+        );
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
       }
     },
 

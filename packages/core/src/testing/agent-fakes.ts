@@ -72,6 +72,11 @@ export function memoryUsage(): UsageStore & { counts: Map<string, number> } {
       counts.set(key, count + 1);
       return { allowed: true, count: count + 1 };
     },
+    async release(sub, counter, window: FixedWindow) {
+      const key = `${sub}|${counter}|${window.key}`;
+      const count = counts.get(key) ?? 0;
+      if (count > 0) counts.set(key, count - 1);
+    },
     async addTokens(sub, month, tokens) {
       const key = `${sub}|tokens|${month.key}`;
       counts.set(key, (counts.get(key) ?? 0) + tokens);
