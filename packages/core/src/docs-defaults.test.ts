@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONCURRENCY_BUDGET, DEFAULT_GATEWAY_THROTTLING } from './concurrency';
+import { DEFAULT_PLAN_LIMITS, DEFAULT_PUBLIC_LIMITS } from './limits/plans';
+
+/**
+ * The gateway ADR and docs/limits.md quote the defaults; a default changed in code and not in the docs would make
+ * them wrong without anyone noticing. Whitespace is collapsed so that table padding does not matter.
+ */
+const read = (path: string) => readFileSync(new URL(`../../../${path}`, import.meta.url), 'utf8').replace(/\s+/g, ' ');
+const n = (value: number) => value.toLocaleString('en-US');
+
+const { free, pro } = DEFAULT_PLAN_LIMITS;
+const bucket = DEFAULT_PUBLIC_LIMITS;
+
+describe('the defaults the docs quote are the code’s', () => {
+  it('docs/adr/0001-api-gateway.md', () => {
+    const adr = read('docs/adr/0001-api-gateway.md');
+    const { stage, publicRoutes } = DEFAULT_GATEWAY_THROTTLING;
+    expect(adr).toContain(`| ${n(stage.rateLimit)} rps, burst ${n(stage.burstLimit)} |`);
+    expect(adr).toContain(`| ${n(publicRoutes.rateLimit)} rps, burst ${n(publicRoutes.burstLimit)} |`);
+    expect(adr).toContain(
+      `burst ${bucket.burst}, refill ${bucket.refillPerSecond}/s, ${n(bucket.maxTrackedClients)} IPs tracked`,
+    );
+    const [f, p] = [free.requestsPerMinute, pro.requestsPerMinute];
+    expect(adr).toContain(
+      `free: standard ${f.standard}, tools ${f.tools}, chat ${f.chat} per minute; pro: ${p.standard} / ${p.tools} / ${p.chat}`,
+    );
+    expect(adr).toContain(`free ${n(free.chatTokensPerMonth)}, pro ${n(pro.chatTokensPerMonth)} tokens`);
+    const reserved = Object.entries(DEFAULT_CONCURRENCY_BUDGET).map(([tier, count]) => `${tier} ${count}`);
+    expect(adr).toContain(`| ${reserved.join(', ')} |`);
+  });
+
+  it('docs/limits.md', () => {
+    const limits = read('docs/limits.md');
+    for (const [plan, { requestsPerMinute: r, chatTokensPerMonth }] of Object.entries(DEFAULT_PLAN_LIMITS)) {
+      expect(limits).toContain(`| ${plan} | ${r.standard} | ${r.tools} | ${r.chat} | ${n(chatTokensPerMonth)} |`);
+    }
+    expect(limits).toContain(`burst **${bucket.burst}**, refill **${bucket.refillPerSecond}/s**`);
+    expect(limits).toContain(`at most **${n(bucket.maxTrackedClients)}** IPs tracked`);
+    expect(limits).toContain(
+      `Reserved concurrency** of the public tier (${DEFAULT_CONCURRENCY_BUDGET.public} by default)`,
+    );
+  });
+});
