@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONCURRENCY_BUDGET, DEFAULT_GATEWAY_THROTTLING } from './concurrency';
 import { DEFAULT_PLAN_LIMITS, DEFAULT_PUBLIC_LIMITS } from './limits/plans';
+import { manifest } from './manifest';
+import { RATE_CLASSES } from './manifest/types';
 
 /**
  * The gateway ADR and docs/limits.md quote the defaults; a default changed in code and not in the docs would make
@@ -38,6 +40,15 @@ describe('the defaults the docs quote are the code’s', () => {
     }
     expect(limits).toContain(`burst **${bucket.burst}**, refill **${bucket.refillPerSecond}/s**`);
     expect(limits).toContain(`at most **${n(bucket.maxTrackedClients)}** IPs tracked`);
+    // The route-class table lists every api route in its class, and nothing else.
+    for (const rateClass of RATE_CLASSES) {
+      const row = limits.split('| `' + rateClass + '` | ')[1]?.split(' |')[0] ?? '';
+      const listed = [...row.matchAll(/`([^`]+)`/g)].map((match) => match[1]);
+      const expected = manifest
+        .filter((route) => route.tier === 'api' && (route.rateClass ?? 'standard') === rateClass)
+        .map((route) => `${route.method} ${route.path}`);
+      expect(listed.sort(), rateClass).toEqual(expected.sort());
+    }
     expect(limits).toContain(
       `Reserved concurrency** of the public tier (${DEFAULT_CONCURRENCY_BUDGET.public} by default)`,
     );
