@@ -14,6 +14,7 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { esbuildOptions } from '../packages/functions/build';
 import { apiCaller, until, useLocalRuntime } from './support/runtime';
+import { postToS3 } from './support/uploads';
 
 /**
  * The other suites run the handlers from source. This one runs what `sst deploy` ships: each tier bundled with the
@@ -138,13 +139,7 @@ describe('the deployed bundles, through the local gateway', () => {
       size: Buffer.byteLength(body),
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
-    const form = new FormData();
-    for (const [name, value] of Object.entries(created.body.post.fields as Record<string, string>)) {
-      form.append(name, value);
-    }
-    form.append('file', new Blob([body], { type: 'text/markdown' }), 'notes.md');
-    const stored = await fetch(created.body.post.url, { method: 'POST', body: form });
-    expect(stored.status).toBe(204);
+    expect((await postToS3(created.body.post, body, 'text/markdown', 'notes.md')).status).toBe(204);
     const completed = await call(token, 'POST', `/uploads/${created.body.id}/complete`);
     expect(completed.status, JSON.stringify(completed.body)).toBe(202);
     const ready = await until(

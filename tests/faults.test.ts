@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { always, type FaultInjector, injectFaults } from './support/faults';
 import { apiCaller, getJson, useLocalRuntime } from './support/runtime';
 import { signedStripeRequest } from './support/stripe-events';
+import { postToS3 } from './support/uploads';
 
 /**
  * Fault injection (issue 9) into the SDK clients the handlers really use, through the local gateway: DynamoDB
@@ -214,12 +215,7 @@ describe('S3 and Step Functions faults during upload completion', () => {
       size: Buffer.byteLength(FILE),
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
-    const form = new FormData();
-    for (const [name, value] of Object.entries(created.body.post.fields as Record<string, string>)) {
-      form.append(name, value);
-    }
-    form.append('file', new Blob([FILE], { type: 'text/plain' }), 'note.txt');
-    expect((await fetch(created.body.post.url, { method: 'POST', body: form })).status).toBe(204);
+    expect((await postToS3(created.body.post, FILE, 'text/plain', 'note.txt')).status).toBe(204);
     return created.body.id as string;
   }
 

@@ -4,6 +4,7 @@ import { ALL_SCOPES } from '@toolgate/core/scopes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiCaller, getJson, until, useLocalRuntime } from './support/runtime';
 import { signedStripeRequest } from './support/stripe-events';
+import { postToS3 } from './support/uploads';
 
 /**
  * Log hygiene (issue 9): one realistic session — tokens, tools, chat, MCP, a signed Stripe webhook, an upload by
@@ -132,10 +133,7 @@ describe('a whole session with DEBUG logs captured', () => {
     secret(fields['X-Amz-Signature'], 'presigned POST signature');
     secret(fields.Policy, 'presigned POST policy');
     secret(fields['X-Amz-Security-Token'], 'session token');
-    const form = new FormData();
-    for (const [name, value] of Object.entries(fields)) form.append(name, value);
-    form.append('file', new Blob([text], { type: 'text/plain' }), 'invoice.txt');
-    expect((await fetch(upload.body.post.url, { method: 'POST', body: form })).status).toBe(204);
+    expect((await postToS3(upload.body.post, text, 'text/plain', 'invoice.txt')).status).toBe(204);
     expect((await call(token, 'POST', `/uploads/${upload.body.id}/complete`)).status).toBe(202);
     const ready = await until(
       () => call(token, 'GET', `/uploads/${upload.body.id}`),

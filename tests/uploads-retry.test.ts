@@ -5,6 +5,7 @@ import { startWireServer } from '@toolgate/core/testing/wire-server';
 import { INGESTION_RETRY } from '@toolgate/core/workflows/ingestion';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiCaller, useLocalRuntime } from './support/runtime';
+import { postToS3 } from './support/uploads';
 
 /**
  * Retry and give-up paths of the ingestion workflow, with a real transient failure: the summarize step talks to an
@@ -54,11 +55,7 @@ async function ingest(text: string) {
     contentType: 'text/plain',
     size: Buffer.byteLength(text),
   });
-  const form = new FormData();
-  for (const [name, value] of Object.entries(created.body.post.fields as Record<string, string>))
-    form.append(name, value);
-  form.append('file', new Blob([text], { type: 'text/plain' }), 'minutes.txt');
-  expect((await fetch(created.body.post.url, { method: 'POST', body: form })).status).toBe(204);
+  expect((await postToS3(created.body.post, text, 'text/plain', 'minutes.txt')).status).toBe(204);
   const id: string = created.body.id;
   expect((await call(token, 'POST', `/uploads/${id}/complete`)).status).toBe(202);
   const execution = runtime()

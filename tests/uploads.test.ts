@@ -5,6 +5,7 @@ import { DEFAULT_MAX_UPLOAD_BYTES } from '@toolgate/core/uploads/config';
 import { localBucket } from '@toolgate/local/testing/s3';
 import { describe, expect, it } from 'vitest';
 import { apiCaller, getJson, useLocalRuntime } from './support/runtime';
+import { postToS3 } from './support/uploads';
 
 /**
  * Issue 5 end to end: presigned POST straight to the local S3 (as a browser sends it), the server-side re-check,
@@ -26,17 +27,8 @@ interface Post {
   expiresAt: string;
 }
 
-/** What a browser does with the answer of POST /uploads: every field, then the file last, as multipart. */
-async function postForm(post: Post, file: Uint8Array | string, contentType: string, filename: string) {
-  const form = new FormData();
-  for (const [name, value] of Object.entries(post.fields)) form.append(name, value);
-  form.append(
-    'file',
-    new Blob([typeof file === 'string' ? file : new Uint8Array(file)], { type: contentType }),
-    filename,
-  );
-  return fetch(post.url, { method: 'POST', body: form, headers: { origin: ALLOWED_ORIGIN } });
-}
+const postForm = (post: Post, file: Uint8Array | string, contentType: string, filename: string) =>
+  postToS3(post, file, contentType, filename, { origin: ALLOWED_ORIGIN });
 
 async function requestUpload(token: string, file: { filename: string; contentType: string; body: string | Buffer }) {
   const size = typeof file.body === 'string' ? Buffer.byteLength(file.body) : file.body.length;

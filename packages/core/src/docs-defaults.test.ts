@@ -42,7 +42,7 @@ describe('the defaults the docs quote are the code’s', () => {
     expect(limits).toContain(`at most **${n(bucket.maxTrackedClients)}** IPs tracked`);
     // The route-class table lists every api route in its class, and nothing else.
     for (const rateClass of RATE_CLASSES) {
-      const row = limits.split('| `' + rateClass + '` | ')[1]?.split(' |')[0] ?? '';
+      const row = limits.split(`| \`${rateClass}\` | `)[1]?.split(' |')[0] ?? '';
       const listed = [...row.matchAll(/`([^`]+)`/g)].map((match) => match[1]);
       const expected = manifest
         .filter((route) => route.tier === 'api' && (route.rateClass ?? 'standard') === rateClass)

@@ -120,6 +120,19 @@ describe('plan rate limiter', () => {
     expect(store.counts.get(`alice|standard|${minuteWindow(at).key}`)).toBe(0);
   });
 
+  it('still answers 429 when the give-back fails, and reports a counter that cannot be written', async () => {
+    const store = memoryUsage();
+    const at = Date.UTC(2026, 0, 1);
+    const failingRelease = { ...store, release: async () => Promise.reject(new Error('throttled')) };
+    const limiter = createPlanRateLimiter({ store: failingRelease, users, plans, now: () => at });
+    for (let i = 0; i < 3; i++) await limiter.check('alice', 'standard');
+    expect((await refusal(limiter.check('alice', 'standard'))).status).toBe(429);
+
+    const failingHit = { ...store, hit: async () => Promise.reject(new Error('table unavailable')) };
+    const broken = createPlanRateLimiter({ store: failingHit, users, plans, now: () => at });
+    await expect(broken.check('bob', 'standard')).rejects.toThrow('table unavailable');
+  });
+
   it('stays exact under concurrency, whatever order the counts and give-backs land in', async () => {
     const at = Date.UTC(2026, 0, 1);
     await fc.assert(
