@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createBillingStore, stripeCustomerKey, stripeEventKey } from '@toolgate/core/billing/store';
 import { createStripeWebhookProcessor } from '@toolgate/core/billing/webhook';
+import { epochSeconds, systemClock } from '@toolgate/core/clock';
 import { LOCAL_STRIPE_PRO_PRICE, LOCAL_STRIPE_WEBHOOK_SECRET } from '@toolgate/core/config-source';
 import { createDocumentClient } from '@toolgate/core/data/dynamo';
 import { DEFAULT_PLAN_LIMITS } from '@toolgate/core/limits/plans';
@@ -34,7 +35,8 @@ afterAll(async () => {
 });
 
 const SECRET = LOCAL_STRIPE_WEBHOOK_SECRET;
-const nowSeconds = () => Math.floor(Date.now() / 1000);
+/** The local runtime runs on the system clock, so signatures are made at its time. */
+const nowSeconds = () => epochSeconds(systemClock());
 const unique = () => randomUUID().replaceAll('-', '').slice(0, 12);
 
 const scan = () =>
@@ -107,7 +109,7 @@ async function post(body: string, signature: string | undefined) {
 
 const deliver = (event: unknown) => {
   const body = bodyOf(event);
-  return post(body, stripeSignatureHeader(body, SECRET));
+  return post(body, stripeSignatureHeader(body, SECRET, nowSeconds()));
 };
 
 async function me(sub: string) {
@@ -166,7 +168,7 @@ describe('signature verification through the local gateway', () => {
   it('answers 400 for malformed JSON with a valid signature, and 200 for an unknown type, writing nothing', async () => {
     const before = await scan();
     const malformed = '{"id":"evt_1",';
-    expect((await post(malformed, stripeSignatureHeader(malformed, SECRET))).json).toMatchObject({
+    expect((await post(malformed, stripeSignatureHeader(malformed, SECRET, nowSeconds()))).json).toMatchObject({
       status: 400,
       type: 'urn:toolgate:problem:bad-request',
     });
@@ -221,7 +223,7 @@ describe('plans from Stripe events', () => {
   it('processes a duplicate delivery once: later copies are acknowledged as duplicates and change nothing', async () => {
     const customer = await linked(newCustomer());
     const body = bodyOf(subscriptionEvent(customer));
-    const first = await post(body, stripeSignatureHeader(body, SECRET));
+    const first = await post(body, stripeSignatureHeader(body, SECRET, nowSeconds()));
     expect(first.json).toMatchObject({ outcome: 'applied' });
     const user = await find(userKey(customer.sub));
     for (let copy = 0; copy < 2; copy += 1) {
@@ -237,7 +239,7 @@ describe('plans from Stripe events', () => {
     const event = subscriptionEvent(customer);
     const body = bodyOf(event);
     const responses = await Promise.all(
-      Array.from({ length: 20 }, () => post(body, stripeSignatureHeader(body, SECRET))),
+      Array.from({ length: 20 }, () => post(body, stripeSignatureHeader(body, SECRET, nowSeconds()))),
     );
 
     const applied = responses.filter((response) => response.json?.outcome === 'applied');
@@ -249,7 +251,9 @@ describe('plans from Stripe events', () => {
     }
     // Stripe retries whatever did not get a 2xx: every retry is now a duplicate.
     for (const _failed of responses.filter((response) => response.status !== 200)) {
-      expect((await post(body, stripeSignatureHeader(body, SECRET))).json).toMatchObject({ outcome: 'duplicate' });
+      expect((await post(body, stripeSignatureHeader(body, SECRET, nowSeconds()))).json).toMatchObject({
+        outcome: 'duplicate',
+      });
     }
     expect(await find(stripeEventKey(event.id))).toMatchObject({ status: 'COMPLETED', outcome: 'applied' });
     expect(await find(userKey(customer.sub))).toMatchObject({ plan: 'pro', planEventId: event.id });
@@ -380,7 +384,10 @@ describe('direct invocation of the webhook Lambda', () => {
     const body = bodyOf(subscriptionEvent(customer));
     const result = await handler(
       apiGatewayEvent('POST', '/webhooks/stripe', {
-        headers: { 'content-type': 'application/json', 'stripe-signature': stripeSignatureHeader(body, SECRET) },
+        headers: {
+          'content-type': 'application/json',
+          'stripe-signature': stripeSignatureHeader(body, SECRET, nowSeconds()),
+        },
         body: Buffer.from(body, 'utf8').toString('base64'),
         isBase64Encoded: true,
       }),

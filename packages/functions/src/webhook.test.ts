@@ -1,5 +1,7 @@
 import type { BillingStore } from '@toolgate/core/billing/store';
 import { createStripeWebhookProcessor } from '@toolgate/core/billing/webhook';
+import { epochSeconds } from '@toolgate/core/clock';
+import { manualClock } from '@toolgate/core/testing/clock';
 import { handle } from 'hono/aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createWebhookApp } from './apps/webhook';
@@ -17,7 +19,9 @@ const OTHER_SECRET = 'whsec_some_other_endpoint';
 const PRO = 'price_pro';
 const MARKER = 'zoe-private-data-marker';
 
-const now = () => Math.floor(Date.now() / 1000);
+/** The verifier's and the processor's clock: a signature's age is judged by it, never by the wall clock. */
+const clock = manualClock();
+const now = () => epochSeconds(clock());
 const eventBody = (overrides: Record<string, unknown> = {}) =>
   JSON.stringify(
     {
@@ -73,10 +77,10 @@ beforeEach(() => {
     callback?.();
     return true;
   });
-  const billing = createStripeWebhookProcessor({ store: recordingStore(), prices: { [PRO]: 'pro' } });
+  const billing = createStripeWebhookProcessor({ store: recordingStore(), prices: { [PRO]: 'pro' }, now: clock });
   handler = handle(
     createWebhookApp({
-      stripeSignature: createStripeSignatureVerifier({ secret: SECRET, toleranceSeconds: 300 }),
+      stripeSignature: createStripeSignatureVerifier({ secret: SECRET, toleranceSeconds: 300, clock }),
       billing,
     }),
   );
@@ -143,12 +147,12 @@ describe('Stripe signature verification (direct invocation)', () => {
   });
 
   it('accepts a header made by the stripe library itself (v0 entries are ignored)', async () => {
-    const response = await deliver(body, `${stripeTestSignature(body, SECRET)},v0=${'0'.repeat(64)}`);
+    const response = await deliver(body, `${stripeTestSignature(body, SECRET, now())},v0=${'0'.repeat(64)}`);
     expect(response.status).toBe(200);
   });
 
   it('verifies the decoded bytes of a base64-encoded body (the gateway encodes non-text bodies)', async () => {
-    const response = await deliver(body, stripeSignatureHeader(body, SECRET), { base64: true });
+    const response = await deliver(body, stripeSignatureHeader(body, SECRET, now()), { base64: true });
     expect(response.status).toBe(200);
     expect(response.body.outcome).toBe('applied');
     expect(calls).toContain('applyUserPlan');
@@ -156,7 +160,7 @@ describe('Stripe signature verification (direct invocation)', () => {
 
   it('rejects a base64 body whose signature was computed over the base64 text', async () => {
     const encoded = Buffer.from(body, 'utf8').toString('base64');
-    const response = await deliver(body, stripeSignatureHeader(encoded, SECRET), { base64: true });
+    const response = await deliver(body, stripeSignatureHeader(encoded, SECRET, now()), { base64: true });
     expect(response.status).toBe(400);
     expect(calls).toEqual([]);
   });
@@ -165,7 +169,7 @@ describe('Stripe signature verification (direct invocation)', () => {
 describe('Stripe webhook body handling', () => {
   it('answers 400 bad-request for malformed JSON with a valid signature, writing nothing', async () => {
     const body = '{"id":"evt_1","object":"event",';
-    const response = await deliver(body, stripeSignatureHeader(body, SECRET));
+    const response = await deliver(body, stripeSignatureHeader(body, SECRET, now()));
     expect(response.status).toBe(400);
     expect(response.body.type).toBe('urn:toolgate:problem:bad-request');
     expect(calls).toEqual([]);
@@ -176,7 +180,7 @@ describe('Stripe webhook body handling', () => {
     ['an object that is not a Stripe event', '{"hello":"world"}'],
     ['an event with a non-numeric created', eventBody({ created: 'yesterday' })],
   ])('answers 400 validation for %s with a valid signature', async (_name, body) => {
-    const response = await deliver(body, stripeSignatureHeader(body, SECRET));
+    const response = await deliver(body, stripeSignatureHeader(body, SECRET, now()));
     expect(response.status).toBe(400);
     expect(response.body.type).toBe('urn:toolgate:problem:validation');
     expect(calls).toEqual([]);
@@ -184,7 +188,7 @@ describe('Stripe webhook body handling', () => {
 
   it('acknowledges unknown event types with 200 and writes nothing', async () => {
     const body = eventBody({ type: 'customer.created' });
-    const response = await deliver(body, stripeSignatureHeader(body, SECRET));
+    const response = await deliver(body, stripeSignatureHeader(body, SECRET, now()));
     expect(response.status).toBe(200);
     expect(response.body).toEqual({
       received: true,
@@ -197,7 +201,7 @@ describe('Stripe webhook body handling', () => {
 
   it('logs the outcome by event id, never the body', async () => {
     const body = eventBody();
-    await deliver(body, stripeSignatureHeader(body, SECRET));
+    await deliver(body, stripeSignatureHeader(body, SECRET, now()));
     const logs = logged.join('');
     expect(logs).toContain('"eventId":"evt_test_1"');
     expect(logs).toContain('"outcome":"applied"');

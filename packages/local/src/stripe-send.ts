@@ -3,6 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { type Clock, epochSeconds, systemClock } from '@toolgate/core/clock';
 import { LOCAL_STRIPE_WEBHOOK_SECRET } from '@toolgate/core/config-source';
 import { routes } from '@toolgate/core/manifest';
 import { stripeTestSignature } from '@toolgate/functions/billing/stripe-signature';
@@ -38,6 +39,8 @@ export interface StripeSendOptions {
   created?: number;
   /** Signature timestamp (epoch seconds); defaults to now. */
   signedAt?: number;
+  /** The clock `created` and the signature's time come from (the receiving runtime's: the system clock). */
+  clock?: Clock;
 }
 
 export interface StripeDelivery {
@@ -99,15 +102,20 @@ export function prepareStripeDelivery(
   if (options.customer !== undefined) object.customer = options.customer;
   if (options.sub !== undefined) object.client_reference_id = options.sub;
   const fresh = !options.replay;
+  const nowSeconds = epochSeconds((options.clock ?? systemClock)());
   const event: StripeFixtureEvent = {
     ...fixture,
-    ...(fresh ? { id: freshEventId(), created: Math.floor(Date.now() / 1000) } : {}),
+    ...(fresh ? { id: freshEventId(), created: nowSeconds } : {}),
     ...(options.created !== undefined ? { created: options.created } : {}),
     data: { ...fixture.data, object },
   };
   // Stripe delivers pretty-printed JSON; any bytes work as long as the same bytes are signed and sent.
   const body = JSON.stringify(event, null, 2);
-  const signature = stripeTestSignature(body, options.secret ?? LOCAL_STRIPE_WEBHOOK_SECRET, options.signedAt);
+  const signature = stripeTestSignature(
+    body,
+    options.secret ?? LOCAL_STRIPE_WEBHOOK_SECRET,
+    options.signedAt ?? nowSeconds,
+  );
   return { event, body, signature };
 }
 

@@ -1,4 +1,5 @@
 import type { Caller } from '../auth/verifier';
+import { type Clock, systemClock } from '../clock';
 import { GatewayTimeoutError, NotFoundError } from '../errors';
 import type { ChatQuota, PlanLookup } from '../limits/rate-limiter';
 import type { ToolRegistry } from '../tools/registry';
@@ -15,7 +16,7 @@ export interface ChatServiceOptions {
   users: PlanLookup;
   quota: ChatQuota;
   agent: Pick<AgentConfig, 'stepCap' | 'maxOutputTokens'>;
-  now?: () => number;
+  now?: Clock;
   newId?: () => string;
 }
 
@@ -41,7 +42,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
     users,
     quota,
     agent,
-    now = Date.now,
+    now = systemClock,
     newId = () => crypto.randomUUID(),
   } = options;
   if (!Number.isInteger(agent.stepCap) || agent.stepCap < 1)

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type Clock, systemClock } from '../clock';
 import { isExpired, nowSeconds } from '../data/dynamo';
 import { ConflictError } from '../errors';
 import * as z from '../zod';
@@ -47,14 +48,15 @@ export function trimHistory(messages: readonly ChatMessage[]): ChatMessage[] {
 export function createConversationsRepository(
   doc: DynamoDBDocumentClient,
   tableName: string,
-  options: { ttlDays: number },
+  options: { ttlDays: number; clock?: Clock },
 ): ConversationsRepository {
+  const clock = options.clock ?? systemClock;
   return {
     async get(sub, id) {
       const { Item } = await doc.send(
         new GetCommand({ TableName: tableName, Key: key(sub, id), ConsistentRead: true }),
       );
-      if (!Item || isExpired(Item)) return null;
+      if (!Item || isExpired(Item, clock())) return null;
       const messages = StoredMessagesSchema.safeParse(Item.messages);
       return {
         conversationId: id,

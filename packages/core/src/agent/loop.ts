@@ -1,4 +1,5 @@
 import type { Caller } from '../auth/verifier';
+import { type Clock, systemClock } from '../clock';
 import { isToolgateError } from '../errors';
 import type { ToolRegistry } from '../tools/registry';
 import { toolDefinition } from '../tools/schemas';
@@ -26,7 +27,7 @@ export interface RunAgentOptions {
   maxOutputTokens?: number;
   /** Called for tool failures that are not the caller's fault (bugs, outages), so the adapter can log them. */
   onToolError?: (error: unknown, call: ToolCallRequest) => void;
-  now?: () => number;
+  now?: Clock;
 }
 
 export interface AgentResult {
@@ -94,7 +95,7 @@ function stopReply(
  * so (and points to `POST /jobs`), never with an error, so the conversation stays consistent.
  */
 export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
-  const { provider, registry, caller, stepCap, deadlineAt, signal, now = Date.now } = options;
+  const { provider, registry, caller, stepCap, deadlineAt, signal, now = systemClock } = options;
   if (!Number.isInteger(stepCap) || stepCap < 1) throw new Error('runAgent: stepCap must be a positive integer');
   const system = options.system ?? DEFAULT_SYSTEM_PROMPT;
   const maxOutputTokens = options.maxOutputTokens ?? 1024;

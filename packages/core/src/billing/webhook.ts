@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../clock';
 import { ConflictError } from '../errors';
 import { isHandledEventType, type StripeEvent } from './events';
 import { type BillingDecision, decide, type PriceMap } from './rules';
@@ -35,12 +36,12 @@ export interface StripeWebhookProcessorOptions {
   store: BillingStore;
   prices: PriceMap;
   /** Epoch milliseconds; tests pass a clock. */
-  now?: () => number;
+  now?: Clock;
 }
 
 export function createStripeWebhookProcessor(options: StripeWebhookProcessorOptions): StripeWebhookProcessor {
   const { store, prices } = options;
-  const now = options.now ?? Date.now;
+  const now = options.now ?? systemClock;
   if (!store) throw new Error('stripe webhook: a billing store is required');
   if (!prices || typeof prices !== 'object')
     throw new Error('stripe webhook: a price map is required (it may be empty)');

@@ -1,5 +1,6 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { epochSeconds } from '../clock';
 import { awsClientConfig } from './aws-client-config';
 
 /**
@@ -13,11 +14,15 @@ export function createDocumentClient(options: DynamoDBClientConfig = {}): Dynamo
   });
 }
 
-export function nowSeconds(now: number = Date.now()): number {
-  return Math.floor(now / 1000);
+/** Epoch seconds of an epoch-milliseconds time: the unit of the `expiresAt` TTL attribute. */
+export function nowSeconds(now: number): number {
+  return epochSeconds(now);
 }
 
-/** Items past their TTL may still be returned by DynamoDB for up to ~48 h (and forever by dynalite). */
-export function isExpired(item: { expiresAt?: unknown } | undefined, now: number = Date.now()): boolean {
+/**
+ * Items past their TTL may still be returned by DynamoDB for up to ~48 h (and forever by dynalite). `now` comes from
+ * the caller's clock, never from here: a fake and a service that read different clocks disagree about "expired".
+ */
+export function isExpired(item: { expiresAt?: unknown } | undefined, now: number): boolean {
   return typeof item?.expiresAt === 'number' && item.expiresAt <= nowSeconds(now);
 }

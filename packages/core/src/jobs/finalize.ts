@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../clock';
 import type { ChatQuota } from '../limits/rate-limiter';
 import type { JobRecord } from './record';
 import { isTerminal } from './schema';
@@ -10,7 +11,7 @@ export interface JobFinalizerOptions {
   quota: Pick<ChatQuota, 'record'>;
   /** The model id recorded with the usage. */
   model: string;
-  now?: () => number;
+  now?: Clock;
 }
 
 /**
@@ -21,7 +22,7 @@ export interface JobFinalizerOptions {
  * the next delivery instead of leaving a slot taken or usage unrecorded.
  */
 export function createJobFinalizer(options: JobFinalizerOptions) {
-  const { slots, ledger, quota, model, now = Date.now } = options;
+  const { slots, ledger, quota, model, now = systemClock } = options;
   return async function finalize(record: JobRecord): Promise<void> {
     if (!isTerminal(record.status)) return;
     if (record.status === 'SUCCEEDED' && record.usage) {

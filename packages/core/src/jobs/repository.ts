@@ -7,6 +7,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { TokenUsage } from '../agent/provider';
+import { type Clock, systemClock } from '../clock';
 import { conditional } from '../data/conditional';
 import { decodeCursor, type ExclusiveStartKey, encodeCursor } from '../data/cursor';
 import { isExpired } from '../data/dynamo';
@@ -88,7 +89,11 @@ function parseRecord(item: Record<string, unknown>): JobRecord {
   return parsed.data;
 }
 
-export function createJobsRepository(doc: DynamoDBDocumentClient, tableName: string): JobsRepository {
+export function createJobsRepository(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  clock: Clock = systemClock,
+): JobsRepository {
   const update = async (
     jobId: string,
     expression: string,
@@ -114,7 +119,7 @@ export function createJobsRepository(doc: DynamoDBDocumentClient, tableName: str
 
   const get = async (jobId: string): Promise<JobRecord | null> => {
     const { Item } = await doc.send(new GetCommand({ TableName: tableName, Key: jobKey(jobId), ConsistentRead: true }));
-    if (!Item || isExpired(Item)) return null;
+    if (!Item || isExpired(Item, clock())) return null;
     return parseRecord(Item);
   };
 
@@ -159,7 +164,9 @@ export function createJobsRepository(doc: DynamoDBDocumentClient, tableName: str
           ...(cursor ? { ExclusiveStartKey: decodeCursor(cursor, scope) } : {}),
         }),
       );
-      const items = (page.Items ?? []).filter((item) => !isExpired(item) && item.owner === owner).map(parseRecord);
+      const items = (page.Items ?? [])
+        .filter((item) => !isExpired(item, clock()) && item.owner === owner)
+        .map(parseRecord);
       const next = page.LastEvaluatedKey as ExclusiveStartKey | undefined;
       return { items, nextCursor: next ? encodeCursor(scope, next) : null };
     },

@@ -1,5 +1,6 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { type Clock, systemClock } from '../clock';
 import { JOB_RESULT_TAG, UPLOADS_BUCKET } from '../resources';
 
 /**
@@ -14,7 +15,7 @@ export interface ResultStore {
   presign(key: string, ttlSeconds: number): Promise<{ url: string; expiresAt: string }>;
 }
 
-export function createS3ResultStore(s3: S3Client, bucket: string, now: () => number = Date.now): ResultStore {
+export function createS3ResultStore(s3: S3Client, bucket: string, now: Clock = systemClock): ResultStore {
   return {
     async put(owner, jobId, json) {
       const key = resultKey(owner, jobId);
@@ -32,8 +33,13 @@ export function createS3ResultStore(s3: S3Client, bucket: string, now: () => num
       return { key, bytes: body.length };
     },
     async presign(key, ttlSeconds) {
-      const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: key }), { expiresIn: ttlSeconds });
-      return { url, expiresAt: new Date(now() + ttlSeconds * 1000).toISOString() };
+      // Signed at the clock's time, so the URL's validity and the `expiresAt` we report are one and the same.
+      const signedAt = now();
+      const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: key }), {
+        expiresIn: ttlSeconds,
+        signingDate: new Date(signedAt),
+      });
+      return { url, expiresAt: new Date(signedAt + ttlSeconds * 1000).toISOString() };
     },
   };
 }

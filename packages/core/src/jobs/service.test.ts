@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NotFoundError, RateLimitedError, ServiceUnavailableError, UnprocessableError } from '../errors';
 import { caller } from '../testing/agent-fakes';
+import { manualClock } from '../testing/clock';
 import { jobsHarness } from '../testing/jobs-fakes';
 import { RESEND_GRACE_MS, UNSENT_TIMEOUT_MS } from './service';
 
@@ -72,7 +73,7 @@ describe('jobs service: submit', () => {
     // Other users have their own slots.
     await h.service.submit({ caller: bob, request: { prompt: 'b' } });
 
-    await h.worker.process(h.delivery(first.job.jobId), { deadlineAt: Date.now() + 60_000 });
+    await h.worker.process(h.delivery(first.job.jobId), { deadlineAt: h.now() + 60_000 });
     await expect(h.service.submit({ caller: alice, request: { prompt: '3' } })).resolves.toMatchObject({
       job: { status: 'QUEUED' },
     });
@@ -83,7 +84,7 @@ describe('jobs service: submit', () => {
     const first = await h.service.submit({ caller: alice, request: { prompt: '1' } });
     const refused = await rejection(h.service.submit({ caller: alice, request: { prompt: '2' }, idempotencyKey: KEY }));
     expect(refused).toBeInstanceOf(RateLimitedError);
-    await h.worker.process(h.delivery(first.job.jobId), { deadlineAt: Date.now() + 60_000 });
+    await h.worker.process(h.delivery(first.job.jobId), { deadlineAt: h.now() + 60_000 });
     // Not a 422: the refused request kept nothing, so the key is as new.
     const accepted = await h.service.submit({ caller: alice, request: { prompt: 'other' }, idempotencyKey: KEY });
     expect(accepted).toMatchObject({ replayed: false, job: { status: 'QUEUED' } });
@@ -120,8 +121,8 @@ describe('jobs service: submit', () => {
   });
 
   it('re-sends, on a replay, a job its creator wrote but evidently never sent', async () => {
-    let now = Date.now();
-    const h = jobsHarness({ now: () => now });
+    const clock = manualClock();
+    const h = jobsHarness({ now: clock });
     const { job } = await h.service.submit({ caller: alice, request: { prompt: 'x' }, idempotencyKey: KEY });
     const item = h.jobs.items.get(job.jobId);
     if (!item) throw new Error('no item');
@@ -129,7 +130,7 @@ describe('jobs service: submit', () => {
     h.jobs.items.set(job.jobId, unsent);
     await h.service.submit({ caller: alice, request: { prompt: 'x' }, idempotencyKey: KEY });
     expect(h.queue.sent).toHaveLength(1); // too early: its creator may be sending it right now
-    now += RESEND_GRACE_MS + 1;
+    clock.advance(RESEND_GRACE_MS + 1);
     await h.service.submit({ caller: alice, request: { prompt: 'x' }, idempotencyKey: KEY });
     expect(h.queue.sent).toEqual([job.jobId, job.jobId]);
     expect(h.jobs.items.get(job.jobId)?.enqueuedAt).toBeDefined();
@@ -149,28 +150,28 @@ describe('jobs service: reads', () => {
   });
 
   it("lists the caller's jobs newest first, without results", async () => {
-    let now = Date.now();
-    const h = jobsHarness({ now: () => now });
+    const clock = manualClock();
+    const h = jobsHarness({ now: clock });
     const ids: string[] = [];
     for (const prompt of ['a', 'b', 'c']) {
       ids.push((await h.service.submit({ caller: alice, request: { prompt } })).job.jobId);
-      now += 1000;
+      clock.advance(1000);
     }
     const page = await h.service.list(alice, { limit: 10 });
     expect(page.items.map((item) => item.jobId)).toEqual(ids.reverse());
   });
 
   it('fails, when read, a job whose worker died on the last delivery, and frees its slot', async () => {
-    let now = Date.now();
-    const h = jobsHarness({ now: () => now });
+    const clock = manualClock();
+    const h = jobsHarness({ now: clock });
     const { job } = await h.service.submit({ caller: alice, request: { prompt: 'x' } });
-    const at = new Date(now).toISOString();
-    await h.jobs.repository.claim(job.jobId, { now, at, leaseUntil: now + 1000, receiveCount: 2 });
-    now += 2000;
+    const at = new Date(clock()).toISOString();
+    await h.jobs.repository.claim(job.jobId, { now: clock(), at, leaseUntil: clock() + 1000, receiveCount: 2 });
+    clock.advance(2000);
     // Lease over, but a delivery is still due (2 of 3): it is left for the worker to take over.
     await expect(h.service.get(alice, job.jobId)).resolves.toMatchObject({ status: 'RUNNING' });
-    await h.jobs.repository.claim(job.jobId, { now, at, leaseUntil: now + 1000, receiveCount: 3 });
-    now += 2000;
+    await h.jobs.repository.claim(job.jobId, { now: clock(), at, leaseUntil: clock() + 1000, receiveCount: 3 });
+    clock.advance(2000);
     await expect(h.service.get(alice, job.jobId)).resolves.toMatchObject({
       status: 'FAILED',
       error: { code: 'worker-lost' },
@@ -179,15 +180,15 @@ describe('jobs service: reads', () => {
   });
 
   it('fails, when read, a job that was written but never sent (a crash between the two)', async () => {
-    let now = Date.now();
-    const h = jobsHarness({ now: () => now });
+    const clock = manualClock();
+    const h = jobsHarness({ now: clock });
     const { job } = await h.service.submit({ caller: alice, request: { prompt: 'x' } });
     const item = h.jobs.items.get(job.jobId);
     if (!item) throw new Error('no item');
     const { enqueuedAt: _sent, ...unsent } = item;
     h.jobs.items.set(job.jobId, unsent);
     await expect(h.service.get(alice, job.jobId)).resolves.toMatchObject({ status: 'QUEUED' });
-    now += UNSENT_TIMEOUT_MS + 1;
+    clock.advance(UNSENT_TIMEOUT_MS + 1);
     const listed = await h.service.list(alice, { limit: 5 });
     expect(listed.items[0]).toMatchObject({ status: 'FAILED', error: { code: 'not-queued' } });
     expect(h.slots.held.size).toBe(0);
@@ -198,7 +199,7 @@ describe('job_status tool', () => {
   it("tells the caller about their own job, and nothing about anyone else's", async () => {
     const h = jobsHarness();
     const { job } = await h.service.submit({ caller: alice, request: { prompt: 'find the cheapest gpu' } });
-    await h.worker.process(h.delivery(job.jobId), { deadlineAt: Date.now() + 60_000 });
+    await h.worker.process(h.delivery(job.jobId), { deadlineAt: h.now() + 60_000 });
     const status = await h.registry.call('job_status', { jobId: job.jobId }, { caller: alice });
     expect(status).toMatchObject({ jobId: job.jobId, status: 'SUCCEEDED', reply: expect.stringContaining('Spot GPU') });
     await expect(h.registry.call('job_status', { jobId: job.jobId }, { caller: bob })).rejects.toBeInstanceOf(

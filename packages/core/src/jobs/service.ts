@@ -1,4 +1,5 @@
 import type { Caller } from '../auth/verifier';
+import { type Clock, systemClock } from '../clock';
 import { nowSeconds } from '../data/dynamo';
 import {
   isToolgateError,
@@ -49,7 +50,7 @@ export interface JobsServiceOptions {
   maxReceiveCount: number;
   /** Errors that must not fail the request (a repair that can wait), reported for the log. */
   onError?: (message: string, error: unknown) => void;
-  now?: () => number;
+  now?: Clock;
   newId?: () => string;
 }
 
@@ -102,7 +103,7 @@ export function createJobsService(options: JobsServiceOptions): JobsService {
     config,
     maxReceiveCount,
     onError = () => undefined,
-    now = Date.now,
+    now = systemClock,
     newId = () => crypto.randomUUID(),
   } = options;
   if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < 1) throw new Error('jobs: maxReceiveCount must be ≥ 1');

@@ -7,7 +7,8 @@ import { resultKey } from './results';
 import { retryDelaySeconds } from './worker';
 
 const alice = caller('alice');
-const invocation = (ms = 60_000) => ({ deadlineAt: Date.now() + ms });
+/** An invocation whose runtime deadline is `ms` after the harness clock's now. */
+const invocation = (h: ReturnType<typeof jobsHarness>, ms = 60_000) => ({ deadlineAt: h.now() + ms });
 
 async function submitted(h: ReturnType<typeof jobsHarness>, prompt = 'find the cheapest gpu', who = alice) {
   const { job } = await h.service.submit({ caller: who, request: { prompt } });
@@ -19,7 +20,7 @@ describe('job worker', () => {
     const h = jobsHarness();
     const jobId = await submitted(h);
     const message = h.delivery(jobId);
-    await expect(h.worker.process(message, invocation())).resolves.toBe('succeeded');
+    await expect(h.worker.process(message, invocation(h))).resolves.toBe('succeeded');
 
     const job = await h.jobs.repository.get(jobId);
     expect(job).toMatchObject({ status: 'SUCCEEDED', attempts: 1, owner: 'alice' });
@@ -38,7 +39,7 @@ describe('job worker', () => {
     const jobId = await submitted(h);
     const before = await h.jobs.repository.get(jobId);
     const forged = { messageId: 'm', receiptHandle: 'forged', body: JSON.stringify({ jobId }), receiveCount: 1 };
-    await expect(h.worker.process(forged, invocation())).resolves.toBe('skipped');
+    await expect(h.worker.process(forged, invocation(h))).resolves.toBe('skipped');
     expect(await h.jobs.repository.get(jobId)).toEqual(before);
     expect(h.ledger.records.size).toBe(0);
   });
@@ -49,7 +50,7 @@ describe('job worker', () => {
     const before = await h.jobs.repository.get(jobId);
     for (const body of ['not json', '{}', JSON.stringify({ jobId, sub: 'mallory' })]) {
       const message = h.delivery(jobId, 1, body);
-      await expect(h.worker.process(message, invocation())).resolves.toBe('retry');
+      await expect(h.worker.process(message, invocation(h))).resolves.toBe('retry');
       expect(h.queue.visibility.get(message.receiptHandle)).toBe(h.config.retryDelaySeconds);
     }
     expect(await h.jobs.repository.get(jobId)).toEqual(before);
@@ -58,24 +59,24 @@ describe('job worker', () => {
   it('does nothing for a job that is not QUEUED: finished jobs are skipped, a live attempt is left alone', async () => {
     const h = jobsHarness();
     const jobId = await submitted(h);
-    await h.worker.process(h.delivery(jobId), invocation());
+    await h.worker.process(h.delivery(jobId), invocation(h));
     const done = await h.jobs.repository.get(jobId);
     const charged = await h.charged('alice');
     // A redelivery, or a duplicate message, of a SUCCEEDED job.
-    await expect(h.worker.process(h.delivery(jobId, 2), invocation())).resolves.toBe('skipped');
+    await expect(h.worker.process(h.delivery(jobId, 2), invocation(h))).resolves.toBe('skipped');
     expect(await h.jobs.repository.get(jobId)).toEqual(done);
     expect(h.ledger.records.size).toBe(1);
     expect(await h.charged('alice')).toBe(charged);
 
     const other = await submitted(h);
     await h.jobs.repository.claim(other, {
-      now: Date.now(),
-      at: new Date().toISOString(),
-      leaseUntil: Date.now() + 60_000,
+      now: h.now(),
+      at: new Date(h.now()).toISOString(),
+      leaseUntil: h.now() + 60_000,
       receiveCount: 1,
     });
     const running = await h.jobs.repository.get(other);
-    await expect(h.worker.process(h.delivery(other, 2), invocation())).resolves.toBe('retry');
+    await expect(h.worker.process(h.delivery(other, 2), invocation(h))).resolves.toBe('retry');
     expect(await h.jobs.repository.get(other)).toEqual(running);
   });
 
@@ -84,18 +85,18 @@ describe('job worker', () => {
     const jobId = await submitted(h);
     // Attempt 1 started and its invocation ended (crash, timeout) without a word.
     await h.jobs.repository.claim(jobId, {
-      now: Date.now(),
-      at: new Date().toISOString(),
-      leaseUntil: Date.now() - 1,
+      now: h.now(),
+      at: new Date(h.now()).toISOString(),
+      leaseUntil: h.now() - 1,
       receiveCount: 1,
     });
-    await expect(h.worker.process(h.delivery(jobId, 2), invocation())).resolves.toBe('succeeded');
+    await expect(h.worker.process(h.delivery(jobId, 2), invocation(h))).resolves.toBe('succeeded');
     expect(await h.jobs.repository.get(jobId)).toMatchObject({ status: 'SUCCEEDED', attempts: 2 });
     // The first attempt waking up later can write nothing.
     const late = await h.jobs.repository.complete(jobId, 1, {
       result: { reply: 'stale', stoppedBy: 'answer', toolCalls: [], usage: { inputTokens: 1, outputTokens: 1 } },
       usage: { inputTokens: 1, outputTokens: 1 },
-      at: new Date().toISOString(),
+      at: new Date(h.now()).toISOString(),
       expiresAt: 0,
     });
     expect(late).toBeNull();
@@ -110,7 +111,7 @@ describe('job worker', () => {
     const h = jobsHarness({ provider: model, config: { retryDelaySeconds: 7 } });
     const jobId = await submitted(h, 'anything');
     const first = h.delivery(jobId, 1);
-    await expect(h.worker.process(first, invocation())).resolves.toBe('retry');
+    await expect(h.worker.process(first, invocation(h))).resolves.toBe('retry');
     expect(await h.jobs.repository.get(jobId)).toMatchObject({
       status: 'QUEUED',
       attempts: 1,
@@ -119,7 +120,7 @@ describe('job worker', () => {
     expect(h.queue.visibility.get(first.receiptHandle)).toBe(7);
     expect(h.slots.held.size).toBe(1);
 
-    await expect(h.worker.process(h.delivery(jobId, 2), invocation())).resolves.toBe('succeeded');
+    await expect(h.worker.process(h.delivery(jobId, 2), invocation(h))).resolves.toBe('succeeded');
     const job = await h.service.get(alice, jobId);
     expect(job).toMatchObject({ status: 'SUCCEEDED', attempts: 2, result: { reply: 'done on the second try' } });
     expect(job.lastError).toBeUndefined();
@@ -133,9 +134,9 @@ describe('job worker', () => {
     });
     const h = jobsHarness({ provider: model });
     const jobId = await submitted(h, 'anything');
-    expect(await h.worker.process(h.delivery(jobId, 1), invocation())).toBe('retry');
-    expect(await h.worker.process(h.delivery(jobId, 2), invocation())).toBe('retry');
-    expect(await h.worker.process(h.delivery(jobId, 3), invocation())).toBe('retry');
+    expect(await h.worker.process(h.delivery(jobId, 1), invocation(h))).toBe('retry');
+    expect(await h.worker.process(h.delivery(jobId, 2), invocation(h))).toBe('retry');
+    expect(await h.worker.process(h.delivery(jobId, 3), invocation(h))).toBe('retry');
     const job = await h.service.get(alice, jobId);
     expect(job).toMatchObject({
       status: 'FAILED',
@@ -156,7 +157,7 @@ describe('job worker', () => {
     });
     const h = jobsHarness({ provider: model });
     const jobId = await submitted(h, 'anything');
-    await expect(h.worker.process(h.delivery(jobId), invocation())).resolves.toBe('failed');
+    await expect(h.worker.process(h.delivery(jobId), invocation(h))).resolves.toBe('failed');
     expect(await h.jobs.repository.get(jobId)).toMatchObject({ status: 'FAILED', error: { code: 'validation' } });
   });
 
@@ -164,7 +165,7 @@ describe('job worker', () => {
     const big = 'x'.repeat(300_000);
     const h = jobsHarness({ provider: scriptedModel(() => ({ message: { role: 'assistant', content: big } })) });
     const jobId = await submitted(h, 'write a lot');
-    await expect(h.worker.process(h.delivery(jobId), invocation())).resolves.toBe('succeeded');
+    await expect(h.worker.process(h.delivery(jobId), invocation(h))).resolves.toBe('succeeded');
     const stored = await h.jobs.repository.get(jobId);
     expect(stored?.result).toBeUndefined();
     expect(stored?.resultRef?.key).toBe(resultKey('alice', jobId));
@@ -187,11 +188,11 @@ describe('job worker', () => {
     });
     const h = jobsHarness({ provider: model });
     const withProfile = await submitted(h, 'who am i', caller('alice', [scope('jobs'), scope('profile')]));
-    await h.worker.process(h.delivery(withProfile), invocation());
+    await h.worker.process(h.delivery(withProfile), invocation(h));
     expect((await h.service.get(alice, withProfile)).result?.reply).toContain('"sub":"alice"');
 
     const jobsOnly = await submitted(h, 'who am i', caller('alice', [scope('jobs')]));
-    await h.worker.process(h.delivery(jobsOnly), invocation());
+    await h.worker.process(h.delivery(jobsOnly), invocation(h));
     const job = await h.service.get(alice, jobsOnly);
     expect(model.calls.at(-2)?.tools.map((tool) => tool.name)).toEqual(['job_status']);
     expect(job.result?.toolCalls[0]).toMatchObject({ name: 'account_get', ok: false, error: { status: 403 } });
@@ -209,14 +210,14 @@ describe('job worker', () => {
       if (id === jobId) throw new CorruptJobError(id, new Error('schema'));
       return realGet(id);
     };
-    await expect(h.worker.process(h.delivery(jobId), invocation())).resolves.toBe('failed');
+    await expect(h.worker.process(h.delivery(jobId), invocation(h))).resolves.toBe('failed');
     expect(h.jobs.items.get(jobId)).toMatchObject({ status: 'FAILED', error: { code: 'invalid-job' } });
   });
 
   it('does not start a job with less than a second of its invocation left', async () => {
     const h = jobsHarness();
     const jobId = await submitted(h);
-    await expect(h.worker.process(h.delivery(jobId), invocation(500))).resolves.toBe('retry');
+    await expect(h.worker.process(h.delivery(jobId), invocation(h, 500))).resolves.toBe('retry');
     expect(await h.jobs.repository.get(jobId)).toMatchObject({ status: 'QUEUED', attempts: 0 });
   });
 

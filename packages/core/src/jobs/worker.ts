@@ -1,6 +1,7 @@
 import { runAgent } from '../agent/loop';
 import type { ModelProvider } from '../agent/provider';
 import type { Caller } from '../auth/verifier';
+import { type Clock, systemClock } from '../clock';
 import { nowSeconds } from '../data/dynamo';
 import { isToolgateError } from '../errors';
 import type { ToolRegistry } from '../tools/registry';
@@ -46,7 +47,7 @@ export interface JobWorkerOptions {
   /** The queue's redrive `maxReceiveCount`: a failure on that delivery is the job's last. */
   maxReceiveCount: number;
   log?: JobWorkerLog;
-  now?: () => number;
+  now?: Clock;
 }
 
 export interface Invocation {
@@ -95,7 +96,7 @@ export function retryDelaySeconds(base: number, attempt: number): number {
  * its lease cannot overwrite the winner. One result and one usage record per job, whatever SQS redelivers.
  */
 export function createJobWorker(options: JobWorkerOptions) {
-  const { jobs, delivery, results, finalize, provider, registry, config, maxReceiveCount, now = Date.now } = options;
+  const { jobs, delivery, results, finalize, provider, registry, config, maxReceiveCount, now = systemClock } = options;
   const workerLog = options.log ?? quiet;
   if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < 1) throw new Error('worker: maxReceiveCount must be ≥ 1');
   const iso = () => new Date(now()).toISOString();

@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../clock';
 import type { PublicLimits } from './plans';
 
 export interface BucketDecision {
@@ -27,7 +28,7 @@ interface Bucket {
  * its own buckets, so the effective limit is per instance; the gateway's route throttling and the tier's reserved
  * concurrency bound the total.
  */
-export function createClientBuckets(limits: PublicLimits, now: () => number = Date.now): ClientBuckets {
+export function createClientBuckets(limits: PublicLimits, now: Clock = systemClock): ClientBuckets {
   const { burst, refillPerSecond, maxTrackedClients } = limits;
   if (!Number.isInteger(burst) || burst < 1) throw new Error('client buckets: burst must be a positive integer');
   if (!(refillPerSecond > 0)) throw new Error('client buckets: refillPerSecond must be positive');

@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../clock';
 import { RateLimitedError } from '../errors';
 import { RATE_CLASSES, type RateClass } from '../manifest/types';
 import type { Plan } from '../plans';
@@ -39,11 +40,11 @@ export interface PlanRateLimiterOptions {
   store: UsageStore;
   users: PlanLookup;
   plans: Record<Plan, PlanLimits>;
-  now?: () => number;
+  now?: Clock;
 }
 
 export function createPlanRateLimiter(options: PlanRateLimiterOptions): PlanRateLimiter {
-  const { store, users, plans, now = Date.now } = options;
+  const { store, users, plans, now = systemClock } = options;
   if (!store || !users) throw new Error('plan rate limiter: a usage store and a plan lookup are required');
   assertLimitsComplete(plans);
   const ceilings = highestLimits(plans);
@@ -122,7 +123,7 @@ export interface ChatQuota {
  * can overshoot it by at most what those chats spend; the next chat is then refused until the month ends.
  */
 export function createChatQuota(options: Omit<PlanRateLimiterOptions, 'users'>): ChatQuota {
-  const { store, plans, now = Date.now } = options;
+  const { store, plans, now = systemClock } = options;
   if (!store) throw new Error('chat quota: a usage store is required');
   assertLimitsComplete(plans);
 

@@ -1,4 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type Clock, systemClock } from '../clock';
 import { isConditionFailure } from '../data/conditional';
 import { isExpired, nowSeconds } from '../data/dynamo';
 import type { FixedWindow } from './windows';
@@ -35,7 +36,11 @@ export interface UsageStore {
   tokensUsed(sub: string, month: FixedWindow): Promise<number>;
 }
 
-export function createUsageStore(doc: DynamoDBDocumentClient, tableName: string): UsageStore {
+export function createUsageStore(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  clock: Clock = systemClock,
+): UsageStore {
   return {
     async hit(sub, counter, window, limit) {
       try {
@@ -100,7 +105,7 @@ export function createUsageStore(doc: DynamoDBDocumentClient, tableName: string)
       const { Item } = await doc.send(
         new GetCommand({ TableName: tableName, Key: { pk: userPk(sub), sk: tokensSk(month) } }),
       );
-      if (!Item || isExpired(Item)) return 0;
+      if (!Item || isExpired(Item, clock())) return 0;
       return Number(Item.tokens ?? 0);
     },
   };

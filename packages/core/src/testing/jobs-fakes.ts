@@ -1,5 +1,6 @@
 import type { ModelProvider, ModelRequest, ModelResponse } from '../agent/provider';
 import { createDevProvider } from '../agent/providers/dev';
+import type { Clock } from '../clock';
 import { nowSeconds } from '../data/dynamo';
 import { type JobsConfig, JobsConfigSchema } from '../jobs/config';
 import { createJobFinalizer } from '../jobs/finalize';
@@ -24,6 +25,7 @@ import { jobTools } from '../tools/jobs';
 import { ToolRegistry } from '../tools/registry';
 import type { UsersRepository } from '../users/repository';
 import { memoryCatalog, memoryUsage } from './agent-fakes';
+import { manualClock } from './clock';
 
 /**
  * In-memory stand-ins for the jobs adapters, for unit tests of the service and the worker. Each write keeps the
@@ -263,12 +265,13 @@ export interface JobsHarnessOptions {
   config?: Partial<JobsConfig>;
   queuedJobs?: QueuedJobLimits;
   plans?: Record<string, Plan>;
-  now?: () => number;
+  /** Defaults to a manual clock at a fixed instant; the harness returns it as `now`. */
+  now?: Clock;
 }
 
 /** The jobs service and worker over in-memory adapters, sharing one store, with the dev model by default. */
 export function jobsHarness(options: JobsHarnessOptions = {}) {
-  const now = options.now ?? Date.now;
+  const now = options.now ?? manualClock();
   const jobs = memoryJobsRepository();
   const slots = memoryJobSlots();
   const ledger = memoryUsageLedger();
@@ -330,5 +333,20 @@ export function jobsHarness(options: JobsHarnessOptions = {}) {
   };
   /** The tokens charged to `sub` this month. */
   const charged = (sub: string) => usage.tokensUsed(sub, monthWindow(now()));
-  return { service, worker, registry, jobs, slots, ledger, queue, results, usage, charged, delivery, config, provider };
+  return {
+    service,
+    worker,
+    registry,
+    jobs,
+    slots,
+    ledger,
+    queue,
+    results,
+    usage,
+    charged,
+    delivery,
+    config,
+    provider,
+    now,
+  };
 }

@@ -1,3 +1,4 @@
+import type { Clock } from '../clock';
 import { isExpired } from '../data/dynamo';
 import { ConflictError } from '../errors';
 import { DEFAULT_MAX_UPLOAD_BYTES } from '../uploads/config';
@@ -14,7 +15,8 @@ import type { IngestionStarter } from '../workflows/starter';
 
 type Stored = UploadRecord & { search?: string; gsi1pk?: string; gsi1sk?: string };
 
-export function memoryUploads(): UploadsRepository & { items: Map<string, Stored> } {
+/** `clock` must be the one the code under test reads: expiry is judged by it. */
+export function memoryUploads(clock: Clock): UploadsRepository & { items: Map<string, Stored> } {
   const items = new Map<string, Stored>();
   const key = (sub: string, id: string) => `${sub}|${id}`;
   const documents = (sub: string) =>
@@ -29,12 +31,12 @@ export function memoryUploads(): UploadsRepository & { items: Map<string, Stored
     },
     async get(sub, id) {
       const item = items.get(key(sub, id));
-      return item && !isExpired(item) ? structuredClone(item) : null;
+      return item && !isExpired(item, clock()) ? structuredClone(item) : null;
     },
-    async update(sub, id, { from, set, remove = [], now = new Date() }) {
+    async update(sub, id, { from, set, remove = [], now }) {
       const item = items.get(key(sub, id));
       if (!item || !from.includes(item.status)) return null;
-      const updated: Stored = { ...item, ...set, updatedAt: now.toISOString() };
+      const updated: Stored = { ...item, ...set, updatedAt: new Date(now).toISOString() };
       for (const name of remove) delete updated[name];
       items.set(key(sub, id), updated);
       return structuredClone(updated);
@@ -67,7 +69,10 @@ export interface MemoryObject {
   tags: Record<string, string>;
 }
 
-export function memoryStorage(bucket = 'uploads-bucket'): UploadStorage & {
+export function memoryStorage(
+  clock: Clock,
+  bucket = 'uploads-bucket',
+): UploadStorage & {
   objects: Map<string, MemoryObject>;
   put(key: string, body: string | Uint8Array, contentType?: string): void;
   posts: { key: string; contentType: string; size: number; expiresSeconds: number }[];
@@ -87,7 +92,7 @@ export function memoryStorage(bucket = 'uploads-bucket'): UploadStorage & {
       return {
         url: `https://${bucket}.s3.amazonaws.com/`,
         fields: { key: input.key, 'Content-Type': input.contentType },
-        expiresAt: new Date(Date.now() + input.expiresSeconds * 1000).toISOString(),
+        expiresAt: new Date(clock() + input.expiresSeconds * 1000).toISOString(),
       };
     },
     async head(key): Promise<ObjectInfo | null> {

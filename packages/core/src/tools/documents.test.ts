@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { caller } from '../testing/agent-fakes';
+import { manualClock } from '../testing/clock';
 import { memoryUploads } from '../testing/upload-fakes';
 import type { UploadRecord } from '../uploads/repository';
 import { documentTools, searchWords, snippet } from './documents';
@@ -9,7 +10,7 @@ const READY_ID = '11111111-1111-4111-8111-111111111111';
 const PENDING_ID = '22222222-2222-4222-8222-222222222222';
 
 function setup() {
-  const uploads = memoryUploads();
+  const uploads = memoryUploads(manualClock(Date.parse('2026-11-24T12:00:00Z')));
   const base: UploadRecord = {
     id: READY_ID,
     sub: 'alice',

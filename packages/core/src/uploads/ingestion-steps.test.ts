@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ModelProvider } from '../agent/provider';
 import { createDevProvider } from '../agent/providers/dev';
 import { ServiceUnavailableError } from '../errors';
+import { manualClock } from '../testing/clock';
 import { memoryStorage, memoryUploads } from '../testing/upload-fakes';
 import { INGESTION_RETRY } from '../workflows/ingestion';
 import { UploadsConfigSchema } from './config';
@@ -20,8 +21,9 @@ function setup(
     type?: UploadRecord['contentType'];
   } = {},
 ) {
-  const uploads = memoryUploads();
-  const storage = memoryStorage();
+  const clock = manualClock(Date.parse('2026-11-24T12:00:00Z'));
+  const uploads = memoryUploads(clock);
+  const storage = memoryStorage(clock);
   const body = options.body ?? 'The heron nests by the lake. It returns every spring. Nobody knows why.';
   const record: UploadRecord = {
     id: ID,
@@ -35,7 +37,13 @@ function setup(
   };
   uploads.items.set(`alice|${ID}`, record);
   storage.put(uploadKey('alice', ID), body, options.type ?? 'text/plain');
-  const steps = createIngestionSteps({ uploads, storage, model: options.model ?? createDevProvider(), limits });
+  const steps = createIngestionSteps({
+    uploads,
+    storage,
+    model: options.model ?? createDevProvider(),
+    limits,
+    now: clock,
+  });
   const run = (step: string, extra: Record<string, unknown> = {}) =>
     steps.run({ step, uploadId: ID, sub: 'alice', ...extra });
   return { uploads, storage, run };

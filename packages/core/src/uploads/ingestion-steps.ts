@@ -1,4 +1,5 @@
 import { complete, type ModelProvider } from '../agent/provider';
+import { type Clock, systemClock } from '../clock';
 import { isToolgateError } from '../errors';
 import { DOCUMENT_REJECTED, DocumentRejectedError, InvalidStepInputError, TransientError } from '../workflows/errors';
 import { INGESTION_RETRY, INGESTION_STEPS, type IngestionStep, TRANSIENT_ERROR } from '../workflows/ingestion';
@@ -135,7 +136,7 @@ export interface IngestionStepsDeps {
   storage: UploadStorage;
   model: ModelProvider;
   limits: UploadsConfig;
-  now?: () => Date;
+  now?: Clock;
 }
 
 export interface IngestionSteps {
@@ -145,7 +146,7 @@ export interface IngestionSteps {
 
 export function createIngestionSteps(deps: IngestionStepsDeps): IngestionSteps {
   const { uploads, storage, model, limits } = deps;
-  const now = deps.now ?? (() => new Date());
+  const now = deps.now ?? systemClock;
 
   async function load(sub: string, id: string, allowed: readonly UploadStatus[]): Promise<UploadRecord> {
     const record = await uploads.get(sub, id);
@@ -237,7 +238,7 @@ export function createIngestionSteps(deps: IngestionStepsDeps): IngestionSteps {
       if (record.summary === undefined || record.textChars === undefined) {
         throw new InvalidStepInputError(`Upload ${id} is not fully processed.`);
       }
-      const readyAt = now().toISOString();
+      const readyAt = new Date(now()).toISOString();
       // Only now does the item enter the sparse documents index: listing and search never see half a document.
       return advance(
         record,

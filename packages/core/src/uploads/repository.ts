@@ -6,6 +6,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { type Clock, systemClock } from '../clock';
 import { decodeCursor, type ExclusiveStartKey, encodeCursor } from '../data/cursor';
 import { isExpired } from '../data/dynamo';
 import { ConflictError, ValidationError } from '../errors';
@@ -54,7 +55,8 @@ export interface UpdateOptions {
   from: readonly UploadStatus[];
   set: UploadChanges;
   remove?: readonly ('expiresAt' | 'error')[];
-  now?: Date;
+  /** Epoch ms of the change (`updatedAt`), from the caller's clock. */
+  now: number;
 }
 
 export interface DocumentHit {
@@ -116,7 +118,11 @@ const LISTING = projection([
 // The search text is only matched against, never returned: it is the largest attribute.
 const SEARCH_RESULT = projection(['id', 'sub', 'filename', 'summary', 'excerpt']);
 
-export function createUploadsRepository(doc: DynamoDBDocumentClient, tableName: string): UploadsRepository {
+export function createUploadsRepository(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  clock: Clock = systemClock,
+): UploadsRepository {
   return {
     async create(record) {
       try {
@@ -140,13 +146,13 @@ export function createUploadsRepository(doc: DynamoDBDocumentClient, tableName: 
       );
       const record = toRecord(Item);
       // The key already scopes the read to `sub`; the owner check is a second lock on the same door.
-      if (!record || record.sub !== sub || isExpired(record)) return null;
+      if (!record || record.sub !== sub || isExpired(record, clock())) return null;
       return record;
     },
 
-    async update(sub, id, { from, set, remove = [], now = new Date() }) {
+    async update(sub, id, { from, set, remove = [], now }) {
       const names: Record<string, string> = { '#status': 'status', '#updatedAt': 'updatedAt' };
-      const values: Record<string, unknown> = { ':updatedAt': now.toISOString() };
+      const values: Record<string, unknown> = { ':updatedAt': new Date(now).toISOString() };
       const assignments = ['#updatedAt = :updatedAt'];
       for (const [name, value] of Object.entries(set)) {
         if (value === undefined) continue;

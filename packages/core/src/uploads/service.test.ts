@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError, ServiceUnavailableError, UnprocessableError } from '../errors';
 import { caller } from '../testing/agent-fakes';
+import { manualClock } from '../testing/clock';
 import { memoryStarter, memoryStorage, memoryUploads } from '../testing/upload-fakes';
 import { UploadsConfigSchema } from './config';
 import { uploadKey } from './keys';
@@ -12,8 +13,9 @@ const alice = caller('alice');
 const bob = caller('bob');
 
 function setup() {
-  const uploads = memoryUploads();
-  const storage = memoryStorage();
+  const clock = manualClock(Date.parse('2026-11-24T12:00:00Z'));
+  const uploads = memoryUploads(clock);
+  const storage = memoryStorage(clock);
   const ingestion = memoryStarter();
   let n = 0;
   const service = createUploadService({
@@ -22,9 +24,9 @@ function setup() {
     ingestion,
     limits,
     newId: () => `00000000-0000-4000-8000-00000000000${n++}`,
-    now: () => new Date('2026-11-24T12:00:00Z'),
+    now: clock,
   });
-  return { uploads, storage, ingestion, service };
+  return { uploads, storage, ingestion, service, clock };
 }
 
 const declared = { filename: 'notes.txt', contentType: 'text/plain', size: 5 } as const;
@@ -81,6 +83,16 @@ describe('upload service', () => {
     expect(record).toMatchObject({ sub: 'alice', status: 'PENDING' });
     // Forgotten with the object after a day when nobody completes it.
     expect(record?.expiresAt).toBe(Date.parse('2026-11-25T12:00:00Z') / 1000);
+  });
+
+  it('forgets an upload nobody completed once its abandonment delay has passed, by the injected clock', async () => {
+    const { service, clock } = setup();
+    const { id, post } = await service.create(alice, declared);
+    expect(post.expiresAt).toBe('2026-11-24T12:05:00.000Z');
+    clock.advance(24 * 3600 * 1000 - 1000);
+    expect((await service.get(alice, id)).status).toBe('PENDING');
+    clock.advance(1000);
+    await expect(service.get(alice, id)).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('refuses a sub that could act as a path in object keys', async () => {
@@ -149,7 +161,7 @@ describe('upload service', () => {
   });
 
   it("lists only the caller's READY documents", async () => {
-    const { service, uploads } = setup();
+    const { service, uploads, clock } = setup();
     const { id } = await service.create(alice, declared);
     await service.create(alice, declared);
     await uploads.update('alice', id, {
@@ -161,6 +173,7 @@ describe('upload service', () => {
         gsi1pk: 'DOCS#alice',
         gsi1sk: `x#${id}`,
       },
+      now: clock(),
     });
     expect((await service.listDocuments(alice, { limit: 10 })).items.map((d) => d.id)).toEqual([id]);
     expect((await service.listDocuments(bob, { limit: 10 })).items).toEqual([]);

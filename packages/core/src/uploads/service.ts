@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Caller } from '../auth/verifier';
+import { type Clock, systemClock } from '../clock';
 import { nowSeconds } from '../data/dynamo';
 import { BadRequestError, ConflictError, NotFoundError, UnprocessableError } from '../errors';
 import { UPLOADS_BUCKET } from '../resources';
@@ -24,7 +25,7 @@ export interface UploadServiceDeps {
   ingestion: IngestionStarter;
   limits: UploadsConfig;
   newId?: () => string;
-  now?: () => Date;
+  now?: Clock;
 }
 
 export interface UploadService {
@@ -76,7 +77,7 @@ const notFound = (id: string) => new NotFoundError(`No upload ${id}.`);
 export function createUploadService(deps: UploadServiceDeps): UploadService {
   const { uploads, storage, ingestion, limits } = deps;
   const newId = deps.newId ?? randomUUID;
-  const now = deps.now ?? (() => new Date());
+  const now = deps.now ?? systemClock;
 
   /** Only ever the caller's own upload: the key starts from the verified sub, so a foreign id is simply absent. */
   async function own(caller: Caller, id: string): Promise<UploadRecord> {
@@ -105,10 +106,10 @@ export function createUploadService(deps: UploadServiceDeps): UploadService {
         contentType: request.contentType,
         size: request.size,
         status: 'PENDING',
-        createdAt: at.toISOString(),
-        updatedAt: at.toISOString(),
+        createdAt: new Date(at).toISOString(),
+        updatedAt: new Date(at).toISOString(),
         // An upload nobody completes is forgotten with its object (the bucket's lifecycle rule, same delay).
-        expiresAt: nowSeconds(at.getTime()) + UPLOADS_BUCKET.abandonedUploadDays * 24 * 3600,
+        expiresAt: nowSeconds(at) + UPLOADS_BUCKET.abandonedUploadDays * 24 * 3600,
       };
       await uploads.create(record);
       return { ...toUploadView(record), post };

@@ -14,6 +14,16 @@ import { CLAIMED_UPLOAD_TAG } from './keys';
 const taggingXml = (tag: { key: string; value: string }) =>
   `<Tagging><TagSet><Tag><Key>${tag.key}</Key><Value>${tag.value}</Value></Tag></TagSet></Tagging>`;
 
+/**
+ * The SDK signs the policy at its own clock's time (the wall clock plus its skew correction) and takes no date, so
+ * the expiry we report is read from the signed policy itself rather than computed from a second clock.
+ */
+function policyExpiration(fields: Record<string, string>): string {
+  const policy = JSON.parse(Buffer.from(fields.Policy ?? '', 'base64').toString('utf8')) as { expiration?: unknown };
+  if (typeof policy.expiration !== 'string') throw new Error('presigned POST: the signed policy has no expiration');
+  return new Date(policy.expiration).toISOString();
+}
+
 export interface PresignedPost {
   url: string;
   fields: Record<string, string>;
@@ -65,7 +75,6 @@ export function createUploadStorage(s3: S3Client, bucket: string): UploadStorage
     bucket,
 
     async presignPost({ key, contentType, size, expiresSeconds }) {
-      const expiresAt = new Date(Date.now() + expiresSeconds * 1000);
       const { url, fields } = await createPresignedPost(s3, {
         Bucket: bucket,
         Key: key,
@@ -75,7 +84,7 @@ export function createUploadStorage(s3: S3Client, bucket: string): UploadStorage
         Fields: { 'Content-Type': contentType, tagging: taggingXml(PENDING_UPLOAD_TAG) },
         Expires: expiresSeconds,
       });
-      return { url, fields, expiresAt: expiresAt.toISOString() };
+      return { url, fields, expiresAt: policyExpiration(fields) };
     },
 
     async head(key) {

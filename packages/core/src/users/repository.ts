@@ -1,4 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type Clock, systemClock } from '../clock';
 import { DEFAULT_PLAN, type Plan, PlanSchema } from '../plans';
 
 /** One item per user: pk = USER#<sub>, sk = PROFILE. `sub` always comes from a verified token. */
@@ -14,10 +15,14 @@ export interface UserRecord {
 export interface UsersRepository {
   /** The stored record, or the defaults for a user toolgate has not seen yet (no write on read). */
   get(sub: string): Promise<UserRecord>;
-  setPlan(sub: string, plan: Plan, now?: Date): Promise<UserRecord>;
+  setPlan(sub: string, plan: Plan): Promise<UserRecord>;
 }
 
-export function createUsersRepository(doc: DynamoDBDocumentClient, tableName: string): UsersRepository {
+export function createUsersRepository(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  clock: Clock = systemClock,
+): UsersRepository {
   return {
     async get(sub) {
       const { Item } = await doc.send(new GetCommand({ TableName: tableName, Key: userKey(sub) }));
@@ -30,8 +35,8 @@ export function createUsersRepository(doc: DynamoDBDocumentClient, tableName: st
       };
     },
 
-    async setPlan(sub, plan, now = new Date()) {
-      const at = now.toISOString();
+    async setPlan(sub, plan) {
+      const at = new Date(clock()).toISOString();
       const { Attributes } = await doc.send(
         new UpdateCommand({
           TableName: tableName,

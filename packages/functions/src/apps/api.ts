@@ -1,5 +1,6 @@
 import type { ChatService } from '@toolgate/core/agent/chat';
 import type { AccessTokenVerifier } from '@toolgate/core/auth/verifier';
+import { type Clock, systemClock } from '@toolgate/core/clock';
 import type { JobsService } from '@toolgate/core/jobs/service';
 import type { PlanRateLimiter } from '@toolgate/core/limits/rate-limiter';
 import { routesOfTier } from '@toolgate/core/manifest';
@@ -23,6 +24,8 @@ export interface ApiDeps {
   tools: ToolRegistry;
   chat: ChatService;
   chatDeadlineMs: number;
+  /** The time `POST /chat`'s deadline is computed from; the system clock unless a test injects one. */
+  clock?: Clock;
   uploads: UploadService;
   jobs: JobsService;
 }
@@ -35,7 +38,7 @@ export function createApiApp(deps: ApiDeps) {
   mountMe(app, deps.users);
   mountTools(app, deps.tools);
   mountMcp(app, deps.tools);
-  mountChat(app, deps.chat, deps.chatDeadlineMs);
+  mountChat(app, deps.chat, deps.chatDeadlineMs, deps.clock ?? systemClock);
   mountUploads(app, deps.uploads);
   mountJobs(app, deps.jobs);
   return app;

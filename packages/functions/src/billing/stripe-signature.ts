@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '@toolgate/core/clock';
 import { BadRequestError, InvalidSignatureError } from '@toolgate/core/errors';
 import Stripe from 'stripe';
 import type { SignatureVerifier } from '../http/guard';
@@ -7,6 +8,8 @@ export interface StripeSignatureOptions {
   secret: string;
   /** Oldest accepted signature timestamp, in seconds. Stripe's default (and toolgate's) is 300. */
   toleranceSeconds: number;
+  /** The signature's age is judged by this clock, not the library's own read of the wall clock. */
+  clock?: Clock;
 }
 
 /** Far above any real `t=…,v1=…,v0=…` header (a few signatures during a secret rotation). */
@@ -42,7 +45,7 @@ function isWellFormed(header: string): boolean {
  * is a 400 `bad-request`. Neither the body nor the header ever reaches an error or a log.
  */
 export function createStripeSignatureVerifier(options: StripeSignatureOptions): SignatureVerifier {
-  const { secret, toleranceSeconds } = options;
+  const { secret, toleranceSeconds, clock = systemClock } = options;
   if (typeof secret !== 'string' || !/^whsec_\S+$/.test(secret)) {
     throw new Error('stripe signature: the webhook secret must be a whsec_... value without whitespace');
   }
@@ -55,7 +58,7 @@ export function createStripeSignatureVerifier(options: StripeSignatureOptions): 
     async verify(rawBody, header) {
       if (!header || !isWellFormed(header)) throw new InvalidSignatureError();
       try {
-        return await Stripe.webhooks.constructEventAsync(rawBody, header, secret, toleranceSeconds);
+        return await Stripe.webhooks.constructEventAsync(rawBody, header, secret, toleranceSeconds, undefined, clock());
       } catch (error) {
         // No `cause`: the library's error carries the payload and the header.
         if (error instanceof Stripe.errors.StripeSignatureVerificationError) throw new InvalidSignatureError();
@@ -67,10 +70,6 @@ export function createStripeSignatureVerifier(options: StripeSignatureOptions): 
 }
 
 /** A `Stripe-Signature` header for `payload`, as Stripe would send it (for `pnpm stripe:send` and tests). */
-export function stripeTestSignature(payload: string, secret: string, timestamp?: number): string {
-  return Stripe.webhooks.generateTestHeaderString({
-    payload,
-    secret,
-    ...(timestamp === undefined ? {} : { timestamp }),
-  });
+export function stripeTestSignature(payload: string, secret: string, timestamp: number): string {
+  return Stripe.webhooks.generateTestHeaderString({ payload, secret, timestamp });
 }

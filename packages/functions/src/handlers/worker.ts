@@ -1,5 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { systemClock } from '@toolgate/core/clock';
 import { queueNameOfArn } from '@toolgate/core/jobs/queue';
 import * as z from '@toolgate/core/zod';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -30,7 +31,7 @@ class RetryLater extends Error {
 }
 
 export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-  const deadlineAt = Date.now() + context.getRemainingTimeInMillis();
+  const deadlineAt = systemClock() + context.getRemainingTimeInMillis();
   // A child logger and a processor per invocation: the local poller runs several invocations at once in one process,
   // and a BatchProcessor keeps the state of the batch it is working on.
   const child = logger.createChild();

@@ -1,6 +1,7 @@
 import type { ChatService } from '@toolgate/core/agent/chat';
 import { MAX_CHAT_DEADLINE_MS } from '@toolgate/core/agent/config';
 import { ChatRequestSchema, ConversationIdSchema } from '@toolgate/core/agent/schema';
+import type { Clock } from '@toolgate/core/clock';
 import { routes } from '@toolgate/core/manifest';
 import * as z from '@toolgate/core/zod';
 import type { Context, Hono } from 'hono';
@@ -16,7 +17,7 @@ const SAVE_RESERVE_MS = 2_000;
  * When the loop must stop: `chatDeadlineMs` after the gateway received the request (its 30 s clock started then),
  * and never later than the Lambda's own remaining time allows.
  */
-export function chatDeadline(c: Context<AppEnv>, chatDeadlineMs: number, now = Date.now()): number {
+export function chatDeadline(c: Context<AppEnv>, chatDeadlineMs: number, now: number): number {
   const budget = Math.min(chatDeadlineMs, MAX_CHAT_DEADLINE_MS);
   const context = c.env?.event?.requestContext as { timeEpoch?: unknown } | undefined;
   const received =
@@ -27,14 +28,14 @@ export function chatDeadline(c: Context<AppEnv>, chatDeadlineMs: number, now = D
   return Math.min(received + budget, lambdaLimit);
 }
 
-export function mountChat(app: Hono<AppEnv>, chat: ChatService, chatDeadlineMs: number): void {
+export function mountChat(app: Hono<AppEnv>, chat: ChatService, chatDeadlineMs: number, clock: Clock): void {
   app.post(honoPath(routes.chat), async (c) => {
     const body = parseInput(ChatRequestSchema, await readJsonBody(c), 'body');
     const logger = c.get('logger');
     const response = await chat.chat({
       ...body,
       caller: c.get('caller'),
-      deadlineAt: chatDeadline(c, chatDeadlineMs),
+      deadlineAt: chatDeadline(c, chatDeadlineMs, clock()),
       signal: c.req.raw.signal,
       onToolError: (error, call) =>
         logger?.error('tool failed in chat', {

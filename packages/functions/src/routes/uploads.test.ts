@@ -1,4 +1,5 @@
 import { scope } from '@toolgate/core/scopes';
+import { manualClock } from '@toolgate/core/testing/clock';
 import { unusedJobsService } from '@toolgate/core/testing/jobs-fakes';
 import { memoryStarter, memoryStorage, memoryUploads } from '@toolgate/core/testing/upload-fakes';
 import { ToolRegistry } from '@toolgate/core/tools/registry';
@@ -17,10 +18,12 @@ const callers = {
 };
 
 function setup() {
-  const storage = memoryStorage();
+  const clock = manualClock();
+  const storage = memoryStorage(clock);
   const ingestion = memoryStarter();
   const uploads = createUploadService({
-    uploads: memoryUploads(),
+    uploads: memoryUploads(clock),
+    now: clock,
     storage,
     ingestion,
     limits: UploadsConfigSchema.parse({ maxBytes: 1000 }),

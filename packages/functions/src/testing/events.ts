@@ -1,3 +1,4 @@
+import { systemClock } from '@toolgate/core/clock';
 import type { Context } from 'aws-lambda';
 import type { LambdaEvent } from 'hono/aws-lambda';
 
@@ -12,9 +13,11 @@ export function apiGatewayEvent(
     isBase64Encoded?: boolean;
     claims?: Record<string, string>;
     routeKey?: string;
+    /** When the gateway received the request; the handlers' default clock (the system clock) unless given. */
+    timeEpoch?: number;
   } = {},
 ): LambdaEvent {
-  const now = Date.now();
+  const now = options.timeEpoch ?? systemClock();
   const event = {
     version: '2.0',
     routeKey: options.routeKey ?? `${method} ${rawPath}`,

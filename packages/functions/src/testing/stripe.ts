@@ -8,7 +8,7 @@ export function stripeV1(body: string, secret: string, signedPayloadTimestamp: s
   return createHmac('sha256', secret).update(`${signedPayloadTimestamp}.${body}`, 'utf8').digest('hex');
 }
 
-/** A `Stripe-Signature` header: `t=<seconds>,v1=<hex>`. */
-export function stripeSignatureHeader(body: string, secret: string, timestamp = Math.floor(Date.now() / 1000)): string {
+/** A `Stripe-Signature` header: `t=<seconds>,v1=<hex>`, signed at `timestamp` of the verifier's clock. */
+export function stripeSignatureHeader(body: string, secret: string, timestamp: number): string {
   return `t=${timestamp},v1=${stripeV1(body, secret, timestamp)}`;
 }
