@@ -72,6 +72,20 @@ const tokenFor = (sub: string) => runtime().issuer.mintAccessToken({ sub, scopes
 const call = apiCaller(runtime);
 
 describe('the deployed bundles, through the local gateway', () => {
+  it('public tier: the API reference page and its pinned assets, from the bundle’s own text chunks', async () => {
+    const page = await fetch(`${runtime().url}/docs`);
+    expect(page.status).toBe(200);
+    const scripts = [...(await page.text()).matchAll(/(?:src|href)="(\/docs\/assets\/[^"]+)"/g)].map((m) => m[1]);
+    expect(scripts).toHaveLength(3);
+    for (const path of scripts) {
+      // fetch asks for gzip and decodes it: the bytes arrive whole through the gateway's base64 round trip.
+      const asset = await fetch(`${runtime().url}${path}`);
+      expect(asset.status, path).toBe(200);
+      expect(asset.headers.get('content-encoding'), path).toBe('gzip');
+      expect((await asset.text()).length, path).toBeGreaterThan(path?.includes('reference.js') ? 100 : 100_000);
+    }
+  });
+
   it('public tier: a product with its ETag, a listing, and problem+json for a bad id', async () => {
     const product = await call(null, 'GET', '/catalog/gpu-a10g-hour');
     expect(product.status, JSON.stringify(product.body)).toBe(200);

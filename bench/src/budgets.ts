@@ -35,7 +35,9 @@ const KiB = 1024;
  * static imports), `total` everything deployed. RESULTS.md explains each number.
  */
 export const BUNDLE_BUDGET_BYTES: Record<Tier, { initial: number; total: number }> = {
-  public: { initial: 460 * KiB, total: 700 * KiB },
+  // The public total includes the self-hosted API reference (Swagger UI, ~1.9 MB of text chunks that only
+  // `GET /docs/assets/{asset}` loads): the code alone stays near 500 KB.
+  public: { initial: 460 * KiB, total: 2560 * KiB },
   api: { initial: 590 * KiB, total: 1310 * KiB },
   webhook: { initial: 740 * KiB, total: 910 * KiB },
   worker: { initial: 550 * KiB, total: 1000 * KiB },
@@ -51,7 +53,7 @@ export const BUNDLE_BUDGET_BYTES: Record<Tier, { initial: number; total: number 
  */
 export const ON_DEMAND_ONLY: Record<Tier, readonly string[]> = {
   // No jwt route: the JWT verifier has no business in these cold starts (the guard only reads headers there).
-  public: ['aws-jwt-verify', '@scalar/hono-api-reference', ZOD_CLASSIC],
+  public: ['aws-jwt-verify', 'swagger-ui-dist', ZOD_CLASSIC],
   webhook: ['aws-jwt-verify', ZOD_CLASSIC],
   api: [
     '@aws-sdk/client-s3',

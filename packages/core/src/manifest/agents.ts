@@ -78,4 +78,18 @@ export const agentRoutes = {
     auth: { kind: 'public', reason: DOCS_REASON },
     summary: 'The API reference page (renders /openapi.json)',
   },
+  docsHead: {
+    method: 'HEAD',
+    path: '/docs',
+    tier: 'public',
+    auth: { kind: 'public', reason: DOCS_REASON },
+    summary: "The API reference page's headers (link checkers, uptime probes)",
+  },
+  docsAsset: {
+    method: 'GET',
+    path: '/docs/assets/{asset}',
+    tier: 'public',
+    auth: { kind: 'public', reason: DOCS_REASON },
+    summary: "The API reference page's script and style (a pinned Swagger UI, served from this origin)",
+  },
 } as const satisfies Record<string, RouteSpec>;

@@ -4,7 +4,8 @@ import type { Scope } from '../scopes';
 export const HTTP_TIERS = ['public', 'api', 'webhook'] as const;
 export type HttpTier = (typeof HTTP_TIERS)[number];
 
-export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+/** API Gateway routes HEAD only to a HEAD (or ANY) route, never to GET: a page that must answer HEAD declares it. */
+export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
 
 /** Gateway JWT authorizer + in-Lambda verification. The token must carry at least one of `scopes`. */

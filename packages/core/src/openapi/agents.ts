@@ -1,6 +1,7 @@
 import { ChatRequestSchema, ChatResponseSchema, ConversationIdSchema, ConversationSchema } from '../agent/schema';
 import type { RouteId } from '../manifest';
 import * as z from '../zod';
+import { REFERENCE_ASSET_NAMES, REFERENCE_ASSETS } from './reference-assets';
 import { ProblemSchema } from './schemas';
 import type { RouteDoc } from './types';
 
@@ -117,5 +118,22 @@ export const agentDocs = {
   docs: {
     tags: ['meta'],
     responses: { 200: { description: 'An HTML API reference', schema: z.string(), contentType: 'text/html' } },
+  },
+  docsHead: {
+    tags: ['meta'],
+    responses: { 200: { description: "The reference page's headers, without a body" } },
+  },
+  docsAsset: {
+    tags: ['meta'],
+    params: z.object({ asset: z.enum(REFERENCE_ASSET_NAMES) }),
+    responses: {
+      200: {
+        description:
+          'The asset, gzip-encoded when the client accepts it; cached for a year (its URL carries the version)',
+        schema: z.string(),
+        contentType: [...new Set(Object.values(REFERENCE_ASSETS).map((type) => type.split(';')[0] ?? type))],
+      },
+      404: problem('No such asset'),
+    },
   },
 } satisfies Partial<Record<RouteId, RouteDoc>>;

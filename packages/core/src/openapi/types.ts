@@ -5,8 +5,8 @@ export interface ResponseDoc {
   description: string;
   /** Omitted for responses without a body. */
   schema?: z.core.$ZodType;
-  /** Defaults to application/json. */
-  contentType?: string;
+  /** Defaults to application/json; several when the route answers in more than one (the same schema each). */
+  contentType?: string | readonly string[];
 }
 
 /**

@@ -125,11 +125,12 @@ const RATE_LIMIT_HEADERS = {
 };
 
 function responseOf(converter: SchemaConverter, doc: ResponseDoc) {
+  const { schema } = doc;
+  if (!schema) return { description: doc.description };
+  const types = typeof doc.contentType === 'string' ? [doc.contentType] : (doc.contentType ?? ['application/json']);
   return {
     description: doc.description,
-    ...(doc.schema
-      ? { content: { [doc.contentType ?? 'application/json']: { schema: converter.convert(doc.schema, 'output') } } }
-      : {}),
+    content: Object.fromEntries(types.map((type) => [type, { schema: converter.convert(schema, 'output') }])),
   };
 }
 

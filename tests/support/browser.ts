@@ -1,0 +1,48 @@
+import { existsSync } from 'node:fs';
+import { type Browser, chromium, type Page } from 'playwright-core';
+
+/**
+ * Debian's Chromium driven by playwright-core: no browser download, ever. `.ci/run` installs the `chromium` package
+ * when it is missing, and CI fails when it still cannot be found; on a developer machine without it the browser
+ * suites say so and do not run (`apt-get install chromium` brings them back).
+ */
+export const CHROMIUM_PATH = process.env.TOOLGATE_CHROMIUM ?? '/usr/bin/chromium';
+export const hasChromium = existsSync(CHROMIUM_PATH);
+
+if (!hasChromium) {
+  if (process.env.CI) throw new Error(`Chromium not found at ${CHROMIUM_PATH}: .ci/run installs Debian's chromium`);
+  console.warn(`browser tests not run: no Chromium at ${CHROMIUM_PATH} (apt-get install chromium)`);
+}
+
+export async function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    // Root in CI needs --no-sandbox; the rest keeps Chromium from reaching for the network on its own.
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-default-apps',
+    ],
+  });
+}
+
+/** Records every request a page makes that does not go to loopback, and every console error (CSP refusals too). */
+export function watchPage(page: Page) {
+  const offLoopback: string[] = [];
+  const errors: string[] = [];
+  page.on('request', (request) => {
+    const { protocol, hostname } = new URL(request.url());
+    if (protocol === 'data:' || protocol === 'blob:') return;
+    if (!['127.0.0.1', 'localhost', '[::1]'].includes(hostname)) offLoopback.push(request.url());
+  });
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  page.on('pageerror', (error) => errors.push(error.message));
+  return { offLoopback, errors };
+}
