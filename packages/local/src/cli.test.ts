@@ -79,48 +79,75 @@ describe('token CLI', () => {
   }, 20_000);
 
   it('rejects bad usage with exit code 2 and nothing on stdout', async () => {
-    const usages = [['token', '--plan', 'gold'], ['token', '--expires', 'soon'], ['token', '--nope'], ['frobnicate']];
+    const usages = [
+      ['token', '--plan', 'gold'],
+      ['token', '--expires', 'soon'],
+      ['token', '--nope'],
+      ['token', '--scope', 'chat'],
+      ['token', '--scope', 'toolgate/chat toolgate/admin'],
+      ['frobnicate'],
+    ];
     const results = await Promise.all(usages.map((args) => runCli(args)));
     for (const { code, stdout } of results) {
       expect(code).toBe(2);
       expect(stdout).toBe('');
     }
+    expect(results[3]?.stderr).toContain('unknown scope chat; the scopes are toolgate/profile');
   }, 20_000);
 });
 
+/** Starts `pnpm dev --port 0` in a child process and resolves with its URL once it listens. */
+function startDev() {
+  const dev = spawn(process.execPath, ['--import', 'tsx', cli, 'dev', '--port', '0'], { cwd: root, env: childEnv() });
+  let stdout = '';
+  dev.stdout.on('data', (chunk) => (stdout += chunk));
+  dev.stderr.resume();
+  const exited = new Promise<number | null>((resolve) => dev.on('exit', (code) => resolve(code)));
+  const url = new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`dev did not start:\n${stdout}`)), 20_000);
+    dev.stdout.on('data', () => {
+      const match = /listening on (http:\/\/\S+)/.exec(stdout);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+  });
+  return { dev, url, exited, output: () => stdout };
+}
+
+function runStripeSend(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const script = join(root, 'packages/local/src/stripe-send.ts');
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: root, env: childEnv() });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 describe('dev CLI', () => {
-  let child: ChildProcess | undefined;
+  const children: ChildProcess[] = [];
   afterAll(() => {
-    if (child && child.exitCode === null) child.kill('SIGKILL');
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
   });
 
   it('answers /health within 5 s, serves --plan tokens and exits cleanly on SIGTERM', async () => {
     const started = performance.now();
-    const dev = spawn(process.execPath, ['--import', 'tsx', cli, 'dev', '--port', '0'], { cwd: root, env: childEnv() });
-    child = dev;
-    let stdout = '';
-    dev.stdout.on('data', (chunk) => (stdout += chunk));
-    dev.stderr.resume();
-    const exited = new Promise<number | null>((resolve) => dev.on('exit', (code) => resolve(code)));
-
-    const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`dev did not start:\n${stdout}`)), 10_000);
-      dev.stdout.on('data', () => {
-        const match = /listening on (http:\/\/\S+)/.exec(stdout);
-        if (match?.[1]) {
-          clearTimeout(timer);
-          resolve(match[1]);
-        }
-      });
-    });
+    const { dev, url: listening, exited, output } = startDev();
+    children.push(dev);
+    const url = await listening;
     expect(url).not.toMatch(/:0$/);
     const health = await fetch(`${url}/health`);
     const elapsed = performance.now() - started;
     expect(health.status).toBe(200);
     expect(elapsed).toBeLessThan(5000);
-    expect(stdout).toContain('GET     /me');
+    expect(output()).toContain('GET     /me');
 
-    const statePath = join(state.path, 'dev-state.json');
+    const statePath = join(state.path, 'run', `dev-${new URL(url).port}.json`);
     const devState = JSON.parse(await readFile(statePath, 'utf8')) as { pid: number; url: string };
     expect(devState).toMatchObject({ pid: dev.pid, url });
 
@@ -129,8 +156,39 @@ describe('dev CLI', () => {
     const me = await fetch(`${url}/me`, { headers: { authorization: `Bearer ${token.stdout.trim()}` } });
     expect(await me.json()).toMatchObject({ sub: 'plan-user', plan: 'pro' });
 
+    // pnpm stripe:send finds the running runtime by itself (it once posted to :3000 whatever was running).
+    const sent = await runStripeSend(['customer.subscription.updated']);
+    expect(sent.stderr).toBe('');
+    expect(sent.stdout).toMatch(/customer\.subscription\.updated evt_local_\w+ → 200/);
+
     dev.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(existsSync(statePath)).toBe(false);
   }, 30_000);
+
+  it('two runtimes on two ports keep their own state; a CLI asks which one instead of guessing', async () => {
+    const first = startDev();
+    const second = startDev();
+    children.push(first.dev, second.dev);
+    const urls = await Promise.all([first.url, second.url]);
+    const ports = urls.map((url) => new URL(url).port);
+    for (const port of ports) expect(existsSync(join(state.path, 'run', `dev-${port}.json`))).toBe(true);
+
+    const ambiguous = await runCli(['token', '--sub', 'two-user', '--plan', 'pro']);
+    expect(ambiguous.code).toBe(1);
+    expect(ambiguous.stdout).toBe('');
+    expect(ambiguous.stderr).toContain('several pnpm dev are running');
+    expect(ambiguous.stderr).toContain('--port');
+
+    const picked = await runCli(['token', '--sub', 'two-user', '--plan', 'pro', '--port', ports[1] as string]);
+    expect(picked.code).toBe(0);
+    const me = async (url: string) =>
+      (await fetch(`${url}/me`, { headers: { authorization: `Bearer ${picked.stdout.trim()}` } })).json();
+    expect(await me(urls[1] as string)).toMatchObject({ plan: 'pro' });
+    expect(await me(urls[0] as string)).toMatchObject({ plan: 'free' });
+
+    first.dev.kill('SIGTERM');
+    second.dev.kill('SIGTERM');
+    expect(await Promise.all([first.exited, second.exited])).toEqual([0, 0]);
+  }, 40_000);
 });

@@ -1,9 +1,10 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { devStateDirIn } from './paths';
 
 /**
- * What a running `pnpm dev` publishes for other local commands (`pnpm token --plan`, scripts): where its
- * emulators listen. Holds no secret.
+ * What a running `pnpm dev` publishes for other local commands (`pnpm token --plan`, `pnpm stripe:send`, scripts):
+ * where its API and emulators listen. Holds no secret.
  */
 export interface DevState {
   pid: number;
@@ -50,4 +51,43 @@ export function isProcessAlive(pid: number): boolean {
 export async function runningDevState(path: string): Promise<DevState | null> {
   const state = await readDevState(path);
   return state && Number.isInteger(state.pid) && isProcessAlive(state.pid) ? state : null;
+}
+
+export class NoDevRuntimeError extends Error {}
+
+/** Every `pnpm dev` of this state folder that is really running, by port. */
+export async function runningDevStates(stateDir: string): Promise<DevState[]> {
+  const dir = devStateDirIn(stateDir);
+  const names = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [] as string[];
+    throw error;
+  });
+  const states = await Promise.all(
+    names.filter((name) => /^dev-\d+\.json$/.test(name)).map((name) => runningDevState(join(dir, name))),
+  );
+  return states.filter((state): state is DevState => state !== null).sort((a, b) => a.url.localeCompare(b.url));
+}
+
+/**
+ * The running local runtime a CLI talks to: the one on `port` when given, else the only one running. Several
+ * running and no port, or none at all, is an error that says what to do, never a guess.
+ */
+export async function findDevRuntime(stateDir: string, port?: number): Promise<DevState> {
+  const running = await runningDevStates(stateDir);
+  if (port !== undefined) {
+    const match = running.find((state) => new URL(state.url).port === String(port));
+    if (match) return match;
+    throw new NoDevRuntimeError(
+      `no pnpm dev is running on port ${port}` +
+        (running.length ? ` (running: ${running.map((state) => state.url).join(', ')})` : ': start it first'),
+    );
+  }
+  const [only, ...others] = running;
+  if (!only) throw new NoDevRuntimeError('no pnpm dev is running: start it first (pnpm dev)');
+  if (others.length > 0) {
+    throw new NoDevRuntimeError(
+      `several pnpm dev are running (${running.map((state) => state.url).join(', ')}): pass --port N to pick one`,
+    );
+  }
+  return only;
 }

@@ -14,7 +14,7 @@ export function findRepoRoot(from: string = dirname(fileURLToPath(import.meta.ur
 }
 
 /**
- * Where local state lives (keys, persisted data, dev-state.json): the gitignored `<repo>/.toolgate`.
+ * Where local state lives (keys, persisted data, `run/dev-<port>.json`): the gitignored `<repo>/.toolgate`.
  * `TOOLGATE_LOCAL_DIR` moves it, so that tests of the CLI never touch a developer's own state.
  */
 export function localStateDir(env: Record<string, string | undefined> = process.env): string {
@@ -23,6 +23,8 @@ export function localStateDir(env: Record<string, string | undefined> = process.
 
 export const keysDirIn = (stateDir: string) => join(stateDir, 'keys');
 export const dataDirIn = (stateDir: string) => join(stateDir, 'data');
-export const devStatePathIn = (stateDir: string) => join(stateDir, 'dev-state.json');
+/** One state file per running `pnpm dev`, named by its port: two runtimes on two ports never overwrite each other. */
+export const devStateDirIn = (stateDir: string) => join(stateDir, 'run');
+export const devStatePathIn = (stateDir: string, port: number) => join(devStateDirIn(stateDir), `dev-${port}.json`);
 
 export const CATALOG_FIXTURE = fileURLToPath(new URL('../fixtures/catalog.json', import.meta.url));

@@ -7,6 +7,8 @@ import { type Clock, epochSeconds, systemClock } from '@toolgate/core/clock';
 import { LOCAL_STRIPE_WEBHOOK_SECRET } from '@toolgate/core/config-source';
 import { routes } from '@toolgate/core/manifest';
 import { stripeTestSignature } from '@toolgate/functions/billing/stripe-signature';
+import { findDevRuntime } from './dev-state';
+import { localStateDir } from './paths';
 
 /**
  * `pnpm stripe:send <fixture>`: the local `stripe trigger`. Signs a fixture event with the webhook secret, as
@@ -15,7 +17,6 @@ import { stripeTestSignature } from '@toolgate/functions/billing/stripe-signatur
  */
 
 export const STRIPE_FIXTURES_DIR = fileURLToPath(new URL('../fixtures/stripe/', import.meta.url));
-export const DEFAULT_API_URL = 'http://localhost:3000';
 
 export type StripeFixtureEvent = Record<string, unknown> & {
   id: string;
@@ -26,8 +27,8 @@ export type StripeFixtureEvent = Record<string, unknown> & {
 export interface StripeSendOptions {
   /** A fixture name (`customer.subscription.updated`) or the path of a JSON event file. */
   fixture: string;
-  /** Base URL of the local API. */
-  url?: string;
+  /** Base URL of the local API (the CLI finds the running `pnpm dev` when `--url` is not given). */
+  url: string;
   secret?: string;
   /** Sets a checkout session's `client_reference_id`: the user the customer is linked to. */
   sub?: string;
@@ -121,7 +122,7 @@ export function prepareStripeDelivery(
 
 export async function sendStripeEvent(options: StripeSendOptions): Promise<StripeSendResult> {
   const delivery = prepareStripeDelivery(await loadStripeFixture(options.fixture), options);
-  const url = `${(options.url ?? DEFAULT_API_URL).replace(/\/+$/, '')}${routes.stripeWebhook.path}`;
+  const url = `${options.url.replace(/\/+$/, '')}${routes.stripeWebhook.path}`;
   let response: Response;
   try {
     response = await fetch(url, {
@@ -152,7 +153,8 @@ Signs a Stripe event fixture with the webhook secret and POSTs it to the local A
 Each send is a new event (fresh id, created = now) unless --replay is given.
 
 Options:
-  --url <base>        local API base URL (default ${DEFAULT_API_URL})
+  --url <base>        local API base URL (default: the running pnpm dev's)
+  --port <n>          the running pnpm dev on this port, when several run
   --secret <whsec_>   signing secret (default: the local dev secret, ${LOCAL_STRIPE_WEBHOOK_SECRET})
   --sub <sub>         checkout.session.completed: the user to link the customer to (client_reference_id)
   --customer <cus_>   the Stripe customer id on the event's object
@@ -171,6 +173,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       customer: { type: 'string' },
       created: { type: 'string' },
       replay: { type: 'boolean' },
+      port: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -182,9 +185,14 @@ export async function main(argv: readonly string[]): Promise<number> {
   const created = values.created === undefined ? undefined : Number(values.created);
   if (created !== undefined && !Number.isInteger(created)) throw new Error('--created must be epoch seconds');
 
+  const port = values.port === undefined ? undefined : Number(values.port);
+  if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) {
+    throw new Error('--port must be a port number');
+  }
+  const url = values.url ?? (await findDevRuntime(localStateDir(), port)).url;
   const result = await sendStripeEvent({
     fixture,
-    ...(values.url !== undefined ? { url: values.url } : {}),
+    url,
     ...(values.secret !== undefined ? { secret: values.secret } : {}),
     ...(values.sub !== undefined ? { sub: values.sub } : {}),
     ...(values.customer !== undefined ? { customer: values.customer } : {}),

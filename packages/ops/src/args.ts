@@ -44,3 +44,18 @@ export function stageArg(args: Map<string, string | true>): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9-]*$/.test(stage)) throw new UsageError(`invalid stage name "${stage}"`);
   return stage;
 }
+
+/**
+ * The ops commands run with your AWS credentials and region, like `sst deploy`. Without a region the SDK only says
+ * "Region is missing"; this says what to set, and where to check the rest of the setup.
+ */
+export async function requireRegion(client: { config: { region: () => Promise<string> } }): Promise<string> {
+  const region = await client.config.region().catch(() => undefined);
+  if (!region) {
+    throw new UsageError(
+      'no AWS region configured: set AWS_REGION (or AWS_PROFILE naming a profile with a region); ' +
+        '`pnpm preflight --stage <stage>` checks credentials, region and quotas before a deploy',
+    );
+  }
+  return region;
+}

@@ -1,7 +1,7 @@
 import { createDocumentClient } from '@toolgate/core/data/dynamo';
 // The same loader and writer the local runtime seeds its emulator with, so both stores get identical items.
 import { loadCatalogFixture, seedCatalog } from '@toolgate/local/seed';
-import { parseArgs, stageArg, stringArg, UsageError } from './args';
+import { parseArgs, requireRegion, stageArg, stringArg, UsageError } from './args';
 import { planSeed } from './seed';
 
 const USAGE =
@@ -16,7 +16,9 @@ async function main(argv: string[]): Promise<void> {
   });
   const fixture = stringArg(args, 'fixture');
   const products = await loadCatalogFixture(...(fixture ? [fixture] : []));
-  const written = await seedCatalog(createDocumentClient(), plan.table, products);
+  const doc = createDocumentClient();
+  await requireRegion(doc);
+  const written = await seedCatalog(doc, plan.table, products);
   console.log(`Seeded ${written} products into ${plan.table} (stage ${plan.stage}).`);
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseArgs, stageArg, UsageError } from './args';
+import { parseArgs, requireRegion, stageArg, UsageError } from './args';
 import { planSeed } from './seed';
 
 describe('pnpm seed', () => {
@@ -20,5 +20,13 @@ describe('pnpm seed', () => {
     expect(() => stageArg(parseArgs(['--stage', 'a b']))).toThrow(/invalid stage/);
     expect(() => parseArgs(['--stage'])).toThrow(/needs a value/);
     expect(() => parseArgs(['dev'])).toThrow(/unexpected argument/);
+  });
+});
+
+describe('requireRegion', () => {
+  it('names what to set instead of the SDK\'s bare "Region is missing"', async () => {
+    const missing = { config: { region: () => Promise.reject(new Error('Region is missing')) } };
+    await expect(requireRegion(missing)).rejects.toThrow(/no AWS region configured: set AWS_REGION.*pnpm preflight/);
+    await expect(requireRegion({ config: { region: async () => 'eu-west-1' } })).resolves.toBe('eu-west-1');
   });
 });

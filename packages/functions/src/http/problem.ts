@@ -66,6 +66,23 @@ function fromDependencyFailure(error: unknown): ToolgateError | null {
   }
 }
 
+/**
+ * What led to a 5xx, for the log: each cause's name and message, never a stack or a payload. A dependency's message
+ * names the endpoint and the reason (`POST http://127.0.0.1:11434/v1/chat/completions failed: ECONNREFUSED`).
+ */
+function causeChain(cause: unknown, depth = 3): { name: string; message: string }[] {
+  const chain: { name: string; message: string }[] = [];
+  for (let current = cause; current !== undefined && chain.length < depth; ) {
+    if (!(current instanceof Error)) {
+      chain.push({ name: typeof current, message: String(current).slice(0, 200) });
+      break;
+    }
+    chain.push({ name: current.name, message: current.message.slice(0, 500) });
+    current = current.cause;
+  }
+  return chain;
+}
+
 /** The one place errors become HTTP answers. Unknown errors are logged and become an opaque 500. */
 export const onError: ErrorHandler<AppEnv> = (error, c) => {
   const known = isToolgateError(error)
@@ -84,6 +101,7 @@ export const onError: ErrorHandler<AppEnv> = (error, c) => {
     status: served.status,
     problem: served.slug,
     error: error instanceof Error ? { name: error.name, message: error.message } : String(error),
+    ...(error instanceof Error && error.cause !== undefined ? { causes: causeChain(error.cause) } : {}),
   });
   return problemResponse(c, served);
 };

@@ -1,19 +1,47 @@
+import { MODEL_SECTION, type ModelConfig } from '@toolgate/core/agent/config';
+import { systemClock } from '@toolgate/core/clock';
+import { parseConfig, rawConfig } from '@toolgate/core/config-source';
 import { manifest } from '@toolgate/core/manifest';
 import { type DevState, removeDevState, writeDevState } from '../dev-state';
 import { dataDirIn, devStatePathIn, keysDirIn, localStateDir } from '../paths';
-import { type LocalRuntime, startLocalRuntime } from '../runtime';
+import { DEFAULT_ALLOWED_ORIGINS, type LocalRuntime, startLocalRuntime } from '../runtime';
 import { endpointTable } from './endpoint-table';
+import { sdkNodeNotice } from './node-version';
 
 export interface DevCommandOptions {
   persist: boolean;
   port: number;
   host?: string;
+  /** CORS origins allowed besides the defaults (`--allow-origin`, `TOOLGATE_ALLOWED_ORIGINS`). */
+  allowOrigins?: readonly string[];
 }
 
-function banner(runtime: LocalRuntime, persistDir: string | undefined, elapsedMs: number): string {
+/** Which model the agent talks to, as configured (never the API key). */
+export function describeModel(model: ModelConfig): string {
+  switch (model.provider) {
+    case 'dev':
+      return `dev (deterministic, offline${model.latencyMs ? `, ${model.latencyMs} ms per call` : ''})`;
+    case 'bedrock':
+      return `bedrock ${model.modelId}${model.region ? ` in ${model.region}` : ''}`;
+    case 'openai': {
+      const base = new URL(model.baseUrl);
+      return `openai-compatible ${model.modelId} at ${base.origin}${base.pathname}`;
+    }
+  }
+}
+
+function banner(
+  runtime: LocalRuntime,
+  persistDir: string | undefined,
+  elapsedMs: number,
+  allowedOrigins: readonly string[],
+): string {
   const { url, endpoints } = runtime;
+  const notice = sdkNodeNotice(process.versions.node);
   return [
     `toolgate dev: listening on ${url} (ready in ${elapsedMs} ms)`,
+    `Model: ${describeModel(parseConfig(MODEL_SECTION.schema, rawConfig(process.env).model, 'model'))} (TOOLGATE_MODEL_PROVIDER chooses it: docs/agents.md)`,
+    ...(notice ? [notice] : []),
     '',
     endpointTable(manifest),
     '',
@@ -25,6 +53,7 @@ function banner(runtime: LocalRuntime, persistDir: string | undefined, elapsedMs
     `Emulators: dynamodb ${endpoints.dynamodb}  s3 ${endpoints.s3}  sqs ${endpoints.sqs}` +
       `  stepfunctions ${endpoints.stepfunctions}`,
     `Dev issuer JWKS: ${endpoints.jwks}`,
+    `CORS origins: ${allowedOrigins.join(', ')} (add one with --allow-origin URL)`,
     persistDir ? `Data persisted in ${persistDir}` : 'Data is in memory (use --persist to keep it between runs)',
     '',
   ].join('\n');
@@ -35,19 +64,20 @@ export async function runDev(options: DevCommandOptions): Promise<void> {
   const started = performance.now();
   const stateDir = localStateDir();
   const persistDir = options.persist ? dataDirIn(stateDir) : undefined;
-  const statePath = devStatePathIn(stateDir);
-
+  const allowedOrigins = [...new Set([...DEFAULT_ALLOWED_ORIGINS, ...(options.allowOrigins ?? [])])];
   const runtime = await startLocalRuntime({
     port: options.port,
     ...(options.host ? { host: options.host } : {}),
     ...(persistDir ? { persistDir } : {}),
     keysDir: keysDirIn(stateDir),
+    allowedOrigins,
   });
 
+  const statePath = devStatePathIn(stateDir, Number(new URL(runtime.url).port));
   const state: DevState = {
     pid: process.pid,
     url: runtime.url,
-    startedAt: new Date().toISOString(),
+    startedAt: new Date(systemClock()).toISOString(),
     region: runtime.region,
     tableName: runtime.tableName,
     bucketName: runtime.bucketName,
@@ -55,7 +85,7 @@ export async function runDev(options: DevCommandOptions): Promise<void> {
     endpoints: runtime.endpoints,
   };
   await writeDevState(statePath, state);
-  process.stdout.write(banner(runtime, persistDir, Math.round(performance.now() - started)));
+  process.stdout.write(banner(runtime, persistDir, Math.round(performance.now() - started), allowedOrigins));
 
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals) => {

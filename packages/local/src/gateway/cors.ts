@@ -21,8 +21,18 @@ export interface Cors {
   responseHeaders(origin: string | undefined): [string, string][];
 }
 
-export function createCors(config: CorsConfig): Cors {
+/**
+ * `onRefused` hears each origin the configuration refuses, once: the browser only says "blocked by CORS policy",
+ * so the local runtime says which origin and how to allow it.
+ */
+export function createCors(config: CorsConfig, onRefused?: (origin: string) => void): Cors {
   const anyOrigin = config.allowOrigins.includes('*');
+  const refused = new Set<string>();
+  const report = (origin: string | undefined) => {
+    if (origin === undefined || !onRefused || refused.has(origin) || refused.size >= 100) return;
+    refused.add(origin);
+    onRefused(origin);
+  };
   const origins = new Set(lower(config.allowOrigins));
   const methods = new Set(config.allowMethods.map((method) => method.toUpperCase()));
   const anyHeader = config.allowHeaders.includes('*');
@@ -52,7 +62,11 @@ export function createCors(config: CorsConfig): Cors {
         .split(',')
         .map((name) => name.trim().toLowerCase())
         .filter(Boolean);
-      if (!originAllowed(origin) || !(methods.has(method) || methods.has('*'))) return [];
+      if (!originAllowed(origin)) {
+        report(origin);
+        return [];
+      }
+      if (!(methods.has(method) || methods.has('*'))) return [];
       if (!anyHeader && !requested.every((name) => headers.has(name))) return [];
       const allowHeaders = anyHeader ? requested : [...headers];
       const optional: [string, string][] = [];
@@ -62,7 +76,10 @@ export function createCors(config: CorsConfig): Cors {
     },
 
     responseHeaders(origin) {
-      if (!originAllowed(origin)) return [];
+      if (!originAllowed(origin)) {
+        report(origin);
+        return [];
+      }
       const expose: [string, string][] = config.exposeHeaders?.length
         ? [['access-control-expose-headers', config.exposeHeaders.join(',')]]
         : [];

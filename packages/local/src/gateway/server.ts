@@ -143,7 +143,15 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   const throttle =
     options.throttling === null ? null : new GatewayThrottle(options.throttling ?? DEFAULT_GATEWAY_THROTTLING);
   const limiterOf = createTierLimiters({ ...DEFAULT_CONCURRENCY_BUDGET, ...options.concurrency }, options.sharedPool);
-  const cors = options.cors && options.cors.allowOrigins.length > 0 ? createCors(options.cors) : null;
+  const cors =
+    options.cors && options.cors.allowOrigins.length > 0
+      ? createCors(options.cors, (origin) =>
+          options.logError?.(
+            `CORS: refused origin ${origin} (allowed: ${options.cors?.allowOrigins.join(', ')}); ` +
+              `allow it with pnpm dev --allow-origin ${origin} or TOOLGATE_ALLOWED_ORIGINS`,
+          ),
+        )
+      : null;
   const region = options.region ?? 'us-east-1';
   const accountId = options.accountId ?? '000000000000';
   const apiId = options.apiId ?? 'local';

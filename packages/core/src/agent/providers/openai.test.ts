@@ -202,6 +202,23 @@ describe('openai-compatible provider (Chat Completions wire format)', () => {
       expect(server.requests).toHaveLength(1);
     });
 
+    it('names the endpoint and the network reason in the cause (for the log), never the credentials', async () => {
+      const unreachable = createOpenAiProvider({
+        baseUrl: 'http://user:secret@127.0.0.1:9/v1',
+        modelId: 'm',
+        apiKey: 'sk-also-hidden',
+        maxAttempts: 1,
+        fetch: (async () => {
+          throw new TypeError('fetch failed', { cause: Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }) });
+        }) as typeof fetch,
+      });
+      const error = (await unreachable.converse(ask).catch((e: unknown) => e)) as ServiceUnavailableError;
+      expect(error.message).toBe('The model endpoint could not be reached.');
+      const cause = error.cause as Error;
+      expect(cause.message).toBe('POST http://127.0.0.1:9/v1/chat/completions failed: ECONNREFUSED');
+      expect(cause.message).not.toMatch(/secret|sk-/);
+    });
+
     it('retries a connection that failed, and stops waiting when the chat deadline aborts', async () => {
       let calls = 0;
       const unreachable = createOpenAiProvider({

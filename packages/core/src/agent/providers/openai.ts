@@ -140,6 +140,19 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): ModelProvi
   const { modelId, apiKey, fetch: fetchImpl = fetch, maxAttempts = OPENAI_MAX_ATTEMPTS } = options;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new Error('openai provider: maxAttempts must be ≥ 1');
   const url = `${options.baseUrl.replace(/\/+$/, '')}/chat/completions`;
+  /** The endpoint as logs may show it: no user info, no query (either could carry a credential). */
+  const shownUrl = (() => {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname}`;
+  })();
+
+  /** fetch's own error says only "fetch failed"; the reason (`ECONNREFUSED`, a DNS failure…) is in its cause. */
+  function networkReason(error: unknown): string {
+    const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
+    if (typeof cause?.code === 'string') return cause.code;
+    if (typeof cause?.message === 'string') return cause.message;
+    return error instanceof Error ? error.message : '';
+  }
 
   /** One POST: the response when it is a 2xx, else the failure, retryable for a connection error, 429 or 5xx. */
   async function post(body: string, signal: AbortSignal | undefined): Promise<Response | Failure> {
@@ -157,8 +170,12 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): ModelProvi
       });
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
+      // The client learns only that the model is unreachable; the log (the cause) says where and why.
+      const reason = networkReason(error);
       return {
-        error: new ServiceUnavailableError('The model endpoint could not be reached.', 5, { cause: error }),
+        error: new ServiceUnavailableError('The model endpoint could not be reached.', 5, {
+          cause: new Error(`POST ${shownUrl} failed${reason ? `: ${reason}` : ''}`, { cause: error }),
+        }),
         retryInMs: DEFAULT_RETRY_DELAY_MS,
       };
     }
