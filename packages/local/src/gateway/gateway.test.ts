@@ -356,7 +356,7 @@ describe('JWT authorizer', () => {
     ['no Authorization header', async () => undefined],
     ['an empty header', async () => ''],
     ['another scheme', async () => `Basic ${Buffer.from('a:b').toString('base64')}`],
-    ['a token without scheme', async () => issuer.sign(claims())],
+    ['a lowercase scheme', async () => `bearer ${await issuer.sign(claims())}`],
     ['a malformed token', async () => 'Bearer not.a.jwt'],
     ['two segments', async () => `Bearer ${(await issuer.sign(claims())).split('.').slice(0, 2).join('.')}`],
     [
@@ -394,6 +394,8 @@ describe('JWT authorizer', () => {
       'a wrong aud even with a good client_id',
       async () => `Bearer ${await issuer.sign(claims({ aud: 'someone-else' }))}`,
     ],
+    // jose alone accepts this one (it implements b64); toolgate refuses any crit, as its Lambdas do.
+    ['a crit header', async () => `Bearer ${await issuer.sign(claims(), { crit: ['b64'], b64: true })}`],
   ])('answers 401 {"message":"Unauthorized"} for %s, before the Lambda', async (_, authorization) => {
     const res = await call(await authorization());
     expect(res.status).toBe(401);
@@ -419,6 +421,17 @@ describe('JWT authorizer', () => {
   it('reads scopes from scp when there is no scope claim', async () => {
     const res = await call(`Bearer ${await issuer.sign(claims({ scope: undefined, scp: ['toolgate/profile'] }))}`);
     expect(res.status).toBe(200);
+  });
+
+  it('reads an scp given as a space-separated string (Entra ID)', async () => {
+    const res = await call(`Bearer ${await issuer.sign(claims({ scope: undefined, scp: 'openid toolgate/profile' }))}`);
+    expect(res.status).toBe(200);
+  });
+
+  it('accepts the token alone, without "Bearer ", as API Gateway reads its identity source', async () => {
+    const res = await call(await issuer.sign(claims()));
+    expect(res.status).toBe(200);
+    expect(tier.calls).toHaveLength(1);
   });
 
   it('treats an ID token like API Gateway does: authenticated by aud, then 403 for lacking scopes', async () => {
