@@ -290,6 +290,39 @@ describe('routing and payload limits', () => {
   });
 });
 
+describe('named stages and custom-domain mappings', () => {
+  it('serves a named stage under /{stage}, with rawPath as the client sent it and the stage in the context', async () => {
+    const tier = recordingHandler();
+    const gw = await gateway({ public: tier.handler }, { stage: 'prod' });
+    expect((await rawRequest(gw.url, '/prod/items/7?x=1')).status).toBe(200);
+    expect(tier.calls[0]?.event).toMatchObject({
+      routeKey: 'GET /items/{id}',
+      rawPath: '/prod/items/7',
+      pathParameters: { id: '7' },
+      requestContext: { stage: 'prod', routeKey: 'GET /items/{id}', http: { path: '/prod/items/7' } },
+    });
+    // Outside the stage there is no route: API Gateway's own 404, no Lambda.
+    const outside = await rawRequest(gw.url, '/items/7');
+    expect(outside.status).toBe(404);
+    expect(outside.text).toBe('{"message":"Not Found"}');
+    expect((await rawRequest(gw.url, '/production/items/7')).status).toBe(404);
+    expect(tier.calls).toHaveLength(1);
+  });
+
+  it('serves an API mapping under /{basePath}, which rawPath keeps while the stage is not in it', async () => {
+    const tier = recordingHandler();
+    const gw = await gateway({ public: tier.handler }, { stage: 'prod', basePath: 'v1' });
+    expect((await rawRequest(gw.url, '/v1/health')).status).toBe(200);
+    expect(tier.calls[0]?.event).toMatchObject({ rawPath: '/v1/health', requestContext: { stage: 'prod' } });
+    expect((await rawRequest(gw.url, '/prod/health')).status).toBe(404);
+  });
+
+  it('refuses a stage or mapping name API Gateway would not accept', async () => {
+    await expect(gateway({}, { stage: 'a/b' })).rejects.toThrow(/stage/);
+    await expect(gateway({}, { basePath: '/v1' })).rejects.toThrow(/mapping/);
+  });
+});
+
 describe('the 10 MiB default payload limit', () => {
   it('refuses 10 MiB + 1 byte, with and without Content-Length, before any Lambda runs', async () => {
     const tier = recordingHandler();

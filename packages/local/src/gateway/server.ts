@@ -49,6 +49,16 @@ export interface LocalGatewayOptions {
   sharedPool?: number;
   /** `null` (or no origins): no CORS configuration, so OPTIONS requests are unmatched routes. */
   cors?: CorsConfig | null;
+  /**
+   * The API Gateway stage (default `$default`). A named stage is reached as on its execute-api URL, under
+   * `/{stage}`: its Lambdas get `rawPath` `/prod/me` and `requestContext.stage` `prod`, as on AWS.
+   */
+  stage?: string;
+  /**
+   * Emulates a custom domain's API mapping instead (`v1`): routes are under `/{basePath}`, which `rawPath` keeps,
+   * while the stage is not in the path.
+   */
+  basePath?: string;
   region?: string;
   accountId?: string;
   apiId?: string;
@@ -148,6 +158,19 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   const accountId = options.accountId ?? '000000000000';
   const apiId = options.apiId ?? 'local';
   const logError = options.logError ?? (() => undefined);
+  const stage = options.stage ?? '$default';
+  if (!/^(?:\$default|[A-Za-z0-9_-]+)$/.test(stage)) throw new Error(`local gateway: invalid stage name ${stage}`);
+  if (options.basePath !== undefined && !/^[A-Za-z0-9._~-]+(?:\/[A-Za-z0-9._~-]+)*$/.test(options.basePath)) {
+    throw new Error(`local gateway: invalid API mapping path ${options.basePath}`);
+  }
+  const pathPrefix = options.basePath !== undefined ? `/${options.basePath}` : stage === '$default' ? '' : `/${stage}`;
+
+  /** The path API Gateway routes on: without the stage or mapping prefix; null when the request is not under it. */
+  function routePathOf(rawPath: string): string | null {
+    if (pathPrefix === '') return rawPath;
+    if (rawPath === pathPrefix) return '/';
+    return rawPath.startsWith(`${pathPrefix}/`) ? rawPath.slice(pathPrefix.length) : null;
+  }
 
   async function invoke({ req, route, params, body, requestId, receivedAt, authorizer }: Admitted): Promise<Outcome> {
     const handler: LambdaHandler | undefined = options.handlers[route.tier];
@@ -170,6 +193,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       receivedAt,
       accountId,
       apiId,
+      stage,
       ...(authorizer ? { authorizer } : {}),
     });
     const context = lambdaContext({ tier: route.tier, region, accountId, deadline: receivedAt + timeoutMs });
@@ -212,8 +236,9 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     }
 
     const method = req.method ?? 'GET';
-    const { rawPath } = splitUrl(req.url ?? '/');
-    const found = matcher.match(method, rawPath);
+    const routePath = routePathOf(splitUrl(req.url ?? '/').rawPath);
+    if (routePath === null) return answer(404, 'no route');
+    const found = matcher.match(method, routePath);
     if (!found.matched) return answer(404, 'no route');
     const { route, params } = found.matched;
 
