@@ -531,7 +531,7 @@ describe('reserved concurrency', () => {
     };
   };
 
-  it('throttles a tier over its reserved concurrency with 503, while other tiers keep their share', async () => {
+  it('throttles a tier over its reserved concurrency with 500 (a Lambda throttle, as API Gateway answers it), while other tiers keep their share', async () => {
     const publicTier = blocking();
     const apiTier = recordingHandler();
     const gw = await gateway(
@@ -543,8 +543,8 @@ describe('reserved concurrency', () => {
     const inFlight = [rawRequest(gw.url, '/health'), rawRequest(gw.url, '/health')];
     while (publicTier.calls.length < 2) await sleep(5);
     const throttled = await rawRequest(gw.url, '/health');
-    expect(throttled.status).toBe(503);
-    expect(throttled.text).toBe('{"message":"Service Unavailable"}');
+    expect(throttled.status).toBe(500);
+    expect(throttled.text).toBe('{"message":"Internal Server Error"}');
     expect(publicTier.calls).toHaveLength(2);
 
     const api = await rawRequest(gw.url, '/me', { headers: { authorization: `Bearer ${token}` } });
@@ -563,7 +563,7 @@ describe('reserved concurrency', () => {
     const publicTier = blocking();
     const gw = await gateway({ public: publicTier.handler }, { concurrency: { public: 1 }, timeoutMs: 30 });
     expect((await rawRequest(gw.url, '/health')).status).toBe(503); // integration timeout
-    expect((await rawRequest(gw.url, '/health')).status).toBe(503); // still running: throttled
+    expect((await rawRequest(gw.url, '/health')).status).toBe(500); // still running: throttled
     expect(publicTier.calls).toHaveLength(1);
     publicTier.releaseAll();
     await sleep(5);
@@ -580,7 +580,7 @@ describe('reserved concurrency', () => {
     const flood = [rawRequest(gw.url, '/health'), rawRequest(gw.url, '/health')];
     while (publicTier.calls.length < 2) await sleep(5);
     const api = await rawRequest(gw.url, '/me', { headers: { authorization: `Bearer ${token}` } });
-    expect(api.status).toBe(503);
+    expect(api.status).toBe(500);
     expect(apiTier.calls).toHaveLength(0);
     publicTier.releaseAll();
     await Promise.all(flood);

@@ -178,8 +178,11 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       logError(`No handler for the ${route.tier} tier (${routeKey(route)})`);
       return answer(500, 'no integration', route);
     }
+    // A function at its reserved concurrency refuses the invocation (Lambda's 429 TooManyRequestsException); API
+    // Gateway answers that as an integration failure, 500 Internal Server Error, not as its own throttling (429)
+    // nor as a timeout (503). docs/fidelity.md, "Throttling and timeouts", cites AWS's pages.
     const release = limiterOf(route.tier).tryAcquire();
-    if (!release) return answer(503, 'function throttled (concurrency)', route);
+    if (!release) return answer(500, 'function throttled (reserved concurrency)', route);
 
     const { rawPath, rawQueryString } = splitUrl(req.url ?? '/');
     const event = buildEvent({
@@ -202,6 +205,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     void settled.then(release);
 
     const result = await outcome;
+    // An HTTP API that waited its integration timeout out answers 503 Service Unavailable (REST APIs answer 504).
     if (result.kind === 'timed-out') return answer(503, 'integration timeout', route);
     if (result.kind === 'threw') {
       logError(`The ${route.tier} handler threw on ${routeKey(route)}`, result.error);
