@@ -1,3 +1,4 @@
+import { HTTP_TIERS, type HttpTier, type RouteSpec, routesOfTier } from '@toolgate/core/manifest';
 import { apiGatewayEvent, lambdaContext } from '@toolgate/functions/testing/events';
 import { describe, expect, it } from 'vitest';
 import { type HostileCase, hostileTokens } from './support/hostile-tokens';
@@ -9,13 +10,23 @@ const SCOPE = 'toolgate/profile';
 /** Claims a direct invoker would forge: an admin with every scope. The guard must never read them. */
 const forgedClaims = { sub: 'admin', scope: 'toolgate/profile toolgate/chat', client_id: 'toolgate-local-agent' };
 
-async function invokeDirect(authorization: string | undefined) {
+// Imported when called, after the runtime has set the environment (handlers read their configuration at init).
+const tierHandlers: Record<HttpTier, () => Promise<{ handler: (...args: never[]) => unknown }>> = {
+  public: () => import('@toolgate/functions/handlers/public'),
+  api: () => import('@toolgate/functions/handlers/api'),
+  webhook: () => import('@toolgate/functions/handlers/webhook'),
+};
+
+type LambdaResult = { statusCode: number; headers?: Record<string, string>; body: string };
+
+async function invokeTier(tier: HttpTier, route: RouteSpec, authorization: string | undefined) {
   const headers: Record<string, string> = authorization === undefined ? {} : { authorization };
-  // Imported after the runtime has set the environment (handlers read their configuration at init).
-  const { handler: apiHandler } = await import('@toolgate/functions/handlers/api');
-  const result = await apiHandler(
-    apiGatewayEvent('GET', '/me', { headers, claims: forgedClaims }),
-    lambdaContext('toolgate-api'),
+  const { handler } = (await tierHandlers[tier]()) as unknown as {
+    handler: (event: unknown, context: unknown) => Promise<LambdaResult>;
+  };
+  const result = await handler(
+    apiGatewayEvent(route.method, route.path, { headers, claims: forgedClaims }),
+    lambdaContext(`toolgate-${tier}`),
   );
   return {
     status: result.statusCode,
@@ -24,39 +35,80 @@ async function invokeDirect(authorization: string | undefined) {
   };
 }
 
-describe('JWT rejection table', () => {
-  let cases: HostileCase[] = [];
-  it('builds the table', async () => {
-    cases = await hostileTokens(runtime().issuer, SCOPE);
-    expect(cases.length).toBeGreaterThanOrEqual(18);
+const invokeDirect = (authorization: string | undefined) =>
+  invokeTier('api', { method: 'GET', path: '/me' } as RouteSpec, authorization);
+
+/** Every tier that serves jwt routes, with a route of it the table can call as is (a GET without parameters). */
+const jwtTargets = HTTP_TIERS.flatMap((tier) => {
+  const route = routesOfTier(tier).find(
+    (candidate) => candidate.auth.kind === 'jwt' && candidate.method === 'GET' && !candidate.path.includes('{'),
+  );
+  return route?.auth.kind === 'jwt' ? [{ tier, route, scope: route.auth.scopes[0] }] : [];
+});
+
+const verdict = (status: number) => (status >= 200 && status < 300 ? 'accept' : 'deny');
+
+describe('one token verdict: the local gateway and each tier by direct invocation', () => {
+  it('covers every tier that serves jwt routes (today: api)', () => {
+    expect(jwtTargets.map((target) => target.tier)).toContain('api');
   });
 
-  it('through the local gateway: every hostile token is refused before or by the Lambda, none accepted', async () => {
-    const results = [];
-    for (const { name, authorization, expected: lambdaExpected, gatewayExpected } of cases) {
-      const expected = gatewayExpected ?? lambdaExpected;
-      const response = await fetch(`${runtime().url}/me`, { headers: authorization ? { authorization } : {} });
-      const body = await response.json();
-      results.push({ name, status: response.status, expected });
-      if (expected === 401) expect(body, name).toEqual({ message: 'Unauthorized' });
-      else expect(body, name).toEqual({ message: 'Forbidden' });
-    }
-    expect(results.filter((r) => r.status !== r.expected)).toEqual([]);
-  });
+  for (const { tier, route, scope } of jwtTargets) {
+    describe(`${tier} tier, ${route.method} ${route.path}`, () => {
+      let cases: HostileCase[] = [];
+      const viaGateway = new Map<string, number>();
+      const viaLambda = new Map<string, number>();
 
-  it('by direct invocation with forged authorizer claims: the guard refuses every one, 401 problem+json', async () => {
-    const results = [];
-    for (const { name, authorization, expected } of cases) {
-      const response = await invokeDirect(authorization);
-      results.push({ name, status: response.status, expected });
-      expect(response.contentType, name).toBe('application/problem+json');
-      expect(response.body.type, name).toBe(
-        expected === 401 ? 'urn:toolgate:problem:unauthorized' : 'urn:toolgate:problem:forbidden',
-      );
-      expect(JSON.stringify(response.body), name).not.toContain('mallory');
-    }
-    expect(results.filter((r) => r.status !== r.expected)).toEqual([]);
-  });
+      it('builds the table', async () => {
+        cases = await hostileTokens(runtime().issuer, scope);
+        expect(cases.length).toBeGreaterThanOrEqual(30);
+        expect(cases.filter((row) => row.expected === 200).length).toBeGreaterThanOrEqual(5);
+      });
+
+      it("through the local gateway: refused by its authorizer with API Gateway's body, or served", async () => {
+        for (const { name, authorization, expected: lambdaExpected, gatewayExpected } of cases) {
+          const expected = gatewayExpected ?? lambdaExpected;
+          const response = await fetch(`${runtime().url}${route.path}`, {
+            headers: authorization ? { authorization } : {},
+          });
+          const body = await response.json();
+          viaGateway.set(name, response.status);
+          if (expected === 401) expect.soft(body, name).toEqual({ message: 'Unauthorized' });
+          else if (expected === 403) expect.soft(body, name).toEqual({ message: 'Forbidden' });
+          else if (route.path === '/me') expect.soft(body.sub, name).toBe('mallory');
+        }
+        const wrong = cases.filter((row) => viaGateway.get(row.name) !== (row.gatewayExpected ?? row.expected));
+        expect(wrong.map((row) => `${row.name}: ${viaGateway.get(row.name)}`)).toEqual([]);
+      });
+
+      it('by direct invocation with forged authorizer claims: the guard alone reaches the same verdicts', async () => {
+        for (const { name, authorization, expected } of cases) {
+          const response = await invokeTier(tier, route, authorization);
+          viaLambda.set(name, response.status);
+          if (expected === 200) {
+            if (route.path === '/me') expect.soft(response.body.sub, name).toBe('mallory');
+            continue;
+          }
+          expect.soft(response.contentType, name).toBe('application/problem+json');
+          expect
+            .soft(response.body.type, name)
+            .toBe(expected === 401 ? 'urn:toolgate:problem:unauthorized' : 'urn:toolgate:problem:forbidden');
+          expect.soft(JSON.stringify(response.body), name).not.toContain('mallory');
+        }
+        const wrong = cases.filter((row) => viaLambda.get(row.name) !== row.expected);
+        expect(wrong.map((row) => `${row.name}: ${viaLambda.get(row.name)}`)).toEqual([]);
+      });
+
+      // Soft checks above: every row runs, so that this comparison sees the whole table even when rows failed.
+      it('the two verdicts are identical on every row', () => {
+        const differ = cases
+          .filter((row) => verdict(viaGateway.get(row.name) ?? 0) !== verdict(viaLambda.get(row.name) ?? 0))
+          .map((row) => row.name);
+        expect(cases.length).toBeGreaterThan(0);
+        expect(differ).toEqual([]);
+      });
+    });
+  }
 });
 
 describe('no bypass', () => {

@@ -43,6 +43,10 @@ export interface GatewaySettings {
   sharedPool?: number;
   /** Defaults from `allowedOrigins`; `null` for no CORS configuration at all. */
   cors?: CorsConfig | null;
+  /** An API Gateway stage other than `$default`: routes are then under `/{stage}` (see the gateway's option). */
+  stage?: string;
+  /** A custom domain's API mapping path: routes are then under `/{basePath}`. */
+  basePath?: string;
 }
 
 export interface LocalRuntimeOptions {
@@ -238,6 +242,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         ...(settings.throttling !== undefined ? { throttling: settings.throttling } : {}),
         ...(settings.concurrency ? { concurrency: settings.concurrency } : {}),
         ...(settings.sharedPool !== undefined ? { sharedPool: settings.sharedPool } : {}),
+        ...(settings.stage !== undefined ? { stage: settings.stage } : {}),
+        ...(settings.basePath !== undefined ? { basePath: settings.basePath } : {}),
         cors: settings.cors === undefined ? defaultCors(allowedOrigins) : settings.cors,
         region,
         accountId: ACCOUNT_ID,

@@ -2,7 +2,7 @@ import { createSign, generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { ServiceUnavailableError } from '../errors';
+import { ServiceUnavailableError, UnauthorizedError } from '../errors';
 import { createAccessTokenVerifier } from './verifier';
 
 /**
@@ -37,6 +37,29 @@ describe('verifiers seeded with the deploy-time JWKS', () => {
     const verifier = createAccessTokenVerifier({ kind: 'oidc', issuer, audience: ['api'], jwks });
     const token = sign({ sub: 'u2', iss: issuer, aud: 'api', scope: 'toolgate/profile' });
     expect(await verifier.verify(token, ['toolgate/profile'])).toMatchObject({ sub: 'u2' });
+  });
+
+  it('Cognito: refuses an `aud` naming another API next to a valid client_id, as API Gateway does', async () => {
+    const verifier = createAccessTokenVerifier({ kind: 'cognito', userPoolId: POOL, clientIds: ['web'], jwks });
+    const token = sign({ sub: 'u1', iss: COGNITO_ISSUER, token_use: 'access', client_id: 'web', aud: 'other-api' });
+    await expect(verifier.verify(token, null)).rejects.toBeInstanceOf(UnauthorizedError);
+  });
+
+  it('OIDC: reads client_id when the token has no aud, and scopes from an scp string (Entra ID)', async () => {
+    const issuer = 'https://id.invalid';
+    const verifier = createAccessTokenVerifier({ kind: 'oidc', issuer, audience: ['api'], jwks });
+    const token = sign({ sub: 'u3', iss: issuer, client_id: 'api', scp: 'other toolgate/profile' });
+    expect(await verifier.verify(token, ['toolgate/profile'])).toMatchObject({ sub: 'u3', clientId: 'api' });
+  });
+
+  it('takes the time from `now`: an iat ahead of it beyond the skew is refused, the same token later passes', async () => {
+    const issuer = 'https://id.invalid';
+    const iat = Math.floor(Date.now() / 1000);
+    const token = sign({ sub: 'u4', iss: issuer, aud: 'api', iat, exp: iat + 3600 });
+    const at = (ms: number) =>
+      createAccessTokenVerifier({ kind: 'oidc', issuer, audience: ['api'], jwks }, { now: () => ms });
+    await expect(at(iat * 1000 - 60_000).verify(token, null)).rejects.toBeInstanceOf(UnauthorizedError);
+    expect(await at(iat * 1000).verify(token, null)).toMatchObject({ sub: 'u4' });
   });
 
   it('a key id the seed lacks sends the verifier to the issuer (refused here: 503), as without a seed', async () => {

@@ -4,8 +4,8 @@ import { FetchError, JwtBaseError, NonRetryableFetchError } from 'aws-jwt-verify
 import { type Jwks, SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
 import { ForbiddenError, ServiceUnavailableError, UnauthorizedError } from '../errors';
-import { MAX_TOKEN_LENGTH } from './bearer';
 import type { AuthConfig } from './config';
+import { claimsProblem, MAX_TOKEN_LENGTH, tokenScopes } from './token-rules';
 
 /** Who is calling, as proven by a verified access token. The only source of identity in toolgate. */
 export interface Caller {
@@ -27,11 +27,9 @@ export interface AccessTokenVerifier {
   hydrate(): Promise<void>;
 }
 
-export function scopesOf(payload: JwtPayload): string[] {
-  const { scope, scp } = payload as { scope?: unknown; scp?: unknown };
-  if (typeof scope === 'string') return scope.split(' ').filter(Boolean);
-  if (Array.isArray(scp)) return scp.filter((value): value is string => typeof value === 'string');
-  return [];
+export interface VerifierOptions {
+  /** Epoch milliseconds; the `iat` and `exp` checks read it (default `Date.now`). */
+  now?: () => number;
 }
 
 type VerifyFn = (token: string) => Promise<JwtPayload>;
@@ -59,11 +57,21 @@ function fetchOverHttp(uri: string): Promise<ArrayBuffer> {
   });
 }
 
-function cognitoShapeCheck(clientIds: readonly string[]) {
-  return ({ payload }: { payload: JwtPayload }) => {
-    if (payload.token_use !== 'access') throw new Error('not an access token');
-    if (typeof payload.client_id !== 'string' || !clientIds.includes(payload.client_id)) {
-      throw new Error('token issued to an unknown client');
+type JwtCheck = (input: { header: object; payload: JwtPayload }) => void;
+
+/**
+ * The checks aws-jwt-verify leaves to us, run after it verified the signature and the issuer: the rules shared with
+ * the local gateway's authorizer (token-rules.ts), then the token use. The audience is part of the shared rules (aud
+ * when present, else client_id: API Gateway's rule), so the library's own audience/client id check is off (`null`).
+ */
+function sharedChecks(audiences: readonly string[], now: () => number, tokenUse: 'required' | 'if-present'): JwtCheck {
+  return ({ header, payload }) => {
+    const problem = claimsProblem(header as Record<string, unknown>, payload, { audiences, now: now() });
+    if (problem) throw new Error(problem);
+    // toolgate's own rule (API Gateway has none): an ID token is not an access token. At the gateway such a token
+    // carries no scope, and every jwt route requires one, so the gateway denies it too (403 there, 401 here).
+    if (tokenUse === 'required' ? payload.token_use !== 'access' : (payload.token_use ?? 'access') !== 'access') {
+      throw new Error('not an access token');
     }
   };
 }
@@ -73,13 +81,14 @@ function seed(verifier: { cacheJwks(jwks: Jwks): void }, jwks: AuthConfig['jwks'
   if (jwks) verifier.cacheJwks(jwks as Jwks);
 }
 
-function buildVerify(auth: AuthConfig): { verify: VerifyFn; hydrate: () => Promise<void> } {
+function buildVerify(auth: AuthConfig, now: () => number): { verify: VerifyFn; hydrate: () => Promise<void> } {
   switch (auth.kind) {
     case 'cognito': {
       const verifier = CognitoJwtVerifier.create({
         userPoolId: auth.userPoolId,
         tokenUse: 'access',
-        clientId: auth.clientIds,
+        clientId: null, // checked by the shared audience rule, which also refuses an `aud` naming another API
+        customJwtCheck: sharedChecks(auth.clientIds, now, 'required'),
       });
       seed(verifier, auth.jwks);
       return { verify: (token) => verifier.verify(token), hydrate: () => verifier.hydrate() };
@@ -87,11 +96,9 @@ function buildVerify(auth: AuthConfig): { verify: VerifyFn; hydrate: () => Promi
     case 'oidc': {
       const verifier = JwtVerifier.create({
         issuer: auth.issuer,
-        audience: auth.audience,
+        audience: null, // the shared audience rule: `aud`, or `client_id` when there is no `aud`, as API Gateway
         ...(auth.jwksUri ? { jwksUri: auth.jwksUri } : {}),
-        customJwtCheck: ({ payload }) => {
-          if (payload.token_use !== undefined && payload.token_use !== 'access') throw new Error('not an access token');
-        },
+        customJwtCheck: sharedChecks(auth.audience, now, 'if-present'),
       });
       seed(verifier, auth.jwks);
       return { verify: (token) => verifier.verify(token), hydrate: () => verifier.hydrate() };
@@ -103,8 +110,8 @@ function buildVerify(auth: AuthConfig): { verify: VerifyFn; hydrate: () => Promi
         {
           issuer: auth.issuer,
           jwksUri: auth.jwksUri,
-          audience: null, // Cognito-shaped access tokens have no `aud`; client_id is checked below.
-          customJwtCheck: cognitoShapeCheck(auth.clientIds),
+          audience: null, // Cognito-shaped access tokens have no `aud`: the shared audience rule reads client_id.
+          customJwtCheck: sharedChecks(auth.clientIds, now, 'required'),
         },
         { jwksCache },
       );
@@ -114,8 +121,8 @@ function buildVerify(auth: AuthConfig): { verify: VerifyFn; hydrate: () => Promi
   }
 }
 
-export function createAccessTokenVerifier(auth: AuthConfig): AccessTokenVerifier {
-  const { verify, hydrate } = buildVerify(auth);
+export function createAccessTokenVerifier(auth: AuthConfig, options: VerifierOptions = {}): AccessTokenVerifier {
+  const { verify, hydrate } = buildVerify(auth, options.now ?? Date.now);
   return {
     hydrate,
     async verify(token, requiredScopes) {
@@ -135,7 +142,7 @@ export function createAccessTokenVerifier(auth: AuthConfig): AccessTokenVerifier
       if (typeof payload.sub !== 'string' || payload.sub.length === 0) {
         throw new UnauthorizedError('The access token has no subject.');
       }
-      const scopes = scopesOf(payload);
+      const scopes = tokenScopes(payload);
       if (requiredScopes !== null && !requiredScopes.some((required) => scopes.includes(required))) {
         throw new ForbiddenError(`This operation requires the scope ${requiredScopes.join(' or ')}.`);
       }

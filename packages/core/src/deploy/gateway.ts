@@ -110,7 +110,10 @@ export function corsPolicy(
 
 /**
  * The stage's JSON access log line (API Gateway `$context` variables). Numbers are unquoted so that log queries
- * can compare them; the authorizer error explains every 401 the gateway returns without reaching a Lambda.
+ * can compare them; the authorizer error explains every 401 the gateway returns without reaching a Lambda, and the
+ * integration error every 5xx it returns for one: a throttled function (500) or a timeout (503) reaches the client
+ * only as `{"message":...}`, and AWS's troubleshooting guide for HTTP API Lambda integrations names
+ * `$context.integrationErrorMessage` as the place that says which (docs/fidelity.md).
  */
 export const ACCESS_LOG_FORMAT: Record<string, string> = {
   requestId: '"$context.requestId"',
@@ -127,6 +130,7 @@ export const ACCESS_LOG_FORMAT: Record<string, string> = {
   responseLength: '"$context.responseLength"',
   authorizerError: '"$context.authorizer.error"',
   error: '"$context.error.message"',
+  integrationError: '"$context.integrationErrorMessage"',
 };
 
 /** Builds the format string: a JSON object whose values are raw `$context` templates. */

@@ -235,4 +235,8 @@ describe('access logs', () => {
     expect(Object.keys(parsed)).toEqual(Object.keys(ACCESS_LOG_FORMAT));
     expect(parsed).toMatchObject({ requestId: 'value', routeKey: 'value', status: 200, latencyMs: 200, ip: 'value' });
   });
+
+  it('says why the gateway answered 5xx for an integration: a throttled function, a timeout (integrationErrorMessage)', () => {
+    expect(accessLogFormat()).toContain('"integrationError":"$context.integrationErrorMessage"');
+  });
 });

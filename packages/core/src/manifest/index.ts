@@ -46,8 +46,17 @@ interface CompiledRoute {
 }
 
 function compile(route: RouteSpec): CompiledRoute {
+  const { pattern, names } = templatePattern(route.path);
+  return { route, names, pattern };
+}
+
+/**
+ * The regular expression of a route template in API Gateway syntax (`/catalog/{id}`, `/files/{path+}`), anchored at
+ * both ends, with one capture per parameter (`names`, in order).
+ */
+export function templatePattern(template: string): { pattern: RegExp; names: string[] } {
   const names: string[] = [];
-  const source = route.path
+  const source = template
     .split('/')
     .map((segment) => {
       const param = /^\{([A-Za-z][A-Za-z0-9_]*)(\+?)\}$/.exec(segment);
@@ -56,7 +65,7 @@ function compile(route: RouteSpec): CompiledRoute {
       return param[2] ? '(.+)' : '([^/]+)';
     })
     .join('/');
-  return { route, names, pattern: new RegExp(`^${source}$`) };
+  return { names, pattern: new RegExp(`^${source}$`) };
 }
 
 /**

@@ -23,9 +23,10 @@ export interface GuardOptions {
 
 /**
  * The guard runs first in every tier's Lambda and enforces the manifest whatever the event says: it matches the
- * request's own method and path (never the event's `routeKey`), answers 404/405 for anything undeclared, and for
- * `jwt` routes verifies the raw bearer token itself. `requestContext.authorizer` is never read: a direct
- * `lambda:Invoke` can put anything there.
+ * request's own method and path (the path the routes see too: the adapter only uses `routeKey` to find where a
+ * stage or mapping prefix ends, `route-path.ts`), answers 404/405 for anything undeclared, and for `jwt` routes
+ * verifies the raw bearer token itself. `requestContext.authorizer` is never read: a direct `lambda:Invoke` can put
+ * anything there.
  */
 export function createGuard(options: GuardOptions): MiddlewareHandler<AppEnv> {
   const { tier, routes, verifier, stripeSignature } = options;

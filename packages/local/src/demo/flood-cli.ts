@@ -133,7 +133,7 @@ if (values.json) {
   process.stdout.write('\n');
   process.stdout.write(
     problems.length === 0
-      ? '(a) isolation held: no authenticated failure, p99 within bounds, flood refused with 429/503 and no timeout\n'
+      ? '(a) isolation held: no authenticated failure, p99 within bounds, flood refused with 429/500 and no timeout\n'
       : `(a) ISOLATION FAILED: ${problems.join('; ')}\n`,
   );
   process.stdout.write(

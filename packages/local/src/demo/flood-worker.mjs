@@ -36,7 +36,13 @@ function once(agent, path) {
         response.resume();
         response.on('end', () => {
           latencies.push(performance.now() - started);
-          statuses.set(response.statusCode, (statuses.get(response.statusCode) ?? 0) + 1);
+          // A 500 is the gateway's answer to a throttled function ({"message":...}), unless the function itself
+          // answered it (problem+json): that one is a failure, and is counted apart so that it is never taken for
+          // a refusal.
+          const fromFunction =
+            response.statusCode >= 500 && /problem\+json/.test(String(response.headers['content-type'] ?? ''));
+          const key = fromFunction ? `${response.statusCode} from the function` : String(response.statusCode);
+          statuses.set(key, (statuses.get(key) ?? 0) + 1);
           resolve();
         });
         response.on('error', () => {

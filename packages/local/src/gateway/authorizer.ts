@@ -1,4 +1,12 @@
-import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTPayload, jwtVerify } from 'jose';
+import { claimsProblem, tokenFromAuthorization, tokenScopes } from '@toolgate/core/auth/token-rules';
+import {
+  createLocalJWKSet,
+  errors,
+  type JSONWebKeySet,
+  type JWTHeaderParameters,
+  type JWTPayload,
+  jwtVerify,
+} from 'jose';
 import { type JwtAuthorizerContext, stringifyClaims } from './event';
 
 export interface JwtAuthorizerConfig {
@@ -7,6 +15,8 @@ export interface JwtAuthorizerConfig {
   /** Accepted `aud` values, or `client_id` values when the token has no `aud` (Cognito access tokens). */
   audience: readonly string[];
   jwks: JSONWebKeySet;
+  /** Epoch milliseconds (default `Date.now`). */
+  now?: () => number;
 }
 
 export type AuthorizerDecision =
@@ -36,54 +46,42 @@ function describe(error: unknown): string {
   return 'the token is malformed';
 }
 
-function audienceMatches(payload: JWTPayload, audience: readonly string[]): boolean {
-  // API Gateway evaluates `aud` when present and falls back to `client_id` only without it.
-  if (payload.aud !== undefined) {
-    const values = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
-    return values.some((value) => audience.includes(value));
-  }
-  return typeof payload.client_id === 'string' && audience.includes(payload.client_id);
-}
-
-export function tokenScopes(payload: JWTPayload): string[] {
-  const { scope, scp } = payload as { scope?: unknown; scp?: unknown };
-  if (typeof scope === 'string') return scope.split(' ').filter(Boolean);
-  if (Array.isArray(scp)) return scp.filter((value): value is string => typeof value === 'string');
-  if (typeof scp === 'string') return scp.split(' ').filter(Boolean);
-  return [];
-}
-
 export type JwtAuthorizer = (
   authorization: string | undefined,
   routeScopes: readonly string[],
 ) => Promise<AuthorizerDecision>;
 
 /**
- * The HTTP API JWT authorizer: identity source `Authorization: Bearer <token>`; RSA signature by a key of the JWKS
- * (matched by `kid`); `iss`; `aud` or `client_id`; `exp`, `nbf`, `iat`; then at least one of the route's scopes
- * (403 otherwise). Anything else is a 401 before the Lambda runs.
+ * The HTTP API JWT authorizer: identity source `Authorization` (the token, or the token prefixed with `Bearer `); RSA
+ * signature by a key of the JWKS (matched by `kid`); `iss`; then the rules shared with the in-Lambda verifier
+ * (`aud` or `client_id`, `exp`, `nbf`, `iat`, no `crit`: core's token-rules.ts); then at least one of the route's
+ * scopes from `scope` or `scp` (403 otherwise). Anything else is a 401 before the Lambda runs.
  */
 export function createJwtAuthorizer(config: JwtAuthorizerConfig): JwtAuthorizer {
   const keys = createLocalJWKSet(config.jwks);
+  const now = config.now ?? Date.now;
   return async (authorization, routeScopes) => {
-    if (!authorization) return deny(401, 'no token', 'Bearer');
-    const match = /^Bearer ([^\s]+)$/.exec(authorization.trim());
-    if (!match?.[1]) return invalidToken('the Authorization header is not a bearer token');
+    const source = tokenFromAuthorization(authorization);
+    if (!source.ok) {
+      return source.reason === 'missing'
+        ? deny(401, 'no token', 'Bearer')
+        : invalidToken(source.reason === 'too-large' ? 'the token is too large' : 'the token is malformed');
+    }
 
     let payload: JWTPayload;
+    let header: JWTHeaderParameters;
     try {
-      ({ payload } = await jwtVerify(match[1], keys, {
+      ({ payload, protectedHeader: header } = await jwtVerify(source.token, keys, {
         issuer: config.issuer,
         algorithms: ALGORITHMS,
         requiredClaims: ['exp'],
+        currentDate: new Date(now()),
       }));
     } catch (error) {
       return invalidToken(describe(error));
     }
-    if (!audienceMatches(payload, config.audience)) return invalidToken('the token does not have a valid audience');
-    if (typeof payload.iat === 'number' && payload.iat > Math.floor(Date.now() / 1000)) {
-      return invalidToken('the token was issued in the future');
-    }
+    const problem = claimsProblem(header, payload, { audiences: config.audience, now: now() });
+    if (problem) return invalidToken(problem);
 
     const scopes = tokenScopes(payload);
     if (routeScopes.length > 0 && !routeScopes.some((required) => scopes.includes(required))) {

@@ -20,6 +20,8 @@ export interface EventInput {
   receivedAt: number;
   accountId: string;
   apiId: string;
+  /** `$default`, or a named stage (then `rawPath` starts with it, as the client called it). */
+  stage: string;
   authorizer?: JwtAuthorizerContext;
 }
 
@@ -165,7 +167,7 @@ export function buildEvent(input: EventInput): APIGatewayProxyEventV2 | APIGatew
       },
       requestId: input.requestId,
       routeKey: key,
-      stage: '$default',
+      stage: input.stage,
       time: formatRequestTime(input.receivedAt),
       timeEpoch: input.receivedAt,
     },

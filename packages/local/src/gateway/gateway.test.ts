@@ -290,6 +290,39 @@ describe('routing and payload limits', () => {
   });
 });
 
+describe('named stages and custom-domain mappings', () => {
+  it('serves a named stage under /{stage}, with rawPath as the client sent it and the stage in the context', async () => {
+    const tier = recordingHandler();
+    const gw = await gateway({ public: tier.handler }, { stage: 'prod' });
+    expect((await rawRequest(gw.url, '/prod/items/7?x=1')).status).toBe(200);
+    expect(tier.calls[0]?.event).toMatchObject({
+      routeKey: 'GET /items/{id}',
+      rawPath: '/prod/items/7',
+      pathParameters: { id: '7' },
+      requestContext: { stage: 'prod', routeKey: 'GET /items/{id}', http: { path: '/prod/items/7' } },
+    });
+    // Outside the stage there is no route: API Gateway's own 404, no Lambda.
+    const outside = await rawRequest(gw.url, '/items/7');
+    expect(outside.status).toBe(404);
+    expect(outside.text).toBe('{"message":"Not Found"}');
+    expect((await rawRequest(gw.url, '/production/items/7')).status).toBe(404);
+    expect(tier.calls).toHaveLength(1);
+  });
+
+  it('serves an API mapping under /{basePath}, which rawPath keeps while the stage is not in it', async () => {
+    const tier = recordingHandler();
+    const gw = await gateway({ public: tier.handler }, { stage: 'prod', basePath: 'v1' });
+    expect((await rawRequest(gw.url, '/v1/health')).status).toBe(200);
+    expect(tier.calls[0]?.event).toMatchObject({ rawPath: '/v1/health', requestContext: { stage: 'prod' } });
+    expect((await rawRequest(gw.url, '/prod/health')).status).toBe(404);
+  });
+
+  it('refuses a stage or mapping name API Gateway would not accept', async () => {
+    await expect(gateway({}, { stage: 'a/b' })).rejects.toThrow(/stage/);
+    await expect(gateway({}, { basePath: '/v1' })).rejects.toThrow(/mapping/);
+  });
+});
+
 describe('the 10 MiB default payload limit', () => {
   it('refuses 10 MiB + 1 byte, with and without Content-Length, before any Lambda runs', async () => {
     const tier = recordingHandler();
@@ -356,7 +389,7 @@ describe('JWT authorizer', () => {
     ['no Authorization header', async () => undefined],
     ['an empty header', async () => ''],
     ['another scheme', async () => `Basic ${Buffer.from('a:b').toString('base64')}`],
-    ['a token without scheme', async () => issuer.sign(claims())],
+    ['a lowercase scheme', async () => `bearer ${await issuer.sign(claims())}`],
     ['a malformed token', async () => 'Bearer not.a.jwt'],
     ['two segments', async () => `Bearer ${(await issuer.sign(claims())).split('.').slice(0, 2).join('.')}`],
     [
@@ -394,6 +427,8 @@ describe('JWT authorizer', () => {
       'a wrong aud even with a good client_id',
       async () => `Bearer ${await issuer.sign(claims({ aud: 'someone-else' }))}`,
     ],
+    // jose alone accepts this one (it implements b64); toolgate refuses any crit, as its Lambdas do.
+    ['a crit header', async () => `Bearer ${await issuer.sign(claims(), { crit: ['b64'], b64: true })}`],
   ])('answers 401 {"message":"Unauthorized"} for %s, before the Lambda', async (_, authorization) => {
     const res = await call(await authorization());
     expect(res.status).toBe(401);
@@ -419,6 +454,17 @@ describe('JWT authorizer', () => {
   it('reads scopes from scp when there is no scope claim', async () => {
     const res = await call(`Bearer ${await issuer.sign(claims({ scope: undefined, scp: ['toolgate/profile'] }))}`);
     expect(res.status).toBe(200);
+  });
+
+  it('reads an scp given as a space-separated string (Entra ID)', async () => {
+    const res = await call(`Bearer ${await issuer.sign(claims({ scope: undefined, scp: 'openid toolgate/profile' }))}`);
+    expect(res.status).toBe(200);
+  });
+
+  it('accepts the token alone, without "Bearer ", as API Gateway reads its identity source', async () => {
+    const res = await call(await issuer.sign(claims()));
+    expect(res.status).toBe(200);
+    expect(tier.calls).toHaveLength(1);
   });
 
   it('treats an ID token like API Gateway does: authenticated by aud, then 403 for lacking scopes', async () => {
@@ -485,7 +531,7 @@ describe('reserved concurrency', () => {
     };
   };
 
-  it('throttles a tier over its reserved concurrency with 503, while other tiers keep their share', async () => {
+  it('throttles a tier over its reserved concurrency with 500 (a Lambda throttle, as API Gateway answers it), while other tiers keep their share', async () => {
     const publicTier = blocking();
     const apiTier = recordingHandler();
     const gw = await gateway(
@@ -497,8 +543,8 @@ describe('reserved concurrency', () => {
     const inFlight = [rawRequest(gw.url, '/health'), rawRequest(gw.url, '/health')];
     while (publicTier.calls.length < 2) await sleep(5);
     const throttled = await rawRequest(gw.url, '/health');
-    expect(throttled.status).toBe(503);
-    expect(throttled.text).toBe('{"message":"Service Unavailable"}');
+    expect(throttled.status).toBe(500);
+    expect(throttled.text).toBe('{"message":"Internal Server Error"}');
     expect(publicTier.calls).toHaveLength(2);
 
     const api = await rawRequest(gw.url, '/me', { headers: { authorization: `Bearer ${token}` } });
@@ -517,7 +563,7 @@ describe('reserved concurrency', () => {
     const publicTier = blocking();
     const gw = await gateway({ public: publicTier.handler }, { concurrency: { public: 1 }, timeoutMs: 30 });
     expect((await rawRequest(gw.url, '/health')).status).toBe(503); // integration timeout
-    expect((await rawRequest(gw.url, '/health')).status).toBe(503); // still running: throttled
+    expect((await rawRequest(gw.url, '/health')).status).toBe(500); // still running: throttled
     expect(publicTier.calls).toHaveLength(1);
     publicTier.releaseAll();
     await sleep(5);
@@ -534,7 +580,7 @@ describe('reserved concurrency', () => {
     const flood = [rawRequest(gw.url, '/health'), rawRequest(gw.url, '/health')];
     while (publicTier.calls.length < 2) await sleep(5);
     const api = await rawRequest(gw.url, '/me', { headers: { authorization: `Bearer ${token}` } });
-    expect(api.status).toBe(503);
+    expect(api.status).toBe(500);
     expect(apiTier.calls).toHaveLength(0);
     publicTier.releaseAll();
     await Promise.all(flood);

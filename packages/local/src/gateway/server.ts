@@ -49,6 +49,16 @@ export interface LocalGatewayOptions {
   sharedPool?: number;
   /** `null` (or no origins): no CORS configuration, so OPTIONS requests are unmatched routes. */
   cors?: CorsConfig | null;
+  /**
+   * The API Gateway stage (default `$default`). A named stage is reached as on its execute-api URL, under
+   * `/{stage}`: its Lambdas get `rawPath` `/prod/me` and `requestContext.stage` `prod`, as on AWS.
+   */
+  stage?: string;
+  /**
+   * Emulates a custom domain's API mapping instead (`v1`): routes are under `/{basePath}`, which `rawPath` keeps,
+   * while the stage is not in the path.
+   */
+  basePath?: string;
   region?: string;
   accountId?: string;
   apiId?: string;
@@ -156,6 +166,19 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   const accountId = options.accountId ?? '000000000000';
   const apiId = options.apiId ?? 'local';
   const logError = options.logError ?? (() => undefined);
+  const stage = options.stage ?? '$default';
+  if (!/^(?:\$default|[A-Za-z0-9_-]+)$/.test(stage)) throw new Error(`local gateway: invalid stage name ${stage}`);
+  if (options.basePath !== undefined && !/^[A-Za-z0-9._~-]+(?:\/[A-Za-z0-9._~-]+)*$/.test(options.basePath)) {
+    throw new Error(`local gateway: invalid API mapping path ${options.basePath}`);
+  }
+  const pathPrefix = options.basePath !== undefined ? `/${options.basePath}` : stage === '$default' ? '' : `/${stage}`;
+
+  /** The path API Gateway routes on: without the stage or mapping prefix; null when the request is not under it. */
+  function routePathOf(rawPath: string): string | null {
+    if (pathPrefix === '') return rawPath;
+    if (rawPath === pathPrefix) return '/';
+    return rawPath.startsWith(`${pathPrefix}/`) ? rawPath.slice(pathPrefix.length) : null;
+  }
 
   async function invoke({ req, route, params, body, requestId, receivedAt, authorizer }: Admitted): Promise<Outcome> {
     const handler: LambdaHandler | undefined = options.handlers[route.tier];
@@ -163,8 +186,11 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       logError(`No handler for the ${route.tier} tier (${routeKey(route)})`);
       return answer(500, 'no integration', route);
     }
+    // A function at its reserved concurrency refuses the invocation (Lambda's 429 TooManyRequestsException); API
+    // Gateway answers that as an integration failure, 500 Internal Server Error, not as its own throttling (429)
+    // nor as a timeout (503). docs/fidelity.md, "Throttling and timeouts", cites AWS's pages.
     const release = limiterOf(route.tier).tryAcquire();
-    if (!release) return answer(503, 'function throttled (concurrency)', route);
+    if (!release) return answer(500, 'function throttled (reserved concurrency)', route);
 
     const { rawPath, rawQueryString } = splitUrl(req.url ?? '/');
     const event = buildEvent({
@@ -178,6 +204,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       receivedAt,
       accountId,
       apiId,
+      stage,
       ...(authorizer ? { authorizer } : {}),
     });
     const context = lambdaContext({ tier: route.tier, region, accountId, deadline: receivedAt + timeoutMs });
@@ -186,6 +213,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     void settled.then(release);
 
     const result = await outcome;
+    // An HTTP API that waited its integration timeout out answers 503 Service Unavailable (REST APIs answer 504).
     if (result.kind === 'timed-out') return answer(503, 'integration timeout', route);
     if (result.kind === 'threw') {
       logError(`The ${route.tier} handler threw on ${routeKey(route)}`, result.error);
@@ -220,8 +248,9 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     }
 
     const method = req.method ?? 'GET';
-    const { rawPath } = splitUrl(req.url ?? '/');
-    const found = matcher.match(method, rawPath);
+    const routePath = routePathOf(splitUrl(req.url ?? '/').rawPath);
+    if (routePath === null) return answer(404, 'no route');
+    const found = matcher.match(method, routePath);
     if (!found.matched) return answer(404, 'no route');
     const { route, params } = found.matched;
 
