@@ -3,6 +3,7 @@ import { CognitoJwtVerifier, JwtVerifier } from 'aws-jwt-verify';
 import { FetchError, JwtBaseError, NonRetryableFetchError } from 'aws-jwt-verify/error';
 import { type Jwks, SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
+import { type Clock, systemClock } from '../clock';
 import { ForbiddenError, ServiceUnavailableError, UnauthorizedError } from '../errors';
 import type { AuthConfig } from './config';
 import { claimsProblem, MAX_TOKEN_LENGTH, tokenScopes } from './token-rules';
@@ -28,8 +29,8 @@ export interface AccessTokenVerifier {
 }
 
 export interface VerifierOptions {
-  /** Epoch milliseconds; the `iat` and `exp` checks read it (default `Date.now`). */
-  now?: () => number;
+  /** The `iat` and `exp` checks read it (default: the system clock). */
+  now?: Clock;
 }
 
 type VerifyFn = (token: string) => Promise<JwtPayload>;
@@ -122,7 +123,7 @@ function buildVerify(auth: AuthConfig, now: () => number): { verify: VerifyFn; h
 }
 
 export function createAccessTokenVerifier(auth: AuthConfig, options: VerifierOptions = {}): AccessTokenVerifier {
-  const { verify, hydrate } = buildVerify(auth, options.now ?? Date.now);
+  const { verify, hydrate } = buildVerify(auth, options.now ?? systemClock);
   return {
     hydrate,
     async verify(token, requiredScopes) {

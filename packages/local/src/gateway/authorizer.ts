@@ -1,4 +1,5 @@
 import { claimsProblem, tokenFromAuthorization, tokenScopes } from '@toolgate/core/auth/token-rules';
+import { systemClock } from '@toolgate/core/clock';
 import {
   createLocalJWKSet,
   errors,
@@ -15,7 +16,7 @@ export interface JwtAuthorizerConfig {
   /** Accepted `aud` values, or `client_id` values when the token has no `aud` (Cognito access tokens). */
   audience: readonly string[];
   jwks: JSONWebKeySet;
-  /** Epoch milliseconds (default `Date.now`). */
+  /** The clock the token's times are judged by (default: the system clock). */
   now?: () => number;
 }
 
@@ -59,7 +60,7 @@ export type JwtAuthorizer = (
  */
 export function createJwtAuthorizer(config: JwtAuthorizerConfig): JwtAuthorizer {
   const keys = createLocalJWKSet(config.jwks);
-  const now = config.now ?? Date.now;
+  const now = config.now ?? systemClock;
   return async (authorization, routeScopes) => {
     const source = tokenFromAuthorization(authorization);
     if (!source.ok) {
