@@ -31,9 +31,10 @@ export function memoryUploads(): UploadsRepository & { items: Map<string, Stored
       const item = items.get(key(sub, id));
       return item && !isExpired(item) ? structuredClone(item) : null;
     },
-    async update(sub, id, { from, set, remove = [], now = new Date() }) {
+    async update(sub, id, { from, set, remove = [], now = new Date(), unchangedSince }) {
       const item = items.get(key(sub, id));
       if (!item || !from.includes(item.status)) return null;
+      if (unchangedSince !== undefined && item.updatedAt !== unchangedSince) return null;
       const updated: Stored = { ...item, ...set, updatedAt: now.toISOString() };
       for (const name of remove) delete updated[name];
       items.set(key(sub, id), updated);

@@ -55,6 +55,8 @@ export interface UpdateOptions {
   set: UploadChanges;
   remove?: readonly ('expiresAt' | 'error')[];
   now?: Date;
+  /** And only while `updatedAt` is still this value: nothing wrote the item since it was read. */
+  unchangedSince?: string;
 }
 
 export interface DocumentHit {
@@ -144,7 +146,7 @@ export function createUploadsRepository(doc: DynamoDBDocumentClient, tableName: 
       return record;
     },
 
-    async update(sub, id, { from, set, remove = [], now = new Date() }) {
+    async update(sub, id, { from, set, remove = [], now = new Date(), unchangedSince }) {
       const names: Record<string, string> = { '#status': 'status', '#updatedAt': 'updatedAt' };
       const values: Record<string, unknown> = { ':updatedAt': now.toISOString() };
       const assignments = ['#updatedAt = :updatedAt'];
@@ -159,6 +161,11 @@ export function createUploadsRepository(doc: DynamoDBDocumentClient, tableName: 
         return `:from${index}`;
       });
       for (const name of remove) names[`#${name}`] = name;
+      let condition = `attribute_exists(pk) AND #status IN (${allowed.join(', ')})`;
+      if (unchangedSince !== undefined) {
+        values[':unchangedSince'] = unchangedSince;
+        condition += ' AND #updatedAt = :unchangedSince';
+      }
       try {
         const { Attributes } = await doc.send(
           new UpdateCommand({
@@ -167,7 +174,7 @@ export function createUploadsRepository(doc: DynamoDBDocumentClient, tableName: 
             UpdateExpression:
               `SET ${assignments.join(', ')}` +
               (remove.length ? ` REMOVE ${remove.map((n) => `#${n}`).join(', ')}` : ''),
-            ConditionExpression: `attribute_exists(pk) AND #status IN (${allowed.join(', ')})`,
+            ConditionExpression: condition,
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: values,
             ReturnValues: 'ALL_NEW',
