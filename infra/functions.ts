@@ -4,7 +4,7 @@ import { functionName } from '../packages/core/src/deploy/stages';
 import { ARCHITECTURE, RUNTIME, SST_HANDLERS, SST_NODEJS } from '../packages/functions/build';
 import { identity } from './auth';
 import { secretsFor } from './secrets';
-import { accountId, settings, settingsLink } from './stage';
+import { accountId, partition, region, settings, settingsLink } from './stage';
 import { table, tableLink, uploads, uploadsLink } from './storage';
 
 export interface TierFunctionArgs {
@@ -37,10 +37,25 @@ export function tierFunction(tier: Tier, args: TierFunctionArgs = {}): sst.aws.F
     link: [tableLink, uploadsLink, identity.authLink, settingsLink, ...secretsFor(tier), ...(args.link ?? [])],
     permissions: $resolve({
       accountId,
+      partition,
+      region,
       tableArn: table.arn,
       bucketArn: uploads.arn,
       jobsQueueArn: $output(args.jobsQueueArn),
       ingestionArn: $output(args.ingestionArn),
-    }).apply((targets) => iamStatements(tier, targets)),
+    }).apply((targets) =>
+      iamStatements(tier, { ...targets, model: settings.model }).map(({ actions, resources, conditions }) => ({
+        actions,
+        resources,
+        // SST's shape: one { test, variable, values } per operator and key.
+        ...(conditions
+          ? {
+              conditions: Object.entries(conditions).flatMap(([test, keys]) =>
+                Object.entries(keys).map(([variable, values]) => ({ test, variable, values })),
+              ),
+            }
+          : {}),
+      })),
+    ),
   });
 }

@@ -223,6 +223,45 @@ for (const role of ofType('aws:iam/role:Role')) {
     }
   }
 }
+// Least privilege as deployed: the public tier reads only catalog partitions; models are granted one by one, in the
+// stage's partition; the state machine's role trusts Step Functions only on behalf of this account.
+const rolePolicy = (roleName) =>
+  (ofType('aws:iam/role:Role').find((role) => role.name === roleName)?.inputs.inlinePolicies ?? []).flatMap(
+    (policy) => JSON.parse(policy.policy).statements ?? [],
+  );
+const publicTable = rolePolicy('PublicFunctionRole').filter((s) => s.actions.some((a) => a.startsWith('dynamodb:')));
+check(
+  publicTable.length === 2 &&
+    publicTable.every((statement) =>
+      statement.conditions?.some(
+        (c) => c.test === 'ForAllValues:StringLike' && c.variable === 'dynamodb:LeadingKeys' && c.values.length > 0,
+      ),
+    ),
+  'every public-tier table statement must be narrowed with dynamodb:LeadingKeys',
+);
+for (const tier of ['Api', 'Worker', 'Steps']) {
+  const bedrock = rolePolicy(`${tier}FunctionRole`).filter((s) => s.actions.some((a) => a.startsWith('bedrock:')));
+  check(bedrock.length > 0, `${tier}: no model grant`);
+  for (const statement of bedrock) {
+    check(
+      JSON.stringify(statement.actions) === '["bedrock:InvokeModel"]',
+      `${tier}: model actions ${statement.actions}`,
+    );
+    for (const resource of statement.resources) {
+      check(!resource.endsWith('/*'), `${tier}: model grant on every model (${resource})`);
+    }
+  }
+}
+const trustInput = ofType('aws:iam/role:Role').find((role) => role.name === 'IngestionRole')?.inputs.assumeRolePolicy;
+const trust = typeof trustInput === 'string' ? JSON.parse(trustInput) : (trustInput ?? {});
+check(
+  trust.Statement?.length === 1 &&
+    trust.Statement[0].Principal?.Service === 'states.amazonaws.com' &&
+    trust.Statement[0].Condition?.StringEquals?.['aws:SourceAccount'] === ACCOUNT,
+  'the ingestion role must trust Step Functions only with aws:SourceAccount of this account',
+);
+check(ofType('aws:apigatewayv2/api:Api').length === 1, 'one HTTP API: a custom domain maps to it, never a second one');
+
 // Alarms: the dead-letter queue, the workflow, every tier's errors and the paid tiers' throttles, all to one topic.
 const { TIERS } = await import(pathToFileURL(join(root, 'packages/core/src/concurrency.ts')).href);
 const { THROTTLE_ALARM_TIERS, functionName } = await import(
@@ -244,6 +283,7 @@ check(
   'the jobs dead-letter queue must have an alarm',
 );
 check(watching('AWS/States', 'ExecutionsFailed'), 'failed ingestion workflows must raise an alarm');
+check(watching('AWS/States', 'ExecutionsTimedOut'), 'timed-out ingestion workflows must raise an alarm');
 for (const tier of TIERS) {
   check(watching('AWS/Lambda', 'Errors', 'FunctionName', functionName(stage, tier)), `${tier}: no errors alarm`);
 }
