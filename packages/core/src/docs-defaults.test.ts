@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONCURRENCY_BUDGET, DEFAULT_GATEWAY_THROTTLING } from './concurrency';
+import { gatewayRateDemand } from './deploy/gateway';
 import { DEFAULT_PLAN_LIMITS, DEFAULT_PUBLIC_LIMITS } from './limits/plans';
 import { manifest } from './manifest';
 import { RATE_CLASSES } from './manifest/types';
@@ -21,6 +22,11 @@ describe('the defaults the docs quote are the code’s', () => {
     const { stage, publicRoutes } = DEFAULT_GATEWAY_THROTTLING;
     expect(adr).toContain(`| ${n(stage.rateLimit)} rps, burst ${n(stage.burstLimit)} |`);
     expect(adr).toContain(`| ${n(publicRoutes.rateLimit)} rps, burst ${n(publicRoutes.burstLimit)} |`);
+    const jwt = manifest.filter((route) => route.auth.kind === 'jwt').length;
+    expect(adr).toContain(
+      `${jwt} jwt routes x ${n(stage.rateLimit)} + ${manifest.length - jwt} open routes x ${n(publicRoutes.rateLimit)} = ` +
+        `${n(gatewayRateDemand(DEFAULT_GATEWAY_THROTTLING))} rps`,
+    );
     expect(adr).toContain(
       `burst ${bucket.burst}, refill ${bucket.refillPerSecond}/s, ${n(bucket.maxTrackedClients)} IPs tracked`,
     );

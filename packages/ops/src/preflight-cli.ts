@@ -1,8 +1,9 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { resolveStage } from '@toolgate/core/deploy/stages';
 import { parseArgs, stageArg, UsageError } from './args';
 import { formatReport, preflight } from './preflight';
-import { readAccountConcurrency, readOwnReserved, readSecretNames } from './preflight-aws';
+import { readAccountConcurrency, readGatewayThrottleQuota, readOwnReserved, readSecretNames } from './preflight-aws';
 
 const USAGE = 'usage: pnpm preflight --stage <stage>   (uses your AWS credentials and region, like sst deploy)';
 
@@ -15,12 +16,14 @@ async function main(argv: string[]): Promise<number> {
   });
   const asError = (error: unknown) => (error instanceof Error ? error : new Error(String(error)));
 
-  const [account, ownReserved, secrets] = await Promise.all([
+  const quotas = new ServiceQuotasClient({ region });
+  const [account, ownReserved, secrets, gatewayQuota] = await Promise.all([
     readAccountConcurrency(lambda).catch(asError),
     readOwnReserved(lambda, stage).catch(() => 0),
     readSecretNames(stage).catch(asError),
+    readGatewayThrottleQuota(quotas).catch(asError),
   ]);
-  const facts = { stage, region, settings, account, ownReserved, secrets };
+  const facts = { stage, region, settings, account, ownReserved, secrets, gatewayQuota };
   const result = preflight(facts);
   console.log(formatReport(facts, result));
   return result.ok ? 0 : 1;

@@ -1,4 +1,5 @@
 import { checkBudget, TIERS, totalReserved, UNRESERVED_MINIMUM } from '@toolgate/core/concurrency';
+import { gatewayRateDemand } from '@toolgate/core/deploy/gateway';
 import { requiredSecrets } from '@toolgate/core/deploy/secrets';
 import { RESERVED_CONCURRENCY_ENV, STAGES_FILE, type StageSettings } from '@toolgate/core/deploy/stages';
 
@@ -23,6 +24,8 @@ export interface PreflightFacts {
   ownReserved: number;
   /** Names of the secrets set for the stage (or as fallbacks), or why they could not be listed. */
   secrets: ReadonlySet<string> | Error;
+  /** API Gateway's throttle quota for the account in this Region, in requests per second (Service Quotas). */
+  gatewayQuota: number | Error;
 }
 
 export type FindingLevel = 'ok' | 'warn' | 'fail';
@@ -40,6 +43,14 @@ export interface PreflightResult {
 
 /** Service Quotas code of "Concurrent executions" for AWS Lambda. */
 export const LAMBDA_CONCURRENCY_QUOTA_CODE = 'L-B99A9384';
+
+/**
+ * Service Quotas code of API Gateway's "Throttle rate" (service `apigateway`): the requests per second all APIs of
+ * the account share in a Region (10,000 by default, 2,500 in some newer Regions). The AWS API Gateway quotas page
+ * links its increase request to this code.
+ */
+export const GATEWAY_THROTTLE_QUOTA_CODE = 'L-8A5B8E43';
+export const GATEWAY_SERVICE_CODE = 'apigateway';
 
 function offSwitch(stage: string): string[] {
   return [
@@ -165,8 +176,47 @@ export function checkSecrets(facts: PreflightFacts): Finding {
   };
 }
 
+/**
+ * Every route's throttle is its own bucket, and all of them draw on the account's throttle for the Region, which every
+ * other API of the account shares: the stage's routes together must fit under it.
+ */
+export function checkGatewayThrottle(facts: PreflightFacts): Finding {
+  const { throttling } = facts.settings;
+  const demand = gatewayRateDemand(throttling);
+  const perRoute = `${throttling.stage.rateLimit} rps per authenticated route, ${throttling.publicRoutes.rateLimit} rps per open route`;
+  if (facts.gatewayQuota instanceof Error) {
+    return {
+      level: 'fail',
+      title: 'Could not read the API Gateway throttle quota',
+      detail: [
+        `Service Quotas GetServiceQuota (${GATEWAY_SERVICE_CODE}, ${GATEWAY_THROTTLE_QUOTA_CODE}) failed in ${facts.region}: ${facts.gatewayQuota.message}`,
+        `The stage's routes together allow ${demand} rps (${perRoute}); check that your account's quota is above it.`,
+      ],
+    };
+  }
+  const quota = facts.gatewayQuota;
+  if (demand > quota) {
+    return {
+      level: 'fail',
+      title: `The routes' throttles add up to ${demand} rps, above the account's API Gateway quota of ${quota} rps`,
+      detail: [
+        `Every route is throttled separately (${perRoute}), and all of them share the account's ${quota} rps in`,
+        `${facts.region} with every other API there: past it, API Gateway answers 429 on any route, whatever its own`,
+        'throttle says. To proceed, either:',
+        `  1. lower \`throttling\` for "${facts.stage}" in ${STAGES_FILE}, or`,
+        `  2. ask for more: Service Quotas > Amazon API Gateway > Throttle rate (${GATEWAY_THROTTLE_QUOTA_CODE}).`,
+      ],
+    };
+  }
+  return {
+    level: 'ok',
+    title: `Route throttles fit the account's API Gateway quota (${demand} of ${quota} rps)`,
+    detail: [`${perRoute}; other APIs in ${facts.region} share the remaining ${quota - demand} rps.`],
+  };
+}
+
 export function preflight(facts: PreflightFacts): PreflightResult {
-  const findings = [checkConcurrency(facts), checkSecrets(facts)];
+  const findings = [checkConcurrency(facts), checkGatewayThrottle(facts), checkSecrets(facts)];
   return { ok: findings.every((finding) => finding.level !== 'fail'), findings };
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   checkBudget,
+  DEFAULT_ACCOUNT_GATEWAY_RPS,
   DEFAULT_ACCOUNT_LIMIT,
   DEFAULT_CONCURRENCY_BUDGET,
   DEFAULT_GATEWAY_THROTTLING,
@@ -13,7 +14,14 @@ import { manifest, type RouteSpec, routeKey } from '../manifest';
 import { JOBS_QUEUE, WORKER_TIMEOUT_SECONDS } from '../resources';
 import { ALL_SCOPES } from '../scopes';
 import { CATALOG_LEADING_KEYS, iamStatements, modelStatements, TIER_ACCESS, TIER_RUNTIME } from './access';
-import { ACCESS_LOG_FORMAT, accessLogFormat, corsPolicy, gatewayRoutes, routeThrottleSettings } from './gateway';
+import {
+  ACCESS_LOG_FORMAT,
+  accessLogFormat,
+  corsPolicy,
+  gatewayRateDemand,
+  gatewayRoutes,
+  routeThrottleSettings,
+} from './gateway';
 import {
   assertStageSettings,
   DEFAULT_STAGE,
@@ -83,6 +91,19 @@ describe('gateway routes from the manifest', () => {
     const keys = new Set(routes.map((route) => route.key));
     for (const setting of settings) expect(keys).toContain(setting.routeKey);
     expect(settings).toHaveLength(routes.filter((route) => route.authorizerScopes === null).length);
+  });
+
+  it(`keeps the sum of every route's throttle under the account's ${DEFAULT_ACCOUNT_GATEWAY_RPS} rps, on every stage`, () => {
+    for (const stage of ['dev', ...Object.keys(STAGES)]) {
+      const { throttling } = resolveStage(stage);
+      const jwt = manifest.filter((route) => route.auth.kind === 'jwt').length;
+      const open = manifest.length - jwt;
+      const demand = gatewayRateDemand(throttling);
+      expect(demand, stage).toBe(jwt * throttling.stage.rateLimit + open * throttling.publicRoutes.rateLimit);
+      expect(demand, stage).toBeLessThanOrEqual(DEFAULT_ACCOUNT_GATEWAY_RPS);
+      // A single route's burst must fit in the account's bucket (5,000 by default) too.
+      expect(throttling.stage.burstLimit, stage).toBeLessThanOrEqual(DEFAULT_ACCOUNT_GATEWAY_RPS / 2);
+    }
   });
 });
 
