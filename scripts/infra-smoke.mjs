@@ -83,11 +83,13 @@ export const outputs = (pulumi.runtime as any).runInPulumiStack(() => run(mod.ru
 `,
 );
 
-const { APP_NAME, isProtectedStage } = await import(
+const { APP_NAME, isProtectedStage, retainsData } = await import(
   pathToFileURL(join(root, 'packages/core/src/deploy/stages.ts')).href
 );
 const production = isProtectedStage(stage);
-const app = { name: APP_NAME, stage, removal: production ? 'retain' : 'remove', protect: production, home: 'aws' };
+const retain = retainsData(stage);
+// What sst.config.ts's app() answers: `retain` decides the removal policy, `protect` whether `sst remove` runs.
+const app = { name: APP_NAME, stage, removal: retain ? 'retain' : 'remove', protect: production, home: 'aws' };
 const cli = { command: 'deploy', dev: false, paths: { home: work, root, work: join(root, '.sst'), platform }, env: {} };
 const bundle = join(platform, 'infra-smoke.mjs');
 await esbuild.build({
@@ -295,8 +297,39 @@ check(
   'every alarm notifies the Alerts topic and treats missing data as fine',
 );
 
+// Data the stage retains stays recoverable and undeletable whatever `protect` says (a teardown turns protect off).
 const table = ofType('aws:dynamodb/table:Table')[0];
-check(table?.inputs.pointInTimeRecovery?.enabled === production, `table PITR should be ${production}`);
+check(table?.inputs.pointInTimeRecovery?.enabled === retain, `table PITR should be ${retain}`);
+check(table?.inputs.deletionProtectionEnabled === retain, `table deletion protection should be ${retain}`);
+const buckets = ofType('aws:s3/bucketV2:BucketV2').concat(ofType('aws:s3/bucket:Bucket'));
+check(buckets.length === 1, `expected one bucket, found ${buckets.length}`);
+check(buckets[0]?.inputs.forceDestroy === !retain, `the uploads bucket's forceDestroy should be ${!retain}`);
+const stageSettings = resolveStage(stage, process.env);
+const pool = ofType('aws:cognito/userPool:UserPool')[0];
+if (stageSettings.identity.kind === 'cognito') {
+  check(
+    pool?.inputs.deletionProtection === (retain ? 'ACTIVE' : 'INACTIVE'),
+    `user pool deletion protection should follow retain (${retain})`,
+  );
+  const email = stageSettings.identity.email;
+  check(
+    production ? email !== undefined : true,
+    'a protected Cognito stage must send email through SES (identity.email)',
+  );
+  if (email) {
+    check(
+      pool?.inputs.emailConfiguration?.emailSendingAccount === 'DEVELOPER' &&
+        pool.inputs.emailConfiguration.sourceArn === `arn:aws:ses:us-east-1:${ACCOUNT}:identity/${email.sesIdentity}` &&
+        pool.inputs.emailConfiguration.fromEmailAddress === email.from,
+      'the user pool must send through the stage SES identity',
+    );
+  } else {
+    check(
+      (pool?.inputs.emailConfiguration?.emailSendingAccount ?? 'COGNITO_DEFAULT') === 'COGNITO_DEFAULT',
+      "Cognito's own sender without identity.email",
+    );
+  }
+}
 
 console.log(
   `infra smoke (stage ${stage}): ${resources.length} resources, ${routes.length} routes, ${builds.length} builds`,

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DescribeBackupCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   GetAccountSettingsCommand,
   GetFunctionConcurrencyCommand,
@@ -17,6 +18,7 @@ import { TIERS } from '@toolgate/core/concurrency';
 import { functionName } from '@toolgate/core/deploy/stages';
 import {
   type AccountConcurrency,
+  type BackupFacts,
   GATEWAY_SERVICE_CODE,
   GATEWAY_THROTTLE_QUOTA_CODE,
   parseSecretNames,
@@ -47,6 +49,23 @@ export async function readGatewayThrottleQuota(quotas: ServiceQuotasClient): Pro
   }
   if (value === undefined) throw new Error(`Service Quotas returned no value for ${GATEWAY_THROTTLE_QUOTA_CODE}`);
   return value;
+}
+
+/** The backup a teardown names (DescribeBackup). */
+export async function readBackup(dynamo: DynamoDBClient, backupArn: string): Promise<BackupFacts> {
+  const { BackupDescription } = await dynamo.send(new DescribeBackupCommand({ BackupArn: backupArn }));
+  const details = BackupDescription?.BackupDetails;
+  const table = BackupDescription?.SourceTableDetails?.TableName;
+  if (!details?.BackupStatus || !details.BackupType || !details.BackupCreationDateTime || !table) {
+    throw new Error('DescribeBackup returned no backup details');
+  }
+  return {
+    arn: details.BackupArn ?? backupArn,
+    tableName: table,
+    status: details.BackupStatus,
+    type: details.BackupType,
+    createdAt: details.BackupCreationDateTime,
+  };
 }
 
 /** What this stage's functions reserve today (functions have fixed names, see stages.ts); 0 if not deployed. */

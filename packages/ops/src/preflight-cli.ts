@@ -1,20 +1,40 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
-import { resolveStage } from '@toolgate/core/deploy/stages';
-import { parseArgs, stageArg, UsageError } from './args';
-import { formatReport, preflight } from './preflight';
-import { readAccountConcurrency, readGatewayThrottleQuota, readOwnReserved, readSecretNames } from './preflight-aws';
+import { resolveStage, TEARDOWN_BACKUP_ENV } from '@toolgate/core/deploy/stages';
+import { parseArgs, stageArg, stringArg, UsageError } from './args';
+import { checkTeardownBackup, formatReport, preflight } from './preflight';
+import {
+  readAccountConcurrency,
+  readBackup,
+  readGatewayThrottleQuota,
+  readOwnReserved,
+  readSecretNames,
+} from './preflight-aws';
 
-const USAGE = 'usage: pnpm preflight --stage <stage>   (uses your AWS credentials and region, like sst deploy)';
+const USAGE = [
+  'usage: pnpm preflight --stage <stage>   (uses your AWS credentials and region, like sst deploy)',
+  '       pnpm preflight --stage <stage> --teardown --backup <on-demand backup ARN>   (before sst remove)',
+].join('\n');
 
 async function main(argv: string[]): Promise<number> {
-  const stage = stageArg(parseArgs(argv));
+  const args = parseArgs(argv, ['teardown']);
+  const stage = stageArg(args);
   const settings = resolveStage(stage, process.env);
   const lambda = new LambdaClient({});
   const region = await lambda.config.region().catch(() => {
     throw new UsageError('no AWS region configured: set AWS_REGION (or a profile with a region in AWS_PROFILE)');
   });
   const asError = (error: unknown) => (error instanceof Error ? error : new Error(String(error)));
+
+  if (args.get('teardown') === true) {
+    const arn = stringArg(args, 'backup') ?? process.env[TEARDOWN_BACKUP_ENV];
+    const backup = arn ? await readBackup(new DynamoDBClient({ region }), arn).catch(asError) : null;
+    const finding = checkTeardownBackup(stage, settings, backup, new Date());
+    const result = { ok: finding.level !== 'fail', findings: [finding] };
+    console.log(formatReport({ stage, region }, result, 'Ready to remove.'));
+    return result.ok ? 0 : 1;
+  }
 
   const quotas = new ServiceQuotasClient({ region });
   const [account, ownReserved, secrets, gatewayQuota] = await Promise.all([

@@ -8,7 +8,14 @@ import { DEFAULT_CONCURRENCY_BUDGET } from '@toolgate/core/concurrency';
 import { gatewayRateDemand } from '@toolgate/core/deploy/gateway';
 import { resolveStage } from '@toolgate/core/deploy/stages';
 import { describe, expect, it } from 'vitest';
-import { formatReport, type PreflightFacts, parseSecretNames, preflight } from './preflight';
+import {
+  checkTeardownBackup,
+  formatReport,
+  type PreflightFacts,
+  parseSecretNames,
+  preflight,
+  TEARDOWN_BACKUP_MAX_AGE_HOURS,
+} from './preflight';
 import { readGatewayThrottleQuota } from './preflight-aws';
 
 const ALL_SECRETS = new Set(['StripeWebhookSecret']);
@@ -129,6 +136,38 @@ describe('preflight: API Gateway throttle quota', () => {
     expect(await readGatewayThrottleQuota(client(20_000))).toBe(20_000);
     expect(await readGatewayThrottleQuota(client(null))).toBe(10_000);
     expect(sent).toEqual(['applied', 'applied', 'default']);
+  });
+});
+
+describe('preflight --teardown', () => {
+  const now = new Date();
+  const hoursAgo = (hours: number) => new Date(now.getTime() - hours * 3_600_000);
+  const arn = 'arn:aws:dynamodb:us-east-1:123456789012:table/toolgate-production/backup/01733300000000-abcd1234';
+  const backup = { arn, tableName: 'toolgate-production', status: 'AVAILABLE', type: 'USER', createdAt: hoursAgo(1) };
+  const production = resolveStage('production');
+
+  it('passes an AVAILABLE on-demand backup of the stage table and prints the remove command with it', () => {
+    const finding = checkTeardownBackup('production', production, backup, now);
+    expect(finding.level).toBe('ok');
+    expect(finding.detail.join('\n')).toContain(`TOOLGATE_TEARDOWN_BACKUP=${arn} pnpm sst remove --stage production`);
+  });
+
+  it.each([
+    [{ tableName: 'toolgate-dev' }, 'not of toolgate-production'],
+    [{ type: 'SYSTEM' }, 'not an on-demand (USER) one'],
+    [{ status: 'CREATING' }, 'not AVAILABLE yet'],
+    [{ createdAt: hoursAgo(TEARDOWN_BACKUP_MAX_AGE_HOURS + 2) }, 'hours old'],
+  ])('fails a backup that cannot stand for the table (%j)', (change, reason) => {
+    const finding = checkTeardownBackup('production', production, { ...backup, ...change }, now);
+    expect(finding.level).toBe('fail');
+    expect(finding.detail.join('\n')).toContain(reason);
+  });
+
+  it('fails without a backup and says how to take one; a stage that keeps nothing needs none', () => {
+    const missing = checkTeardownBackup('production', production, null, now);
+    expect(missing.level).toBe('fail');
+    expect(missing.detail.join('\n')).toContain('aws dynamodb create-backup --table-name toolgate-production');
+    expect(checkTeardownBackup('dev', resolveStage('dev'), null, now).level).toBe('ok');
   });
 });
 

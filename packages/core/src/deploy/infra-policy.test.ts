@@ -14,6 +14,7 @@ import { manifest, type RouteSpec, routeKey } from '../manifest';
 import { JOBS_QUEUE, WORKER_TIMEOUT_SECONDS } from '../resources';
 import { ALL_SCOPES } from '../scopes';
 import { CATALOG_LEADING_KEYS, iamStatements, modelStatements, TIER_ACCESS, TIER_RUNTIME } from './access';
+import { cognitoEmailConfiguration } from './email';
 import {
   ACCESS_LOG_FORMAT,
   accessLogFormat,
@@ -29,7 +30,9 @@ import {
   RESERVED_CONCURRENCY_ENV,
   resolveStage,
   STAGES,
+  TEARDOWN_BACKUP_ENV,
   tableName,
+  teardownProblems,
 } from './stages';
 
 /**
@@ -328,9 +331,59 @@ describe('timeouts', () => {
 
 describe('stage settings', () => {
   it('protects production (retain, PITR, deletion protection) and nothing else by default', () => {
-    expect(resolveStage('production').protect).toBe(true);
-    expect(resolveStage('dev').protect).toBe(false);
+    expect(resolveStage('production')).toMatchObject({ protect: true, retain: true });
+    expect(resolveStage('dev')).toMatchObject({ protect: false, retain: false });
     expect(resolveStage('pr-123')).toEqual(DEFAULT_STAGE);
+  });
+
+  it('keeps retention separate from protection: a protected stage must retain, a retaining one need not be protected', () => {
+    const production = resolveStage('production');
+    expect(() => assertStageSettings('p', { ...production, retain: false })).toThrow(/must retain its data/);
+    // The teardown path: protection off, data still retained (PITR, deletion protection, retained on remove).
+    expect(() => assertStageSettings('p', { ...production, protect: false })).not.toThrow();
+  });
+
+  it('refuses `sst remove` of a retaining stage until an on-demand backup of its own table is named', () => {
+    const backup = 'arn:aws:dynamodb:us-east-1:123456789012:table/toolgate-production/backup/01733300000000-abcd1234';
+    expect(teardownProblems('production', {}).join('\n')).toContain(
+      'aws dynamodb create-backup --table-name toolgate-production',
+    );
+    expect(teardownProblems('production', { [TEARDOWN_BACKUP_ENV]: backup })).toEqual([]);
+    // Another stage's backup, or anything that is not a backup ARN, does not count.
+    const other = backup.replace('toolgate-production', 'toolgate-dev');
+    expect(teardownProblems('production', { [TEARDOWN_BACKUP_ENV]: other }).at(-1)).toContain('is not an on-demand');
+    expect(teardownProblems('production', { [TEARDOWN_BACKUP_ENV]: 'yes' })).not.toEqual([]);
+    // A stage that keeps nothing is removed whole, no backup asked.
+    expect(teardownProblems('dev', {})).toEqual([]);
+  });
+
+  it('sends Cognito email through SES on protected stages (self sign-up is on, Cognito sends a few a day)', () => {
+    const production = resolveStage('production');
+    if (production.identity.kind !== 'cognito') throw new Error('production uses Cognito in this template');
+    const email = production.identity.email;
+    expect(email).toBeDefined();
+    expect(
+      cognitoEmailConfiguration(email!, { partition: 'aws', region: 'eu-west-1', accountId: '123456789012' }),
+    ).toEqual({
+      emailSendingAccount: 'DEVELOPER',
+      sourceArn: `arn:aws:ses:eu-west-1:123456789012:identity/${email!.sesIdentity}`,
+      fromEmailAddress: email!.from,
+    });
+    const { email: _, ...withoutEmail } = production.identity;
+    expect(() => assertStageSettings('p', { ...production, identity: withoutEmail })).toThrow(/needs identity.email/);
+    // An unprotected stage may keep Cognito's sender; a sender outside the SES identity is refused.
+    expect(() => assertStageSettings('d', { ...DEFAULT_STAGE })).not.toThrow();
+    const foreign = { ...production.identity, email: { from: 'a@elsewhere.example', sesIdentity: 'app.example.com' } };
+    expect(() => assertStageSettings('p', { ...production, identity: foreign })).toThrow(/address of the SES identity/);
+    expect(
+      cognitoEmailConfiguration(
+        { from: 'x@app.example.com', sesIdentity: 'app.example.com', sesRegion: 'us-east-1', configurationSet: 'cs' },
+        { partition: 'aws-us-gov', region: 'us-gov-west-1', accountId: '123456789012' },
+      ),
+    ).toMatchObject({
+      sourceArn: 'arn:aws-us-gov:ses:us-east-1:123456789012:identity/app.example.com',
+      configurationSet: 'cs',
+    });
   });
 
   it('allows exact origins only, and https only on protected stages', () => {
