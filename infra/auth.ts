@@ -23,29 +23,33 @@ function cognito(identity: Extract<typeof settings.identity, { kind: 'cognito' }
     $interpolate`toolgate-${$app.stage.toLowerCase().replace(/[^a-z0-9-]/g, '-')}-${accountId}`;
 
   const email = identity.email;
-  const pool = new sst.aws.CognitoUserPool('Users', {
-    usernames: ['email'],
-    domain: { prefix },
-    transform: {
-      userPool: (args, opts) => {
-        // Managed login (the v2 hosted pages) needs the Essentials tier or above.
-        args.userPoolTier = 'ESSENTIALS';
-        // The users are data: kept (and undeletable) whenever the stage retains data, whatever `protect` says.
-        args.deletionProtection = settings.retain ? 'ACTIVE' : 'INACTIVE';
-        opts.retainOnDelete = settings.retain;
-        // Sign-up codes and password resets through SES: Cognito's own sender allows only a few emails a day.
-        if (email) {
-          args.emailConfiguration = $resolve([partition, region, accountId]).apply(
-            ([arnPartition, poolRegion, account]) =>
-              cognitoEmailConfiguration(email, { partition: arnPartition, region: poolRegion, accountId: account }),
-          );
-        }
-      },
-      domain: (args) => {
-        args.managedLoginVersion = 2;
+  const pool = new sst.aws.CognitoUserPool(
+    'Users',
+    {
+      usernames: ['email'],
+      domain: { prefix },
+      transform: {
+        userPool: (args) => {
+          // Managed login (the v2 hosted pages) needs the Essentials tier or above.
+          args.userPoolTier = 'ESSENTIALS';
+          // The users are data: kept (and undeletable) whenever the stage retains data, whatever `protect` says.
+          args.deletionProtection = settings.retain ? 'ACTIVE' : 'INACTIVE';
+          // Sign-up codes and password resets through SES: Cognito's own sender allows only a few emails a day.
+          if (email) {
+            args.emailConfiguration = $resolve([partition, region, accountId]).apply(
+              ([arnPartition, poolRegion, account]) =>
+                cognitoEmailConfiguration(email, { partition: arnPartition, region: poolRegion, accountId: account }),
+            );
+          }
+        },
+        domain: (args) => {
+          args.managedLoginVersion = 2;
+        },
       },
     },
-  });
+    // Kept, with its domain, when the stage is removed (SST's `removal: 'retain'` covers tables and buckets only).
+    { retainOnDelete: settings.retain },
+  );
 
   // Custom scopes only exist through a resource server, and only OAuth flows can issue them: tokens from plain
   // username/password sign-in carry no `toolgate/*` scope, so they can call nothing.
