@@ -33,6 +33,17 @@ export function tierFunction(tier: Tier, args: TierFunctionArgs = {}): sst.aws.F
     memory: `${runtime.memoryMb} MB`,
     concurrency: budget === 'off' ? undefined : { reserved: budget[tier] },
     logging: { format: 'json', retention: '1 month' },
+    transform: {
+      // SST's function role also trusts the account root (for `sst dev` live mode, which toolgate does not use: its
+      // local runtime is its own), and its check for dev mode is always true when deploying: any principal of the
+      // account allowed sts:AssumeRole could then act as this tier. Only Lambda may assume it.
+      role: (args) => {
+        args.assumeRolePolicy = JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+        });
+      },
+    },
     // Names only: these links carry no permissions (see infra/storage.ts); the statements below are the grants.
     link: [tableLink, uploadsLink, identity.authLink, settingsLink, ...secretsFor(tier), ...(args.link ?? [])],
     permissions: $resolve({

@@ -262,6 +262,16 @@ check(
     trust.Statement[0].Condition?.StringEquals?.['aws:SourceAccount'] === ACCOUNT,
   'the ingestion role must trust Step Functions only with aws:SourceAccount of this account',
 );
+for (const tier of ['Public', 'Api', 'Webhook', 'Worker', 'Steps']) {
+  const input = ofType('aws:iam/role:Role').find((role) => role.name === `${tier}FunctionRole`)?.inputs
+    .assumeRolePolicy;
+  const policy = typeof input === 'string' ? JSON.parse(input) : (input ?? {});
+  const principals = JSON.stringify(policy.Statement?.map((statement) => statement.Principal) ?? policy);
+  check(
+    principals === JSON.stringify([{ Service: 'lambda.amazonaws.com' }]),
+    `${tier}: only Lambda may assume the function role (trusts ${principals})`,
+  );
+}
 check(ofType('aws:apigatewayv2/api:Api').length === 1, 'one HTTP API: a custom domain maps to it, never a second one');
 
 // Alarms: the dead-letter queue, the workflow, every tier's errors and the paid tiers' throttles, all to one topic.
