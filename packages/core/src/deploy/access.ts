@@ -51,6 +51,9 @@ const READ_WRITE: readonly TableAction[] = [...READ, 'dynamodb:PutItem', 'dynamo
  * The catalog's partitions (packages/core/src/catalog/repository.ts): products are `pk = PRODUCT#<id>` (GetItem),
  * listed through `gsi1` with `gsi1pk = CATALOG` (Query). For a Query on an index, the partition key value in the
  * request is the index's (`gsi1pk`), so the index statement names `CATALOG`; the table statement names the products.
+ * Sources: AWS, "Using IAM policy conditions for fine-grained access control" (LeadingKeys is the partition key, with
+ * `ForAllValues`); tested on AWS by https://matt.martz.codes/lock-down-dynamodb-with-iam-policy-conditions (a GSI's
+ * own partition key is what LeadingKeys matches on a Query of the index). Not run against AWS from this repository.
  */
 export const CATALOG_LEADING_KEYS = { table: ['PRODUCT#*'], index: ['CATALOG'] } as const;
 
