@@ -6,17 +6,23 @@
  */
 export default $config({
   async app(input) {
-    const { APP_NAME, isProtectedStage } = await import('./packages/core/src/deploy/stages');
-    const production = isProtectedStage(input.stage);
+    const { APP_NAME, isProtectedStage, retainsData } = await import('./packages/core/src/deploy/stages');
     return {
       name: APP_NAME,
       home: 'aws',
-      // Production keeps its data when the stage is removed, and its resources are protected from deletion.
-      removal: production ? 'retain' : 'remove',
-      protect: production,
+      // Two separate switches: `retain` keeps the data (table, bucket; infra/auth.ts keeps the user pool) when the
+      // stage is removed; `protect` makes `sst remove` refuse to run at all.
+      removal: retainsData(input.stage) ? 'retain' : 'remove',
+      protect: isProtectedStage(input.stage),
     };
   },
   async run() {
+    if ($cli.command === 'remove') {
+      // A stage that retains data is removed only after an on-demand backup of its table (docs/deploy.md).
+      const { teardownProblems } = await import('./packages/core/src/deploy/stages');
+      const problems = teardownProblems($app.stage, process.env);
+      if (problems.length > 0) throw new Error(problems.join('\n'));
+    }
     const { settings } = await import('./infra/stage');
     const { identity } = await import('./infra/auth');
     const { table, uploads } = await import('./infra/storage');

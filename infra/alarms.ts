@@ -6,7 +6,7 @@ import { ingestion } from './workflows';
 
 /**
  * What must reach a person: a job message in the dead-letter queue (it failed every delivery and waits for a
- * redrive, docs/jobs.md), a failed ingestion workflow, a Lambda that crashed or timed out (the HTTP tiers answer
+ * redrive, docs/jobs.md), a failed or timed-out ingestion workflow, a Lambda that crashed or timed out (the HTTP tiers answer
  * every handled error themselves, so a Lambda error means init failed, a timeout or a crash), and throttling of the
  * tiers where it costs paying users (the public tier's throttling under a flood is the design working). Every
  * alarm notifies the `Alerts` topic, to which `alertEmail` (stage settings) is subscribed.
@@ -58,6 +58,16 @@ alarm('ingestion-failed', {
   description: 'An ingestion workflow execution failed: the upload is marked FAILED, see the execution history',
   namespace: 'AWS/States',
   metricName: 'ExecutionsFailed',
+  dimensions: { StateMachineArn: ingestion.arn },
+  statistic: 'Sum',
+});
+
+alarm('ingestion-timed-out', {
+  description:
+    'An ingestion workflow execution timed out (no Catch runs then): its upload is marked FAILED on its next read, ' +
+    'see docs/reliability.md; a burst of these means the steps tier is throttled for minutes on end',
+  namespace: 'AWS/States',
+  metricName: 'ExecutionsTimedOut',
   dimensions: { StateMachineArn: ingestion.arn },
   statistic: 'Sum',
 });

@@ -1,6 +1,7 @@
+import { cognitoEmailConfiguration } from '../packages/core/src/deploy/email';
 import { fetchJwksAtDeploy, jwksUriOf } from '../packages/core/src/deploy/jwks';
 import { RESOURCE_SERVER, SCOPE_DESCRIPTIONS, SCOPE_NAMES } from '../packages/core/src/scopes';
-import { accountId, region, settings } from './stage';
+import { accountId, partition, region, settings } from './stage';
 
 /**
  * Identity: one issuer feeds both the gateway's JWT authorizer and the in-Lambda verifier (the `Auth` link, read
@@ -21,20 +22,34 @@ function cognito(identity: Extract<typeof settings.identity, { kind: 'cognito' }
     identity.domainPrefix ??
     $interpolate`toolgate-${$app.stage.toLowerCase().replace(/[^a-z0-9-]/g, '-')}-${accountId}`;
 
-  const pool = new sst.aws.CognitoUserPool('Users', {
-    usernames: ['email'],
-    domain: { prefix },
-    transform: {
-      userPool: (args) => {
-        // Managed login (the v2 hosted pages) needs the Essentials tier or above.
-        args.userPoolTier = 'ESSENTIALS';
-        args.deletionProtection = settings.protect ? 'ACTIVE' : 'INACTIVE';
-      },
-      domain: (args) => {
-        args.managedLoginVersion = 2;
+  const email = identity.email;
+  const pool = new sst.aws.CognitoUserPool(
+    'Users',
+    {
+      usernames: ['email'],
+      domain: { prefix },
+      transform: {
+        userPool: (args) => {
+          // Managed login (the v2 hosted pages) needs the Essentials tier or above.
+          args.userPoolTier = 'ESSENTIALS';
+          // The users are data: kept (and undeletable) whenever the stage retains data, whatever `protect` says.
+          args.deletionProtection = settings.retain ? 'ACTIVE' : 'INACTIVE';
+          // Sign-up codes and password resets through SES: Cognito's own sender allows only a few emails a day.
+          if (email) {
+            args.emailConfiguration = $resolve([partition, region, accountId]).apply(
+              ([arnPartition, poolRegion, account]) =>
+                cognitoEmailConfiguration(email, { partition: arnPartition, region: poolRegion, accountId: account }),
+            );
+          }
+        },
+        domain: (args) => {
+          args.managedLoginVersion = 2;
+        },
       },
     },
-  });
+    // Kept, with its domain, when the stage is removed (SST's `removal: 'retain'` covers tables and buckets only).
+    { retainOnDelete: settings.retain },
+  );
 
   // Custom scopes only exist through a resource server, and only OAuth flows can issue them: tokens from plain
   // username/password sign-in carry no `toolgate/*` scope, so they can call nothing.

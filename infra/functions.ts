@@ -4,7 +4,7 @@ import { functionName } from '../packages/core/src/deploy/stages';
 import { ARCHITECTURE, RUNTIME, SST_HANDLERS, SST_NODEJS } from '../packages/functions/build';
 import { identity } from './auth';
 import { secretsFor } from './secrets';
-import { accountId, settings, settingsLink } from './stage';
+import { accountId, partition, region, settings, settingsLink } from './stage';
 import { table, tableLink, uploads, uploadsLink } from './storage';
 
 export interface TierFunctionArgs {
@@ -33,14 +33,40 @@ export function tierFunction(tier: Tier, args: TierFunctionArgs = {}): sst.aws.F
     memory: `${runtime.memoryMb} MB`,
     concurrency: budget === 'off' ? undefined : { reserved: budget[tier] },
     logging: { format: 'json', retention: '1 month' },
+    transform: {
+      // SST's function role also trusts the account root (for `sst dev` live mode, which toolgate does not use: its
+      // local runtime is its own), and its check for dev mode is always true when deploying: any principal of the
+      // account allowed sts:AssumeRole could then act as this tier. Only Lambda may assume it.
+      role: (args) => {
+        args.assumeRolePolicy = JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+        });
+      },
+    },
     // Names only: these links carry no permissions (see infra/storage.ts); the statements below are the grants.
     link: [tableLink, uploadsLink, identity.authLink, settingsLink, ...secretsFor(tier), ...(args.link ?? [])],
     permissions: $resolve({
       accountId,
+      partition,
+      region,
       tableArn: table.arn,
       bucketArn: uploads.arn,
       jobsQueueArn: $output(args.jobsQueueArn),
       ingestionArn: $output(args.ingestionArn),
-    }).apply((targets) => iamStatements(tier, targets)),
+    }).apply((targets) =>
+      iamStatements(tier, { ...targets, model: settings.model }).map(({ actions, resources, conditions }) => ({
+        actions,
+        resources,
+        // SST's shape: one { test, variable, values } per operator and key.
+        ...(conditions
+          ? {
+              conditions: Object.entries(conditions).flatMap(([test, keys]) =>
+                Object.entries(keys).map(([variable, values]) => ({ test, variable, values })),
+              ),
+            }
+          : {}),
+      })),
+    ),
   });
 }

@@ -8,6 +8,8 @@ export const settings = resolveStage($app.stage, process.env);
 
 export const region = aws.getRegionOutput().region;
 export const accountId = aws.getCallerIdentityOutput().accountId;
+/** `aws`, `aws-cn` or `aws-us-gov`: every ARN infra builds uses it, never a hard-coded `arn:aws:`. */
+export const partition = aws.getPartitionOutput().partition;
 
 /** Non-secret runtime settings, read by the Lambdas as `Resource.Settings` (see packages/core/src/config.ts). */
 export const settingsLink = new sst.Linkable('Settings', {

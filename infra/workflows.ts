@@ -1,5 +1,6 @@
-import { ingestionDefinition } from '../packages/core/src/workflows/ingestion';
+import { ingestionDefinition, ingestionTrustPolicy } from '../packages/core/src/workflows/ingestion';
 import { tierFunction } from './functions';
+import { accountId } from './stage';
 
 /**
  * Document ingestion as a Step Functions Standard workflow. The definition is the hand-written JSONPath ASL in
@@ -8,8 +9,9 @@ import { tierFunction } from './functions';
  */
 const steps = tierFunction('steps');
 
+// Only Step Functions, and only on behalf of this account's state machines, may assume the role (confused deputy).
 const role = new aws.iam.Role('IngestionRole', {
-  assumeRolePolicy: aws.iam.assumeRolePolicyForPrincipal({ Service: 'states.amazonaws.com' }),
+  assumeRolePolicy: accountId.apply((account) => JSON.stringify(ingestionTrustPolicy({ accountId: account }))),
 });
 
 // The state machine may invoke the steps function and nothing else.

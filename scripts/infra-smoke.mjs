@@ -83,11 +83,13 @@ export const outputs = (pulumi.runtime as any).runInPulumiStack(() => run(mod.ru
 `,
 );
 
-const { APP_NAME, isProtectedStage } = await import(
+const { APP_NAME, isProtectedStage, retainsData } = await import(
   pathToFileURL(join(root, 'packages/core/src/deploy/stages.ts')).href
 );
 const production = isProtectedStage(stage);
-const app = { name: APP_NAME, stage, removal: production ? 'retain' : 'remove', protect: production, home: 'aws' };
+const retain = retainsData(stage);
+// What sst.config.ts's app() answers: `retain` decides the removal policy, `protect` whether `sst remove` runs.
+const app = { name: APP_NAME, stage, removal: retain ? 'retain' : 'remove', protect: production, home: 'aws' };
 const cli = { command: 'deploy', dev: false, paths: { home: work, root, work: join(root, '.sst'), platform }, env: {} };
 const bundle = join(platform, 'infra-smoke.mjs');
 await esbuild.build({
@@ -223,6 +225,55 @@ for (const role of ofType('aws:iam/role:Role')) {
     }
   }
 }
+// Least privilege as deployed: the public tier reads only catalog partitions; models are granted one by one, in the
+// stage's partition; the state machine's role trusts Step Functions only on behalf of this account.
+const rolePolicy = (roleName) =>
+  (ofType('aws:iam/role:Role').find((role) => role.name === roleName)?.inputs.inlinePolicies ?? []).flatMap(
+    (policy) => JSON.parse(policy.policy).statements ?? [],
+  );
+const publicTable = rolePolicy('PublicFunctionRole').filter((s) => s.actions.some((a) => a.startsWith('dynamodb:')));
+check(
+  publicTable.length === 2 &&
+    publicTable.every((statement) =>
+      statement.conditions?.some(
+        (c) => c.test === 'ForAllValues:StringLike' && c.variable === 'dynamodb:LeadingKeys' && c.values.length > 0,
+      ),
+    ),
+  'every public-tier table statement must be narrowed with dynamodb:LeadingKeys',
+);
+for (const tier of ['Api', 'Worker', 'Steps']) {
+  const bedrock = rolePolicy(`${tier}FunctionRole`).filter((s) => s.actions.some((a) => a.startsWith('bedrock:')));
+  check(bedrock.length > 0, `${tier}: no model grant`);
+  for (const statement of bedrock) {
+    check(
+      JSON.stringify(statement.actions) === '["bedrock:InvokeModel"]',
+      `${tier}: model actions ${statement.actions}`,
+    );
+    for (const resource of statement.resources) {
+      check(!resource.endsWith('/*'), `${tier}: model grant on every model (${resource})`);
+    }
+  }
+}
+const trustInput = ofType('aws:iam/role:Role').find((role) => role.name === 'IngestionRole')?.inputs.assumeRolePolicy;
+const trust = typeof trustInput === 'string' ? JSON.parse(trustInput) : (trustInput ?? {});
+check(
+  trust.Statement?.length === 1 &&
+    trust.Statement[0].Principal?.Service === 'states.amazonaws.com' &&
+    trust.Statement[0].Condition?.StringEquals?.['aws:SourceAccount'] === ACCOUNT,
+  'the ingestion role must trust Step Functions only with aws:SourceAccount of this account',
+);
+for (const tier of ['Public', 'Api', 'Webhook', 'Worker', 'Steps']) {
+  const input = ofType('aws:iam/role:Role').find((role) => role.name === `${tier}FunctionRole`)?.inputs
+    .assumeRolePolicy;
+  const policy = typeof input === 'string' ? JSON.parse(input) : (input ?? {});
+  const principals = JSON.stringify(policy.Statement?.map((statement) => statement.Principal) ?? policy);
+  check(
+    principals === JSON.stringify([{ Service: 'lambda.amazonaws.com' }]),
+    `${tier}: only Lambda may assume the function role (trusts ${principals})`,
+  );
+}
+check(ofType('aws:apigatewayv2/api:Api').length === 1, 'one HTTP API: a custom domain maps to it, never a second one');
+
 // Alarms: the dead-letter queue, the workflow, every tier's errors and the paid tiers' throttles, all to one topic.
 const { TIERS } = await import(pathToFileURL(join(root, 'packages/core/src/concurrency.ts')).href);
 const { THROTTLE_ALARM_TIERS, functionName } = await import(
@@ -244,6 +295,7 @@ check(
   'the jobs dead-letter queue must have an alarm',
 );
 check(watching('AWS/States', 'ExecutionsFailed'), 'failed ingestion workflows must raise an alarm');
+check(watching('AWS/States', 'ExecutionsTimedOut'), 'timed-out ingestion workflows must raise an alarm');
 for (const tier of TIERS) {
   check(watching('AWS/Lambda', 'Errors', 'FunctionName', functionName(stage, tier)), `${tier}: no errors alarm`);
 }
@@ -255,8 +307,39 @@ check(
   'every alarm notifies the Alerts topic and treats missing data as fine',
 );
 
+// Data the stage retains stays recoverable and undeletable whatever `protect` says (a teardown turns protect off).
 const table = ofType('aws:dynamodb/table:Table')[0];
-check(table?.inputs.pointInTimeRecovery?.enabled === production, `table PITR should be ${production}`);
+check(table?.inputs.pointInTimeRecovery?.enabled === retain, `table PITR should be ${retain}`);
+check(table?.inputs.deletionProtectionEnabled === retain, `table deletion protection should be ${retain}`);
+const buckets = ofType('aws:s3/bucketV2:BucketV2').concat(ofType('aws:s3/bucket:Bucket'));
+check(buckets.length === 1, `expected one bucket, found ${buckets.length}`);
+check(buckets[0]?.inputs.forceDestroy === !retain, `the uploads bucket's forceDestroy should be ${!retain}`);
+const stageSettings = resolveStage(stage, process.env);
+const pool = ofType('aws:cognito/userPool:UserPool')[0];
+if (stageSettings.identity.kind === 'cognito') {
+  check(
+    pool?.inputs.deletionProtection === (retain ? 'ACTIVE' : 'INACTIVE'),
+    `user pool deletion protection should follow retain (${retain})`,
+  );
+  const email = stageSettings.identity.email;
+  check(
+    production ? email !== undefined : true,
+    'a protected Cognito stage must send email through SES (identity.email)',
+  );
+  if (email) {
+    check(
+      pool?.inputs.emailConfiguration?.emailSendingAccount === 'DEVELOPER' &&
+        pool.inputs.emailConfiguration.sourceArn === `arn:aws:ses:us-east-1:${ACCOUNT}:identity/${email.sesIdentity}` &&
+        pool.inputs.emailConfiguration.fromEmailAddress === email.from,
+      'the user pool must send through the stage SES identity',
+    );
+  } else {
+    check(
+      (pool?.inputs.emailConfiguration?.emailSendingAccount ?? 'COGNITO_DEFAULT') === 'COGNITO_DEFAULT',
+      "Cognito's own sender without identity.email",
+    );
+  }
+}
 
 console.log(
   `infra smoke (stage ${stage}): ${resources.length} resources, ${routes.length} routes, ${builds.length} builds`,

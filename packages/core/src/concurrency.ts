@@ -66,10 +66,20 @@ export interface GatewayThrottling {
   publicRoutes: Throttle;
 }
 
+/**
+ * Route throttles are separate buckets per route, and all of them draw on one account-level throttle shared by every
+ * API of the account in the Region: the sum over routes must stay under it (see `gatewayRateDemand`).
+ */
 export const DEFAULT_GATEWAY_THROTTLING: GatewayThrottling = {
-  stage: { rateLimit: 1000, burstLimit: 2000 },
+  stage: { rateLimit: 500, burstLimit: 1000 },
   publicRoutes: { rateLimit: 100, burstLimit: 200 },
 };
+
+/**
+ * API Gateway's default throttle per account and Region, across all of its HTTP, REST and WebSocket APIs (10,000 rps;
+ * 2,500 in some newer Regions). `pnpm preflight` reads the real value from Service Quotas.
+ */
+export const DEFAULT_ACCOUNT_GATEWAY_RPS = 10_000;
 
 /** API Gateway HTTP API limits that the local gateway reproduces. */
 export const GATEWAY_LIMITS = {

@@ -1,9 +1,14 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { CATALOG_PAGE } from './catalog/schema';
 import { DEFAULT_CONCURRENCY_BUDGET, DEFAULT_GATEWAY_THROTTLING } from './concurrency';
+import { gatewayRateDemand } from './deploy/gateway';
+import { JobsConfigSchema } from './jobs/config';
 import { DEFAULT_PLAN_LIMITS, DEFAULT_PUBLIC_LIMITS } from './limits/plans';
 import { manifest } from './manifest';
 import { RATE_CLASSES } from './manifest/types';
+import { EXCERPT_MAX_BYTES } from './uploads/ingestion-steps';
+import { DOCUMENTS_PAGE } from './uploads/schema';
 
 /**
  * The gateway ADR and docs/limits.md quote the defaults; a default changed in code and not in the docs would make
@@ -21,6 +26,11 @@ describe('the defaults the docs quote are the code’s', () => {
     const { stage, publicRoutes } = DEFAULT_GATEWAY_THROTTLING;
     expect(adr).toContain(`| ${n(stage.rateLimit)} rps, burst ${n(stage.burstLimit)} |`);
     expect(adr).toContain(`| ${n(publicRoutes.rateLimit)} rps, burst ${n(publicRoutes.burstLimit)} |`);
+    const jwt = manifest.filter((route) => route.auth.kind === 'jwt').length;
+    expect(adr).toContain(
+      `${jwt} jwt routes x ${n(stage.rateLimit)} + ${manifest.length - jwt} open routes x ${n(publicRoutes.rateLimit)} = ` +
+        `${n(gatewayRateDemand(DEFAULT_GATEWAY_THROTTLING))} rps`,
+    );
     expect(adr).toContain(
       `burst ${bucket.burst}, refill ${bucket.refillPerSecond}/s, ${n(bucket.maxTrackedClients)} IPs tracked`,
     );
@@ -52,5 +62,55 @@ describe('the defaults the docs quote are the code’s', () => {
     expect(limits).toContain(
       `Reserved concurrency** of the public tier (${DEFAULT_CONCURRENCY_BUDGET.public} by default)`,
     );
+  });
+});
+
+/** Every file under these folders, by path relative to the repository root (no dependencies, no build output). */
+function repoFiles(): string[] {
+  const root = new URL('../../../', import.meta.url);
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(new URL(dir, root), { withFileTypes: true })) {
+      if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
+      const path = `${dir}${entry.name}`;
+      if (entry.isDirectory()) walk(`${path}/`);
+      else found.push(path);
+    }
+  };
+  for (const dir of ['packages/', 'tests/', 'scripts/']) walk(dir);
+  return found;
+}
+
+describe('every claim of the gateway ADR is true', () => {
+  const raw = readFileSync(new URL('../../../docs/adr/0001-api-gateway.md', import.meta.url), 'utf8');
+  const adr = raw.replace(/\s+/g, ' ');
+
+  it('names only tests and scripts that exist', () => {
+    const files = repoFiles();
+    const cited = [...raw.matchAll(/`([\w./-]+\.(?:test\.ts|mjs))`/g)].map((match) => match[1] as string);
+    expect(cited.length).toBeGreaterThan(10);
+    for (const path of new Set(cited)) {
+      const exists = path.includes('/')
+        ? existsSync(new URL(`../../../${path}`, import.meta.url))
+        : files.some((file) => file.endsWith(`/${path}`));
+      expect(exists, path).toBe(true);
+    }
+  });
+
+  it('finds drift with sst refresh (a preview cannot see it), and claims no CDN', () => {
+    expect(adr).toContain('pnpm sst refresh --stage <s>');
+    expect(adr).not.toMatch(/sst diff[^.]*shows drift/);
+    expect(adr).not.toMatch(/CDN-cacheable|cached by the CDN/i);
+  });
+
+  it('has the template’s consequences (Positive / Negative / Risks) and a payload policy for large responses', () => {
+    const consequences = raw.split('## Consequences')[1] ?? '';
+    expect(consequences.match(/^### (\w+)/gm)).toEqual(['### Positive', '### Negative', '### Risks']);
+    expect(adr).toContain('**Large responses.**');
+    expect(adr).toContain(
+      `catalog at most ${CATALOG_PAGE.maxLimit} items a page, documents at most ${DOCUMENTS_PAGE.maxLimit}`,
+    );
+    expect(adr).toContain(`Job results over ${JobsConfigSchema.parse({}).inlineResultMaxBytes / 1024} KB`);
+    expect(adr).toContain(`an excerpt of at most ${EXCERPT_MAX_BYTES / 1024} KB`);
   });
 });

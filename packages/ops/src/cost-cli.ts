@@ -1,15 +1,25 @@
 import { numberArg, parseArgs, UsageError } from './args';
-import { DEFAULT_WORKLOAD, estimate, formatEstimate } from './cost';
+import { COST_BASELINE, DEFAULT_WORKLOAD, estimate, formatEstimate, formatProjection, projectCosts } from './cost';
 
 const USAGE = [
   'usage: pnpm cost --requests <per month> [--duration-ms 100] [--memory-mb 1024] [--reads 1] [--writes 0.5]',
   '                 [--waf] [--waf-rules 5]',
+  "       pnpm cost --projection [--requests 10000000] [--growth 0.05] [--years 3]   (the ADR's 3-year table)",
 ].join('\n');
 
 function main(argv: string[]): void {
-  const args = parseArgs(argv, ['waf', 'help']);
+  const args = parseArgs(argv, ['waf', 'help', 'projection']);
   if (args.has('help')) {
     console.log(USAGE);
+    return;
+  }
+  if (args.has('projection')) {
+    const baseline = {
+      requestsPerMonth: numberArg(args, 'requests', COST_BASELINE.requestsPerMonth),
+      monthlyGrowth: numberArg(args, 'growth', COST_BASELINE.monthlyGrowth),
+      years: Math.max(1, Math.round(numberArg(args, 'years', COST_BASELINE.years))),
+    };
+    console.log(formatProjection(projectCosts(baseline)));
     return;
   }
   if (!args.has('requests')) throw new UsageError('--requests is required');

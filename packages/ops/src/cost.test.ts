@@ -1,5 +1,16 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_WORKLOAD, estimate, formatEstimate, PRICES, tieredCost } from './cost';
+import {
+  COST_BASELINE,
+  DEFAULT_WORKLOAD,
+  dollars,
+  estimate,
+  formatEstimate,
+  formatProjection,
+  PRICES,
+  projectCosts,
+  tieredCost,
+} from './cost';
 
 const at = (requestsPerMonth: number, wafRules: number | null = null) =>
   estimate({ ...DEFAULT_WORKLOAD, requestsPerMonth, wafRules });
@@ -51,5 +62,39 @@ describe('cost model', () => {
     for (const source of [PRICES.httpApi, PRICES.lambda, PRICES.dynamodb, PRICES.waf, PRICES.cloudfront]) {
       expect(source.source).toMatch(/^https:\/\/aws\.amazon\.com\//);
     }
+  });
+});
+
+describe('the ADR cost model: current volume, yearly differential, 3-year projection', () => {
+  const adr = readFileSync(new URL('../../../docs/adr/0001-api-gateway.md', import.meta.url), 'utf8').replace(
+    /\s+/g,
+    ' ',
+  );
+  const current = at(COST_BASELINE.requestsPerMonth);
+  const usd = (value: number) => `$${value.toFixed(2)}`;
+
+  it('compounds the growth month by month and prices each month on its own tiers', () => {
+    const [first, second] = projectCosts();
+    let requests = 0;
+    for (let month = 0; month < 12; month++) requests += COST_BASELINE.requestsPerMonth * 1.05 ** month;
+    expect(first?.requests).toBeCloseTo(requests, 0);
+    // At these volumes only the gateway differs, at $2.50 per million more for REST.
+    expect(first?.difference).toBeCloseTo((requests / 1e6) * 2.5, 6);
+    expect(second!.requests).toBeGreaterThan(first!.requests * 1.7);
+    expect(projectCosts({ ...COST_BASELINE, monthlyGrowth: 0 })[2]?.difference).toBeCloseTo(12 * 25, 6);
+  });
+
+  it("quotes the code's figures", () => {
+    expect(adr).toContain(
+      `${COST_BASELINE.requestsPerMonth / 1e6}M requests a month today, growing ${COST_BASELINE.monthlyGrowth * 100}% a month`,
+    );
+    expect(adr).toContain(
+      `${usd(current.total.httpApi)} a month with the HTTP API against ${usd(current.total.restApi)} with a REST API`,
+    );
+    const yearly = 12 * (current.total.restApi - current.total.httpApi);
+    expect(adr).toContain(`Yearly differential at current volume: ${dollars(yearly)}`);
+    expect(adr).toContain(formatProjection(projectCosts()).replace(/\s+/g, ' '));
+    const saved = projectCosts().reduce((sum, year) => sum + year.difference, 0);
+    expect(adr).toContain(`about $${(Math.round(saved / 100) * 100).toLocaleString('en-US')} over three years`);
   });
 });

@@ -214,3 +214,62 @@ export function formatEstimate(result: CostEstimate): string {
     ].map((source) => `  ${source}`),
   ].join('\n');
 }
+
+/**
+ * The volume the gateway ADR decides for. toolgate as shipped carries no production traffic, so this is the planning
+ * assumption of a fork at launch, stated once here and quoted by the ADR: 10M requests a month today, growing 5% a
+ * month (about 1.8x a year).
+ */
+export const COST_BASELINE = { requestsPerMonth: 10e6, monthlyGrowth: 0.05, years: 3 } as const;
+
+export interface YearProjection {
+  year: number;
+  /** Requests over the year. */
+  requests: number;
+  httpApi: number;
+  restApi: number;
+  /** What the REST API would cost more over the year (the HTTP API's saving). */
+  difference: number;
+}
+
+/** Month-by-month costs, compounding the growth, summed per year (each month priced on its own volume tiers). */
+export function projectCosts(
+  baseline: { requestsPerMonth: number; monthlyGrowth: number; years: number } = COST_BASELINE,
+  workload: Omit<Workload, 'requestsPerMonth'> = DEFAULT_WORKLOAD,
+): YearProjection[] {
+  const years: YearProjection[] = [];
+  for (let year = 1; year <= baseline.years; year++) {
+    const sum = { year, requests: 0, httpApi: 0, restApi: 0, difference: 0 };
+    for (let month = (year - 1) * 12; month < year * 12; month++) {
+      const requestsPerMonth = baseline.requestsPerMonth * (1 + baseline.monthlyGrowth) ** month;
+      const { total } = estimate({ ...workload, requestsPerMonth });
+      sum.requests += requestsPerMonth;
+      sum.httpApi += total.httpApi;
+      sum.restApi += total.restApi;
+    }
+    sum.difference = sum.restApi - sum.httpApi;
+    years.push(sum);
+  }
+  return years;
+}
+
+/** Whole dollars, as the ADR quotes them. */
+export const dollars = (value: number) => `$${Math.round(value).toLocaleString('en-US')}`;
+
+export function formatProjection(projection: readonly YearProjection[]): string {
+  const rows = projection.map(
+    (year) =>
+      `| year ${year.year} | ${Math.round(year.requests / 1e6).toLocaleString('en-US')}M | ${dollars(year.httpApi)} | ` +
+      `${dollars(year.restApi)} | ${dollars(year.difference)} |`,
+  );
+  const total = projection.reduce(
+    (sum, year) => ({ httpApi: sum.httpApi + year.httpApi, restApi: sum.restApi + year.restApi }),
+    { httpApi: 0, restApi: 0 },
+  );
+  return [
+    '| | requests | HTTP API | REST API | REST costs more by |',
+    '|---|---|---|---|---|',
+    ...rows,
+    `| ${projection.length} years | | ${dollars(total.httpApi)} | ${dollars(total.restApi)} | ${dollars(total.restApi - total.httpApi)} |`,
+  ].join('\n');
+}

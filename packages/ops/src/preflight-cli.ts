@@ -1,13 +1,26 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { resolveStage } from '@toolgate/core/deploy/stages';
-import { parseArgs, stageArg, UsageError } from './args';
-import { formatReport, preflight } from './preflight';
-import { readAccountConcurrency, readOwnReserved, readSecretNames } from './preflight-aws';
+import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
+import { systemClock } from '@toolgate/core/clock';
+import { resolveStage, TEARDOWN_BACKUP_ENV } from '@toolgate/core/deploy/stages';
+import { parseArgs, stageArg, stringArg, UsageError } from './args';
+import { checkTeardownBackup, formatReport, preflight } from './preflight';
+import {
+  readAccountConcurrency,
+  readBackup,
+  readGatewayThrottleQuota,
+  readOwnReserved,
+  readSecretNames,
+} from './preflight-aws';
 
-const USAGE = 'usage: pnpm preflight --stage <stage>   (uses your AWS credentials and region, like sst deploy)';
+const USAGE = [
+  'usage: pnpm preflight --stage <stage>   (uses your AWS credentials and region, like sst deploy)',
+  '       pnpm preflight --stage <stage> --teardown --backup <on-demand backup ARN>   (before sst remove)',
+].join('\n');
 
 async function main(argv: string[]): Promise<number> {
-  const stage = stageArg(parseArgs(argv));
+  const args = parseArgs(argv, ['teardown']);
+  const stage = stageArg(args);
   const settings = resolveStage(stage, process.env);
   const lambda = new LambdaClient({});
   const region = await lambda.config.region().catch(() => {
@@ -15,12 +28,23 @@ async function main(argv: string[]): Promise<number> {
   });
   const asError = (error: unknown) => (error instanceof Error ? error : new Error(String(error)));
 
-  const [account, ownReserved, secrets] = await Promise.all([
+  if (args.get('teardown') === true) {
+    const arn = stringArg(args, 'backup') ?? process.env[TEARDOWN_BACKUP_ENV];
+    const backup = arn ? await readBackup(new DynamoDBClient({ region }), arn).catch(asError) : null;
+    const finding = checkTeardownBackup(stage, settings, backup, new Date(systemClock()));
+    const result = { ok: finding.level !== 'fail', findings: [finding] };
+    console.log(formatReport({ stage, region }, result, 'Ready to remove.'));
+    return result.ok ? 0 : 1;
+  }
+
+  const quotas = new ServiceQuotasClient({ region });
+  const [account, ownReserved, secrets, gatewayQuota] = await Promise.all([
     readAccountConcurrency(lambda).catch(asError),
     readOwnReserved(lambda, stage).catch(() => 0),
     readSecretNames(stage).catch(asError),
+    readGatewayThrottleQuota(quotas).catch(asError),
   ]);
-  const facts = { stage, region, settings, account, ownReserved, secrets };
+  const facts = { stage, region, settings, account, ownReserved, secrets, gatewayQuota };
   const result = preflight(facts);
   console.log(formatReport(facts, result));
   return result.ok ? 0 : 1;

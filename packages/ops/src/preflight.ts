@@ -1,6 +1,13 @@
 import { checkBudget, TIERS, totalReserved, UNRESERVED_MINIMUM } from '@toolgate/core/concurrency';
+import { gatewayRateDemand } from '@toolgate/core/deploy/gateway';
 import { requiredSecrets } from '@toolgate/core/deploy/secrets';
-import { RESERVED_CONCURRENCY_ENV, STAGES_FILE, type StageSettings } from '@toolgate/core/deploy/stages';
+import {
+  RESERVED_CONCURRENCY_ENV,
+  STAGES_FILE,
+  type StageSettings,
+  TEARDOWN_BACKUP_ENV,
+  tableName,
+} from '@toolgate/core/deploy/stages';
 
 /**
  * `pnpm preflight --stage <s>`: what would make `sst deploy` fail or deploy something unsafe, found before it
@@ -23,6 +30,8 @@ export interface PreflightFacts {
   ownReserved: number;
   /** Names of the secrets set for the stage (or as fallbacks), or why they could not be listed. */
   secrets: ReadonlySet<string> | Error;
+  /** API Gateway's throttle quota for the account in this Region, in requests per second (Service Quotas). */
+  gatewayQuota: number | Error;
 }
 
 export type FindingLevel = 'ok' | 'warn' | 'fail';
@@ -40,6 +49,14 @@ export interface PreflightResult {
 
 /** Service Quotas code of "Concurrent executions" for AWS Lambda. */
 export const LAMBDA_CONCURRENCY_QUOTA_CODE = 'L-B99A9384';
+
+/**
+ * Service Quotas code of API Gateway's "Throttle rate" (service `apigateway`): the requests per second all APIs of
+ * the account share in a Region (10,000 by default, 2,500 in some newer Regions). The AWS API Gateway quotas page
+ * links its increase request to this code.
+ */
+export const GATEWAY_THROTTLE_QUOTA_CODE = 'L-8A5B8E43';
+export const GATEWAY_SERVICE_CODE = 'apigateway';
 
 function offSwitch(stage: string): string[] {
   return [
@@ -165,20 +182,131 @@ export function checkSecrets(facts: PreflightFacts): Finding {
   };
 }
 
+/**
+ * Every route's throttle is its own bucket, and all of them draw on the account's throttle for the Region, which every
+ * other API of the account shares: the stage's routes together must fit under it.
+ */
+export function checkGatewayThrottle(facts: PreflightFacts): Finding {
+  const { throttling } = facts.settings;
+  const demand = gatewayRateDemand(throttling);
+  const perRoute = `${throttling.stage.rateLimit} rps per authenticated route, ${throttling.publicRoutes.rateLimit} rps per open route`;
+  if (facts.gatewayQuota instanceof Error) {
+    return {
+      level: 'fail',
+      title: 'Could not read the API Gateway throttle quota',
+      detail: [
+        `Service Quotas GetServiceQuota (${GATEWAY_SERVICE_CODE}, ${GATEWAY_THROTTLE_QUOTA_CODE}) failed in ${facts.region}: ${facts.gatewayQuota.message}`,
+        `The stage's routes together allow ${demand} rps (${perRoute}); check that your account's quota is above it.`,
+      ],
+    };
+  }
+  const quota = facts.gatewayQuota;
+  if (demand > quota) {
+    return {
+      level: 'fail',
+      title: `The routes' throttles add up to ${demand} rps, above the account's API Gateway quota of ${quota} rps`,
+      detail: [
+        `Every route is throttled separately (${perRoute}), and all of them share the account's ${quota} rps in`,
+        `${facts.region} with every other API there: past it, API Gateway answers 429 on any route, whatever its own`,
+        'throttle says. To proceed, either:',
+        `  1. lower \`throttling\` for "${facts.stage}" in ${STAGES_FILE}, or`,
+        `  2. ask for more: Service Quotas > Amazon API Gateway > Throttle rate (${GATEWAY_THROTTLE_QUOTA_CODE}).`,
+      ],
+    };
+  }
+  return {
+    level: 'ok',
+    title: `Route throttles fit the account's API Gateway quota (${demand} of ${quota} rps)`,
+    detail: [`${perRoute}; other APIs in ${facts.region} share the remaining ${quota - demand} rps.`],
+  };
+}
+
 export function preflight(facts: PreflightFacts): PreflightResult {
-  const findings = [checkConcurrency(facts), checkSecrets(facts)];
+  const findings = [checkConcurrency(facts), checkGatewayThrottle(facts), checkSecrets(facts)];
   return { ok: findings.every((finding) => finding.level !== 'fail'), findings };
+}
+
+/** What DescribeBackup says about the backup named for a teardown. */
+export interface BackupFacts {
+  arn: string;
+  tableName: string;
+  /** `CREATING`, `AVAILABLE` or `DELETED`. */
+  status: string;
+  /** `USER` (on-demand), `SYSTEM` or `AWS_BACKUP`. */
+  type: string;
+  createdAt: Date;
+}
+
+/** A teardown backup older than this no longer holds what the stage holds now: take a fresh one. */
+export const TEARDOWN_BACKUP_MAX_AGE_HOURS = 24;
+
+/**
+ * `pnpm preflight --stage <s> --teardown --backup <arn>`: before `sst remove` of a stage that retains its data, an
+ * on-demand backup of this stage's table must exist, be AVAILABLE and be recent.
+ */
+export function checkTeardownBackup(
+  stage: string,
+  settings: StageSettings,
+  backup: BackupFacts | Error | null,
+  now: Date,
+): Finding {
+  const table = tableName(stage);
+  if (!settings.retain) {
+    return {
+      level: 'ok',
+      title: `Stage ${stage} does not retain its data: \`sst remove\` deletes the table, the bucket and the user pool`,
+      detail: ['No backup is required; take one anyway if anything in it matters.'],
+    };
+  }
+  const howTo = [
+    `  aws dynamodb create-backup --table-name ${table} --backup-name ${table}-teardown`,
+    `  pnpm preflight --stage ${stage} --teardown --backup <BackupArn>`,
+  ];
+  if (backup === null) {
+    return { level: 'fail', title: `Name the on-demand backup of ${table} with --backup`, detail: howTo };
+  }
+  if (backup instanceof Error) {
+    return {
+      level: 'fail',
+      title: 'Could not read the backup',
+      detail: [`DescribeBackup failed: ${backup.message}`, ...howTo],
+    };
+  }
+  const problems: string[] = [];
+  if (backup.tableName !== table) problems.push(`it is a backup of ${backup.tableName}, not of ${table}`);
+  if (backup.type !== 'USER') problems.push(`it is a ${backup.type} backup, not an on-demand (USER) one`);
+  if (backup.status !== 'AVAILABLE') problems.push(`it is ${backup.status}, not AVAILABLE yet`);
+  const ageHours = (now.getTime() - backup.createdAt.getTime()) / 3_600_000;
+  if (ageHours > TEARDOWN_BACKUP_MAX_AGE_HOURS) {
+    problems.push(`it is ${Math.floor(ageHours)} hours old (at most ${TEARDOWN_BACKUP_MAX_AGE_HOURS})`);
+  }
+  if (problems.length > 0) {
+    return { level: 'fail', title: `The backup cannot stand for ${table}`, detail: [...problems, ...howTo] };
+  }
+  return {
+    level: 'ok',
+    title: `On-demand backup of ${table} is AVAILABLE`,
+    detail: [
+      'Remove the stage with it named (sst.config.ts refuses otherwise):',
+      `  ${TEARDOWN_BACKUP_ENV}=${backup.arn} pnpm sst remove --stage ${stage}`,
+      'The table, the uploads bucket and the user pool stay (docs/deploy.md, "Tearing down a stage").',
+    ],
+  };
 }
 
 const MARK: Record<FindingLevel, string> = { ok: 'ok  ', warn: 'warn', fail: 'FAIL' };
 
-export function formatReport(facts: Pick<PreflightFacts, 'stage' | 'region'>, result: PreflightResult): string {
+export function formatReport(
+  facts: Pick<PreflightFacts, 'stage' | 'region'>,
+  result: PreflightResult,
+  ready = 'Ready to deploy.',
+): string {
   const lines = [`preflight for stage "${facts.stage}" in ${facts.region}`, ''];
   for (const finding of result.findings) {
     lines.push(`[${MARK[finding.level]}] ${finding.title}`);
     for (const line of finding.detail) lines.push(`       ${line}`);
   }
-  lines.push('', result.ok ? 'Ready to deploy.' : 'Not ready: fix the failures above, then run preflight again.');
+  lines.push('', result.ok ? ready : 'Not ready: fix the failures above, then run preflight again.');
   return lines.join('\n');
 }
 

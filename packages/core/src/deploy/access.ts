@@ -1,5 +1,8 @@
+import { DEFAULT_BEDROCK_MODEL_ID } from '../agent/config';
 import { GATEWAY_LIMITS, type Tier } from '../concurrency';
 import { UPLOADS_BUCKET, WORKER_TIMEOUT_SECONDS } from '../resources';
+import { INGESTION_STEP_TIMEOUT_SECONDS } from '../workflows/ingestion';
+import type { StageModel } from './stages';
 
 /**
  * Least privilege as data. An SST `link` to a table, bucket or queue grants `dynamodb:*`, `s3:*` or `sqs:*`;
@@ -32,16 +35,39 @@ export interface TierAccess {
   jobsQueue: readonly QueueAction[];
   /** `states:StartExecution` on the ingestion state machine. */
   startIngestion: boolean;
-  /** `bedrock:InvokeModel*` on foundation models and inference profiles (narrow to your model in your fork). */
+  /** `bedrock:InvokeModel` on the stage's configured model (or inference profile) only: see `modelStatements`. */
   invokeModels: boolean;
+  /**
+   * Partition keys (`dynamodb:LeadingKeys`) the tier may read, on the table and on its index; `null` for any key. A
+   * tier that may only read public data names its partitions, so a bug cannot read a user's items.
+   */
+  leadingKeys: { table: readonly string[]; index: readonly string[] } | null;
 }
 
 const READ: readonly TableAction[] = ['dynamodb:GetItem', 'dynamodb:Query'];
 const READ_WRITE: readonly TableAction[] = [...READ, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
 
+/**
+ * The catalog's partitions (packages/core/src/catalog/repository.ts): products are `pk = PRODUCT#<id>` (GetItem),
+ * listed through `gsi1` with `gsi1pk = CATALOG` (Query). For a Query on an index, the partition key value in the
+ * request is the index's (`gsi1pk`), so the index statement names `CATALOG`; the table statement names the products.
+ * Sources: AWS, "Using IAM policy conditions for fine-grained access control" (LeadingKeys is the partition key, with
+ * `ForAllValues`); tested on AWS by https://matt.martz.codes/lock-down-dynamodb-with-iam-policy-conditions (a GSI's
+ * own partition key is what LeadingKeys matches on a Query of the index). Not run against AWS from this repository.
+ */
+export const CATALOG_LEADING_KEYS = { table: ['PRODUCT#*'], index: ['CATALOG'] } as const;
+
 export const TIER_ACCESS: Record<Tier, TierAccess> = {
-  // Catalog reads only: a flood of anonymous requests can never turn into a write bill.
-  public: { table: READ, uploads: [], jobsQueue: [], startIngestion: false, invokeModels: false },
+  // Catalog reads only: a flood of anonymous requests can never turn into a write bill, and only catalog partitions,
+  // so a bug in the public tier cannot read a user's items.
+  public: {
+    table: READ,
+    uploads: [],
+    jobsQueue: [],
+    startIngestion: false,
+    invokeModels: false,
+    leadingKeys: CATALOG_LEADING_KEYS,
+  },
   // Users, rate-limit counters, jobs and documents; signs presigned POSTs (the signer needs PutObject and, for the
   // pending-upload tag, PutObjectTagging); queues jobs and starts ingestion.
   api: {
@@ -50,9 +76,17 @@ export const TIER_ACCESS: Record<Tier, TierAccess> = {
     jobsQueue: ['sqs:SendMessage'],
     startIngestion: true,
     invokeModels: true,
+    leadingKeys: null,
   },
   // Updates plans and keeps idempotency records; never touches objects, jobs or models.
-  webhook: { table: READ_WRITE, uploads: [], jobsQueue: [], startIngestion: false, invokeModels: false },
+  webhook: {
+    table: READ_WRITE,
+    uploads: [],
+    jobsQueue: [],
+    startIngestion: false,
+    invokeModels: false,
+    leadingKeys: null,
+  },
   // Consumes the queue (what the event source mapping needs), writes results.
   worker: {
     table: READ_WRITE,
@@ -60,6 +94,7 @@ export const TIER_ACCESS: Record<Tier, TierAccess> = {
     jobsQueue: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'],
     startIngestion: false,
     invokeModels: true,
+    leadingKeys: null,
   },
   // Reads the upload, stores extracted text and summary, claims (re-tags) or deletes the upload.
   steps: {
@@ -68,12 +103,19 @@ export const TIER_ACCESS: Record<Tier, TierAccess> = {
     jobsQueue: [],
     startIngestion: false,
     invokeModels: true,
+    leadingKeys: null,
   },
 };
 
 /** The resources a tier's statements are scoped to; a tier that needs one that is missing is a deploy error. */
 export interface AccessTargets {
   accountId: string;
+  /** The account's partition (`aws`, `aws-cn`, `aws-us-gov`): part of every ARN built here. Default `aws`. */
+  partition?: string;
+  /** The stage's region: where a model without its own `region` is called. Needed by tiers that invoke models. */
+  region?: string;
+  /** The stage's model (`StageSettings.model`); only a Bedrock model gets a Bedrock grant. Default: Bedrock's default. */
+  model?: StageModel;
   tableArn: string;
   bucketArn: string;
   jobsQueueArn?: string;
@@ -83,6 +125,8 @@ export interface AccessTargets {
 export interface IamStatement {
   actions: string[];
   resources: string[];
+  /** IAM `Condition`: operator (e.g. `ForAllValues:StringLike`) -> condition key (e.g. `dynamodb:LeadingKeys`) -> values. */
+  conditions?: Record<string /* operator */, Record<string /* condition key */, string[]>>;
 }
 
 function required(value: string | undefined, what: string, tier: Tier): string {
@@ -94,9 +138,22 @@ function required(value: string | undefined, what: string, tier: Tier): string {
 export function iamStatements(tier: Tier, targets: AccessTargets): IamStatement[] {
   const access = TIER_ACCESS[tier];
   const statements: IamStatement[] = [];
-  if (access.table.length > 0) statements.push({ actions: [...access.table], resources: [targets.tableArn] });
+  // ForAllValues: every partition key value in the request must match (a GetItem or Query always names one).
+  const leading = (keys: readonly string[] | undefined) =>
+    keys ? { conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...keys] } } } : {};
+  if (access.table.length > 0) {
+    statements.push({
+      actions: [...access.table],
+      resources: [targets.tableArn],
+      ...leading(access.leadingKeys?.table),
+    });
+  }
   if (access.table.includes('dynamodb:Query')) {
-    statements.push({ actions: ['dynamodb:Query'], resources: [`${targets.tableArn}/index/*`] });
+    statements.push({
+      actions: ['dynamodb:Query'],
+      resources: [`${targets.tableArn}/index/*`],
+      ...leading(access.leadingKeys?.index),
+    });
   }
   if (access.uploads.length > 0) {
     statements.push({
@@ -116,17 +173,72 @@ export function iamStatements(tier: Tier, targets: AccessTargets): IamStatement[
       resources: [required(targets.ingestionArn, 'the ingestion state machine', tier)],
     });
   }
-  if (access.invokeModels) {
-    statements.push({
-      actions: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
-      // Cross-region inference profiles route to foundation models in other regions, hence the region wildcard.
-      resources: [
-        'arn:aws:bedrock:*::foundation-model/*',
-        `arn:aws:bedrock:*:${targets.accountId}:inference-profile/*`,
-      ],
-    });
-  }
+  if (access.invokeModels) statements.push(...modelStatements(targets, tier));
   return statements;
+}
+
+/**
+ * Where each system-defined (cross-Region) inference profile prefix may route a request: the destination Regions
+ * AWS lists per geography, as Region patterns. `global.` routes to any commercial Region.
+ */
+export const INFERENCE_PROFILE_REGIONS: Record<string, string> = {
+  us: 'us-*',
+  'us-gov': 'us-gov-*',
+  eu: 'eu-*',
+  apac: 'ap-*',
+  jp: 'ap-northeast-*',
+  au: 'ap-southeast-*',
+  ca: 'ca-*',
+  global: '*',
+};
+
+const PROFILE_PREFIX = new RegExp(
+  `^(${Object.keys(INFERENCE_PROFILE_REGIONS)
+    .sort((a, b) => b.length - a.length)
+    .join('|')})\\.(.+)$`,
+);
+
+/**
+ * `bedrock:InvokeModel` (what Converse needs; nothing here streams) on the configured model only, in the stage's
+ * partition. A foundation model id (`amazon.nova-lite-v1:0`) is granted in its one Region. A system-defined inference
+ * profile id (`us.`, `eu.`, `global.`... prefix) is granted as the profile in the calling Region, plus the underlying
+ * foundation model in every Region the profile routes to (AWS requires both), and that second grant only through
+ * this profile (`bedrock:InferenceProfileArn`). A non-Bedrock model gets no Bedrock access at all.
+ */
+export function modelStatements(targets: AccessTargets, tier: Tier = 'api'): IamStatement[] {
+  const model = targets.model ?? { provider: 'bedrock' as const };
+  if (model.provider !== 'bedrock') return [];
+  const partition = targets.partition ?? 'aws';
+  const modelId = model.modelId ?? DEFAULT_BEDROCK_MODEL_ID;
+  const region = model.region ?? required(targets.region, 'the stage region (to grant its model)', tier);
+  if (modelId.startsWith('arn:')) {
+    throw new Error(
+      `Model "${modelId}": name a foundation model id or a system inference profile id, not an ARN (its grant is built here)`,
+    );
+  }
+  const profile = PROFILE_PREFIX.exec(modelId);
+  if (!profile) {
+    return [
+      {
+        actions: ['bedrock:InvokeModel'],
+        resources: [`arn:${partition}:bedrock:${region}::foundation-model/${modelId}`],
+      },
+    ];
+  }
+  const [, geography, foundationModel] = profile as unknown as [string, string, string];
+  const profileArn = `arn:${partition}:bedrock:${region}:${targets.accountId}:inference-profile/${modelId}`;
+  const destinations = INFERENCE_PROFILE_REGIONS[geography] as string;
+  const routed = [`arn:${partition}:bedrock:${destinations}::foundation-model/${foundationModel}`];
+  // Global profiles are also authorized against the Region-less foundation model ARN.
+  if (geography === 'global') routed.push(`arn:${partition}:bedrock:::foundation-model/${foundationModel}`);
+  return [
+    { actions: ['bedrock:InvokeModel'], resources: [profileArn] },
+    {
+      actions: ['bedrock:InvokeModel'],
+      resources: routed,
+      conditions: { StringEquals: { 'bedrock:InferenceProfileArn': [profileArn] } },
+    },
+  ];
 }
 
 /** The S3 object tag that marks an upload nobody has claimed yet; a lifecycle rule expires tagged objects. */
@@ -148,5 +260,9 @@ export const TIER_RUNTIME: Record<Tier, TierRuntime> = {
   },
   webhook: { timeoutSeconds: 15, memoryMb: 512, description: 'webhook tier: Stripe' },
   worker: { timeoutSeconds: WORKER_TIMEOUT_SECONDS, memoryMb: 1024, description: 'worker: inference jobs from SQS' },
-  steps: { timeoutSeconds: 120, memoryMb: 1024, description: 'steps: document ingestion workflow tasks' },
+  steps: {
+    timeoutSeconds: INGESTION_STEP_TIMEOUT_SECONDS,
+    memoryMb: 1024,
+    description: 'steps: document ingestion workflow tasks',
+  },
 };

@@ -35,6 +35,17 @@ export function gatewayRoutes(
   return entries.map((route) => gatewayRoute(route, throttling));
 }
 
+/**
+ * The steady rate the stage's routes may take together, in requests per second: every route is its own bucket (the
+ * stage default, or its tighter route throttle), and all of them share the account's throttle for the Region.
+ */
+export function gatewayRateDemand(throttling: GatewayThrottling, entries: readonly RouteSpec[] = manifest): number {
+  return gatewayRoutes(throttling, entries).reduce(
+    (sum, route) => sum + (route.throttle ?? throttling.stage).rateLimit,
+    0,
+  );
+}
+
 /** API Gateway HTTP API `RouteSettings` entries: the per-route throttles of the stage. */
 export function routeThrottleSettings(routes: readonly GatewayRoute[]) {
   return routes.flatMap((route) =>

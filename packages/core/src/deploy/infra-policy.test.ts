@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   checkBudget,
+  DEFAULT_ACCOUNT_GATEWAY_RPS,
   DEFAULT_ACCOUNT_LIMIT,
   DEFAULT_CONCURRENCY_BUDGET,
   DEFAULT_GATEWAY_THROTTLING,
@@ -12,8 +13,16 @@ import { AWS_CLIENT_POLICIES, type AwsService, worstCaseCallMs } from '../data/a
 import { manifest, type RouteSpec, routeKey } from '../manifest';
 import { JOBS_QUEUE, WORKER_TIMEOUT_SECONDS } from '../resources';
 import { ALL_SCOPES } from '../scopes';
-import { iamStatements, TIER_ACCESS, TIER_RUNTIME } from './access';
-import { ACCESS_LOG_FORMAT, accessLogFormat, corsPolicy, gatewayRoutes, routeThrottleSettings } from './gateway';
+import { CATALOG_LEADING_KEYS, iamStatements, modelStatements, TIER_ACCESS, TIER_RUNTIME } from './access';
+import { cognitoEmailConfiguration } from './email';
+import {
+  ACCESS_LOG_FORMAT,
+  accessLogFormat,
+  corsPolicy,
+  gatewayRateDemand,
+  gatewayRoutes,
+  routeThrottleSettings,
+} from './gateway';
 import {
   assertStageSettings,
   DEFAULT_STAGE,
@@ -21,7 +30,9 @@ import {
   RESERVED_CONCURRENCY_ENV,
   resolveStage,
   STAGES,
+  TEARDOWN_BACKUP_ENV,
   tableName,
+  teardownProblems,
 } from './stages';
 
 /**
@@ -84,6 +95,19 @@ describe('gateway routes from the manifest', () => {
     for (const setting of settings) expect(keys).toContain(setting.routeKey);
     expect(settings).toHaveLength(routes.filter((route) => route.authorizerScopes === null).length);
   });
+
+  it(`keeps the sum of every route's throttle under the account's ${DEFAULT_ACCOUNT_GATEWAY_RPS} rps, on every stage`, () => {
+    for (const stage of ['dev', ...Object.keys(STAGES)]) {
+      const { throttling } = resolveStage(stage);
+      const jwt = manifest.filter((route) => route.auth.kind === 'jwt').length;
+      const open = manifest.length - jwt;
+      const demand = gatewayRateDemand(throttling);
+      expect(demand, stage).toBe(jwt * throttling.stage.rateLimit + open * throttling.publicRoutes.rateLimit);
+      expect(demand, stage).toBeLessThanOrEqual(DEFAULT_ACCOUNT_GATEWAY_RPS);
+      // A single route's burst must fit in the account's bucket (5,000 by default) too.
+      expect(throttling.stage.burstLimit, stage).toBeLessThanOrEqual(DEFAULT_ACCOUNT_GATEWAY_RPS / 2);
+    }
+  });
 });
 
 describe('concurrency budget', () => {
@@ -115,6 +139,7 @@ describe('concurrency budget', () => {
 describe('least privilege per tier', () => {
   const targets = {
     accountId: '123456789012',
+    region: 'us-east-1',
     tableArn: 'arn:aws:dynamodb:us-east-1:123456789012:table/toolgate-dev',
     bucketArn: 'arn:aws:s3:::toolgate-dev-uploads',
     jobsQueueArn: 'arn:aws:sqs:us-east-1:123456789012:toolgate-dev-Jobs',
@@ -134,6 +159,118 @@ describe('least privilege per tier', () => {
 
   it('lets the public tier only read the table: no writes, no objects, no queue, no workflow, no models', () => {
     expect(actionsOf('public').sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Query']);
+  });
+
+  it('lets the public tier read only catalog partitions (dynamodb:LeadingKeys), on the table and on the index', () => {
+    const [table, index] = statements.public!;
+    expect(table).toMatchObject({
+      resources: [targets.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PRODUCT#*'] } },
+    });
+    // A Query on an index is authorized on the index ARN against the index's partition key value (gsi1pk).
+    expect(index).toMatchObject({
+      actions: ['dynamodb:Query'],
+      resources: [`${targets.tableArn}/index/*`],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CATALOG'] } },
+    });
+    // The values the catalog repository really uses, and none a user's key could match (USER#<sub>, DOCS#<sub>).
+    const matches = (patterns: readonly string[], value: string) =>
+      patterns.some((pattern) =>
+        new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(value),
+      );
+    expect(matches(CATALOG_LEADING_KEYS.table, 'PRODUCT#p-1')).toBe(true);
+    expect(matches(CATALOG_LEADING_KEYS.index, 'CATALOG')).toBe(true);
+    for (const userKey of ['USER#alice', 'DOCS#alice', 'LIMIT#alice']) {
+      expect(matches(CATALOG_LEADING_KEYS.table, userKey), userKey).toBe(false);
+      expect(matches(CATALOG_LEADING_KEYS.index, userKey), userKey).toBe(false);
+    }
+    // Every other tier keeps its whole-table access (they write per-user items under the verified sub).
+    for (const tier of TIERS.filter((t) => t !== 'public')) {
+      for (const statement of statements[tier]!) expect(statement.conditions, tier).toBeUndefined();
+    }
+  });
+
+  it('grants the configured Bedrock model only, partition-aware, with InvokeModel only', () => {
+    const models = (tier: string) => statements[tier]!.filter((s) => s.actions.some((a) => a.startsWith('bedrock:')));
+    for (const tier of ['api', 'worker', 'steps']) {
+      expect(models(tier), tier).toEqual([
+        {
+          actions: ['bedrock:InvokeModel'],
+          resources: ['arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0'],
+        },
+      ]);
+    }
+    const china = { ...targets, partition: 'aws-cn', region: 'cn-north-1' };
+    expect(
+      modelStatements({ ...china, model: { provider: 'bedrock', modelId: 'amazon.titan-text-express-v1' } }),
+    ).toEqual([
+      {
+        actions: ['bedrock:InvokeModel'],
+        resources: ['arn:aws-cn:bedrock:cn-north-1::foundation-model/amazon.titan-text-express-v1'],
+      },
+    ]);
+    // A model in another region than the stage's is granted where it is called.
+    expect(
+      modelStatements({
+        ...targets,
+        model: { provider: 'bedrock', modelId: 'amazon.nova-pro-v1:0', region: 'eu-west-1' },
+      })[0]?.resources,
+    ).toEqual(['arn:aws:bedrock:eu-west-1::foundation-model/amazon.nova-pro-v1:0']);
+  });
+
+  it('grants an inference profile and, only through it, its model in the Regions it routes to', () => {
+    const profile = 'arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-v1:0';
+    expect(
+      modelStatements({ ...targets, model: { provider: 'bedrock', modelId: 'us.anthropic.claude-sonnet-4-v1:0' } }),
+    ).toEqual([
+      { actions: ['bedrock:InvokeModel'], resources: [profile] },
+      {
+        actions: ['bedrock:InvokeModel'],
+        resources: ['arn:aws:bedrock:us-*::foundation-model/anthropic.claude-sonnet-4-v1:0'],
+        conditions: { StringEquals: { 'bedrock:InferenceProfileArn': [profile] } },
+      },
+    ]);
+    const eu = modelStatements({
+      ...targets,
+      region: 'eu-central-1',
+      model: { provider: 'bedrock', modelId: 'eu.amazon.nova-lite-v1:0' },
+    });
+    expect(eu[1]?.resources).toEqual(['arn:aws:bedrock:eu-*::foundation-model/amazon.nova-lite-v1:0']);
+    const global = modelStatements({
+      ...targets,
+      model: { provider: 'bedrock', modelId: 'global.amazon.nova-2-lite-v1:0' },
+    });
+    expect(global[1]?.resources).toEqual([
+      'arn:aws:bedrock:*::foundation-model/amazon.nova-2-lite-v1:0',
+      'arn:aws:bedrock:::foundation-model/amazon.nova-2-lite-v1:0',
+    ]);
+    const govCloud = modelStatements({
+      ...targets,
+      partition: 'aws-us-gov',
+      region: 'us-gov-west-1',
+      model: { provider: 'bedrock', modelId: 'us-gov.amazon.nova-lite-v1:0' },
+    });
+    expect(govCloud[1]?.resources).toEqual(['arn:aws-us-gov:bedrock:us-gov-*::foundation-model/amazon.nova-lite-v1:0']);
+  });
+
+  it('gives no Bedrock access to a stage whose model is not Bedrock, and refuses what it cannot scope', () => {
+    expect(modelStatements({ ...targets, model: { provider: 'dev' } })).toEqual([]);
+    expect(
+      modelStatements({
+        ...targets,
+        model: { provider: 'openai', baseUrl: 'https://api.openai.com/v1', modelId: 'x' },
+      }),
+    ).toEqual([]);
+    expect(() => modelStatements({ ...targets, region: undefined })).toThrow(/stage region/);
+    expect(() =>
+      modelStatements({
+        ...targets,
+        model: {
+          provider: 'bedrock',
+          modelId: 'arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/x',
+        },
+      }),
+    ).toThrow(/not an ARN/);
   });
 
   it('scopes object access to users/* and keeps the webhook tier away from objects and models', () => {
@@ -194,9 +331,59 @@ describe('timeouts', () => {
 
 describe('stage settings', () => {
   it('protects production (retain, PITR, deletion protection) and nothing else by default', () => {
-    expect(resolveStage('production').protect).toBe(true);
-    expect(resolveStage('dev').protect).toBe(false);
+    expect(resolveStage('production')).toMatchObject({ protect: true, retain: true });
+    expect(resolveStage('dev')).toMatchObject({ protect: false, retain: false });
     expect(resolveStage('pr-123')).toEqual(DEFAULT_STAGE);
+  });
+
+  it('keeps retention separate from protection: a protected stage must retain, a retaining one need not be protected', () => {
+    const production = resolveStage('production');
+    expect(() => assertStageSettings('p', { ...production, retain: false })).toThrow(/must retain its data/);
+    // The teardown path: protection off, data still retained (PITR, deletion protection, retained on remove).
+    expect(() => assertStageSettings('p', { ...production, protect: false })).not.toThrow();
+  });
+
+  it('refuses `sst remove` of a retaining stage until an on-demand backup of its own table is named', () => {
+    const backup = 'arn:aws:dynamodb:us-east-1:123456789012:table/toolgate-production/backup/01733300000000-abcd1234';
+    expect(teardownProblems('production', {}).join('\n')).toContain(
+      'aws dynamodb create-backup --table-name toolgate-production',
+    );
+    expect(teardownProblems('production', { [TEARDOWN_BACKUP_ENV]: backup })).toEqual([]);
+    // Another stage's backup, or anything that is not a backup ARN, does not count.
+    const other = backup.replace('toolgate-production', 'toolgate-dev');
+    expect(teardownProblems('production', { [TEARDOWN_BACKUP_ENV]: other }).at(-1)).toContain('is not an on-demand');
+    expect(teardownProblems('production', { [TEARDOWN_BACKUP_ENV]: 'yes' })).not.toEqual([]);
+    // A stage that keeps nothing is removed whole, no backup asked.
+    expect(teardownProblems('dev', {})).toEqual([]);
+  });
+
+  it('sends Cognito email through SES on protected stages (self sign-up is on, Cognito sends a few a day)', () => {
+    const production = resolveStage('production');
+    if (production.identity.kind !== 'cognito') throw new Error('production uses Cognito in this template');
+    const email = production.identity.email;
+    expect(email).toBeDefined();
+    expect(
+      cognitoEmailConfiguration(email!, { partition: 'aws', region: 'eu-west-1', accountId: '123456789012' }),
+    ).toEqual({
+      emailSendingAccount: 'DEVELOPER',
+      sourceArn: `arn:aws:ses:eu-west-1:123456789012:identity/${email!.sesIdentity}`,
+      fromEmailAddress: email!.from,
+    });
+    const { email: _, ...withoutEmail } = production.identity;
+    expect(() => assertStageSettings('p', { ...production, identity: withoutEmail })).toThrow(/needs identity.email/);
+    // An unprotected stage may keep Cognito's sender; a sender outside the SES identity is refused.
+    expect(() => assertStageSettings('d', { ...DEFAULT_STAGE })).not.toThrow();
+    const foreign = { ...production.identity, email: { from: 'a@elsewhere.example', sesIdentity: 'app.example.com' } };
+    expect(() => assertStageSettings('p', { ...production, identity: foreign })).toThrow(/address of the SES identity/);
+    expect(
+      cognitoEmailConfiguration(
+        { from: 'x@app.example.com', sesIdentity: 'app.example.com', sesRegion: 'us-east-1', configurationSet: 'cs' },
+        { partition: 'aws-us-gov', region: 'us-gov-west-1', accountId: '123456789012' },
+      ),
+    ).toMatchObject({
+      sourceArn: 'arn:aws-us-gov:ses:us-east-1:123456789012:identity/app.example.com',
+      configurationSet: 'cs',
+    });
   });
 
   it('allows exact origins only, and https only on protected stages', () => {

@@ -25,6 +25,11 @@ export type StageIdentity =
       logoutUrls: string[];
       /** Managed-login domain prefix; defaults to `toolgate-<stage>-<account id>` (prefixes are global). */
       domainPrefix?: string;
+      /**
+       * Cognito's own sender allows a few emails a day (sign-up codes, password resets): with self sign-up on, a
+       * protected stage must send through Amazon SES instead (required there). See docs/deploy.md.
+       */
+      email?: CognitoEmail;
     }
   | {
       /** Any external OIDC issuer whose access tokens are JWTs with `aud` and a `scope` claim with toolgate scopes. */
@@ -33,6 +38,19 @@ export type StageIdentity =
       audience: string[];
       jwksUri?: string;
     };
+
+/** Cognito's sign-up and password-reset emails, sent through Amazon SES from your verified identity. */
+export interface CognitoEmail {
+  /** The sender: an address of `sesIdentity` (`no-reply@example.com`, or `Name <no-reply@example.com>`). */
+  from: string;
+  /** The SES identity (domain or address) verified in `sesRegion`, out of the SES sandbox. */
+  sesIdentity: string;
+  /** SES Region; Cognito accepts the pool's own Region or, in some Regions, a designated one. Default: the pool's. */
+  sesRegion?: string;
+  /** An SES configuration set (event publishing: bounces, complaints). */
+  configurationSet?: string;
+  replyTo?: string;
+}
 
 /** The model the chat loop and the workers use (packages/core/src/agent/config.ts reads it from Settings). */
 export type StageModel =
@@ -43,8 +61,18 @@ export type StageModel =
   | { provider: 'dev' };
 
 export interface StageSettings {
-  /** Production data: `sst remove` retains it, and the table gets point-in-time recovery and deletion protection. */
+  /**
+   * A production stage: `sst remove` refuses to run (SST's `protect`), origins must be https, and Cognito must send
+   * email through SES. Requires `retain`. Turning it off (to tear a stage down) changes nothing about the data.
+   */
   protect: boolean;
+  /**
+   * Keep the data, whatever else happens to the stage: the table (deletion protection and point-in-time recovery on),
+   * the uploads bucket with its objects (never force-emptied) and the Cognito user pool (deletion protection) are
+   * retained when the stage is removed, and `sst remove` needs an on-demand backup of the table first
+   * (`TEARDOWN_BACKUP_ENV`). docs/deploy.md lists exactly what survives.
+   */
+  retain: boolean;
   /**
    * Reserved concurrency per tier, or `'off'` for accounts whose concurrency quota cannot hold the budget (new
    * accounts start at 10). Off, the tiers share the account pool: the gateway throttles still apply, but a flood of
@@ -85,6 +113,7 @@ const LOCAL_ORIGINS = ['http://localhost:3000', 'http://localhost:5173'];
 
 export const DEFAULT_STAGE: StageSettings = {
   protect: false,
+  retain: false,
   reservedConcurrency: DEFAULT_CONCURRENCY_BUDGET,
   throttling: DEFAULT_GATEWAY_THROTTLING,
   allowedOrigins: LOCAL_ORIGINS,
@@ -104,11 +133,14 @@ export const DEFAULT_STAGE: StageSettings = {
 export const STAGES: Record<string, Partial<StageSettings>> = {
   production: {
     protect: true,
+    retain: true,
     allowedOrigins: ['https://app.example.com'],
     identity: {
       kind: 'cognito',
       callbackUrls: ['https://app.example.com/auth/callback'],
       logoutUrls: ['https://app.example.com'],
+      // Verify this identity in SES (and leave the SES sandbox) before the first deploy: docs/deploy.md.
+      email: { from: 'toolgate <no-reply@app.example.com>', sesIdentity: 'app.example.com' },
     },
   },
 };
@@ -124,6 +156,37 @@ export const STAGES_FILE = 'packages/core/src/deploy/stages.ts';
 
 export function isProtectedStage(stage: string): boolean {
   return resolveStage(stage).protect;
+}
+
+/** Whether `sst remove` keeps the stage's data (SST's `removal: 'retain'`, plus the user pool: infra/auth.ts). */
+export function retainsData(stage: string): boolean {
+  return resolveStage(stage).retain;
+}
+
+/** `sst remove` of a stage that retains data needs this set to an on-demand backup of its table (docs/deploy.md). */
+export const TEARDOWN_BACKUP_ENV = 'TOOLGATE_TEARDOWN_BACKUP';
+
+/**
+ * What keeps `sst remove` from running on a stage that retains data: no on-demand backup of this stage's table named
+ * in `TEARDOWN_BACKUP_ENV`. `pnpm preflight --teardown` checks that the backup exists and is AVAILABLE; this checks,
+ * in `sst remove` itself, that one was named and belongs to this table. Empty when the removal may proceed.
+ */
+export function teardownProblems(stage: string, env: Record<string, string | undefined>): string[] {
+  if (!resolveStage(stage, env).retain) return [];
+  const backup = env[TEARDOWN_BACKUP_ENV]?.trim() ?? '';
+  const table = tableName(stage);
+  const pattern = new RegExp(
+    `^arn:aws(-[a-z]+)*:dynamodb:[a-z0-9-]+:\\d{12}:table/${table.replace(/[-]/g, '\\-')}/backup/[0-9a-z-]+$`,
+  );
+  if (pattern.test(backup)) return [];
+  return [
+    `Stage ${stage} retains its data: removing it needs an on-demand backup of the table ${table} first.`,
+    `  1. aws dynamodb create-backup --table-name ${table} --backup-name ${table}-teardown`,
+    `  2. pnpm preflight --stage ${stage} --teardown --backup <BackupArn from step 1>   (waits for nothing: run it`,
+    '     again until it says AVAILABLE)',
+    `  3. ${TEARDOWN_BACKUP_ENV}=<BackupArn> pnpm sst remove --stage ${stage}`,
+    backup ? `(${TEARDOWN_BACKUP_ENV}="${backup}" is not an on-demand backup ARN of ${table}.)` : '',
+  ].filter(Boolean);
 }
 
 /** The settings a stage deploys with; throws on settings that must never deploy. */
@@ -150,7 +213,29 @@ export function assertStageSettings(stage: string, settings: StageSettings): voi
       throw new Error(`Stage ${stage}: protected stages only allow https origins (got ${origin})`);
     }
   }
+  if (settings.protect && !settings.retain) {
+    throw new Error(`Stage ${stage}: a protected stage must retain its data (retain: true)`);
+  }
   const { identity } = settings;
+  if (identity.kind === 'cognito' && settings.protect && !identity.email) {
+    throw new Error(
+      `Stage ${stage}: a protected stage with Cognito needs identity.email (SES): Cognito's own sender allows only a ` +
+        'few emails a day, and self sign-up is on (docs/deploy.md)',
+    );
+  }
+  if (identity.kind === 'cognito' && identity.email) {
+    const address = /<([^>]+)>\s*$/.exec(identity.email.from)?.[1] ?? identity.email.from;
+    if (!/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(address)) {
+      throw new Error(`Stage ${stage}: identity.email.from "${identity.email.from}" is not an email address`);
+    }
+    const domain = address.split('@')[1]?.toLowerCase();
+    const sesIdentity = identity.email.sesIdentity.toLowerCase();
+    if (sesIdentity !== domain && sesIdentity !== address.toLowerCase()) {
+      throw new Error(
+        `Stage ${stage}: identity.email.from must be an address of the SES identity ${identity.email.sesIdentity}`,
+      );
+    }
+  }
   if (identity.kind === 'oidc') {
     if (!identity.issuer.startsWith('https://')) throw new Error(`Stage ${stage}: the OIDC issuer must be https`);
     if (identity.audience.length === 0) throw new Error(`Stage ${stage}: the OIDC audience must not be empty`);

@@ -14,14 +14,20 @@ export const foundationRoutes = {
     method: 'GET',
     path: '/catalog',
     tier: 'public',
-    auth: { kind: 'public', reason: 'The product catalog is public marketing data, cached by the CDN.' },
+    auth: {
+      kind: 'public',
+      reason: 'The product catalog is public marketing data; its answers are cacheable (Cache-Control, ETag).',
+    },
     summary: 'Search and page through the product catalog',
   },
   catalogGet: {
     method: 'GET',
     path: '/catalog/{id}',
     tier: 'public',
-    auth: { kind: 'public', reason: 'The product catalog is public marketing data, cached by the CDN.' },
+    auth: {
+      kind: 'public',
+      reason: 'The product catalog is public marketing data; its answers are cacheable (Cache-Control, ETag).',
+    },
     summary: 'One catalog product',
   },
   me: {

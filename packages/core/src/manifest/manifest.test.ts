@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { scope } from '../scopes';
-import { assertManifestValid, manifest, RouteMatcher, type RouteSpec, routes } from './index';
+import { assertManifestValid, manifest, RouteMatcher, type RouteSpec, routeKey, routes } from './index';
 
 describe('route manifest', () => {
   it('is valid: unique keys, well-formed paths, reasons for every public route', () => {
@@ -43,6 +43,12 @@ describe('route manifest', () => {
       summary: 'z',
     };
     expect(() => assertManifestValid([noScopes])).toThrow(/names no scope/);
+  });
+
+  it('gives reasons that are true of what infra deploys: no CDN is deployed, so none is claimed', () => {
+    for (const route of manifest) {
+      if (route.auth.kind !== 'jwt') expect(route.auth.reason, routeKey(route)).not.toMatch(/\bCDN\b/i);
+    }
   });
 
   it('rejects empty reasons, duplicates and bad paths at load time', () => {

@@ -8,7 +8,7 @@ export const foundationDocs = {
   health: { tags: ['meta'], responses: { 200: { description: 'The service is up', schema: HealthSchema } } },
   catalogList: {
     tags: ['catalog'],
-    description: 'Cached by the CDN; filter with `q` and `category`, page with `cursor`.',
+    description: 'Cacheable (`Cache-Control`, `ETag`); filter with `q` and `category`, page with `cursor`.',
     query: CatalogQuerySchema,
     responses: { 200: { description: 'A page of products', schema: CatalogPageSchema } },
   },

@@ -33,9 +33,10 @@ export function memoryUploads(clock: Clock): UploadsRepository & { items: Map<st
       const item = items.get(key(sub, id));
       return item && !isExpired(item, clock()) ? structuredClone(item) : null;
     },
-    async update(sub, id, { from, set, remove = [], now }) {
+    async update(sub, id, { from, set, remove = [], now, unchangedSince }) {
       const item = items.get(key(sub, id));
       if (!item || !from.includes(item.status)) return null;
+      if (unchangedSince !== undefined && item.updatedAt !== unchangedSince) return null;
       const updated: Stored = { ...item, ...set, updatedAt: new Date(now).toISOString() };
       for (const name of remove) delete updated[name];
       items.set(key(sub, id), updated);

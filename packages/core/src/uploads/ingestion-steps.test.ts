@@ -4,7 +4,7 @@ import { createDevProvider } from '../agent/providers/dev';
 import { ServiceUnavailableError } from '../errors';
 import { manualClock } from '../testing/clock';
 import { memoryStorage, memoryUploads } from '../testing/upload-fakes';
-import { INGESTION_RETRY } from '../workflows/ingestion';
+import { INGESTION_RETRY, THROTTLE_RETRY } from '../workflows/ingestion';
 import { UploadsConfigSchema } from './config';
 import { classifyStepError, createIngestionSteps, failureReason } from './ingestion-steps';
 import { documentTextKey, uploadKey } from './keys';
@@ -146,9 +146,11 @@ describe('failureReason', () => {
     expect(failureReason({ Error: 'TransientError', Cause: cause('TransientError', 'The model is busy.') })).toBe(
       `Processing failed after ${INGESTION_RETRY.maxAttempts} retries: The model is busy. Upload the document again later.`,
     );
-    expect(failureReason({ Error: 'Lambda.TooManyRequestsException' })).toMatch(
-      /a service it depends on was unavailable/,
+    // Throttling has its own, longer budget, and the reason counts its retries.
+    expect(failureReason({ Error: 'Lambda.TooManyRequestsException' })).toBe(
+      `Processing failed after ${THROTTLE_RETRY.maxAttempts} retries: the service was too busy. Upload the document again later.`,
     );
+    expect(failureReason({ Error: 'Lambda.ServiceException' })).toMatch(/a service it depends on was unavailable/);
     expect(failureReason({ Error: 'TypeError', Cause: cause('TypeError', 'secret internals at /var/task') })).toBe(
       'Processing failed unexpectedly (TypeError).',
     );

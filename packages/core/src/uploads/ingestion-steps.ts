@@ -2,7 +2,14 @@ import { complete, type ModelProvider } from '../agent/provider';
 import { type Clock, systemClock } from '../clock';
 import { isToolgateError } from '../errors';
 import { DOCUMENT_REJECTED, DocumentRejectedError, InvalidStepInputError, TransientError } from '../workflows/errors';
-import { INGESTION_RETRY, INGESTION_STEPS, type IngestionStep, TRANSIENT_ERROR } from '../workflows/ingestion';
+import {
+  INGESTION_RETRY,
+  INGESTION_STEPS,
+  type IngestionStep,
+  LAMBDA_THROTTLED,
+  THROTTLE_RETRY,
+  TRANSIENT_ERROR,
+} from '../workflows/ingestion';
 import * as z from '../zod';
 import type { UploadsConfig } from './config';
 import { extractText } from './extract';
@@ -88,6 +95,9 @@ export function failureReason(error: { Error: string; Cause?: string | undefined
   const name = error && /^[\w.-]{1,64}$/.test(error.Error) ? error.Error : 'Error';
   const message = cleanReason(causeMessage(error?.Cause)).slice(0, REASON_MAX_CHARS);
   if (name === DOCUMENT_REJECTED) return message || 'The document was rejected.';
+  if (name === LAMBDA_THROTTLED) {
+    return `Processing failed after ${THROTTLE_RETRY.maxAttempts} retries: the service was too busy. Upload the document again later.`;
+  }
   if (name === TRANSIENT_ERROR || name.startsWith('Lambda.')) {
     const why =
       name === TRANSIENT_ERROR && message ? message.replace(/\.$/, '') : 'a service it depends on was unavailable';

@@ -57,6 +57,8 @@ export interface UpdateOptions {
   remove?: readonly ('expiresAt' | 'error')[];
   /** Epoch ms of the change (`updatedAt`), from the caller's clock. */
   now: number;
+  /** And only while `updatedAt` is still this value: nothing wrote the item since it was read. */
+  unchangedSince?: string;
 }
 
 export interface DocumentHit {
@@ -150,7 +152,7 @@ export function createUploadsRepository(
       return record;
     },
 
-    async update(sub, id, { from, set, remove = [], now }) {
+    async update(sub, id, { from, set, remove = [], now, unchangedSince }) {
       const names: Record<string, string> = { '#status': 'status', '#updatedAt': 'updatedAt' };
       const values: Record<string, unknown> = { ':updatedAt': new Date(now).toISOString() };
       const assignments = ['#updatedAt = :updatedAt'];
@@ -165,6 +167,11 @@ export function createUploadsRepository(
         return `:from${index}`;
       });
       for (const name of remove) names[`#${name}`] = name;
+      let condition = `attribute_exists(pk) AND #status IN (${allowed.join(', ')})`;
+      if (unchangedSince !== undefined) {
+        values[':unchangedSince'] = unchangedSince;
+        condition += ' AND #updatedAt = :unchangedSince';
+      }
       try {
         const { Attributes } = await doc.send(
           new UpdateCommand({
@@ -173,7 +180,7 @@ export function createUploadsRepository(
             UpdateExpression:
               `SET ${assignments.join(', ')}` +
               (remove.length ? ` REMOVE ${remove.map((n) => `#${n}`).join(', ')}` : ''),
-            ConditionExpression: `attribute_exists(pk) AND #status IN (${allowed.join(', ')})`,
+            ConditionExpression: condition,
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: values,
             ReturnValues: 'ALL_NEW',

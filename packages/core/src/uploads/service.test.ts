@@ -3,10 +3,11 @@ import { ConflictError, NotFoundError, ServiceUnavailableError, UnprocessableErr
 import { caller } from '../testing/agent-fakes';
 import { manualClock } from '../testing/clock';
 import { memoryStarter, memoryStorage, memoryUploads } from '../testing/upload-fakes';
+import { INGESTION_STRANDED_AFTER_SECONDS } from '../workflows/ingestion';
 import { UploadsConfigSchema } from './config';
 import { uploadKey } from './keys';
 import { createUploadRequestSchema } from './schema';
-import { createUploadService } from './service';
+import { createUploadService, STRANDED_REASON } from './service';
 
 const limits = UploadsConfigSchema.parse({});
 const alice = caller('alice');
@@ -177,5 +178,72 @@ describe('upload service', () => {
     });
     expect((await service.listDocuments(alice, { limit: 10 })).items.map((d) => d.id)).toEqual([id]);
     expect((await service.listDocuments(bob, { limit: 10 })).items).toEqual([]);
+  });
+});
+
+describe('stranded uploads', () => {
+  /** A clock the test moves, shared by the service and its fakes. */
+  function clocked() {
+    const clock = manualClock();
+    const uploads = memoryUploads(clock);
+    const storage = memoryStorage(clock);
+    const service = createUploadService({
+      uploads,
+      storage,
+      ingestion: memoryStarter(),
+      limits,
+      newId: () => '00000000-0000-4000-8000-0000000000aa',
+      now: clock,
+    });
+    const advance = (seconds: number) => {
+      clock.advance(seconds * 1000);
+      return clock();
+    };
+    return { uploads, storage, service, clock, advance };
+  }
+
+  async function processing() {
+    const setup = clocked();
+    const { id } = await setup.service.create(alice, declared);
+    setup.storage.put(uploadKey('alice', id), 'hello', 'text/plain');
+    await setup.service.complete(alice, id);
+    // What the Validate step writes; then the workflow stops without recording an outcome (timed out, or MarkFailed
+    // itself exhausted its retries).
+    await setup.uploads.update('alice', id, { from: ['UPLOADED'], set: { status: 'PROCESSING' }, now: setup.clock() });
+    return { ...setup, id };
+  }
+
+  it('leaves an upload PROCESSING while its execution may still be running', async () => {
+    const { service, advance, id } = await processing();
+    advance(INGESTION_STRANDED_AFTER_SECONDS - 60);
+    expect(await service.get(alice, id)).toMatchObject({ status: 'PROCESSING' });
+  });
+
+  it('marks it FAILED on the first read once no execution can move it, and says why', async () => {
+    const { service, advance, uploads, id } = await processing();
+    advance(INGESTION_STRANDED_AFTER_SECONDS + 60);
+    expect(await service.get(alice, id)).toMatchObject({ status: 'FAILED', error: STRANDED_REASON });
+    expect(await uploads.get('alice', id)).toMatchObject({ status: 'FAILED', error: STRANDED_REASON });
+    // Completing again changes nothing: the same (failed) execution, no second one.
+    expect(await service.complete(alice, id)).toMatchObject({ status: 'FAILED' });
+  });
+
+  it('lets a step that wrote in the meantime win', async () => {
+    const { service, advance, uploads, id } = await processing();
+    const at = advance(INGESTION_STRANDED_AFTER_SECONDS + 60);
+    const stale = await uploads.get('alice', id);
+    // A step still running wrote after the read (same status, a new updatedAt)...
+    await uploads.update('alice', id, { from: ['PROCESSING'], set: { summary: 'Late.' }, now: at });
+    // ...so the conditional write (updatedAt unchanged since the read) refuses to fail the upload under it.
+    const real = uploads.get.bind(uploads);
+    let first = true;
+    uploads.get = async (sub, upload) => {
+      if (first) {
+        first = false;
+        return stale;
+      }
+      return real(sub, upload);
+    };
+    expect(await service.get(alice, id)).toMatchObject({ status: 'PROCESSING', summary: 'Late.' });
   });
 });

@@ -4,6 +4,7 @@ import { type Clock, systemClock } from '../clock';
 import { nowSeconds } from '../data/dynamo';
 import { BadRequestError, ConflictError, NotFoundError, UnprocessableError } from '../errors';
 import { UPLOADS_BUCKET } from '../resources';
+import { INGESTION_STRANDED_AFTER_SECONDS } from '../workflows/ingestion';
 import type { IngestionStarter } from '../workflows/starter';
 import type { UploadsConfig } from './config';
 import { uploadKey } from './keys';
@@ -74,6 +75,17 @@ export function objectMismatches(
 
 const notFound = (id: string) => new NotFoundError(`No upload ${id}.`);
 
+/** What a stranded upload (see `INGESTION_STRANDED_AFTER_SECONDS`) shows its owner once it is marked FAILED. */
+export const STRANDED_REASON =
+  'Processing stopped without recording its outcome (it timed out or could not be retried). Upload the document again.';
+
+/** True when no ingestion execution can still move this upload: it was started, and nothing wrote it since. */
+export function isStranded(record: UploadRecord, now: number): boolean {
+  if (record.status !== 'UPLOADED' && record.status !== 'PROCESSING') return false;
+  if (!record.executionArn) return false;
+  return now - Date.parse(record.updatedAt) > INGESTION_STRANDED_AFTER_SECONDS * 1000;
+}
+
 export function createUploadService(deps: UploadServiceDeps): UploadService {
   const { uploads, storage, ingestion, limits } = deps;
   const newId = deps.newId ?? randomUUID;
@@ -83,7 +95,23 @@ export function createUploadService(deps: UploadServiceDeps): UploadService {
   async function own(caller: Caller, id: string): Promise<UploadRecord> {
     const record = await uploads.get(caller.sub, id);
     if (!record) throw notFound(id);
-    return record;
+    return heal(record);
+  }
+
+  /**
+   * Self-healing read: an upload whose workflow can no longer record an outcome is marked FAILED the first time it
+   * is read, so it never stays PROCESSING. Conditional on `updatedAt`: a step that wrote meanwhile wins.
+   */
+  async function heal(record: UploadRecord): Promise<UploadRecord> {
+    const at = now();
+    if (!isStranded(record, at)) return record;
+    const failed = await uploads.update(record.sub, record.id, {
+      from: ['UPLOADED', 'PROCESSING'],
+      set: { status: 'FAILED', error: STRANDED_REASON },
+      unchangedSince: record.updatedAt,
+      now: at,
+    });
+    return failed ?? (await uploads.get(record.sub, record.id)) ?? record;
   }
 
   return {

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { ingestionDefinition, RETRYABLE_ERRORS } from './ingestion';
+import {
+  INGESTION_RETRY,
+  INGESTION_TIMEOUT_SECONDS,
+  ingestionDefinition,
+  ingestionTrustPolicy,
+  LAMBDA_THROTTLED,
+  RETRYABLE_ERRORS,
+  retryBudgetSeconds,
+  THROTTLE_RETRY,
+} from './ingestion';
 
 const ARN = 'arn:aws:lambda:us-east-1:123456789012:function:toolgate-dev-steps';
 const definition = ingestionDefinition(ARN);
@@ -43,21 +52,52 @@ describe('ingestion workflow (ASL)', () => {
 
   it('retries Lambda throttling and transient errors with capped, jittered exponential backoff', () => {
     for (const [name, state] of tasks) {
-      const [retry] = state.Retry as Record<string, unknown>[];
-      expect(retry?.ErrorEquals, name).toEqual([...RETRYABLE_ERRORS]);
-      expect(retry?.ErrorEquals, name).toEqual(
+      const [throttled, transient] = state.Retry as Record<string, unknown>[];
+      expect(transient?.ErrorEquals, name).toEqual([...RETRYABLE_ERRORS]);
+      expect(transient?.ErrorEquals, name).toEqual(
         expect.arrayContaining([
           'Lambda.ServiceException',
           'Lambda.AWSLambdaException',
           'Lambda.SdkClientException',
-          'Lambda.TooManyRequestsException',
           'TransientError',
         ]),
       );
-      expect(retry?.BackoffRate as number, name).toBeGreaterThan(1);
-      expect(retry?.MaxDelaySeconds as number, name).toBeGreaterThan(0);
-      expect(retry?.JitterStrategy, name).toBe('FULL');
+      for (const retry of [throttled, transient]) {
+        expect(retry?.BackoffRate as number, name).toBeGreaterThan(1);
+        expect(retry?.MaxDelaySeconds as number, name).toBeGreaterThan(0);
+        expect(retry?.JitterStrategy, name).toBe('FULL');
+      }
     }
+  });
+
+  it('gives Lambda throttling its own, longer budget on every task, MarkFailed included', () => {
+    for (const [name, state] of tasks) {
+      const retries = state.Retry as Record<string, unknown>[];
+      // The first matching rule wins: throttling must not fall into the short transient budget.
+      expect(retries[0], name).toMatchObject({
+        ErrorEquals: [LAMBDA_THROTTLED],
+        MaxAttempts: THROTTLE_RETRY.maxAttempts,
+      });
+      expect(
+        retries.slice(1).flatMap((retry) => retry.ErrorEquals as string[]),
+        name,
+      ).not.toContain(LAMBDA_THROTTLED);
+    }
+    // Minutes, not the ~1 minute a failing dependency gets, and inside the execution's timeout.
+    expect(retryBudgetSeconds(THROTTLE_RETRY)).toBeGreaterThanOrEqual(10 * 60);
+    expect(retryBudgetSeconds(THROTTLE_RETRY)).toBeGreaterThan(5 * retryBudgetSeconds(INGESTION_RETRY));
+    expect(retryBudgetSeconds(THROTTLE_RETRY)).toBeLessThan(INGESTION_TIMEOUT_SECONDS / 2);
+  });
+
+  it('lets only Step Functions acting for this account assume its role', () => {
+    expect(ingestionTrustPolicy({ accountId: '123456789012' }).Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'states.amazonaws.com' },
+        Action: 'sts:AssumeRole',
+        Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+      },
+    ]);
   });
 
   it('catches every failure into MarkFailed, which always ends in a Fail state', () => {

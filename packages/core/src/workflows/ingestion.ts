@@ -27,15 +27,18 @@ export interface IngestionInput {
 /** Throw an error with this `name` from a step for a failure worth retrying (a model timeout, a throttled call). */
 export const TRANSIENT_ERROR = 'TransientError';
 
-/** Errors retried with backoff: Lambda's own throttling and service errors, plus the steps' TransientError. */
+/** What the Lambda integration reports when the steps function's reserved concurrency is exhausted. */
+export const LAMBDA_THROTTLED = 'Lambda.TooManyRequestsException';
+
+/** Errors retried with backoff: Lambda's service errors and the steps' TransientError (throttling has its own rule). */
 export const RETRYABLE_ERRORS = [
   'Lambda.ServiceException',
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',
-  'Lambda.TooManyRequestsException',
   TRANSIENT_ERROR,
 ] as const;
 
+/** A step that failed (a dependency down): ~1 minute of retries at most, then the upload is marked FAILED. */
 export const INGESTION_RETRY = {
   intervalSeconds: 2,
   maxAttempts: 5,
@@ -43,13 +46,77 @@ export const INGESTION_RETRY = {
   maxDelaySeconds: 30,
 } as const;
 
+/**
+ * Throttling has its own, longer budget. The steps function has a small reserved concurrency (5), so a burst of
+ * uploads is throttled by design; a throttled invoke never ran (nothing to undo), and the burst drains as executions
+ * finish. Worst case ~12.6 minutes of waiting per state (full jitter: about half of it on average), against ~1
+ * minute for the other errors, and still well inside the execution timeout.
+ */
+export const THROTTLE_RETRY = {
+  intervalSeconds: 5,
+  maxAttempts: 10,
+  backoffRate: 2,
+  maxDelaySeconds: 120,
+} as const;
+
 /** The whole execution gives up after this long (Standard workflows would otherwise run for a year). */
 export const INGESTION_TIMEOUT_SECONDS = 30 * 60;
+
+/** The steps Lambda's timeout: a task invoked just before the execution timed out may still write this much later. */
+export const INGESTION_STEP_TIMEOUT_SECONDS = 120;
+
+/**
+ * An upload still UPLOADED or PROCESSING this long after its last write has no execution left that could move it:
+ * the execution timed out (no Catch runs then) or failed without recording it (MarkFailed exhausted its retries),
+ * and no step Lambda can still be running. Reading it then marks it FAILED (uploads/service.ts).
+ */
+export const INGESTION_STRANDED_AFTER_SECONDS = INGESTION_TIMEOUT_SECONDS + INGESTION_STEP_TIMEOUT_SECONDS;
+
+/** The longest a retrier may wait in total before its last attempt, in seconds (no jitter: the worst case). */
+export function retryBudgetSeconds(policy: {
+  intervalSeconds: number;
+  maxAttempts: number;
+  backoffRate: number;
+  maxDelaySeconds: number;
+}): number {
+  let total = 0;
+  for (let attempt = 0; attempt < policy.maxAttempts; attempt += 1) {
+    total += Math.min(policy.intervalSeconds * policy.backoffRate ** attempt, policy.maxDelaySeconds);
+  }
+  return total;
+}
+
+/**
+ * Who may assume the state machine's role: Step Functions, and only on behalf of this account (`aws:SourceAccount`,
+ * AWS's guard against the confused-deputy problem: another account's state machine cannot be given this role).
+ */
+export function ingestionTrustPolicy(target: { accountId: string }) {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'states.amazonaws.com' },
+        Action: 'sts:AssumeRole',
+        Condition: { StringEquals: { 'aws:SourceAccount': target.accountId } },
+      },
+    ],
+  };
+}
 
 type State = Record<string, unknown>;
 
 function retry(): State[] {
   return [
+    // First: Step Functions uses the first rule whose ErrorEquals matches, and each rule counts its own attempts.
+    {
+      ErrorEquals: [LAMBDA_THROTTLED],
+      IntervalSeconds: THROTTLE_RETRY.intervalSeconds,
+      MaxAttempts: THROTTLE_RETRY.maxAttempts,
+      BackoffRate: THROTTLE_RETRY.backoffRate,
+      MaxDelaySeconds: THROTTLE_RETRY.maxDelaySeconds,
+      JitterStrategy: 'FULL',
+    },
     {
       ErrorEquals: [...RETRYABLE_ERRORS],
       IntervalSeconds: INGESTION_RETRY.intervalSeconds,

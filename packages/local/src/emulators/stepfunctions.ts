@@ -72,8 +72,16 @@ export interface StepFunctionsEmulatorOptions {
   logError?: (message: string, error: unknown) => void;
 }
 
+/**
+ * Decides, per Task invoke, whether the Lambda service refuses it before the function runs, and with which error
+ * (e.g. `Lambda.TooManyRequestsException`, what the integration reports when reserved concurrency is exhausted).
+ */
+export type InvokeFaultRule = (functionName: string, payload: unknown) => string | null;
+
 export interface StepFunctionsEmulator extends Emulator {
   register(machine: StateMachineRegistration): string;
+  /** Refuses matching invokes from now on (tests); `null` stops. The function never runs for a refused invoke. */
+  failInvokes(rule: InvokeFaultRule | null): void;
   stateMachineArn(name: string): string;
   executions(stateMachineArn?: string): ExecutionRecord[];
   describe(executionArn: string): ExecutionRecord | undefined;
@@ -159,6 +167,7 @@ export async function startStepFunctions(options: StepFunctionsEmulatorOptions):
   const running = new Map<string, Running>();
   const aborted = new Set<string>();
   const arnPrefix = `arn:aws:states:${options.region}:${options.accountId}`;
+  let invokeFault: InvokeFaultRule | null = null;
   const stateMachineArn = (name: string) => `${arnPrefix}:stateMachine:${name}`;
   const executionArn = (machine: string, name: string) => `${arnPrefix}:execution:${machine}:${name}`;
 
@@ -182,6 +191,8 @@ export async function startStepFunctions(options: StepFunctionsEmulatorOptions):
       const name = String(functionName);
       const pending = resolveFunction(name);
       if (!pending) throw taskError('Lambda.ResourceNotFoundException', `Function not found: ${name}`);
+      const refused = invokeFault?.(name, payload);
+      if (refused) throw taskError(refused, 'Rate Exceeded.');
       let fn: LambdaFunction;
       try {
         fn = await pending;
@@ -426,6 +437,9 @@ export async function startStepFunctions(options: StepFunctionsEmulatorOptions):
   return {
     endpoint: httpUrl(LOOPBACK, port),
     register,
+    failInvokes: (rule) => {
+      invokeFault = rule;
+    },
     stateMachineArn,
     executions: (arn) => [...executions.values()].filter((record) => !arn || record.stateMachineArn === arn),
     describe: (arn) => executions.get(arn),
