@@ -133,10 +133,13 @@ describe('the S3 POST-policy front', () => {
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
 
-  it('answers MalformedPOSTRequest to a body that is not multipart/form-data', async () => {
+  it.each([
+    ['a body that does not follow its boundary', 'multipart/form-data; boundary=xyz'],
+    ['a form without a boundary', 'multipart/form-data'],
+  ])('answers MalformedPOSTRequest to %s, without reaching the store', async (_name, contentType) => {
     const answer = await rawRequest(front.endpoint, `/${BUCKET}`, {
       method: 'POST',
-      headers: { 'content-type': 'multipart/form-data; boundary=xyz' },
+      headers: { 'content-type': contentType },
       body: 'this is not multipart',
     });
     expect(answer.status).toBe(400);

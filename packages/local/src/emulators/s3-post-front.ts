@@ -17,7 +17,7 @@ export interface S3PostPolicyFrontOptions {
 /** A form posted to a bucket (`POST /{bucket}`, path-style): the browser-based upload S3 checks against a policy. */
 function formPostBucket(req: IncomingMessage): string | null {
   if (req.method !== 'POST') return null;
-  if (!/^multipart\/form-data\s*;/i.test(req.headers['content-type'] ?? '')) return null;
+  if (!/^multipart\/form-data\s*(;|$)/i.test(req.headers['content-type'] ?? '')) return null;
   const url = new URL(req.url ?? '/', 'http://front');
   const bucket = /^\/([^/]+)\/?$/.exec(url.pathname)?.[1];
   if (bucket === undefined || url.search !== '') return null;
@@ -67,6 +67,12 @@ function canonicalForm(form: ParsedForm & { file: Blob }): FormData {
   return out;
 }
 
+const INTERNAL: S3ErrorAnswer = {
+  status: 500,
+  code: 'InternalError',
+  message: 'We encountered an internal error. Please try again.',
+};
+
 const MALFORMED: S3ErrorAnswer = {
   status: 400,
   code: 'MalformedPOSTRequest',
@@ -105,6 +111,10 @@ export async function startS3PostPolicyFront(options: S3PostPolicyFrontOptions):
         },
       );
       forwarded.on('error', reject);
+      // A client that goes away mid-request must not leave s3rver waiting for the rest of a body.
+      res.on('close', () => {
+        if (!res.writableFinished) forwarded.destroy();
+      });
       if (body) forwarded.end(body.bytes);
       else req.pipe(forwarded);
     });
@@ -126,11 +136,11 @@ export async function startS3PostPolicyFront(options: S3PostPolicyFrontOptions):
     };
   }
 
-  async function refuse(req: IncomingMessage, res: ServerResponse, bucket: string, error: S3ErrorAnswer) {
+  async function refuse(req: IncomingMessage, res: ServerResponse, bucket: string | null, error: S3ErrorAnswer) {
     const { requestId, hostId } = s3RequestIds();
     const body = s3ErrorXml(error, requestId, hostId);
     res.writeHead(error.status, {
-      ...(await corsFor(req, bucket)),
+      ...(bucket === null ? {} : await corsFor(req, bucket)),
       'content-type': 'application/xml',
       'content-length': Buffer.byteLength(body),
       'x-amz-request-id': requestId,
@@ -160,8 +170,9 @@ export async function startS3PostPolicyFront(options: S3PostPolicyFrontOptions):
 
   const server = createServer((req, res) => {
     handle(req, res).catch(() => {
-      if (!res.headersSent) res.writeHead(502).end();
-      else res.destroy();
+      // s3rver unreachable, or a client gone mid-body: what S3 answers when it fails on its side.
+      if (res.headersSent) res.destroy();
+      else refuse(req, res, null, INTERNAL).catch(() => res.destroy());
     });
   });
   const { port } = await listen(server, 0, LOOPBACK);
