@@ -21,7 +21,11 @@ function formPostBucket(req: IncomingMessage): string | null {
   const url = new URL(req.url ?? '/', 'http://front');
   const bucket = /^\/([^/]+)\/?$/.exec(url.pathname)?.[1];
   if (bucket === undefined || url.search !== '') return null;
-  return decodeURIComponent(bucket);
+  try {
+    return decodeURIComponent(bucket);
+  } catch {
+    return null; // not a bucket name s3rver could hold; it answers that request itself
+  }
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -98,6 +102,7 @@ export async function startS3PostPolicyFront(options: S3PostPolicyFrontOptions):
       const headers = { ...req.headers };
       if (body) {
         delete headers['transfer-encoding'];
+        delete headers.expect; // the client was already told to continue; this body is complete
         headers['content-type'] = body.contentType;
         headers['content-length'] = String(body.bytes.length);
       }
