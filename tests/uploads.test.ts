@@ -13,7 +13,9 @@ import { postToS3 } from './support/uploads';
  * from the api tier) running the steps tier's handler, and the documents it produces as tools, REST and in chat.
  */
 const ALLOWED_ORIGIN = 'http://localhost:5173';
-const runtime = useLocalRuntime({ workflowRetryIntervalMs: 5 });
+/** How far ahead of the wall clock the local S3 judges POST policies (a test expires one without waiting). */
+let s3ClockAheadMs = 0;
+const runtime = useLocalRuntime({ workflowRetryIntervalMs: 5, now: () => Date.now() + s3ClockAheadMs });
 const SCOPES = [scope('documents'), scope('tools'), scope('chat')];
 
 const newUser = () => `user-${randomUUID()}`;
@@ -289,6 +291,149 @@ describe('the presigned POST', () => {
   });
 });
 
+/** S3's XML error: the code, the message and the code's own elements. */
+async function s3Error(response: Response) {
+  expect(response.headers.get('content-type')).toBe('application/xml');
+  const xml = await response.text();
+  const unescapeXml = (text: string) =>
+    text.replace(
+      /&(quot|apos|lt|gt|amp);/g,
+      (_, e: string) => ({ quot: '"', apos: "'", lt: '<', gt: '>', amp: '&' })[e] ?? e,
+    );
+  const element = (name: string) => {
+    const text = new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
+    return text === undefined ? undefined : unescapeXml(text);
+  };
+  expect(xml).toMatch(/^<\?xml version="1\.0" encoding="UTF-8"\?>\n<Error><Code>/);
+  expect(element('RequestId')).toMatch(/^[0-9A-F]{16}$/);
+  return { status: response.status, code: element('Code'), message: element('Message'), element };
+}
+
+describe('the local S3 enforces the presigned POST policy, as S3 does', () => {
+  const sendAs = (post: Post, fields: Record<string, string>, body: string, contentType = 'text/markdown') =>
+    postForm({ ...post, fields }, body, contentType, NOTES.filename);
+
+  /** A signed form for NOTES, and what a refused upload must have left behind: nothing at its key. */
+  async function signed() {
+    const sub = newUser();
+    const { post } = await requestUpload(await tokenFor(sub), NOTES);
+    const key = post.fields.key as string;
+    return {
+      post,
+      key,
+      async nothingStored(...keys: string[]) {
+        const s3 = bucket();
+        try {
+          for (const k of [key, ...keys]) expect(await s3.head(k), k).toBeNull();
+        } finally {
+          s3.close();
+        }
+      },
+    };
+  }
+
+  it('refuses a rewritten key (403 AccessDenied) and stores nothing', async () => {
+    const { post, key, nothingStored } = await signed();
+    const elsewhere = key.replace(/uploads\/.*$/, 'uploads/not-the-signed-id');
+    const error = await s3Error(await sendAs(post, { ...post.fields, key: elsewhere }, NOTES.body));
+    expect(error).toMatchObject({
+      status: 403,
+      code: 'AccessDenied',
+      message: `Invalid according to Policy: Policy Condition failed: ["eq", "$key", "${key}"]`,
+    });
+    await nothingStored(elsewhere);
+  });
+
+  it('refuses a file bigger than declared (400 EntityTooLarge, with the sizes) and stores nothing', async () => {
+    const { post, nothingStored } = await signed();
+    const size = Buffer.byteLength(NOTES.body);
+    const error = await s3Error(await sendAs(post, post.fields, `${NOTES.body}!`));
+    expect(error).toMatchObject({
+      status: 400,
+      code: 'EntityTooLarge',
+      message: 'Your proposed upload exceeds the maximum allowed size',
+    });
+    expect([error.element('ProposedSize'), error.element('MaxSizeAllowed')]).toEqual([`${size + 1}`, `${size}`]);
+    await nothingStored();
+  });
+
+  it('refuses another Content-Type (403) and stores nothing', async () => {
+    const { post, nothingStored } = await signed();
+    const error = await s3Error(
+      await sendAs(post, { ...post.fields, 'Content-Type': 'text/html' }, NOTES.body, 'text/html'),
+    );
+    expect(error).toMatchObject({ status: 403, code: 'AccessDenied' });
+    expect(error.message).toBe(
+      'Invalid according to Policy: Policy Condition failed: ["eq", "$Content-Type", "text/markdown"]',
+    );
+    await nothingStored();
+  });
+
+  it('refuses a form without its tagging field (403): the lifecycle rule could never expire the object', async () => {
+    const { post, nothingStored } = await signed();
+    const { tagging: _dropped, ...fields } = post.fields;
+    const error = await s3Error(await sendAs(post, fields, NOTES.body));
+    expect(error).toMatchObject({ status: 403, code: 'AccessDenied' });
+    expect(error.message).toBe(
+      `Invalid according to Policy: Policy Condition failed: ["eq", "$tagging", ${JSON.stringify(post.fields.tagging)}]`,
+    );
+    await nothingStored();
+  });
+
+  it('refuses an expired policy (403 "Policy expired.") by the clock the runtime was given', async () => {
+    const { post, nothingStored } = await signed();
+    const expiration = Date.parse(decodePolicy(post.fields).expiration);
+    s3ClockAheadMs = expiration - Date.now() + 1_000;
+    try {
+      const error = await s3Error(await sendAs(post, post.fields, NOTES.body));
+      expect(error).toMatchObject({
+        status: 403,
+        code: 'AccessDenied',
+        message: 'Invalid according to Policy: Policy expired.',
+      });
+    } finally {
+      s3ClockAheadMs = 0;
+    }
+    await nothingStored();
+    // The same form, within its lifetime, still works.
+    expect((await sendAs(post, post.fields, NOTES.body)).status).toBe(204);
+  });
+
+  it('refuses a tampered policy or signature (403 SignatureDoesNotMatch) and stores nothing', async () => {
+    const { post, nothingStored } = await signed();
+    const policy = decodePolicy(post.fields);
+    const widened = Buffer.from(
+      JSON.stringify({
+        ...policy,
+        conditions: policy.conditions.map((c) =>
+          Array.isArray(c) && c[0] === 'content-length-range' ? ['content-length-range', 1, 10 ** 9] : c,
+        ),
+      }),
+    ).toString('base64');
+    const tampered = await s3Error(await sendAs(post, { ...post.fields, Policy: widened }, NOTES.body.repeat(50)));
+    expect(tampered).toMatchObject({ status: 403, code: 'SignatureDoesNotMatch' });
+    expect(tampered.element('StringToSign')).toBe(widened);
+    const signature = post.fields['X-Amz-Signature'] as string;
+    const forged = `${signature.slice(0, -1)}${signature.endsWith('0') ? '1' : '0'}`;
+    const error = await s3Error(await sendAs(post, { ...post.fields, 'X-Amz-Signature': forged }, NOTES.body));
+    expect(error).toMatchObject({ status: 403, code: 'SignatureDoesNotMatch' });
+    await nothingStored();
+  });
+
+  it('lets the browser read a refusal from an allowed origin (CORS), and no other origin', async () => {
+    const { post } = await signed();
+    const refused = await sendAs(post, post.fields, `${NOTES.body}!`);
+    expect(refused.status).toBe(400);
+    expect(refused.headers.get('access-control-allow-origin')).toBe(ALLOWED_ORIGIN);
+    const form = new FormData();
+    for (const [name, value] of Object.entries(post.fields)) form.append(name, value);
+    form.append('file', new Blob([`${NOTES.body}!`], { type: NOTES.contentType }), NOTES.filename);
+    const foreign = await fetch(post.url, { method: 'POST', body: form, headers: { origin: 'https://evil.example' } });
+    expect(foreign.status).toBe(400);
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
 describe('server-side checks', () => {
   it('rejects an object whose size or type differs from the declaration (a policy bypass) and deletes it', async () => {
     const sub = newUser();
@@ -305,7 +450,7 @@ describe('server-side checks', () => {
       ]) {
         const { id } = await requestUpload(token, { filename: 'a.txt', contentType: 'text/plain', body: '0123456789' });
         const key = `users/${sub}/uploads/${id}`;
-        // What the local S3 does not stop (it enforces no POST policy), and what a leaked credential could do.
+        // No POST policy applies to a PutObject with the bucket's credentials: what a leaked credential could do.
         await s3.put(key, bypass.body, bypass.contentType);
         const response = await call(token, 'POST', `/uploads/${id}/complete`);
         expect(response.status).toBe(422);

@@ -77,6 +77,11 @@ export interface LocalRuntimeOptions {
   jobs?: LocalJobsSettings;
   /** Workflow retries wait this long instead of the ASL's backoff (tests); the real waits when absent. */
   workflowRetryIntervalMs?: number;
+  /**
+   * The clock (epoch ms) the local S3 judges presigned POST policies' expiration by; the wall clock when absent.
+   * Tests move it forward to expire a policy without waiting.
+   */
+  now?: () => number;
 }
 
 export interface LocalRuntime {
@@ -158,7 +163,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   try {
     const [dynamodb, s3, sqs, issuer] = await Promise.all([
       startDynamoDb(options.persistDir ? { path: join(options.persistDir, 'dynamodb') } : {}).then(started<Emulator>),
-      startS3(options.persistDir ? { directory: join(options.persistDir, 's3') } : {}).then(started<Emulator>),
+      startS3({
+        region,
+        ...(options.persistDir ? { directory: join(options.persistDir, 's3') } : {}),
+        ...(options.now ? { now: options.now } : {}),
+      }).then(started<Emulator>),
       startSqs({ region, accountId: ACCOUNT_ID }).then(started<Emulator>),
       startDevIssuer({ keysDir: options.keysDir ?? keysDirIn(localStateDir()) }).then(started<DevIssuer>),
     ]);

@@ -154,7 +154,7 @@ export function createUploadService(deps: UploadServiceDeps): UploadService {
               'then complete the upload.',
           );
         }
-        // The local S3 enforces no POST policy, and a leaked form is not the only way to write a key: trust only
+        // The POST policy is not the only way to write a key (a leaked credential, a misconfigured bucket): trust only
         // what HeadObject says is there.
         const problems = objectMismatches(record, object, limits.maxBytes);
         if (problems.length > 0) {

@@ -2,29 +2,52 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import S3rver from 's3rver';
+import { LOCAL_CREDENTIALS } from '../local-env';
 import { closeServer, httpUrl } from './http-server';
+import { startS3PostPolicyFront } from './s3-post-front';
 import { type Emulator, LOOPBACK } from './types';
 
 export interface S3EmulatorOptions {
   /** Directory kept between runs; a temporary directory (removed on stop) when absent. */
   directory?: string;
+  /** The bucket region presigned POST credentials must be scoped to. */
+  region: string;
+  /** The clock POST policies expire against (epoch ms); the wall clock when absent. */
+  now?: () => number;
 }
 
 /**
- * s3rver in-process. It stores objects on disk even when nothing is persisted, so the non-persistent mode gets a
- * fresh temporary directory. Clients must use path-style addressing and the access key id `S3RVER`.
+ * s3rver in-process, behind a front that enforces presigned POST policies (s3rver does not). It stores objects on
+ * disk even when nothing is persisted, so the non-persistent mode gets a fresh temporary directory. Clients must
+ * use path-style addressing and the access key id `S3RVER`.
  */
-export async function startS3(options: S3EmulatorOptions = {}): Promise<Emulator> {
+export async function startS3(options: S3EmulatorOptions): Promise<Emulator> {
   const temporary = options.directory === undefined;
   const directory = options.directory ?? (await mkdtemp(join(tmpdir(), 'toolgate-s3-')));
   await mkdir(directory, { recursive: true });
   const s3rver = new S3rver({ address: LOOPBACK, port: 0, silent: true, directory });
   const { port } = await s3rver.run();
+  const stopS3rver = async () => {
+    if (s3rver.httpServer) await closeServer(s3rver.httpServer);
+    if (temporary) await rm(directory, { recursive: true, force: true });
+  };
+  let front: Emulator;
+  try {
+    front = await startS3PostPolicyFront({
+      upstream: httpUrl(LOOPBACK, port),
+      region: options.region,
+      secrets: new Map([[LOCAL_CREDENTIALS.accessKeyId, LOCAL_CREDENTIALS.secretAccessKey]]),
+      now: options.now ?? Date.now,
+    });
+  } catch (error) {
+    await stopS3rver();
+    throw error;
+  }
   return {
-    endpoint: httpUrl(LOOPBACK, port),
+    endpoint: front.endpoint,
     async stop() {
-      if (s3rver.httpServer) await closeServer(s3rver.httpServer);
-      if (temporary) await rm(directory, { recursive: true, force: true });
+      await front.stop();
+      await stopS3rver();
     },
   };
 }

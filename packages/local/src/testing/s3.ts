@@ -16,7 +16,8 @@ export interface BucketLocation {
 
 /**
  * Direct access to the local uploads bucket with the SDK, for tests that play a client bypassing the presigned
- * POST (the local S3 enforces no POST policy) or that must prove what is (or is no longer) stored.
+ * POST (a PutObject with the bucket's credentials is under no POST policy) or that must prove what is (or is no
+ * longer) stored.
  */
 export function localBucket(location: BucketLocation) {
   const s3 = new S3Client({
