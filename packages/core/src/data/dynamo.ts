@@ -1,6 +1,7 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { awsClientConfig } from './aws-client-config';
+import { withClientPlugins } from './aws-client-plugins';
 
 /**
  * A DocumentClient for the table. The endpoint comes from the SDK's own `AWS_ENDPOINT_URL_DYNAMODB` when running
@@ -8,9 +9,12 @@ import { awsClientConfig } from './aws-client-config';
  * (`aws-client-config.ts`); `options` may override them.
  */
 export function createDocumentClient(options: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(new DynamoDBClient({ ...awsClientConfig('dynamodb'), ...options }), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
+  return DynamoDBDocumentClient.from(
+    withClientPlugins(new DynamoDBClient({ ...awsClientConfig('dynamodb'), ...options })),
+    {
+      marshallOptions: { removeUndefinedValues: true },
+    },
+  );
 }
 
 export function nowSeconds(now: number = Date.now()): number {

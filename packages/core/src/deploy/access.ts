@@ -83,6 +83,16 @@ export interface AccessTargets {
 export interface IamStatement {
   actions: string[];
   resources: string[];
+  /** IAM's `Condition` block: operator (e.g. `ForAllValues:StringLike`) → context key → values. */
+  conditions?: Record<string, Record<string, string[]>>;
+}
+
+/**
+ * The ingestion state machine's role: it may invoke the steps function (any version or alias of it) and nothing
+ * else. Infra deploys it (`infra/workflows.ts`); the local Step Functions emulator checks each invoke against it.
+ */
+export function stateMachineStatements(stepsFunctionArn: string): IamStatement[] {
+  return [{ actions: ['lambda:InvokeFunction'], resources: [stepsFunctionArn, `${stepsFunctionArn}:*`] }];
 }
 
 function required(value: string | undefined, what: string, tier: Tier): string {
