@@ -33,6 +33,11 @@ export interface StateMachineRegistration {
   functions: Record<string, LambdaFunction | { load: () => Promise<LambdaFunction> }>;
   /** The function's timeout, reported by `getRemainingTimeInMillis`. */
   functionTimeoutMs?: number;
+  /**
+   * The state machine role's permission to invoke a function (by ARN): null when allowed, else the denial message.
+   * Absent, every registered function may be invoked.
+   */
+  authorizeInvoke?: (functionArn: string) => string | null;
 }
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
@@ -164,7 +169,7 @@ export async function startStepFunctions(options: StepFunctionsEmulatorOptions):
 
   function lambdaInvoker(registration: StateMachineRegistration) {
     const loaded = new Map<string, Promise<LambdaFunction>>();
-    const resolveFunction = (name: string): Promise<LambdaFunction> | undefined => {
+    const resolveFunction = (name: string): { arn: string; promise: Promise<LambdaFunction> } | undefined => {
       // FunctionName may be the ARN, the ARN with a qualifier, or the bare name.
       const entry = Object.entries(registration.functions).find(
         ([arn]) => arn === name || name.startsWith(`${arn}:`) || arn.endsWith(`:function:${name}`),
@@ -176,12 +181,23 @@ export async function startStepFunctions(options: StepFunctionsEmulatorOptions):
         promise = typeof target === 'function' ? Promise.resolve(target) : target.load();
         loaded.set(arn, promise);
       }
-      return promise;
+      return { arn, promise };
     };
     return async (functionName: unknown, payload: unknown) => {
       const name = String(functionName);
-      const pending = resolveFunction(name);
-      if (!pending) throw taskError('Lambda.ResourceNotFoundException', `Function not found: ${name}`);
+      const resolved = resolveFunction(name);
+      if (!resolved) throw taskError('Lambda.ResourceNotFoundException', `Function not found: ${name}`);
+      // The role is checked on the ARN the Task names (a qualifier included), as Lambda authorizes the invoke.
+      const denied = registration.authorizeInvoke?.(name.startsWith('arn:') ? name : resolved.arn);
+      if (denied) {
+        // What Step Functions reports when Lambda refuses its role: the SDK exception wrapping Lambda's 403.
+        throw taskError(
+          'Lambda.AWSLambdaException',
+          `${denied} (Service: AWSLambda; Status Code: 403; Error Code: AccessDeniedException; ` +
+            `Request ID: ${randomUUID()}; Proxy: null)`,
+        );
+      }
+      const pending = resolved.promise;
       let fn: LambdaFunction;
       try {
         fn = await pending;
