@@ -73,6 +73,9 @@ const BASE_OPERATORS: Record<string, { match: ValueMatcher; negated: boolean }> 
   ArnNotLike: { match: (p, r) => resourceMatches(p, r), negated: true },
 };
 
+/** The multivalued context keys toolgate's statements may use (IAM's service authorization reference types them). */
+const MULTIVALUED_KEYS = new Set(['dynamodb:leadingkeys', 'dynamodb:attributes', 'aws:tagkeys']);
+
 export class UnsupportedPolicyError extends Error {
   override readonly name = 'UnsupportedPolicyError';
 }
@@ -83,7 +86,8 @@ function conditionHolds(operator: string, key: string, policyValues: readonly st
   }
   // Condition key names are case-insensitive.
   const requestValues = Object.entries(context).find(([name]) => name.toLowerCase() === key.toLowerCase())?.[1];
-  const present = requestValues !== undefined && requestValues.length > 0;
+  // A key sent with no values (an empty multivalued key) is present: `Null` says so, as AWS does.
+  const present = requestValues !== undefined;
   if (operator === 'Null') {
     // `Null: true` means "the key is absent".
     return policyValues.some((value) => (value.toLowerCase() === 'true') === !present);
@@ -106,6 +110,9 @@ function conditionHolds(operator: string, key: string, policyValues: readonly st
   if (setOperator === 'ForAnyValue') {
     return (requestValues ?? []).some(matchesOne);
   }
+  // A single-valued operator cannot compare a set: on a multivalued key in the request (even an empty one) it never
+  // matches, negated or not; only ForAllValues/ForAnyValue do.
+  if (requestValues !== undefined && MULTIVALUED_KEYS.has(key.toLowerCase())) return false;
   if (!present) return ifExists || base.negated;
   return base.negated ? requestValues.every(matchesOne) : requestValues.some(matchesOne);
 }
