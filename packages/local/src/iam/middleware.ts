@@ -31,11 +31,13 @@ export function runAs<T>(identity: LocalIdentity, fn: () => T): T {
 export const currentIdentity = (): LocalIdentity | undefined => current.getStore();
 
 /** AWS's wording for a request no identity-based policy allows. */
-export function denialMessage(identity: LocalIdentity, request: IamRequest, quoteResource = false): string {
-  const resource = quoteResource ? `"${request.resource}"` : request.resource;
+export function denialMessage(identity: LocalIdentity, request: IamRequest, clientName?: string): string {
+  // S3 quotes the resource; SQS writes the action in lower case.
+  const resource = clientName === 'S3Client' ? `"${request.resource}"` : request.resource;
+  const action = clientName === 'SQSClient' ? request.action.toLowerCase() : request.action;
   return (
-    `User: ${identity.principalArn} is not authorized to perform: ${request.action} on resource: ${resource} ` +
-    `because no identity-based policy allows the ${request.action} action`
+    `User: ${identity.principalArn} is not authorized to perform: ${action} on resource: ${resource} ` +
+    `because no identity-based policy allows the ${action} action`
   );
 }
 
@@ -85,7 +87,7 @@ export function accessDenied(clientName: string, method: string, message: string
     case 'DynamoDBClient':
       return json(400, 'com.amazon.coral.service#AccessDeniedException');
     case 'SQSClient':
-      // SQS's JSON protocol also names the error for query-protocol clients in this header.
+      // SQS speaks JSON but keeps its query-protocol error codes in this header, and the SDK names errors after it.
       return json(403, 'com.amazon.coral.service#AccessDeniedException', {
         'x-amzn-query-error': 'AccessDenied;Sender',
       });
@@ -152,7 +154,7 @@ export function localIamPlugin(where: Partitioned, fixedIdentity?: LocalIdentity
           for (const request of iamRequestsFor(clientName, commandName, args.input, where)) {
             if (evaluate(identity.statements, request) !== 'Allowed') {
               return {
-                response: accessDenied(clientName, method, denialMessage(identity, request, clientName === 'S3Client')),
+                response: accessDenied(clientName, method, denialMessage(identity, request, clientName)),
               };
             }
           }
