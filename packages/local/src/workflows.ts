@@ -40,16 +40,13 @@ export async function startLocalWorkflows(options: LocalWorkflowsOptions): Promi
   });
   const stepsArn = `arn:aws:lambda:${options.region}:${options.accountId}:function:${functionName(options.stage, 'steps')}`;
   const name = `toolgate-${options.stage}-ingestion`;
-  let invokeCheck: ((functionArn: string) => string | null) | undefined;
   const ingestionArn = emulator.register({
     name,
     definition: ingestionDefinition(stepsArn),
     functionTimeoutMs: TIER_RUNTIME.steps.timeoutSeconds * 1000,
     authorizeInvoke: (functionArn) => {
       const iam = options.localIam?.();
-      if (!iam) return null;
-      invokeCheck ??= iam.invokeCheck(name, stepsArn);
-      return invokeCheck(functionArn);
+      return iam ? iam.invokeCheck(name, stepsArn)(functionArn) : null;
     },
     functions: {
       [stepsArn]: {
