@@ -269,6 +269,7 @@ describe('the local IAM evaluator', () => {
           {
             actions: ['s3:GetObject'],
             resources: ['*'],
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal text IAM would substitute
             conditions: { StringLike: { 's3:prefix': ['users/${aws:username}/'] } },
           },
         ],
