@@ -70,7 +70,7 @@ export function installLocalIam(input: LocalIamInput): LocalIam {
   for (const tier of TIERS) identities[tier] = tierIdentity(tier, input);
   const where = { region: input.region, accountId: input.accountId };
   const plugin = localIamPlugin(where);
-  const unregister = registerClientPlugin(plugin as never);
+  const unregister = registerClientPlugin(plugin);
   return {
     identities,
     asTier:
