@@ -1,5 +1,5 @@
 import type { Tier } from '../packages/core/src/concurrency';
-import { iamStatements, TIER_RUNTIME } from '../packages/core/src/deploy/access';
+import { type IamStatement, iamStatements, TIER_RUNTIME } from '../packages/core/src/deploy/access';
 import { functionName } from '../packages/core/src/deploy/stages';
 import { ARCHITECTURE, RUNTIME, SST_HANDLERS, SST_NODEJS } from '../packages/functions/build';
 import { identity } from './auth';
@@ -13,6 +13,18 @@ export interface TierFunctionArgs {
   ingestionArn?: $util.Input<string>;
   /** Links beyond the ones every tier has (Table, Uploads, Auth, Settings and its secrets). */
   link?: unknown[];
+}
+
+/** SST's permission shape: conditions as a list of `{ test, variable, values }` instead of IAM's nested object. */
+function sstPermission(statement: IamStatement) {
+  const { conditions, ...rest } = statement;
+  if (!conditions) return rest;
+  return {
+    ...rest,
+    conditions: Object.entries(conditions).flatMap(([test, keys]) =>
+      Object.entries(keys).map(([variable, values]) => ({ test, variable, values })),
+    ),
+  };
 }
 
 /**
@@ -54,19 +66,6 @@ export function tierFunction(tier: Tier, args: TierFunctionArgs = {}): sst.aws.F
       bucketArn: uploads.arn,
       jobsQueueArn: $output(args.jobsQueueArn),
       ingestionArn: $output(args.ingestionArn),
-    }).apply((targets) =>
-      iamStatements(tier, { ...targets, model: settings.model }).map(({ actions, resources, conditions }) => ({
-        actions,
-        resources,
-        // SST's shape: one { test, variable, values } per operator and key.
-        ...(conditions
-          ? {
-              conditions: Object.entries(conditions).flatMap(([test, keys]) =>
-                Object.entries(keys).map(([variable, values]) => ({ test, variable, values })),
-              ),
-            }
-          : {}),
-      })),
-    ),
+    }).apply((targets) => iamStatements(tier, { ...targets, model: settings.model }).map(sstPermission)),
   });
 }

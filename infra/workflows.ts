@@ -1,3 +1,4 @@
+import { stateMachineStatements } from '../packages/core/src/deploy/access';
 import { ingestionDefinition, ingestionTrustPolicy } from '../packages/core/src/workflows/ingestion';
 import { tierFunction } from './functions';
 import { accountId } from './stage';
@@ -14,15 +15,19 @@ const role = new aws.iam.Role('IngestionRole', {
   assumeRolePolicy: accountId.apply((account) => JSON.stringify(ingestionTrustPolicy({ accountId: account }))),
 });
 
-// The state machine may invoke the steps function and nothing else.
+// The state machine may invoke the steps function and nothing else (the local emulator checks the same statements).
 const invokeSteps = new aws.iam.RolePolicy('IngestionInvokeSteps', {
   role: role.id,
-  policy: $jsonStringify({
-    Version: '2012-10-17',
-    Statement: [
-      { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: [steps.arn, $interpolate`${steps.arn}:*`] },
-    ],
-  }),
+  policy: steps.arn.apply((arn) =>
+    JSON.stringify({
+      Version: '2012-10-17',
+      Statement: stateMachineStatements(arn).map((statement) => ({
+        Effect: 'Allow',
+        Action: statement.actions,
+        Resource: statement.resources,
+      })),
+    }),
+  ),
 });
 
 export const ingestion = new aws.sfn.StateMachine(

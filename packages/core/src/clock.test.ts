@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-/** Deployed code (core, functions) and deploy tooling (ops). */
-const SCANNED = ['packages/core/src', 'packages/functions/src', 'packages/ops/src'];
+/** Deployed code (core, functions), deploy tooling (ops) and the local runtime, which stands in for AWS. */
+const SCANNED = ['packages/core/src', 'packages/functions/src', 'packages/ops/src', 'packages/local/src'];
 /** The one reader of the wall clock. */
 const ALLOWED = new Set(['packages/core/src/clock.ts']);
 
@@ -38,7 +38,7 @@ describe('one clock', () => {
     }
   });
 
-  it('only clock.ts reads the wall clock in core, functions and ops: everything else takes a Clock', () => {
+  it('only clock.ts reads the wall clock in core, functions, ops and local: everything else takes a Clock', () => {
     const offenders = SCANNED.flatMap(sources)
       .filter((path) => !ALLOWED.has(path))
       .flatMap((path) => wallClockReads(readFileSync(join(ROOT, path), 'utf8')).map((line) => `${path}:${line}`));

@@ -14,6 +14,7 @@ import type { CorsConfig } from './gateway/cors';
 import { type LocalGateway, startLocalGateway } from './gateway/server';
 import type { AccessLogEntry, TierHandlers } from './gateway/types';
 import { loadTierHandlers, loadWorkerHandler, servedTiers } from './handlers';
+import { installLocalIam, LOCAL_IAM_ENV, type LocalIam, localIamEnabled } from './iam';
 import { type DevIssuer, startDevIssuer } from './issuer';
 import { applyEnvironment, LOCAL_CREDENTIALS, localEnvironment } from './local-env';
 import { keysDirIn, localStateDir } from './paths';
@@ -82,6 +83,11 @@ export interface LocalRuntimeOptions {
    * Tests move it forward to expire a policy without waiting.
    */
   now?: () => number;
+  /**
+   * Check every AWS call a tier makes against that tier's deployed IAM statements (`iam/`). Default: on, unless
+   * `TOOLGATE_LOCAL_IAM=off` (an escape hatch: what it lets pass locally fails deployed).
+   */
+  localIam?: boolean;
 }
 
 export interface LocalRuntime {
@@ -138,6 +144,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   active = true;
 
   const stage = options.stage ?? 'local';
+  const iamEnabled = options.localIam ?? localIamEnabled();
+  let localIam: LocalIam | undefined;
   const region = options.region ?? 'us-east-1';
   const allowedOrigins = options.allowedOrigins ?? DEFAULT_ALLOWED_ORIGINS;
   const names = { table: `toolgate-${stage}`, bucket: `toolgate-${stage}-uploads`, queuePrefix: `toolgate-${stage}` };
@@ -178,6 +186,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         region,
         accountId: ACCOUNT_ID,
         ...(options.workflowRetryIntervalMs !== undefined ? { retryIntervalMs: options.workflowRetryIntervalMs } : {}),
+        localIam: () => localIam,
         logError: (message, error) => {
           if (!options.quiet) process.stderr.write(`${message}${error instanceof Error ? `: ${error.message}` : ''}\n`);
         },
@@ -188,9 +197,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const dynamoClient = new DynamoDBClient({ ...clientConfig, endpoint: dynamodb.endpoint });
     const s3Client = new S3Client({ ...clientConfig, endpoint: s3.endpoint, forcePathStyle: true });
     const sqsClient = new SQSClient({ ...clientConfig, endpoint: sqs.endpoint });
+    // The poller plays the jobs queue's event source mapping, which calls SQS with the worker's role.
+    const pollerSqs = new SQSClient({ ...clientConfig, endpoint: sqs.endpoint });
     const doc = createDocumentClient({ ...clientConfig, endpoint: dynamodb.endpoint });
     stops.push(async () => {
-      for (const client of [dynamoClient, s3Client, sqsClient, doc]) client.destroy();
+      for (const client of [dynamoClient, s3Client, sqsClient, pollerSqs, doc]) client.destroy();
     });
 
     const [, , queueUrls] = await Promise.all([
@@ -219,15 +230,37 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       },
       endpoints: { dynamodb: dynamodb.endpoint, s3: s3.endpoint, sqs: sqs.endpoint, stepfunctions: workflows.endpoint },
     });
+    env[LOCAL_IAM_ENV] = iamEnabled ? 'on' : 'off';
     applyEnvironment(env);
-    const handlers = await loadTierHandlers(injected);
-    const worker =
+    if (iamEnabled) {
+      // Before the handler modules are imported: core's client factories pick the check up when they create clients.
+      const iam = installLocalIam({
+        stage,
+        region,
+        accountId: ACCOUNT_ID,
+        tableName: names.table,
+        bucketName: names.bucket,
+        jobsQueueUrl: queueUrls.jobs,
+        ingestionArn: workflows.ingestionArn,
+      });
+      localIam = iam;
+      stops.push(async () => iam.stop());
+      pollerSqs.middlewareStack.use(iam.pluginFor('worker'));
+    }
+    const loaded = await loadTierHandlers(injected);
+    const handlers: TierHandlers = localIam
+      ? Object.fromEntries(
+          Object.entries(loaded).map(([tier, handler]) => [tier, localIam?.asTier(tier as HttpTier, handler)]),
+        )
+      : loaded;
+    const loadedWorker =
       options.worker === undefined ? (needsRealHandlers ? await loadWorkerHandler() : null) : options.worker;
+    const worker = loadedWorker && localIam ? localIam.asTier('worker', loadedWorker) : loadedWorker;
     // After the clients it uses (so it stops before them), and before the gateway that queues its jobs.
     const jobs = worker
       ? started(
           await startLocalJobs({
-            sqs: sqsClient,
+            sqs: pollerSqs,
             queueUrl: queueUrls.jobs,
             handler: worker,
             region,

@@ -2,6 +2,7 @@ import { TIER_RUNTIME } from '@toolgate/core/deploy/access';
 import { functionName } from '@toolgate/core/deploy/stages';
 import { ingestionDefinition } from '@toolgate/core/workflows/ingestion';
 import { type LambdaFunction, type StepFunctionsEmulator, startStepFunctions } from './emulators/stepfunctions';
+import type { LocalIam } from './iam';
 
 export interface LocalWorkflowsOptions {
   stage: string;
@@ -10,6 +11,12 @@ export interface LocalWorkflowsOptions {
   /** Every retry waits this long instead of the ASL's backoff (tests); the real waits when absent. */
   retryIntervalMs?: number;
   logError?: (message: string, error: unknown) => void;
+  /**
+   * The local IAM check, read on the first task (the runtime installs it after this emulator has given it the
+   * state machine's ARN): the steps handler runs as the steps tier, and each invoke is checked against the state
+   * machine's role. Absent or returning undefined: no check.
+   */
+  localIam?: () => LocalIam | undefined;
 }
 
 export interface LocalWorkflows {
@@ -32,17 +39,24 @@ export async function startLocalWorkflows(options: LocalWorkflowsOptions): Promi
     ...(options.logError ? { logError: options.logError } : {}),
   });
   const stepsArn = `arn:aws:lambda:${options.region}:${options.accountId}:function:${functionName(options.stage, 'steps')}`;
+  const name = `toolgate-${options.stage}-ingestion`;
   const ingestionArn = emulator.register({
-    name: `toolgate-${options.stage}-ingestion`,
+    name,
     definition: ingestionDefinition(stepsArn),
     functionTimeoutMs: TIER_RUNTIME.steps.timeoutSeconds * 1000,
+    authorizeInvoke: (functionArn) => {
+      const iam = options.localIam?.();
+      return iam ? iam.invokeCheck(name, stepsArn)(functionArn) : null;
+    },
     functions: {
       [stepsArn]: {
         load: async () => {
           const module = (await import('@toolgate/functions/handlers/steps')) as { handler?: unknown };
           if (typeof module.handler !== 'function')
             throw new Error('@toolgate/functions/handlers/steps has no handler');
-          return module.handler as LambdaFunction;
+          const handler = module.handler as LambdaFunction;
+          const iam = options.localIam?.();
+          return iam ? iam.asTier('steps', handler) : handler;
         },
       },
     },

@@ -2,6 +2,7 @@ import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynam
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds } from '../clock';
 import { awsClientConfig } from './aws-client-config';
+import { withClientPlugins } from './aws-client-plugins';
 
 /**
  * A DocumentClient for the table. The endpoint comes from the SDK's own `AWS_ENDPOINT_URL_DYNAMODB` when running
@@ -9,9 +10,12 @@ import { awsClientConfig } from './aws-client-config';
  * (`aws-client-config.ts`); `options` may override them.
  */
 export function createDocumentClient(options: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(new DynamoDBClient({ ...awsClientConfig('dynamodb'), ...options }), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
+  return DynamoDBDocumentClient.from(
+    withClientPlugins(new DynamoDBClient({ ...awsClientConfig('dynamodb'), ...options })),
+    {
+      marshallOptions: { removeUndefinedValues: true },
+    },
+  );
 }
 
 /** Epoch seconds of an epoch-milliseconds time: the unit of the `expiresAt` TTL attribute. */

@@ -129,6 +129,14 @@ export interface IamStatement {
   conditions?: Record<string /* operator */, Record<string /* condition key */, string[]>>;
 }
 
+/**
+ * The ingestion state machine's role: it may invoke the steps function (any version or alias of it) and nothing
+ * else. Infra deploys it (`infra/workflows.ts`); the local Step Functions emulator checks each invoke against it.
+ */
+export function stateMachineStatements(stepsFunctionArn: string): IamStatement[] {
+  return [{ actions: ['lambda:InvokeFunction'], resources: [stepsFunctionArn, `${stepsFunctionArn}:*`] }];
+}
+
 function required(value: string | undefined, what: string, tier: Tier): string {
   if (!value) throw new Error(`The ${tier} tier needs access to ${what}, but infra passed no ARN for it`);
   return value;

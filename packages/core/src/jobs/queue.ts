@@ -1,5 +1,6 @@
 import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { awsClientConfig } from '../data/aws-client-config';
+import { withClientPlugins } from '../data/aws-client-plugins';
 import type { JobMessage } from './schema';
 
 /** The jobs queue as the API and the worker use it: send a job id; prove and extend a delivery. */
@@ -45,7 +46,7 @@ export function queueNameOfArn(arn: string): string {
 
 /** The endpoint comes from the SDK's own `AWS_ENDPOINT_URL_SQS` locally, as for every other client. */
 export function createSqsClient(options: { region: string }): SQSClient {
-  return new SQSClient({ ...awsClientConfig('sqs'), region: options.region });
+  return withClientPlugins(new SQSClient({ ...awsClientConfig('sqs'), region: options.region }));
 }
 
 export function createSqsJobQueue(sqs: SQSClient, queueUrl: string): JobQueue & DeliveryControl {

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { awsClientConfig } from '../data/aws-client-config';
+import { withClientPlugins } from '../data/aws-client-plugins';
 import { PENDING_UPLOAD_TAG } from '../deploy/access';
 import { CLAIMED_UPLOAD_TAG } from './keys';
 
@@ -57,9 +58,19 @@ export interface UploadStorage {
   writeText(key: string, text: string): Promise<void>;
 }
 
-function isMissing(error: unknown): boolean {
+/**
+ * A read of a key that does not exist. S3 answers 404 only to a caller allowed `s3:ListBucket` on the bucket; to
+ * anyone else it answers 403, so that a denied caller learns nothing about which keys exist. No tier is granted
+ * ListBucket (docs/adr/0004-local-iam.md: it cannot be scoped to one user's prefix in a role every user's requests
+ * share, and unscoped it would let a tier enumerate every user's keys), so on AWS a missing object is a 403, and a
+ * 403 on a key under `users/` — where every tier that reads has `s3:GetObject` — means "not there". A tier that
+ * lost its GetObject grant would read everything as missing: the local IAM check fails the tests first.
+ */
+export function isMissing(error: unknown): boolean {
   const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return name === 'NotFound' || name === 'NoSuchKey' || $metadata?.httpStatusCode === 404;
+  const status = $metadata?.httpStatusCode;
+  // A HEAD answer has no body, so the SDK cannot name a 403 to HeadObject (it says `Unknown`): go by the status.
+  return name === 'NotFound' || name === 'NoSuchKey' || status === 404 || status === 403;
 }
 
 /**
@@ -67,7 +78,9 @@ function isMissing(error: unknown): boolean {
  * locally, where s3rver needs path-style URLs (`local`); deployed, virtual-hosted URLs are the default.
  */
 export function createS3Client(options: { region: string; local: boolean }): S3Client {
-  return new S3Client({ ...awsClientConfig('s3'), region: options.region, forcePathStyle: options.local });
+  return withClientPlugins(
+    new S3Client({ ...awsClientConfig('s3'), region: options.region, forcePathStyle: options.local }),
+  );
 }
 
 export function createUploadStorage(s3: S3Client, bucket: string): UploadStorage {

@@ -1,5 +1,6 @@
 import { SFNClient, type SFNClientConfig, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { awsClientConfig } from '../data/aws-client-config';
+import { withClientPlugins } from '../data/aws-client-plugins';
 import { ServiceUnavailableError } from '../errors';
 import type { IngestionInput } from './ingestion';
 
@@ -10,7 +11,7 @@ export interface IngestionStarter {
 
 /** A Step Functions client; locally `AWS_ENDPOINT_URL_SFN` points it at the runtime's emulator, no code change. */
 export function createSfnClient(options: SFNClientConfig & { region: string }): SFNClient {
-  return new SFNClient({ ...awsClientConfig('sfn'), ...options });
+  return withClientPlugins(new SFNClient({ ...awsClientConfig('sfn'), ...options }));
 }
 
 /** `arn:aws:states:<region>:<account>:stateMachine:<name>` → the ARN an execution `executionName` of it gets. */

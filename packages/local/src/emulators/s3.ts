@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { systemClock } from '@toolgate/core/clock';
 import S3rver from 's3rver';
 import { LOCAL_CREDENTIALS } from '../local-env';
 import { closeServer, httpUrl } from './http-server';
@@ -37,7 +38,7 @@ export async function startS3(options: S3EmulatorOptions): Promise<Emulator> {
       upstream: httpUrl(LOOPBACK, port),
       region: options.region,
       secrets: new Map([[LOCAL_CREDENTIALS.accessKeyId, LOCAL_CREDENTIALS.secretAccessKey]]),
-      now: options.now ?? Date.now,
+      now: options.now ?? systemClock,
     });
   } catch (error) {
     await stopS3rver();

@@ -161,4 +161,34 @@ describe('Step Functions emulator', () => {
     expect(local.describe(executionArn)?.status).toBe('ABORTED');
     await expect(fetch(local.endpoint)).rejects.toThrow();
   });
+
+  it("fails a Task whose function the state machine's role may not invoke, as Lambda's 403 reaches Step Functions", async () => {
+    const invoked: unknown[] = [];
+    const other = 'arn:aws:lambda:us-east-1:000000000000:function:toolgate-test-other';
+    const arn = emulator.register({
+      name: 'role-check',
+      definition: {
+        StartAt: 'Call',
+        States: {
+          Call: {
+            Type: 'Task',
+            Resource: 'arn:aws:states:::lambda:invoke',
+            Parameters: { FunctionName: other, 'Payload.$': '$' },
+            End: true,
+          },
+        },
+      },
+      functions: { [other]: async (event) => invoked.push(event) },
+      authorizeInvoke: (functionArn) =>
+        functionArn === other ? `User: role is not authorized (${functionArn})` : null,
+    });
+    const started = await rpc('StartExecution', { stateMachineArn: arn, name: 'denied', input: '{}' });
+    await emulator.describe(started.body.executionArn)?.done;
+    const described = await rpc('DescribeExecution', { executionArn: started.body.executionArn });
+    expect(described.body).toMatchObject({ status: 'FAILED', error: 'Lambda.AWSLambdaException' });
+    expect(described.body.cause).toContain(
+      `User: role is not authorized (${other}) (Service: AWSLambda; Status Code: 403; Error Code: AccessDeniedException`,
+    );
+    expect(invoked).toEqual([]);
+  });
 });

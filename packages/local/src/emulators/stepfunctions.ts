@@ -1,3 +1,4 @@
+import { systemClock } from '@toolgate/core/clock';
 import '../polyfills';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -33,6 +34,11 @@ export interface StateMachineRegistration {
   functions: Record<string, LambdaFunction | { load: () => Promise<LambdaFunction> }>;
   /** The function's timeout, reported by `getRemainingTimeInMillis`. */
   functionTimeoutMs?: number;
+  /**
+   * The state machine role's permission to invoke a function (by ARN): null when allowed, else the denial message.
+   * Absent, every registered function may be invoked.
+   */
+  authorizeInvoke?: (functionArn: string) => string | null;
 }
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
@@ -173,7 +179,7 @@ export async function startStepFunctions(options: StepFunctionsEmulatorOptions):
 
   function lambdaInvoker(registration: StateMachineRegistration) {
     const loaded = new Map<string, Promise<LambdaFunction>>();
-    const resolveFunction = (name: string): Promise<LambdaFunction> | undefined => {
+    const resolveFunction = (name: string): { arn: string; promise: Promise<LambdaFunction> } | undefined => {
       // FunctionName may be the ARN, the ARN with a qualifier, or the bare name.
       const entry = Object.entries(registration.functions).find(
         ([arn]) => arn === name || name.startsWith(`${arn}:`) || arn.endsWith(`:function:${name}`),
@@ -185,14 +191,26 @@ export async function startStepFunctions(options: StepFunctionsEmulatorOptions):
         promise = typeof target === 'function' ? Promise.resolve(target) : target.load();
         loaded.set(arn, promise);
       }
-      return promise;
+      return { arn, promise };
     };
     return async (functionName: unknown, payload: unknown) => {
       const name = String(functionName);
-      const pending = resolveFunction(name);
-      if (!pending) throw taskError('Lambda.ResourceNotFoundException', `Function not found: ${name}`);
+      const resolved = resolveFunction(name);
+      if (!resolved) throw taskError('Lambda.ResourceNotFoundException', `Function not found: ${name}`);
+      // The role is checked on the ARN the Task names (a qualifier included), as Lambda authorizes the invoke.
+      const denied = registration.authorizeInvoke?.(name.startsWith('arn:') ? name : resolved.arn);
+      if (denied) {
+        // What Step Functions reports when Lambda refuses its role: the SDK exception wrapping Lambda's 403.
+        throw taskError(
+          'Lambda.AWSLambdaException',
+          `${denied} (Service: AWSLambda; Status Code: 403; Error Code: AccessDeniedException; ` +
+            `Request ID: ${randomUUID()}; Proxy: null)`,
+        );
+      }
+      // Lambda authorizes the caller before it throttles: a refused role never counts against concurrency.
       const refused = invokeFault?.(name, payload);
       if (refused) throw taskError(refused, 'Rate Exceeded.');
+      const pending = resolved.promise;
       let fn: LambdaFunction;
       try {
         fn = await pending;
@@ -201,12 +219,12 @@ export async function startStepFunctions(options: StepFunctionsEmulatorOptions):
         throw taskError('Lambda.Unknown', 'The function failed to initialize.');
       }
       const timeoutMs = registration.functionTimeoutMs ?? 60_000;
-      const started = Date.now();
+      const started = systemClock();
       const context: LocalLambdaContext = {
         awsRequestId: randomUUID(),
         functionName: name.split(':function:')[1]?.split(':')[0] ?? name,
         invokedFunctionArn: name,
-        getRemainingTimeInMillis: () => Math.max(0, timeoutMs - (Date.now() - started)),
+        getRemainingTimeInMillis: () => Math.max(0, timeoutMs - (systemClock() - started)),
       };
       try {
         const result = await fn(jsonRoundTrip(payload), context);
@@ -302,7 +320,7 @@ export async function startStepFunctions(options: StepFunctionsEmulatorOptions):
       },
     );
     return Promise.all([outcome, history.catch(() => undefined)]).then(() => {
-      record.stopDate = new Date();
+      record.stopDate = new Date(systemClock());
       running.delete(record.executionArn);
     });
   }
@@ -343,7 +361,7 @@ export async function startStepFunctions(options: StepFunctionsEmulatorOptions):
       name,
       input,
       status: 'RUNNING',
-      startDate: new Date(),
+      startDate: new Date(systemClock()),
       history: [],
       done: Promise.resolve(),
     };

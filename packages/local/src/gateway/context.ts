@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { systemClock } from '@toolgate/core/clock';
 import type { HttpTier } from '@toolgate/core/manifest';
 import type { Context } from 'aws-lambda';
 
@@ -19,7 +20,7 @@ export function lambdaContext({ tier, region, accountId, deadline }: ContextInpu
 
 /** The Lambda `Context` of one invocation of any function (HTTP tiers, the worker, the steps). */
 export function functionContext(functionName: string, region: string, accountId: string, deadline: number): Context {
-  const day = new Date().toISOString().slice(0, 10).replaceAll('-', '/');
+  const day = new Date(systemClock()).toISOString().slice(0, 10).replaceAll('-', '/');
   return {
     callbackWaitsForEmptyEventLoop: true,
     functionName,
@@ -29,7 +30,7 @@ export function functionContext(functionName: string, region: string, accountId:
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: `${day}/[$LATEST]${randomBytes(16).toString('hex')}`,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    getRemainingTimeInMillis: () => Math.max(0, deadline - systemClock()),
     done: () => undefined,
     fail: () => undefined,
     succeed: () => undefined,

@@ -6,6 +6,7 @@ import {
   validateHeaderName,
   validateHeaderValue,
 } from 'node:http';
+import { systemClock } from '@toolgate/core/clock';
 import {
   DEFAULT_CONCURRENCY_BUDGET,
   DEFAULT_GATEWAY_THROTTLING,
@@ -271,7 +272,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
 
   const server = createServer((req, res) => {
     const requestId = newRequestId();
-    const receivedAt = Date.now();
+    const receivedAt = systemClock();
     const started = performance.now();
     handleRequest(req, requestId, receivedAt)
       .catch((error: unknown): Outcome | null => {

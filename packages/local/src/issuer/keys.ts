@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { chmod, link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { systemClock } from '@toolgate/core/clock';
 import { calculateJwkThumbprint, exportJWK, type JWK } from 'jose';
 
 export interface SigningKey {
@@ -30,7 +31,7 @@ async function readPrivateKey(path: string): Promise<KeyObject | null> {
 async function createPrivateKeyFile(dir: string, path: string): Promise<void> {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const temporary = join(dir, `.${PRIVATE_KEY_FILE}.${process.pid}.${Date.now()}`);
+  const temporary = join(dir, `.${PRIVATE_KEY_FILE}.${process.pid}.${systemClock()}`);
   await writeFile(temporary, pem, { mode: 0o600, flag: 'wx' });
   try {
     await link(temporary, path);

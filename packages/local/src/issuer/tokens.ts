@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { systemClock } from '@toolgate/core/clock';
 import { type JWTHeaderParameters, type JWTPayload, SignJWT } from 'jose';
 import { DEFAULT_TOKEN_LIFETIME_SECONDS, DEV_CLIENTS, DEV_ISSUER } from './constants';
 import type { SigningKey } from './keys';
@@ -29,7 +30,7 @@ export interface TokenMinter {
   sign(payload: JWTPayload, header?: Partial<JWTHeaderParameters>): Promise<string>;
 }
 
-const nowSeconds = () => Math.floor(Date.now() / 1000);
+const nowSeconds = () => Math.floor(systemClock() / 1000);
 
 export function createTokenMinter(key: SigningKey, issuer: string = DEV_ISSUER): TokenMinter {
   const sign: TokenMinter['sign'] = (payload, header = {}) =>

@@ -5,6 +5,7 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { systemClock } from '@toolgate/core/clock';
 import { DEFAULT_CONCURRENCY_BUDGET } from '@toolgate/core/concurrency';
 import { JOBS_QUEUE, WORKER_TIMEOUT_SECONDS } from '@toolgate/core/resources';
 import type { Context, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
@@ -89,7 +90,7 @@ type Outcome = { kind: 'returned'; value: unknown } | { kind: 'threw'; error: un
 
 function toRecord(message: Message, queueArn: string, region: string): SQSRecord {
   const attributes = message.Attributes ?? {};
-  const now = String(Date.now());
+  const now = String(systemClock());
   const messageAttributes: SQSMessageAttributes = {};
   for (const [name, value] of Object.entries(message.MessageAttributes ?? {})) {
     messageAttributes[name] = {
@@ -244,13 +245,13 @@ export async function startJobsPoller(options: JobsPollerOptions): Promise<JobsP
     if (paused) return [];
     // The window counts from the start of the long poll: local-aws-sqs holds a long poll for its whole wait unless
     // the batch fills (SQS answers as soon as a message is there), so the wait may already have used the window.
-    const windowEnd = Date.now() + batchWindowMs;
+    const windowEnd = systemClock() + batchWindowMs;
     add(await receive(batchSize, waitTimeSeconds));
     if (batch.size === 0) return [];
-    while (batch.size < batchSize && Date.now() < windowEnd && !stopping && !paused) {
+    while (batch.size < batchSize && systemClock() < windowEnd && !stopping && !paused) {
       const more = await receive(batchSize - batch.size, 0);
       add(more);
-      if (more.length === 0) await sleep(Math.min(pollIntervalMs, windowEnd - Date.now()));
+      if (more.length === 0) await sleep(Math.min(pollIntervalMs, windowEnd - systemClock()));
     }
     return [...batch.values()];
   }
@@ -271,7 +272,7 @@ export async function startJobsPoller(options: JobsPollerOptions): Promise<JobsP
 
   async function invoke(messages: Message[], release: () => void): Promise<void> {
     const records = messages.map((message) => toRecord(message, arn, region));
-    const deadline = Date.now() + timeoutMs;
+    const deadline = systemClock() + timeoutMs;
     stats.invocations += 1;
     stats.running += 1;
     let timer: NodeJS.Timeout | undefined;

@@ -1,5 +1,6 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { loadWorkerHandler } from '../handlers';
+import { installLocalIam, localIamEnabled } from '../iam';
 import { startLocalJobs } from './settings';
 
 /**
@@ -18,13 +19,28 @@ if (!queueUrl || !endpoint) {
   process.exit(2);
 }
 const region = env.AWS_REGION ?? 'us-east-1';
+const accountId = new URL(queueUrl).pathname.split('/').filter(Boolean)[0] ?? '000000000000';
+// The same check as in the runtime's own process (the runtime passes its TOOLGATE_LOCAL_IAM in the environment).
+const iam = localIamEnabled(env)
+  ? installLocalIam({
+      stage: env.TOOLGATE_STAGE ?? 'local',
+      region,
+      accountId,
+      tableName: env.TOOLGATE_TABLE_NAME ?? '',
+      bucketName: env.TOOLGATE_BUCKET_NAME ?? '',
+      jobsQueueUrl: queueUrl,
+      ingestionArn: env.TOOLGATE_INGESTION_ARN ?? '',
+    })
+  : undefined;
 const sqs = new SQSClient({ region, endpoint });
+if (iam) sqs.middlewareStack.use(iam.pluginFor('worker'));
+const worker = await loadWorkerHandler();
 const poller = await startLocalJobs({
   sqs,
   queueUrl,
-  handler: await loadWorkerHandler(),
+  handler: iam ? iam.asTier('worker', worker) : worker,
   region,
-  accountId: new URL(queueUrl).pathname.split('/').filter(Boolean)[0] ?? '000000000000',
+  accountId,
   settings: env.TOOLGATE_LOCAL_POLLER ? JSON.parse(env.TOOLGATE_LOCAL_POLLER) : {},
 });
 process.stdout.write('ready\n');

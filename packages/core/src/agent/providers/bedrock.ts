@@ -7,6 +7,7 @@ import {
   type Tool,
   type ToolResultContentBlock,
 } from '@aws-sdk/client-bedrock-runtime';
+import { withClientPlugins } from '../../data/aws-client-plugins';
 import { GatewayTimeoutError, ServiceUnavailableError } from '../../errors';
 import { bedrockToolSpec } from '../../tools/schemas';
 import type {
@@ -122,7 +123,7 @@ function upstreamError(error: unknown): Error {
 
 export function createBedrockClient(region: string): BedrockRuntimeClient {
   // The loop's deadline bounds every call; SDK retries inside it are still useful for throttling.
-  return new BedrockRuntimeClient({ region, maxAttempts: 2 });
+  return withClientPlugins(new BedrockRuntimeClient({ region, maxAttempts: 2 }));
 }
 
 /** Amazon Bedrock through the Converse API (one request shape for every model that supports tool use). */
