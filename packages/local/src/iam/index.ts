@@ -37,6 +37,8 @@ export function localTargets(input: LocalIamInput): AccessTargets {
   const queueName = new URL(input.jobsQueueUrl).pathname.split('/').filter(Boolean).at(-1);
   return {
     accountId: input.accountId,
+    // The model grant is built for the stage's region; without a model, Bedrock's default model (as infra does).
+    region: input.region,
     tableArn: `arn:aws:dynamodb:${input.region}:${input.accountId}:table/${input.tableName}`,
     bucketArn: `arn:aws:s3:::${input.bucketName}`,
     jobsQueueArn: `arn:aws:sqs:${input.region}:${input.accountId}:${queueName}`,
