@@ -12,7 +12,7 @@ import { startSqs } from './emulators/sqs';
 import type { Emulator } from './emulators/types';
 import type { CorsConfig } from './gateway/cors';
 import { type LocalGateway, startLocalGateway } from './gateway/server';
-import type { AccessLogEntry, TierHandlers } from './gateway/types';
+import type { AccessLogEntry, ObservedResponse, TierHandlers } from './gateway/types';
 import { loadTierHandlers, loadWorkerHandler, servedTiers } from './handlers';
 import { type DevIssuer, startDevIssuer } from './issuer';
 import { applyEnvironment, LOCAL_CREDENTIALS, localEnvironment } from './local-env';
@@ -43,6 +43,8 @@ export interface GatewaySettings {
   sharedPool?: number;
   /** Defaults from `allowedOrigins`; `null` for no CORS configuration at all. */
   cors?: CorsConfig | null;
+  /** Every answer the gateway writes, body included (tests: the OpenAPI contract check). */
+  onResponse?: (response: ObservedResponse) => void;
 }
 
 export interface LocalRuntimeOptions {
@@ -239,6 +241,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         ...(settings.concurrency ? { concurrency: settings.concurrency } : {}),
         ...(settings.sharedPool !== undefined ? { sharedPool: settings.sharedPool } : {}),
         cors: settings.cors === undefined ? defaultCors(allowedOrigins) : settings.cors,
+        ...(settings.onResponse ? { onResponse: settings.onResponse } : {}),
         region,
         accountId: ACCOUNT_ID,
         ...(options.quiet ? {} : { log: (entry: AccessLogEntry) => process.stderr.write(formatAccessLog(entry)) }),
