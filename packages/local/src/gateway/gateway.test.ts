@@ -629,7 +629,10 @@ describe('response observer', () => {
     const seen: ObservedResponse[] = [];
     const gw = await gateway(
       { public: async () => ({ statusCode: 201, headers: { 'content-type': 'text/plain' }, body: 'made' }) },
-      { onResponse: (response) => seen.push(response), cors: { allowOrigins: ['http://localhost:5173'], allowMethods: ['GET'], allowHeaders: ['*'] } },
+      {
+        onResponse: (response) => seen.push(response),
+        cors: { allowOrigins: ['http://localhost:5173'], allowMethods: ['GET'], allowHeaders: ['*'] },
+      },
     );
     await rawRequest(gw.url, '/health?x=1');
     await rawRequest(gw.url, '/nowhere');
@@ -637,12 +640,13 @@ describe('response observer', () => {
       method: 'OPTIONS',
       headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'GET' },
     });
-    expect(seen.map(({ method, path, routeKey, preflight, status }) => ({ method, path, routeKey, preflight, status })))
-      .toEqual([
-        { method: 'GET', path: '/health', routeKey: 'GET /health', preflight: false, status: 201 },
-        { method: 'GET', path: '/nowhere', routeKey: null, preflight: false, status: 404 },
-        { method: 'OPTIONS', path: '/health', routeKey: null, preflight: true, status: 204 },
-      ]);
+    expect(
+      seen.map(({ method, path, routeKey, preflight, status }) => ({ method, path, routeKey, preflight, status })),
+    ).toEqual([
+      { method: 'GET', path: '/health', routeKey: 'GET /health', preflight: false, status: 201 },
+      { method: 'GET', path: '/nowhere', routeKey: null, preflight: false, status: 404 },
+      { method: 'OPTIONS', path: '/health', routeKey: null, preflight: true, status: 204 },
+    ]);
     expect(seen[0]?.headers['content-type']).toBe('text/plain');
     expect(seen[0]?.body.toString()).toBe('made');
     expect(seen[1]?.headers['content-type']).toBe('application/json');
