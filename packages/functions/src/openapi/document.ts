@@ -21,8 +21,8 @@ type Io = 'input' | 'output';
 
 const COMPONENT_PREFIX = '#/components/schemas/';
 /**
- * No LICENSE file is committed yet; MIT is the intended licence of this forkable template. Change it here and in
- * the repository together.
+ * OpenAPI asks for a licence. No LICENSE file is committed yet: MIT, the usual choice for a forkable template, is
+ * stated until the owners decide; change it here when the LICENSE file is added.
  */
 const API_LICENSE = { name: 'MIT', identifier: 'MIT' };
 const DEF_PREFIX = '#/$defs/';
