@@ -112,7 +112,10 @@ describe('the contract checker', () => {
 
 describe('the gateway answers in the document are the local gateway’s', () => {
   it('has one row per answer of packages/local/src/gateway/responses.ts, with the same message', () => {
-    expect(Object.fromEntries(GATEWAY_ANSWERS.map((row) => [row.status, row.message]))).toEqual(GATEWAY_MESSAGES);
+    expect(
+      Object.fromEntries(GATEWAY_ANSWERS.map((row) => [row.status, row.message])),
+      'the local gateway answers differently: update packages/core/src/openapi/gateway.ts, then `pnpm docs:openapi`',
+    ).toEqual(GATEWAY_MESSAGES);
   });
 });
 
