@@ -1,4 +1,6 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
+import { ChatRequestSchema } from '@toolgate/core/agent/schema';
+import { CatalogQuerySchema } from '@toolgate/core/catalog/schema';
 import { JobIdSchema, JobRequestSchema, MAX_JOB_BODY_BYTES, MAX_JOB_TEXT_CHARS } from '@toolgate/core/jobs/schema';
 import { manifest, routes } from '@toolgate/core/manifest';
 import { GATEWAY_ANSWERS } from '@toolgate/core/openapi/gateway';
@@ -313,6 +315,31 @@ describe('the document says what the server does (issue 20)', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it('a text the server trims before its minLength is documented as not blank', () => {
+    type Properties = { properties: Record<string, { pattern?: string }> } | undefined;
+    const bodyField = (key: string, field: string) =>
+      (op(key).requestBody?.content['application/json']?.schema as Properties)?.properties[field];
+    const fields = [
+      {
+        where: 'POST /chat message',
+        schema: bodyField('POST /chat', 'message'),
+        server: ChatRequestSchema.shape.message,
+      },
+      { where: 'POST /jobs prompt', schema: bodyField('POST /jobs', 'prompt'), server: JobRequestSchema.shape.prompt },
+      {
+        where: 'GET /catalog q',
+        schema: op('GET /catalog').parameters?.find((p) => p.name === 'q')?.schema,
+        server: CatalogQuerySchema.shape.q,
+      },
+    ];
+    for (const { where, schema, server } of fields) {
+      const pattern = new RegExp(schema?.pattern ?? '', 'u');
+      for (const text of [' \t\n\u00a0\ufeff', ' x ']) {
+        expect(pattern.test(text), `${where}: ${JSON.stringify(text)}`).toBe(z.safeParse(server, text).success);
+      }
+    }
   });
 
   it('declares Stripe-Signature as a required header of the webhook', () => {
