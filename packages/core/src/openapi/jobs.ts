@@ -22,6 +22,13 @@ const problem = (description: string) => ({
  * The request as zod reads it, plus the rule its refinement applies and JSON Schema can say: exactly one of `prompt`
  * and `messages` (`{}` and both are 400s). The check only annotates; parsing is JobRequestSchema's own.
  */
+/**
+ * IdempotencyKeySchema's rule (8–255 of its characters, optionally as a quoted sf-string, trimmed) as one pattern:
+ * the zod schema transforms before it checks, and only its input side — any string — would reach the document.
+ * A test checks the two agree.
+ */
+export const IDEMPOTENCY_KEY_PATTERN = '^\\s*(?:"[A-Za-z0-9._:~+/=-]{8,255}"|[A-Za-z0-9._:~+/=-]{8,255})\\s*$';
+
 const DocumentedJobRequestSchema = JobRequestSchema.check(
   z.meta({ oneOf: [{ required: ['prompt'] }, { required: ['messages'] }] }),
 );
@@ -43,7 +50,12 @@ export const jobDocs = {
     maxBodyBytes: MAX_JOB_BODY_BYTES,
     headers: z.object({
       [IDEMPOTENCY_KEY_HEADER]: z.optional(
-        z.string().check(z.describe('8–255 characters of letters, digits and . _ : ~ + / = - (e.g. a UUID)')),
+        z
+          .string()
+          .check(
+            z.describe('8–255 characters of letters, digits and . _ : ~ + / = - (e.g. a UUID)'),
+            z.meta({ pattern: IDEMPOTENCY_KEY_PATTERN }),
+          ),
       ),
     }),
     responses: {

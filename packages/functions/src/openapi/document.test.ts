@@ -1,10 +1,17 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { ChatRequestSchema } from '@toolgate/core/agent/schema';
 import { CatalogQuerySchema } from '@toolgate/core/catalog/schema';
-import { JobIdSchema, JobRequestSchema, MAX_JOB_BODY_BYTES, MAX_JOB_TEXT_CHARS } from '@toolgate/core/jobs/schema';
+import {
+  IdempotencyKeySchema,
+  JobIdSchema,
+  JobRequestSchema,
+  MAX_JOB_BODY_BYTES,
+  MAX_JOB_TEXT_CHARS,
+} from '@toolgate/core/jobs/schema';
 import { manifest, routes } from '@toolgate/core/manifest';
 import { GATEWAY_ANSWERS } from '@toolgate/core/openapi/gateway';
 import { type RouteDoc, routeDocs } from '@toolgate/core/openapi/index';
+import { IDEMPOTENCY_KEY_PATTERN } from '@toolgate/core/openapi/jobs';
 import { ALL_SCOPES } from '@toolgate/core/scopes';
 import { FILENAME_PATTERN, FilenameSchema, UploadIdSchema } from '@toolgate/core/uploads/schema';
 import * as z from '@toolgate/core/zod';
@@ -340,6 +347,28 @@ describe('the document says what the server does (issue 20)', () => {
         expect(pattern.test(text), `${where}: ${JSON.stringify(text)}`).toBe(z.safeParse(server, text).success);
       }
     }
+  });
+
+  it('declares the Idempotency-Key header of POST /jobs with the rule the server applies', () => {
+    const header = op('POST /jobs').parameters?.find((p) => p.name === 'Idempotency-Key');
+    expect(header).toMatchObject({ in: 'header', required: false });
+    expect(header?.schema.pattern).toBe(IDEMPOTENCY_KEY_PATTERN);
+    const pattern = new RegExp(IDEMPOTENCY_KEY_PATTERN, 'u');
+    const keyChar = fc.constantFrom(...'aZ09._:~+/=-"# \t'.split(''));
+    const samples = [
+      '6f9619ff-8b86-4d11-b42d-00c04fc964ff',
+      '"abcdefgh"',
+      ' abcdefgh ',
+      '"abcdefgh',
+      '""',
+      'a'.repeat(256),
+    ];
+    fc.assert(
+      fc.property(fc.oneof(fc.constantFrom(...samples), fc.string({ unit: keyChar, maxLength: 14 })), (key) => {
+        expect(pattern.test(key), JSON.stringify(key)).toBe(z.safeParse(IdempotencyKeySchema, key).success);
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it('declares Stripe-Signature as a required header of the webhook', () => {
