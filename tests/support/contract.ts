@@ -154,6 +154,12 @@ export async function contractObserver(): Promise<(response: ObservedResponse) =
   return (response) => {
     if (response.preflight) return;
     contractTally.checked += 1;
-    contractTally.mismatches.push(...active.check(response));
+    try {
+      contractTally.mismatches.push(...active.check(response));
+    } catch (error) {
+      // The gateway swallows an observer's error; a schema the validator cannot compile must fail the file instead.
+      const reason = error instanceof Error ? error.message : String(error);
+      contractTally.mismatches.push(`${response.method} ${response.path} → ${response.status}: not checked: ${reason}`);
+    }
   };
 }
