@@ -205,11 +205,13 @@ describe('the document says what the server does (issue 20)', () => {
     if (!found) throw new Error(`no operation ${key}`);
     return found;
   };
-  type MessageSchema = { properties?: { message?: { const?: string } }; anyOf?: MessageSchema[] };
+  type MessageSchema = { $ref?: string; properties?: { message?: { const?: string } }; anyOf?: MessageSchema[] };
+  const resolve = (schema: MessageSchema | undefined): MessageSchema | undefined =>
+    schema?.$ref ? doc.components.schemas[schema.$ref.replace('#/components/schemas/', '')] : schema;
   /** The `message` of the gateway's answer, also when the function answers application/json at that status. */
   const gatewayMessage = (response: Response | undefined): string | undefined => {
     const schema = response?.content?.['application/json']?.schema as MessageSchema | undefined;
-    return [schema, ...(schema?.anyOf ?? [])].map((s) => s?.properties?.message?.const).find(Boolean);
+    return [schema, ...(schema?.anyOf ?? [])].map((s) => resolve(s)?.properties?.message?.const).find(Boolean);
   };
 
   it("documents API Gateway's own answers as application/json {message}, not Problem objects", () => {

@@ -151,19 +151,26 @@ const problemOf = (converter: SchemaConverter, description: string, headers?: Re
   ...(headers ? { headers } : {}),
 });
 
-/** API Gateway's own answer: exactly `{"message":"..."}`, as application/json. */
+/** API Gateway's own answer: exactly `{"message":"..."}`, as application/json; its schema is one component. */
 const gatewayResponseOf = (answer: GatewayAnswer): ResponseObject => ({
   description: `From API Gateway, as \`{"message":"${answer.message}"}\`: ${answer.when}.`,
-  content: {
-    'application/json': {
-      schema: {
+  content: { 'application/json': { schema: { $ref: `${COMPONENT_PREFIX}${gatewaySchemaName(answer)}` } } },
+});
+
+const gatewaySchemaName = (answer: GatewayAnswer) => `GatewayMessage${answer.status}`;
+
+const gatewaySchemas = () =>
+  Object.fromEntries(
+    GATEWAY_ANSWERS.map((answer) => [
+      gatewaySchemaName(answer),
+      {
         type: 'object',
+        description: "API Gateway's own answer",
         properties: { message: { type: 'string', const: answer.message } },
         required: ['message'],
       },
-    },
-  },
-});
+    ]),
+  );
 
 const gatewayResponseName = (answer: GatewayAnswer) => `Gateway${answer.status}`;
 
@@ -386,7 +393,7 @@ export function buildOpenApiDocument(options: OpenApiOptions = {}) {
       // No operation can describe a request that matches no route: the gateway's answers to one are described here,
       // and listed by status in `x-toolgate-no-route`.
       responses: Object.fromEntries(noRoute.map((answer) => [gatewayResponseName(answer), gatewayResponseOf(answer)])),
-      schemas: converter.components,
+      schemas: { ...gatewaySchemas(), ...converter.components },
     },
     paths,
     'x-toolgate-no-route': Object.fromEntries(
