@@ -16,6 +16,7 @@ import { sendStripeEvent } from '@toolgate/local/stripe-send';
 import { temporaryDir } from '@toolgate/local/testing/fixtures';
 import { scanTable } from '@toolgate/local/testing/table';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withContractCheck } from './support/runtime';
 
 /**
  * Issue 7 end to end: Stripe deliveries through the local API Gateway into the webhook tier's real handler,
@@ -26,7 +27,7 @@ let keys: Awaited<ReturnType<typeof temporaryDir>>;
 
 beforeAll(async () => {
   keys = await temporaryDir();
-  runtime = await startLocalRuntime({ port: 0, quiet: true, seed: false, keysDir: keys.path });
+  runtime = await startLocalRuntime(await withContractCheck({ port: 0, quiet: true, seed: false, keysDir: keys.path }));
 });
 
 afterAll(async () => {

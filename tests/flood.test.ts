@@ -11,6 +11,7 @@ import {
 } from '@toolgate/local/demo/flood';
 import { temporaryDir } from '@toolgate/local/testing/fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contractObserver } from './support/contract';
 
 /**
  * The small version of `pnpm demo:flood` (packages/local/src/demo/flood.ts; figures in docs/reliability.md): a
@@ -47,6 +48,7 @@ beforeAll(async () => {
     keysDir: keys.path,
     publicExecutionMs: PUBLIC_EXECUTION_MS,
     sharedPool: HTTP_TIERS_RESERVED,
+    onResponse: await contractObserver(),
   });
   await lab.warmUp(PLAN);
 });

@@ -112,4 +112,64 @@ describe('MCP over Streamable HTTP', () => {
       expect(response.headers.get('allow')).toBe('POST');
     }
   });
+
+  describe('protocol errors (issue 20: as documented, JSON-RPC rather than problem+json)', () => {
+    const initialize = {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } },
+    };
+    const post = async (body: unknown, headers: Record<string, string> = {}) =>
+      getJson(`${runtime().url}/mcp`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${await token()}`,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          ...headers,
+        },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+    const call = (id: number, params: unknown) => ({ jsonrpc: '2.0', id, method: 'tools/call', params });
+
+    it('an unknown tool is a -32602 error, not a tool result', async () => {
+      const response = await post(call(2, { name: 'no_such_tool', arguments: {} }));
+      expect(response.status).toBe(200);
+      expect(response.body).toEqual({
+        jsonrpc: '2.0',
+        id: 2,
+        error: { code: -32602, message: 'Unknown tool: no_such_tool (tools/list names the tools)' },
+      });
+      const client = await connect(await token());
+      await expect(client.callTool({ name: 'no_such_tool', arguments: {} })).rejects.toMatchObject({ code: -32602 });
+    });
+
+    it('tools/call without a name is -32602 with a message for people, not -32603 with a zod dump', async () => {
+      for (const params of [{}, { name: 42 }, { name: 'catalog_get', arguments: 'x' }]) {
+        const response = await post(call(3, params));
+        expect(response.status).toBe(200);
+        expect(response.body.error.code).toBe(-32602);
+        expect(response.body.error.message).toMatch(/^Invalid tools\/call params: give `name`/);
+      }
+    });
+
+    it('answers 406, 415 and 400 with JSON-RPC errors, and accepts a batch', async () => {
+      const notAcceptable = await post(initialize, { accept: 'application/json' });
+      expect(notAcceptable.status).toBe(406);
+      expect(notAcceptable.body).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32000 } });
+      const unsupported = await post('{}', { 'content-type': 'text/plain' });
+      expect(unsupported.status).toBe(415);
+      expect(unsupported.headers.get('content-type')).toBe('application/json');
+      const unparsable = await post('{"jsonrpc":');
+      expect(unparsable.status).toBe(400);
+      expect(unparsable.body).toMatchObject({ error: { code: -32700 } });
+      const batch = await post([
+        { jsonrpc: '2.0', id: 7, method: 'ping' },
+        { jsonrpc: '2.0', id: 8, method: 'tools/list' },
+      ]);
+      expect(batch.status).toBe(200);
+      expect((batch.body as { id: number }[]).map((message) => message.id).sort()).toEqual([7, 8]);
+    });
+  });
 });

@@ -31,7 +31,7 @@ describe('GET /openapi.json', () => {
     for (const route of manifest) {
       const { operation } = operations.find((o) => o.key === `${route.method} ${route.path}`) ?? {};
       expect(operation?.security, `${route.method} ${route.path}`).toEqual(
-        route.auth.kind === 'jwt' ? [{ bearerAuth: [...route.auth.scopes] }] : [],
+        route.auth.kind === 'jwt' ? [{ oauth2: [...route.auth.scopes] }] : [],
       );
     }
   });

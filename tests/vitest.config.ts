@@ -7,7 +7,11 @@ export default defineProject({
     environment: 'node',
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    // `pnpm test:logs`: scan everything the suites log for credentials (tests/support/log-audit.ts).
-    setupFiles: process.env.TOOLGATE_LOG_AUDIT === '1' ? ['./support/log-audit.ts'] : [],
+    setupFiles: [
+      // Every answer of the local gateway is checked against the OpenAPI document; a mismatch fails the file.
+      './support/contract-setup.ts',
+      // `pnpm test:logs`: scan everything the suites log for credentials (tests/support/log-audit.ts).
+      ...(process.env.TOOLGATE_LOG_AUDIT === '1' ? ['./support/log-audit.ts'] : []),
+    ],
   },
 });

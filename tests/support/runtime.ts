@@ -1,17 +1,40 @@
 import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from '@toolgate/local/runtime';
 import { temporaryDir } from '@toolgate/local/testing/fixtures';
 import { afterAll, beforeAll } from 'vitest';
+import { contractObserver } from './contract';
 
 /**
- * Starts one whole local runtime for the calling test file (ephemeral ports, throwaway keys, quiet) and stops it
- * after the file. One per file: handler modules bind to the runtime's environment when first imported.
+ * The options with the OpenAPI contract check added to the gateway (`contract.ts`): every answer the runtime gives
+ * is validated against the document. Any observer the test passes still sees every answer too.
+ */
+export async function withContractCheck(options: LocalRuntimeOptions): Promise<LocalRuntimeOptions> {
+  const check = await contractObserver();
+  const own = options.gateway?.onResponse;
+  return {
+    ...options,
+    gateway: {
+      ...options.gateway,
+      onResponse: (response) => {
+        check(response);
+        own?.(response);
+      },
+    },
+  };
+}
+
+/**
+ * Starts one whole local runtime for the calling test file (ephemeral ports, throwaway keys, quiet, answers
+ * checked against the OpenAPI document) and stops it after the file. One per file: handler modules bind to the
+ * runtime's environment when first imported.
  */
 export function useLocalRuntime(options: LocalRuntimeOptions = {}): () => LocalRuntime {
   let runtime: LocalRuntime | undefined;
   let keys: Awaited<ReturnType<typeof temporaryDir>> | undefined;
   beforeAll(async () => {
     keys = await temporaryDir('toolgate-keys-');
-    runtime = await startLocalRuntime({ port: 0, quiet: true, keysDir: keys.path, ...options });
+    runtime = await startLocalRuntime(
+      await withContractCheck({ port: 0, quiet: true, keysDir: keys.path, ...options }),
+    );
   });
   afterAll(async () => {
     await runtime?.stop();

@@ -8,9 +8,16 @@
  * locale is configured, and the 400 problems this API returns name what is wrong with each field. Every schema
  * module imports zod from this file, so no tier can validate before the locale is set.
  */
-import { config } from 'zod/mini';
+import { config, meta } from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 
 config(en());
 
 export * from 'zod/mini';
+
+/**
+ * With `trim()` before a `minLength(1)`: JSON Schema cannot trim, so the schema clients read (the OpenAPI document,
+ * MCP tool schemas) would accept a blank string the server refuses. "Has a non-space character" is the same rule,
+ * since `String.prototype.trim` removes exactly what `\s` matches.
+ */
+export const notBlank = () => meta({ pattern: '\\S' });

@@ -12,7 +12,7 @@ import { startSqs } from './emulators/sqs';
 import type { Emulator } from './emulators/types';
 import type { CorsConfig } from './gateway/cors';
 import { type LocalGateway, startLocalGateway } from './gateway/server';
-import type { AccessLogEntry, TierHandlers } from './gateway/types';
+import type { AccessLogEntry, ObservedResponse, TierHandlers } from './gateway/types';
 import { loadTierHandlers, loadWorkerHandler, servedTiers } from './handlers';
 import { installLocalIam, LOCAL_IAM_ENV, type LocalIam, localIamEnabled } from './iam';
 import { type DevIssuer, startDevIssuer } from './issuer';
@@ -48,6 +48,8 @@ export interface GatewaySettings {
   stage?: string;
   /** A custom domain's API mapping path: routes are then under `/{basePath}`. */
   basePath?: string;
+  /** Every answer the gateway writes, body included (tests: the OpenAPI contract check). */
+  onResponse?: (response: ObservedResponse) => void;
 }
 
 export interface LocalRuntimeOptions {
@@ -287,6 +289,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         ...(settings.stage !== undefined ? { stage: settings.stage } : {}),
         ...(settings.basePath !== undefined ? { basePath: settings.basePath } : {}),
         cors: settings.cors === undefined ? defaultCors(allowedOrigins) : settings.cors,
+        ...(settings.onResponse ? { onResponse: settings.onResponse } : {}),
         region,
         accountId: ACCOUNT_ID,
         ...(options.quiet ? {} : { log: (entry: AccessLogEntry) => process.stderr.write(formatAccessLog(entry)) }),

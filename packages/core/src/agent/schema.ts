@@ -7,7 +7,9 @@ export const MAX_CHAT_MESSAGE_CHARS = 16_000;
 export const ConversationIdSchema = z.uuid('must be a conversation id returned by POST /chat');
 
 export const ChatRequestSchema = z.strictObject({
-  message: z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(MAX_CHAT_MESSAGE_CHARS)),
+  message: z
+    .string()
+    .check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(MAX_CHAT_MESSAGE_CHARS), z.notBlank()),
   conversationId: z
     .optional(ConversationIdSchema)
     .check(z.describe('Continue this conversation; omit to start a new one')),

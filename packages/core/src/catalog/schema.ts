@@ -27,7 +27,7 @@ export const CATALOG_PAGE = { defaultLimit: 20, maxLimit: 100 } as const;
 
 /** Query parameters of `GET /catalog`, validated at the HTTP boundary. */
 export const CatalogQuerySchema = z.object({
-  q: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(100))),
+  q: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(100), z.notBlank())),
   category: z.optional(CategorySchema),
   ...pageQueryFields(CATALOG_PAGE),
 });

@@ -35,7 +35,18 @@ export function pageQueryFields(page: PageSize) {
         ),
       page.defaultLimit,
     ),
-    cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(MAX_CURSOR_LENGTH))),
+    cursor: z.optional(
+      z
+        .string()
+        .check(
+          z.minLength(1),
+          z.maxLength(MAX_CURSOR_LENGTH),
+          z.describe(
+            'Opaque: pass the `nextCursor` of the previous page, unchanged, with the same filters. Do not build or ' +
+              'edit one; any other value is a 400.',
+          ),
+        ),
+    ),
   };
 }
 

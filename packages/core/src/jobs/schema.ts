@@ -47,7 +47,7 @@ export type JobOptions = z.infer<typeof JobOptionsSchema>;
 export const JobRequestSchema = z
   .strictObject({
     prompt: z.optional(
-      z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(MAX_JOB_TEXT_CHARS)),
+      z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(MAX_JOB_TEXT_CHARS), z.notBlank()),
     ),
     messages: z.optional(z.array(JobInputMessageSchema).check(z.minLength(1), z.maxLength(MAX_JOB_MESSAGES))),
     options: z.optional(JobOptionsSchema),

@@ -1,4 +1,5 @@
 import { ChatRequestSchema, ChatResponseSchema, ConversationIdSchema, ConversationSchema } from '../agent/schema';
+import { MAX_JSON_BODY_BYTES } from '../limits/body';
 import type { RouteId } from '../manifest';
 import * as z from '../zod';
 import { REFERENCE_ASSET_NAMES, REFERENCE_ASSETS } from './reference-assets';
@@ -43,10 +44,33 @@ export const ToolListSchema = z.object({
 const JsonRpcMessage = z
   .looseObject({
     jsonrpc: z.literal('2.0'),
-    id: z.optional(z.union([z.string(), z.number()])),
+    id: z.optional(z.nullable(z.union([z.string(), z.number()]))),
     method: z.optional(z.string()),
   })
-  .check(z.describe('A JSON-RPC 2.0 message (or a batch) of the MCP protocol'));
+  .check(z.describe('A JSON-RPC 2.0 message of the MCP protocol'));
+
+/** One message, or a batch of them (the transport accepts both). */
+const JsonRpcMessages = z.union([
+  JsonRpcMessage,
+  z
+    .array(JsonRpcMessage)
+    .check(z.minLength(1), z.describe('A batch: the answer is an array of the responses to its requests')),
+]);
+
+/** The transport's own refusals (wrong Accept or Content-Type, unparsable JSON, bad batch): never a Problem. */
+const JsonRpcErrorSchema = z
+  .object({
+    jsonrpc: z.literal('2.0'),
+    id: z.null(),
+    error: z.object({
+      code: z.int().check(z.describe('-32700 parse error, -32600 invalid request, -32000 transport refusal')),
+      message: z.string(),
+      data: z.optional(z.unknown()),
+    }),
+  })
+  .check(z.meta({ id: 'JsonRpcError' }));
+
+const jsonRpcError = (description: string) => ({ description, schema: JsonRpcErrorSchema });
 
 export const agentDocs = {
   toolsList: {
@@ -61,6 +85,7 @@ export const agentDocs = {
     params: z.object({ name: z.string().check(z.describe('Tool name, e.g. catalog_search')) }),
     body: z.record(z.string(), z.unknown()).check(z.describe('The tool input')),
     bodyRequired: false,
+    maxBodyBytes: MAX_JSON_BODY_BYTES,
     responses: {
       200: { description: 'The tool output (see its `outputSchema`)', schema: z.record(z.string(), z.unknown()) },
       404: problem('No such tool, or the tool found nothing'),
@@ -71,12 +96,22 @@ export const agentDocs = {
     tags: ['mcp'],
     description:
       'MCP Streamable HTTP, stateless, JSON responses: `initialize`, `tools/list`, `tools/call`. Send ' +
-      '`Accept: application/json, text/event-stream`.',
-    body: JsonRpcMessage,
+      '`Accept: application/json, text/event-stream` and `Content-Type: application/json`. Errors of a request ' +
+      '(an unknown tool or malformed `tools/call` params: -32602) are JSON-RPC errors in a 200 answer; a tool that ' +
+      'fails answers a result with `isError: true` whose text is the Problem REST would send.',
+    body: JsonRpcMessages,
     bodyRequired: true,
+    inputProblems: false,
     responses: {
-      200: { description: 'JSON-RPC response', schema: JsonRpcMessage },
-      202: { description: 'Notification accepted' },
+      200: {
+        description: 'The JSON-RPC response (an array of them for a batch)',
+        schema: z.union([JsonRpcMessage, z.array(JsonRpcMessage)]),
+      },
+      202: { description: 'Only notifications or responses were sent: accepted, no body' },
+      400: jsonRpcError('Not JSON (-32700), not JSON-RPC (-32700), or a batch the server refuses (-32600)'),
+      406: jsonRpcError('`Accept` lacks application/json or text/event-stream'),
+      413: jsonRpcError('The body is larger than the MCP transport accepts (4 MB)'),
+      415: jsonRpcError('The body is not application/json'),
     },
   },
   mcpStream: {
@@ -95,6 +130,7 @@ export const agentDocs = {
       'belongs in POST /jobs.',
     body: ChatRequestSchema,
     bodyRequired: true,
+    maxBodyBytes: MAX_JSON_BODY_BYTES,
     responses: {
       200: { description: 'The reply, with the trace of tool calls and the tokens used', schema: ChatResponseSchema },
       404: problem("No such conversation for this caller (another user's id is not found either)"),

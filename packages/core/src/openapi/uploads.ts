@@ -1,3 +1,4 @@
+import { MAX_JSON_BODY_BYTES } from '../limits/body';
 import type { RouteId } from '../manifest';
 import { DEFAULT_MAX_UPLOAD_BYTES } from '../uploads/config';
 import {
@@ -31,6 +32,7 @@ export const uploadDocs = {
       'Then call POST /uploads/{id}/complete.',
     body: createUploadRequestSchema(DEFAULT_MAX_UPLOAD_BYTES),
     bodyRequired: true,
+    maxBodyBytes: MAX_JSON_BODY_BYTES,
     responses: {
       201: { description: 'The upload, PENDING, with its presigned POST', schema: CreatedUploadSchema },
       415: problem('The body is not application/json'),

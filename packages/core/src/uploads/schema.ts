@@ -27,8 +27,14 @@ export const UploadIdSchema = z.uuid('must be an upload id returned by POST /upl
  * Control characters (C0, DEL, C1) and the bidirectional overrides that make `evil\u202Etxt.exe` read as
  * `evilexe.txt`: a filename is shown back to users and to the model, so it must display as what it is.
  */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const UNSAFE_FILENAME_CHARS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+const UNSAFE_FILENAME_CLASS = '\\u0000-\\u001f\\u007f-\\u009f\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069';
+const UNSAFE_FILENAME_CHARS = new RegExp(`[${UNSAFE_FILENAME_CLASS}]`);
+
+/**
+ * Every rule below as one JSON Schema pattern (ECMAScript, `u` flag), for the OpenAPI document: no separator, no
+ * unsafe character, no `..`, no whitespace at either end. A test checks it against the refinements on many strings.
+ */
+export const FILENAME_PATTERN = `^(?!\\s)(?![\\s\\S]*\\.\\.)(?![\\s\\S]*\\s$)[^/\\\\${UNSAFE_FILENAME_CLASS}]+$`;
 
 export const FilenameSchema = z.string().check(
   z.minLength(1, 'must not be empty'),
@@ -37,6 +43,7 @@ export const FilenameSchema = z.string().check(
   z.refine((name) => !UNSAFE_FILENAME_CHARS.test(name), 'must not contain control characters'),
   z.refine((name) => !name.includes('..'), 'must not contain ".."'),
   z.refine((name) => name.trim() === name && name.trim().length > 0, 'must not start or end with whitespace'),
+  z.meta({ pattern: FILENAME_PATTERN }),
 );
 
 export const UploadContentTypeSchema = z.enum(UPLOAD_CONTENT_TYPES, {

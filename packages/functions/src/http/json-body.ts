@@ -1,4 +1,5 @@
 import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '@toolgate/core/errors';
+import { MAX_JSON_BODY_BYTES } from '@toolgate/core/limits/body';
 import type { Context } from 'hono';
 import type { AppEnv } from './types';
 
@@ -8,8 +9,6 @@ export interface JsonBodyOptions {
   /** JSON bodies here are small; anything big belongs in an upload. */
   maxBytes?: number;
 }
-
-const DEFAULT_MAX_BYTES = 64 * 1024;
 
 /** `application/json`, `application/json; charset=utf-8`, `application/problem+json`, ... */
 export function isJsonContentType(header: string | undefined): boolean {
@@ -22,7 +21,7 @@ export function isJsonContentType(header: string | undefined): boolean {
  * `maxBytes`. Every failure is a domain error, so it leaves as problem+json like any other.
  */
 export async function readJsonBody(c: Context<AppEnv>, options: JsonBodyOptions = {}): Promise<unknown> {
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const maxBytes = options.maxBytes ?? MAX_JSON_BODY_BYTES;
   const text = await c.req.text();
   if (text.trim() === '') {
     if (options.optional) return undefined;

@@ -2,8 +2,8 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import {
-  CallToolRequestSchema,
   type CallToolResult,
+  ErrorCode,
   ListToolsRequestSchema,
   type Tool as McpTool,
 } from '@modelcontextprotocol/sdk/types.js';
@@ -11,8 +11,27 @@ import type { Caller } from '@toolgate/core/auth/verifier';
 import { InternalError, isToolgateError, toProblem } from '@toolgate/core/errors';
 import type { ToolRegistry } from '@toolgate/core/tools/registry';
 import { describeTool } from '@toolgate/core/tools/schemas';
+import * as z from '@toolgate/core/zod';
 
 export const MCP_SERVER_INFO = { name: 'toolgate', version: '0.1.0' } as const;
+
+/**
+ * A JSON-RPC error answer with a message written for the client. (The SDK's McpError prefixes every message with
+ * "MCP error <code>:"; the protocol layer sends any error's own `code` and `message`.)
+ */
+class JsonRpcError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const CallToolParamsSchema = z.looseObject({
+  name: z.string().check(z.minLength(1)),
+  arguments: z.optional(z.record(z.string(), z.unknown())),
+});
 
 /**
  * One MCP server per request, bound to the verified caller: stateless, so any Lambda instance can answer any
@@ -39,18 +58,30 @@ export function createMcpServer(registry: ToolRegistry, caller: Caller, logger: 
     }),
   }));
 
-  server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
+  // `tools/call` is answered by the fallback handler rather than `setRequestHandler`: the SDK parses a registered
+  // handler's request before anything of ours runs, and turns a malformed one (`params: {}`) into -32603 with a raw
+  // zod dump. Malformed params and unknown tools are the client's mistake: -32602 with a message that says which.
+  server.fallbackRequestHandler = async (request, extra): Promise<CallToolResult> => {
+    if (request.method !== 'tools/call') throw new JsonRpcError(ErrorCode.MethodNotFound, 'Method not found');
+    const params = z.safeParse(CallToolParamsSchema, request.params ?? {});
+    if (!params.success) {
+      throw new JsonRpcError(
+        ErrorCode.InvalidParams,
+        'Invalid tools/call params: give `name` (a tool from tools/list) and optionally `arguments` (an object)',
+      );
+    }
+    const { name, arguments: input } = params.data;
+    if (!registry.all().some((tool) => tool.name === name)) {
+      throw new JsonRpcError(ErrorCode.InvalidParams, `Unknown tool: ${name} (tools/list names the tools)`);
+    }
     try {
-      const output = (await registry.call(request.params.name, request.params.arguments, {
-        caller,
-        signal: extra.signal,
-      })) as Record<string, unknown>;
+      const output = (await registry.call(name, input, { caller, signal: extra.signal })) as Record<string, unknown>;
       return { content: [{ type: 'text', text: JSON.stringify(output) }], structuredContent: output };
     } catch (error) {
       const known = isToolgateError(error) && error.status < 500 ? error : null;
       if (!known) {
         logger?.error('mcp tool failed', {
-          tool: request.params.name,
+          tool: name,
           error: error instanceof Error ? { name: error.name, message: error.message } : String(error),
         });
       }
@@ -59,7 +90,7 @@ export function createMcpServer(registry: ToolRegistry, caller: Caller, logger: 
         content: [{ type: 'text', text: JSON.stringify(toProblem(known ?? new InternalError())) }],
       };
     }
-  });
+  };
   return server;
 }
 

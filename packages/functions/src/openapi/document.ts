@@ -1,8 +1,9 @@
 import { rateClassOf } from '@toolgate/core/limits/classes';
 import { type RouteSpec, routes } from '@toolgate/core/manifest';
+import { GATEWAY_ANSWERS, type GatewayAnswer } from '@toolgate/core/openapi/gateway';
 import { type ResponseDoc, type RouteDoc, routeDocs } from '@toolgate/core/openapi/index';
 import { ProblemSchema } from '@toolgate/core/openapi/schemas';
-import { SCOPE_DESCRIPTIONS } from '@toolgate/core/scopes';
+import { SCOPE_DESCRIPTIONS, SCOPE_NAMES, scope } from '@toolgate/core/scopes';
 import * as z from '@toolgate/core/zod';
 
 /**
@@ -19,6 +20,11 @@ type JsonSchema = { [key: string]: unknown };
 type Io = 'input' | 'output';
 
 const COMPONENT_PREFIX = '#/components/schemas/';
+/**
+ * OpenAPI asks for a licence. No LICENSE file is committed yet: MIT, the usual choice for a forkable template, is
+ * stated until the owners decide; change it here when the LICENSE file is added.
+ */
+const API_LICENSE = { name: 'MIT', identifier: 'MIT' };
 const DEF_PREFIX = '#/$defs/';
 const RECURSIVE_WITHOUT_ID = 'OpenAPI: a recursive schema needs a meta({ id }), to be one component';
 /** zod's bounds for `z.int()`: true of every JSON integer a client can send, so only noise in a document. */
@@ -72,8 +78,9 @@ function tidy(schema: z.core.$ZodType, json: JsonSchema, io: Io): void {
     if (json.minimum === SAFE_INTEGER_BOUNDS.minimum) delete json.minimum;
     if (json.maximum === SAFE_INTEGER_BOUNDS.maximum) delete json.maximum;
   }
-  // A `format` (date-time, uuid, email, ...) names the rule; zod adds its regex for it, which only repeats it.
-  if (typeof json.format === 'string' && typeof json.pattern === 'string') delete json.pattern;
+  // zod's regex for a `format` stays: it is the rule the server applies, often stricter than the format (a uuid of
+  // version 1-8 with the RFC variant; a date-time in UTC), and a client generated from `format` alone would send
+  // values the server refuses.
 }
 
 function isPlainString(value: unknown): boolean {
@@ -96,8 +103,8 @@ function pointAtComponents(value: unknown): unknown {
   );
 }
 
-/** Path and query parameters from a zod object: one parameter per field. */
-function parametersOf(converter: SchemaConverter, schema: z.core.$ZodObject, location: 'path' | 'query') {
+/** Path, query and header parameters from a zod object: one parameter per field. */
+function parametersOf(converter: SchemaConverter, schema: z.core.$ZodObject, location: 'path' | 'query' | 'header') {
   const object = converter.convert(schema, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
   return Object.entries(object.properties ?? {}).map(([name, property]) => ({
     name,
@@ -110,11 +117,62 @@ function parametersOf(converter: SchemaConverter, schema: z.core.$ZodObject, loc
 
 const PROBLEM = 'application/problem+json';
 
+interface ResponseObject {
+  description: string;
+  content?: Record<string, { schema: JsonSchema }>;
+  headers?: Record<string, unknown>;
+}
+
+/**
+ * Two answers with one status (API Gateway's own and the function's, or two of the function's) become one response
+ * with each media type: a status is one key in OpenAPI, and a client tells the answers apart by Content-Type.
+ */
+function merge(into: ResponseObject | undefined, add: ResponseObject): ResponseObject {
+  if (!into) return add;
+  const content = { ...into.content };
+  for (const [mediaType, media] of Object.entries(add.content ?? {})) {
+    const existing = content[mediaType];
+    content[mediaType] =
+      existing && JSON.stringify(existing) !== JSON.stringify(media)
+        ? { schema: { anyOf: [existing.schema, media.schema] } }
+        : media;
+  }
+  const headers = { ...into.headers, ...add.headers };
+  return {
+    description: `${into.description}\n\n${add.description}`,
+    ...(Object.keys(content).length > 0 ? { content } : {}),
+    ...(Object.keys(headers).length > 0 ? { headers } : {}),
+  };
+}
+
 const problemOf = (converter: SchemaConverter, description: string, headers?: Record<string, unknown>) => ({
   description,
   content: { [PROBLEM]: { schema: converter.convert(ProblemSchema, 'output') } },
   ...(headers ? { headers } : {}),
 });
+
+/** API Gateway's own answer: exactly `{"message":"..."}`, as application/json; its schema is one component. */
+const gatewayResponseOf = (answer: GatewayAnswer): ResponseObject => ({
+  description: `From API Gateway, as \`{"message":"${answer.message}"}\`: ${answer.when}.`,
+  content: { 'application/json': { schema: { $ref: `${COMPONENT_PREFIX}${gatewaySchemaName(answer)}` } } },
+});
+
+const gatewaySchemaName = (answer: GatewayAnswer) => `GatewayMessage${answer.status}`;
+
+const gatewaySchemas = () =>
+  Object.fromEntries(
+    GATEWAY_ANSWERS.map((answer) => [
+      gatewaySchemaName(answer),
+      {
+        type: 'object',
+        description: "API Gateway's own answer",
+        properties: { message: { type: 'string', const: answer.message } },
+        required: ['message'],
+      },
+    ]),
+  );
+
+const gatewayResponseName = (answer: GatewayAnswer) => `Gateway${answer.status}`;
 
 const integerHeader = (description: string) => ({ description, schema: { type: 'integer' } });
 
@@ -124,25 +182,32 @@ const RATE_LIMIT_HEADERS = {
   'RateLimit-Reset': integerHeader('Seconds until the window resets'),
 };
 
-function responseOf(converter: SchemaConverter, doc: ResponseDoc) {
+function responseOf(converter: SchemaConverter, doc: ResponseDoc): ResponseObject {
+  const headers = Object.entries(doc.headers ?? {}).map(([name, description]) => [
+    name,
+    { description, schema: { type: 'string' } },
+  ]);
   const { schema } = doc;
-  if (!schema) return { description: doc.description };
   const types = typeof doc.contentType === 'string' ? [doc.contentType] : (doc.contentType ?? ['application/json']);
   return {
     description: doc.description,
-    content: Object.fromEntries(types.map((type) => [type, { schema: converter.convert(schema, 'output') }])),
+    ...(headers.length > 0 ? { headers: Object.fromEntries(headers) } : {}),
+    ...(schema
+      ? { content: Object.fromEntries(types.map((type) => [type, { schema: converter.convert(schema, 'output') }])) }
+      : {}),
   };
 }
 
-function commonProblems(converter: SchemaConverter, route: RouteSpec, doc: RouteDoc): Record<number, unknown> {
+/** The function's own error answers every route of this auth kind has (Problem objects, from the one onError). */
+function commonProblems(converter: SchemaConverter, route: RouteSpec, doc: RouteDoc): Record<number, ResponseObject> {
   const problem = (description: string, headers?: Record<string, unknown>) =>
     problemOf(converter, description, headers);
-  const problems: Record<number, unknown> = {};
-  if (doc.params || doc.query || doc.body)
+  const problems: Record<number, ResponseObject> = {};
+  if ((doc.params || doc.query || doc.body || doc.headers) && doc.inputProblems !== false)
     problems[400] = problem('Invalid input: `errors` names every offending field');
   switch (route.auth.kind) {
     case 'jwt':
-      problems[401] = problem('Missing, invalid or expired access token');
+      problems[401] = problem('From the function, which verifies the token again: refused');
       problems[403] = problem(`The token lacks the scope (${route.auth.scopes.join(' or ')})`);
       problems[429] = problem(`Per-plan limit reached (rate class ${rateClassOf(route)}, or the monthly chat tokens)`, {
         'Retry-After': integerHeader('Seconds to wait'),
@@ -158,18 +223,42 @@ function commonProblems(converter: SchemaConverter, route: RouteSpec, doc: Route
       problems[400] = problem('Invalid signature or payload');
       break;
   }
+  if (doc.maxBodyBytes !== undefined)
+    problems[413] = problem(`The body is larger than ${doc.maxBodyBytes / 1024} KB; send large content as an upload`);
   problems[500] = problem('Unexpected error (details are logged, never returned)');
+  const retry = { 'Retry-After': integerHeader('Seconds to wait') };
+  problems[503] = problem('A dependency (table, bucket, queue, workflow or model) is unavailable; retry later', retry);
+  problems[504] = problem('A dependency did not answer in time; retry later', retry);
   return problems;
 }
 
+function gatewayAnswersFor(route: RouteSpec): GatewayAnswer[] {
+  return GATEWAY_ANSWERS.filter(
+    (answer) => answer.on.includes('every-route') || (answer.on.includes('jwt-routes') && route.auth.kind === 'jwt'),
+  );
+}
+
 function operationOf(converter: SchemaConverter, id: string, route: RouteSpec, doc: RouteDoc) {
-  const responses: Record<number, unknown> = { ...commonProblems(converter, route, doc) };
+  let responses: Record<number, ResponseObject> = {};
+  for (const answer of gatewayAnswersFor(route)) responses[answer.status] = gatewayResponseOf(answer);
+  const add = (status: number, response: ResponseObject) => {
+    responses[status] = merge(responses[status], response);
+  };
+  // A route that names its own answer for a status the common problems also cover says what is true there.
+  const own = new Set(Object.keys(doc.responses).map(Number));
+  for (const [status, problem] of Object.entries(commonProblems(converter, route, doc)))
+    if (!own.has(Number(status))) add(Number(status), problem);
   for (const [status, response] of Object.entries(doc.responses)) {
     const rendered = responseOf(converter, response);
     const success = Number(status) < 300;
-    responses[Number(status)] =
-      success && route.auth.kind === 'jwt' ? { ...rendered, headers: RATE_LIMIT_HEADERS } : rendered;
+    add(
+      Number(status),
+      success && route.auth.kind === 'jwt'
+        ? { ...rendered, headers: { ...rendered.headers, ...RATE_LIMIT_HEADERS } }
+        : rendered,
+    );
   }
+  responses = Object.fromEntries(Object.entries(responses).sort(([a], [b]) => Number(a) - Number(b)));
   const authNote =
     route.auth.kind === 'jwt'
       ? `Requires a bearer access token with the scope ${route.auth.scopes.join(' or ')}.`
@@ -177,25 +266,66 @@ function operationOf(converter: SchemaConverter, id: string, route: RouteSpec, d
   const parameters = [
     ...(doc.params ? parametersOf(converter, doc.params, 'path') : []),
     ...(doc.query ? parametersOf(converter, doc.query, 'query') : []),
+    ...(doc.headers ? parametersOf(converter, doc.headers, 'header') : []),
   ];
+  const body = doc.body ? converter.convert(doc.body, 'input') : undefined;
   return {
     operationId: id,
     summary: route.summary,
     description: [doc.description, authNote].filter(Boolean).join('\n\n'),
     tags: doc.tags,
-    security: route.auth.kind === 'jwt' ? [{ bearerAuth: [...route.auth.scopes] }] : [],
+    security: route.auth.kind === 'jwt' ? [{ [SECURITY_SCHEME]: [...route.auth.scopes] }] : [],
     'x-toolgate-tier': route.tier,
     ...(route.tier === 'api' ? { 'x-toolgate-rate-class': rateClassOf(route) } : {}),
     ...(parameters.length > 0 ? { parameters } : {}),
-    ...(doc.body
+    ...(body
       ? {
           requestBody: {
             required: doc.bodyRequired ?? true,
-            content: { 'application/json': { schema: converter.convert(doc.body, 'input') } },
+            ...(doc.maxBodyBytes !== undefined
+              ? { description: `At most ${doc.maxBodyBytes} bytes of JSON (UTF-8); a larger body is a 413.` }
+              : {}),
+            content: {
+              [doc.bodyContentType ?? 'application/json']: {
+                schema: body,
+                ...(doc.maxBodyBytes !== undefined ? { 'x-toolgate-max-bytes': doc.maxBodyBytes } : {}),
+              },
+            },
           },
         }
       : {}),
     responses,
+  };
+}
+
+/** The scheme every jwt route names, with the scopes it accepts. */
+export const SECURITY_SCHEME = 'oauth2';
+
+/**
+ * Tokens come from the stage's Cognito user pool (its login domain is the `loginDomain` stack output): the
+ * authorization-code flow for people, client credentials for machines. The URLs name a stage's domain by its
+ * default prefix; a fork's stage has its own.
+ */
+function securitySchemes() {
+  const scopes = Object.fromEntries(SCOPE_NAMES.map((name) => [scope(name), SCOPE_DESCRIPTIONS[name]]));
+  const domain = 'https://toolgate-prod-123456789012.auth.us-east-1.amazoncognito.com';
+  return {
+    [SECURITY_SCHEME]: {
+      type: 'oauth2',
+      description:
+        'A JWT access token from the user pool, sent as `Authorization: Bearer <token>`. API Gateway checks it ' +
+        'and its scopes, and every function verifies it again. Locally, `pnpm token` mints one. The URLs are ' +
+        "those of a stage's Cognito login domain (stack output `loginDomain`).",
+      flows: {
+        authorizationCode: {
+          authorizationUrl: `${domain}/oauth2/authorize`,
+          tokenUrl: `${domain}/oauth2/token`,
+          refreshUrl: `${domain}/oauth2/token`,
+          scopes,
+        },
+        clientCredentials: { tokenUrl: `${domain}/oauth2/token`, scopes },
+      },
+    },
   };
 }
 
@@ -216,6 +346,8 @@ export function buildOpenApiDocument(options: OpenApiOptions = {}) {
       `OpenAPI: no documentation for ${missing.map(([id, r]) => `${id} (${r.method} ${r.path})`).join(', ')}`,
     );
   }
+  const noRoute = GATEWAY_ANSWERS.filter((answer) => answer.on.includes('no-route'));
+  if (noRoute.length === 0) throw new Error('OpenAPI: GATEWAY_ANSWERS has no answer for an unmatched route');
   const converter = new SchemaConverter();
   const paths: Record<string, Record<string, unknown>> = {};
   for (const [id, route] of Object.entries(entries)) {
@@ -230,32 +362,45 @@ export function buildOpenApiDocument(options: OpenApiOptions = {}) {
       version: options.version ?? '0.1.0',
       description:
         'Chat, tools (REST and MCP), documents and long-running inference behind one gateway. Every authenticated ' +
-        'route re-verifies the bearer token in its Lambda and is limited per plan; see RateLimit-* headers.',
+        'route re-verifies the bearer token in its Lambda and is limited per plan; see RateLimit-* headers. Errors ' +
+        'from the functions are `application/problem+json` Problem objects; API Gateway answers some requests by ' +
+        'itself (no route, no valid token, throttled, too large, the function failing or too slow) with ' +
+        '`application/json` `{"message":"..."}`.',
+      license: API_LICENSE,
     },
+    servers: [
+      {
+        url: 'https://{apiId}.execute-api.{region}.amazonaws.com',
+        description: 'A deployed stage: its URL is the `api` stack output of `sst deploy`',
+        variables: {
+          apiId: { default: 'abcdef1234', description: 'The HTTP API id' },
+          region: { default: 'us-east-1', description: 'The AWS region of the stage' },
+        },
+      },
+      { url: 'http://localhost:3000', description: 'The local runtime (`pnpm dev`)' },
+    ],
     tags: [
       { name: 'chat', description: 'The agent: POST /chat and conversations' },
       { name: 'tools', description: 'Tools over REST' },
       { name: 'mcp', description: 'The same tools over MCP Streamable HTTP' },
       { name: 'jobs', description: 'Long-running agent jobs: submit, then poll' },
+      { name: 'documents', description: 'Uploads by presigned POST, ingestion, and the ready documents' },
       { name: 'catalog', description: 'The public product catalog' },
       { name: 'account', description: "The caller's own account" },
       { name: 'billing', description: 'Stripe webhooks' },
       { name: 'meta', description: 'Health and documentation' },
     ],
     components: {
-      securitySchemes: {
-        bearerAuth: {
-          type: 'http',
-          scheme: 'bearer',
-          bearerFormat: 'JWT',
-          description: `An OAuth 2.0 access token from the user pool. Scopes: ${Object.entries(SCOPE_DESCRIPTIONS)
-            .map(([name, text]) => `toolgate/${name} (${text})`)
-            .join('; ')}.`,
-        },
-      },
-      schemas: converter.components,
+      securitySchemes: securitySchemes(),
+      // No operation can describe a request that matches no route: the gateway's answers to one are described here,
+      // and listed by status in `x-toolgate-no-route`.
+      responses: Object.fromEntries(noRoute.map((answer) => [gatewayResponseName(answer), gatewayResponseOf(answer)])),
+      schemas: { ...gatewaySchemas(), ...converter.components },
     },
     paths,
+    'x-toolgate-no-route': Object.fromEntries(
+      noRoute.map((answer) => [answer.status, { $ref: `#/components/responses/${gatewayResponseName(answer)}` }]),
+    ),
   };
 }
 

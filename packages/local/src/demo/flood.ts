@@ -6,7 +6,7 @@ import { DEFAULT_PUBLIC_LIMITS, type LimitsConfig } from '@toolgate/core/limits/
 import { HTTP_TIERS } from '@toolgate/core/manifest';
 import { scope } from '@toolgate/core/scopes';
 import { type LocalGateway, startLocalGateway } from '../gateway/server';
-import type { LambdaHandler } from '../gateway/types';
+import type { LambdaHandler, ObservedResponse } from '../gateway/types';
 import { loadTierHandlers } from '../handlers';
 import { type LocalRuntime, startLocalRuntime } from '../runtime';
 
@@ -317,6 +317,8 @@ export interface FloodLabOptions {
   publicExecutionMs: number;
   /** Size of the one pool every tier shares behind the second gateway. */
   sharedPool: number;
+  /** Sees every answer of both gateways (tests: the OpenAPI contract check). */
+  onResponse?: (response: ObservedResponse) => void;
 }
 
 export interface FloodLab {
@@ -363,6 +365,7 @@ export async function startFloodLab(options: FloodLabOptions): Promise<FloodLab>
       quiet: true,
       keysDir: options.keysDir,
       handlers: { public: slowPublic },
+      ...(options.onResponse ? { gateway: { onResponse: options.onResponse } } : {}),
     });
     const { issuer } = runtime;
     shared = await startLocalGateway({
@@ -371,6 +374,7 @@ export async function startFloodLab(options: FloodLabOptions): Promise<FloodLab>
       sharedPool: options.sharedPool,
       cors: null,
       region: runtime.region,
+      ...(options.onResponse ? { onResponse: options.onResponse } : {}),
     });
     const started = runtime;
     const sharedUrl = shared.url;

@@ -5,6 +5,7 @@ import { type DevIssuer, startDevIssuer } from '../issuer';
 import { type RecordingHandler, recordingHandler, sleep, temporaryDir } from '../testing/fixtures';
 import { rawRequest } from '../testing/http';
 import { type LocalGateway, type LocalGatewayOptions, startLocalGateway } from './server';
+import type { ObservedResponse } from './types';
 
 const routes: RouteSpec[] = [
   {
@@ -666,5 +667,49 @@ describe('missing integration', () => {
     const res = await rawRequest(gw.url, '/health');
     expect(res.status).toBe(500);
     expect(res.text).toBe('{"message":"Internal Server Error"}');
+  });
+});
+
+describe('response observer', () => {
+  it('sees every answer as the client receives it: integration answers, gateway answers and preflights', async () => {
+    const seen: ObservedResponse[] = [];
+    const gw = await gateway(
+      { public: async () => ({ statusCode: 201, headers: { 'content-type': 'text/plain' }, body: 'made' }) },
+      {
+        onResponse: (response) => seen.push(response),
+        cors: { allowOrigins: ['http://localhost:5173'], allowMethods: ['GET'], allowHeaders: ['*'] },
+      },
+    );
+    await rawRequest(gw.url, '/health?x=1');
+    await rawRequest(gw.url, '/nowhere');
+    await rawRequest(gw.url, '/health', {
+      method: 'OPTIONS',
+      headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'GET' },
+    });
+    expect(
+      seen.map(({ method, path, routeKey, preflight, status }) => ({ method, path, routeKey, preflight, status })),
+    ).toEqual([
+      { method: 'GET', path: '/health', routeKey: 'GET /health', preflight: false, status: 201 },
+      { method: 'GET', path: '/nowhere', routeKey: null, preflight: false, status: 404 },
+      { method: 'OPTIONS', path: '/health', routeKey: null, preflight: true, status: 204 },
+    ]);
+    expect(seen[0]?.headers['content-type']).toBe('text/plain');
+    expect(seen[0]?.body.toString()).toBe('made');
+    expect(seen[1]?.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(seen[1]?.body.toString() ?? '')).toEqual({ message: 'Not Found' });
+  });
+
+  it('cannot change an answer by throwing', async () => {
+    const gw = await gateway(
+      { public: async () => ({ statusCode: 200, body: 'ok' }) },
+      {
+        onResponse: () => {
+          throw new Error('observer bug');
+        },
+      },
+    );
+    const res = await rawRequest(gw.url, '/health');
+    expect(res.status).toBe(200);
+    expect(res.text).toBe('ok');
   });
 });

@@ -11,4 +11,4 @@ export { GATEWAY_MESSAGES, type GatewayStatus } from './responses';
 export { LAMBDA_MAX_RESPONSE_BYTES, toHttpResponse } from './result';
 export { type LocalGateway, type LocalGatewayOptions, startLocalGateway } from './server';
 export { GatewayThrottle, TokenBucket } from './throttle';
-export type { AccessLogEntry, LambdaHandler, TierHandlers } from './types';
+export type { AccessLogEntry, LambdaHandler, ObservedResponse, TierHandlers } from './types';

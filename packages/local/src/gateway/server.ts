@@ -26,7 +26,7 @@ import { invokeWithTimeout } from './invoke';
 import { type GatewayStatus, gatewayAnswer, type HttpResponse, newRequestId } from './responses';
 import { LAMBDA_MAX_RESPONSE_BYTES, toHttpResponse } from './result';
 import { GatewayThrottle } from './throttle';
-import type { AccessLogEntry, LambdaHandler, TierHandlers } from './types';
+import type { AccessLogEntry, LambdaHandler, ObservedResponse, TierHandlers } from './types';
 
 export interface LocalGatewayOptions {
   /** Each tier's Lambda handler; a matched route whose tier has none gets a 500, like a broken integration. */
@@ -64,6 +64,11 @@ export interface LocalGatewayOptions {
   accountId?: string;
   apiId?: string;
   log?: (entry: AccessLogEntry) => void;
+  /**
+   * Sees every answer exactly as it is written, body included: the end-to-end suites check each one against the
+   * OpenAPI document. Tests only (bodies may carry anything); a throwing observer does not change the answer.
+   */
+  onResponse?: (response: ObservedResponse) => void;
   /** Integration failures (handler threw, malformed output). Never given request headers. */
   logError?: (message: string, error?: unknown) => void;
 }
@@ -296,6 +301,21 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
           headers = nodeHeaders(outcome.response, corsHeaders, requestId);
         }
         res.writeHead(outcome.response.statusCode, headers).end(outcome.response.body);
+        if (options.onResponse) {
+          try {
+            options.onResponse({
+              method: req.method ?? '',
+              path: splitUrl(req.url ?? '/').rawPath,
+              routeKey: outcome.route ? routeKey(outcome.route) : null,
+              preflight: outcome.preflight === true,
+              status: outcome.response.statusCode,
+              headers: headers as Record<string, string | string[]>,
+              body: outcome.response.body,
+            });
+          } catch (error) {
+            logError('The response observer threw', error);
+          }
+        }
         options.log?.({
           requestId,
           method: req.method ?? '',

@@ -18,3 +18,21 @@ export interface AccessLogEntry {
   /** Why the gateway answered by itself, or what went wrong with the integration. */
   gatewayError?: string;
 }
+
+/**
+ * One answer as the client receives it, for test observers only (`onResponse`): it holds the body, which may carry
+ * anything, so nothing outside tests may keep or log it.
+ */
+export interface ObservedResponse {
+  method: string;
+  /** The raw path, without the query string. */
+  path: string;
+  /** The matched manifest route, or null (unmatched, or a CORS preflight). */
+  routeKey: string | null;
+  /** A CORS preflight the gateway answered by itself: API Gateway configuration, not an API operation. */
+  preflight: boolean;
+  status: number;
+  /** Header names in lower case, as written to the client. */
+  headers: Readonly<Record<string, string | string[]>>;
+  body: Buffer;
+}
