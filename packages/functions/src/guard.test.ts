@@ -126,6 +126,15 @@ describe('api tier guard on direct invocation (no bypass)', () => {
     expect(wrongMethod.headers.allow).toBe('GET');
   });
 
+  it.each([['/me/.'], ['/uploads/./complete'], ['/x/../me'], ['/uploads/%2e/complete'], ['/x/%2E%2e/me']])(
+    'answers 404 for %s: a dot segment the URL parser would resolve names no route (found by the contract check)',
+    async (path) => {
+      const response = await invoke({ authorization: `Bearer ${sign(privateKey, claims())}` }, path, 'POST');
+      expect(response.status).toBe(404);
+      expect(response.headers['content-type']).toBe('application/problem+json');
+    },
+  );
+
   it('routes by the request path, not by a forged routeKey', async () => {
     const event = apiGatewayEvent('GET', '/me', { claims: forgedClaims, routeKey: 'GET /health' });
     const result = await handler(event, lambdaContext());

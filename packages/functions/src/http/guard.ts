@@ -2,7 +2,7 @@ import { bearerToken } from '@toolgate/core/auth/bearer';
 import type { AccessTokenVerifier } from '@toolgate/core/auth/verifier';
 import { MethodNotAllowedError, NotFoundError } from '@toolgate/core/errors';
 import { type HttpTier, RouteMatcher, type RouteSpec } from '@toolgate/core/manifest';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from './types';
 
 /** Verifies the signature of a webhook request over its raw body; throws a 400-class error when it fails. */
@@ -28,6 +28,17 @@ export interface GuardOptions {
  * verifies the raw bearer token itself. `requestContext.authorizer` is never read: a direct `lambda:Invoke` can put
  * anything there.
  */
+/** The path as the gateway sent it (payload v2 `rawPath`), when the request came through a Lambda event. */
+function rawPathOf(c: Context<AppEnv>): string | undefined {
+  const rawPath = (c.env?.event as { rawPath?: unknown } | undefined)?.rawPath;
+  return typeof rawPath === 'string' ? rawPath : undefined;
+}
+
+/** A `.` or `..` segment, written plainly or percent-encoded (URL parsing resolves `%2e` too). */
+export function hasDotSegment(path: string | undefined): boolean {
+  return path !== undefined && path.split('/').some((segment) => /^(?:\.|%2e){1,2}$/i.test(segment));
+}
+
 export function createGuard(options: GuardOptions): MiddlewareHandler<AppEnv> {
   const { tier, routes, verifier, stripeSignature } = options;
   for (const route of routes) {
@@ -43,6 +54,9 @@ export function createGuard(options: GuardOptions): MiddlewareHandler<AppEnv> {
   const matcher = new RouteMatcher(routes);
 
   return async (c, next) => {
+    // The Fetch URL resolves `.` and `..` segments (`/uploads/./complete` becomes `/uploads/complete`), the gateway
+    // does not: the route it chose and the one the app would run differ, so such a path names no route here.
+    if (hasDotSegment(rawPathOf(c))) throw new NotFoundError(`No route ${c.req.method} ${c.req.path}.`);
     const result = matcher.match(c.req.method, c.req.path);
     if (!result.matched) {
       if (result.allowed.length > 0) throw new MethodNotAllowedError(result.allowed);
