@@ -105,13 +105,16 @@ describe('upload service', () => {
     const { id } = await service.create(alice, declared);
     storage.put(uploadKey('alice', id), 'hello', 'text/plain');
     const first = await service.complete(alice, id);
-    expect(first).toEqual({
-      id,
+    expect(first).toEqual({ id, status: 'UPLOADED', ingestion: 'STARTED' });
+    const record = await uploads.get('alice', id);
+    expect(record).toMatchObject({
       status: 'UPLOADED',
       executionArn: expect.stringMatching(new RegExp(`:execution:ingestion:${id}$`)),
     });
-    const record = await uploads.get('alice', id);
-    expect(record).toMatchObject({ status: 'UPLOADED', executionArn: first.executionArn });
+    // The ARN (account, stage, state machine) stays inside: no answer carries it.
+    expect(JSON.stringify(first)).not.toMatch(/arn:/);
+    expect(JSON.stringify(await service.get(alice, id))).not.toMatch(/arn:/);
+    expect(await service.get(alice, id)).toMatchObject({ ingestion: 'STARTED' });
     expect(record?.expiresAt).toBeUndefined();
     expect(await service.complete(alice, id)).toEqual(first);
     expect(ingestion.calls).toBe(1);

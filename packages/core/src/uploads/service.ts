@@ -50,7 +50,7 @@ export function toUploadView(record: UploadRecord): UploadView {
     status: record.status,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
-    ...(record.executionArn ? { executionArn: record.executionArn } : {}),
+    ingestion: record.executionArn ? 'STARTED' : 'NOT_STARTED',
     ...(record.summary !== undefined ? { summary: record.summary } : {}),
     ...(record.error !== undefined ? { error: record.error } : {}),
   };
@@ -146,7 +146,7 @@ export function createUploadService(deps: UploadServiceDeps): UploadService {
         // null: a concurrent complete got there first; carry on from the state it left.
         record = uploaded ?? (await own(caller, id));
       }
-      if (record.executionArn) return { id, status: record.status, executionArn: record.executionArn };
+      if (record.executionArn) return { id, status: record.status, ingestion: 'STARTED' };
       // Named after the upload: a repeat (this call retried, or a concurrent one) gets the same execution.
       const { executionArn } = await ingestion.start({ uploadId: id, sub: caller.sub });
       const started = await uploads.update(caller.sub, id, {
@@ -154,7 +154,7 @@ export function createUploadService(deps: UploadServiceDeps): UploadService {
         set: { executionArn },
         now: now(),
       });
-      return { id, status: (started ?? record).status, executionArn };
+      return { id, status: (started ?? record).status, ingestion: 'STARTED' };
     },
 
     async get(caller, id) {

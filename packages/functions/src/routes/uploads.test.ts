@@ -83,7 +83,7 @@ describe('upload routes', () => {
     storage.put(uploadKey('alice', id), 'abc', 'text/plain');
     const completed = await request('alice.token.x', 'POST', `/uploads/${id}/complete`);
     expect(completed.status).toBe(202);
-    expect(await completed.json()).toMatchObject({ id, status: 'UPLOADED', executionArn: expect.stringContaining(id) });
+    expect(await completed.json()).toEqual({ id, status: 'UPLOADED', ingestion: 'STARTED' });
     const shown = await request('alice.token.x', 'GET', `/uploads/${id}`);
     expect(await shown.json()).toMatchObject({ id, status: 'UPLOADED' });
     expect((await request('bob.token.x', 'GET', `/uploads/${id}`)).status).toBe(404);
