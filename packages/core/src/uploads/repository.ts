@@ -7,7 +7,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { type Clock, systemClock } from '../clock';
-import { decodeCursor, type ExclusiveStartKey, encodeCursor } from '../data/cursor';
+import type { CursorCodec, ExclusiveStartKey } from '../data/cursor';
 import { isExpired } from '../data/dynamo';
 import { ConflictError, ValidationError } from '../errors';
 import * as z from '../zod';
@@ -121,6 +121,7 @@ const SEARCH_RESULT = projection(['id', 'sub', 'filename', 'summary', 'excerpt']
 export function createUploadsRepository(
   doc: DynamoDBDocumentClient,
   tableName: string,
+  cursors: CursorCodec,
   clock: Clock = systemClock,
 ): UploadsRepository {
   return {
@@ -189,8 +190,8 @@ export function createUploadsRepository(
     async listDocuments(sub, { limit, cursor }) {
       // A cursor only resumes this caller's own listing: its scope names the partition, and its key must lie in it.
       const scope = `documents|${sub}`;
-      const startKey = cursor ? decodeCursor(cursor, scope) : undefined;
-      if (startKey && (startKey.gsi1pk !== documentsPartition(sub) || startKey.pk !== `USER#${sub}`)) {
+      const startKey = cursor ? cursors.decode(cursor, { scope, partition: documentsPartition(sub) }) : undefined;
+      if (startKey && startKey.pk !== `USER#${sub}`) {
         throw new ValidationError([{ field: 'query.cursor', message: 'is not a cursor returned by this listing' }]);
       }
       const page = await doc.send(
@@ -208,7 +209,7 @@ export function createUploadsRepository(
       );
       const items = (page.Items ?? []).map(toRecord).filter((item): item is UploadRecord => item?.sub === sub);
       const last = page.LastEvaluatedKey as ExclusiveStartKey | undefined;
-      return { items, nextCursor: last ? encodeCursor(scope, last) : null };
+      return { items, nextCursor: last ? cursors.encode(scope, last) : null };
     },
 
     async searchDocuments(sub, { words, limit }) {
