@@ -66,7 +66,7 @@ describe('plan rate limiter', () => {
     await expect(limiter.check('carol', 'chat')).resolves.toMatchObject({ plan: 'pro', limit: 2, remaining: 0 });
   });
 
-  it('counts a request of several units all or nothing, against the caller\'s own plan (MCP batches)', async () => {
+  it("counts a request of several units all or nothing, against the caller's own plan (MCP batches)", async () => {
     const store = memoryUsage();
     const limiter = createPlanRateLimiter({ store, users, plans, now: () => Date.UTC(2026, 0, 1) });
     const window = minuteWindow(Date.UTC(2026, 0, 1)).key;

@@ -3,6 +3,7 @@ import type { Caller } from '../auth/verifier';
 import { type Clock, systemClock } from '../clock';
 import { nowSeconds } from '../data/dynamo';
 import { BadRequestError, ConflictError, NotFoundError, UnprocessableError } from '../errors';
+import type { ChatQuota, PlanLookup } from '../limits/rate-limiter';
 import { UPLOADS_BUCKET } from '../resources';
 import type { IngestionStarter } from '../workflows/starter';
 import type { UploadsConfig } from './config';
@@ -24,6 +25,9 @@ export interface UploadServiceDeps {
   storage: UploadStorage;
   ingestion: IngestionStarter;
   limits: UploadsConfig;
+  /** The owner's plan, for the token quota that the ingestion's summary (a model call) is charged to. */
+  users: PlanLookup;
+  quota: Pick<ChatQuota, 'assertAvailable'>;
   newId?: () => string;
   now?: Clock;
 }
@@ -75,7 +79,8 @@ export function objectMismatches(
 const notFound = (id: string) => new NotFoundError(`No upload ${id}.`);
 
 export function createUploadService(deps: UploadServiceDeps): UploadService {
-  const { uploads, storage, ingestion, limits } = deps;
+  const { uploads, storage, ingestion, limits, users, quota } = deps;
+  if (!users || !quota) throw new Error('upload service: a plan lookup and the token quota are required');
   const newId = deps.newId ?? randomUUID;
   const now = deps.now ?? systemClock;
 
@@ -117,6 +122,12 @@ export function createUploadService(deps: UploadServiceDeps): UploadService {
 
     async complete(caller, id) {
       let record = await own(caller, id);
+      // Completing starts the ingestion, whose summary is a model call charged to the owner's monthly tokens: with
+      // none left, nothing starts (429, as for a chat or a job). A completion already started is only reported.
+      if (!record.executionArn) {
+        const { plan } = await users.get(caller.sub);
+        await quota.assertAvailable(caller.sub, plan);
+      }
       if (record.status === 'PENDING') {
         const key = uploadKey(caller.sub, id);
         const object = await storage.head(key);

@@ -27,6 +27,8 @@ function setup() {
     storage,
     ingestion,
     limits: UploadsConfigSchema.parse({ maxBytes: 1000 }),
+    users: { get: async () => ({ plan: 'free' }) },
+    quota: { assertAvailable: async () => ({ month: '2026-01', used: 0, quota: 1, remaining: 1, resetSeconds: 1 }) },
   });
   const users: UsersRepository = {
     get: async (sub) => ({ sub, plan: 'free' }),
