@@ -429,3 +429,23 @@ describe('workflow failures', () => {
     expect((await call(token, 'POST', '/tools/document_search', {})).body.items).toEqual([]);
   });
 });
+
+/** Issue 20.6, against the local S3: a read pinned to an ETag never returns another version's bytes. */
+describe('upload storage pinned reads', () => {
+  it('reads the version it was pinned to, and refuses once the key was written again', async () => {
+    const { createS3Client, createUploadStorage, ObjectChangedError } = await import('@toolgate/core/uploads/storage');
+    const storage = createUploadStorage(
+      createS3Client({ region: runtime().region, local: true }),
+      runtime().bucketName,
+    );
+    const key = `users/${newUser()}/uploads/${randomUUID()}`;
+    await bucket().put(key, 'checked content', 'text/plain');
+    const checked = await storage.head(key);
+    expect(checked?.etag).toMatch(/^"[0-9a-f]{32}"$/);
+    expect(Buffer.from((await storage.read(key, 100, { ifMatch: checked?.etag })) ?? []).toString()).toBe(
+      'checked content',
+    );
+    await bucket().put(key, 'swapped content', 'text/plain');
+    await expect(storage.read(key, 100, { ifMatch: checked?.etag })).rejects.toBeInstanceOf(ObjectChangedError);
+  });
+});

@@ -147,6 +147,20 @@ describe('ingestion steps', () => {
     expect(storage.objects.has(uploadKey('alice', ID))).toBe(false);
   });
 
+  it('extract reads exactly the version validate checked: a same-size replacement in between is rejected', async () => {
+    const { storage, uploads, run } = setup();
+    await run('validate');
+    expect(uploads.items.get(`alice|${ID}`)?.etag).toMatch(/^"[0-9a-f]{32}"$/);
+    // A POST racing the completion: same size, same type, other bytes; only the ETag tells.
+    const original = storage.objects.get(uploadKey('alice', ID));
+    storage.put(uploadKey('alice', ID), 'x'.repeat(original?.body.length ?? 0), 'text/plain');
+    await expect(run('extractText')).rejects.toMatchObject({
+      name: 'DocumentRejected',
+      message: expect.stringMatching(/replaced after it was checked/),
+    });
+    expect(storage.objects.has(documentTextKey('alice', ID))).toBe(false);
+  });
+
   it('summarize turns an unavailable model into TransientError (retried by the ASL)', async () => {
     const busy: ModelProvider = {
       name: 'busy',

@@ -11,7 +11,7 @@ import { documentTextKey, uploadKey } from './keys';
 import { documentsPartition, type UploadRecord, type UploadsRepository } from './repository';
 import { UploadIdSchema, type UploadStatus } from './schema';
 import { objectMismatches } from './service';
-import type { UploadStorage } from './storage';
+import { ObjectChangedError, type UploadStorage } from './storage';
 
 /**
  * The ingestion workflow's task handlers. Each receives only `{ step, uploadId, sub }` from the state machine and
@@ -208,17 +208,32 @@ export function createIngestionSteps(deps: IngestionStepsDeps): IngestionSteps {
       const object = await storage.head(key);
       if (!object) throw new DocumentRejectedError('The uploaded file is gone; upload it again.');
       const problems = objectMismatches(record, object, limits.maxBytes);
+      // The version checked here is the one processed: a POST racing the completion can replace the object
+      // between this step and the next, so its ETag is recorded and every later read is pinned to it.
+      if (!object.etag) problems.push('the object has no ETag to pin it by');
+      else if (record.etag !== undefined && record.etag !== object.etag) problems.push('it was replaced');
       if (problems.length > 0) {
         await storage.delete(key);
         throw new DocumentRejectedError(`The uploaded file changed after it was confirmed (${problems.join('; ')}).`);
       }
-      return record.status === 'PROCESSING' ? record : advance(record, ['UPLOADED'], { status: 'PROCESSING' });
+      return record.status === 'PROCESSING'
+        ? record
+        : advance(record, ['UPLOADED'], { status: 'PROCESSING', etag: object.etag as string });
     },
 
     async extractText(sub, id) {
       const record = await load(sub, id, ['PROCESSING']);
-      // Never more than was declared (and checked): the read is bounded whatever the object became since.
-      const bytes = await storage.read(uploadKey(sub, id), record.size);
+      if (!record.etag) throw new InvalidStepInputError(`Upload ${id} has no validated version to read.`);
+      // Exactly the version validate checked (its ETag), and never more than was declared.
+      let bytes: Uint8Array | null;
+      try {
+        bytes = await storage.read(uploadKey(sub, id), record.size, { ifMatch: record.etag });
+      } catch (error) {
+        if (error instanceof ObjectChangedError) {
+          throw new DocumentRejectedError('The uploaded file was replaced after it was checked; upload it again.');
+        }
+        throw error;
+      }
       if (!bytes) throw new DocumentRejectedError('The uploaded file is gone; upload it again.');
       const { text, truncated } = extractText(record.contentType, bytes);
       await storage.writeText(documentTextKey(sub, id), text);
