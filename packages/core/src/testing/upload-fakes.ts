@@ -3,10 +3,11 @@ import type { Clock } from '../clock';
 import { isExpired } from '../data/dynamo';
 import { ConflictError } from '../errors';
 import { DEFAULT_MAX_UPLOAD_BYTES } from '../uploads/config';
+import { ObjectChangedError } from '../uploads/object-changed';
 import type { DocumentHit, UploadRecord, UploadsRepository } from '../uploads/repository';
 import { createUploadRequestSchema } from '../uploads/schema';
 import type { UploadService } from '../uploads/service';
-import { ObjectChangedError, type ObjectInfo, type PresignedPost, type UploadStorage } from '../uploads/storage';
+import type { ObjectInfo, PresignedPost, UploadStorage } from '../uploads/storage';
 import type { IngestionStarter } from '../workflows/starter';
 
 /** What S3 gives a single-part upload: the quoted MD5 of its bytes. */

@@ -8,10 +8,11 @@ import * as z from '../zod';
 import type { UploadsConfig } from './config';
 import { extractText } from './extract';
 import { documentTextKey, uploadKey } from './keys';
+import { ObjectChangedError } from './object-changed';
 import { documentsPartition, type UploadRecord, type UploadsRepository } from './repository';
 import { UploadIdSchema, type UploadStatus } from './schema';
 import { objectMismatches } from './service';
-import { ObjectChangedError, type UploadStorage } from './storage';
+import type { UploadStorage } from './storage';
 
 /**
  * The ingestion workflow's task handlers. Each receives only `{ step, uploadId, sub }` from the state machine and

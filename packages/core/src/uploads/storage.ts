@@ -10,6 +10,7 @@ import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { awsClientConfig } from '../data/aws-client-config';
 import { PENDING_UPLOAD_TAG } from '../deploy/access';
 import { CLAIMED_UPLOAD_TAG } from './keys';
+import { ObjectChangedError } from './object-changed';
 
 const taggingXml = (tag: { key: string; value: string }) =>
   `<Tagging><TagSet><Tag><Key>${tag.key}</Key><Value>${tag.value}</Value></Tag></TagSet></Tagging>`;
@@ -44,10 +45,7 @@ export interface ObjectInfo {
   etag: string | undefined;
 }
 
-/** The object is no longer the version a read was pinned to (`ifMatch`): someone wrote the key since. */
-export class ObjectChangedError extends Error {
-  override readonly name = 'ObjectChangedError';
-}
+export { ObjectChangedError };
 
 export interface ReadOptions {
   /** Read only this version (an ETag from `head`): otherwise `ObjectChangedError`, never other bytes. */
