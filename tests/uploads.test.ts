@@ -449,3 +449,40 @@ describe('upload storage pinned reads', () => {
     await expect(storage.read(key, 100, { ifMatch: checked?.etag })).rejects.toBeInstanceOf(ObjectChangedError);
   });
 });
+
+/** Issue 20.2 end to end: the summary's model call is charged to the owner, and spent tokens stop the next upload. */
+describe('document summaries and the monthly model tokens', () => {
+  it("charges the summary to the owner's month, and refuses complete (429, nothing started) once it is used up", async () => {
+    const [{ doc, config }, { createUsageStore }, { monthWindow }, { systemClock }, { DEFAULT_PLAN_LIMITS }] =
+      await Promise.all([
+        import('@toolgate/functions/deps/base'),
+        import('@toolgate/core/limits/usage'),
+        import('@toolgate/core/limits/windows'),
+        import('@toolgate/core/clock'),
+        import('@toolgate/core/limits/plans'),
+      ]);
+    const usage = createUsageStore(doc, config.tableName);
+    const sub = newUser();
+    const token = await tokenFor(sub);
+    const month = () => monthWindow(systemClock());
+
+    const { id } = await upload(token, NOTES);
+    expect((await settled(token, id)).status).toBe('READY');
+    const charged = await usage.tokensUsed(sub, month());
+    expect(charged).toBeGreaterThan(0);
+
+    await usage.addTokens(sub, month(), DEFAULT_PLAN_LIMITS.free.chatTokensPerMonth);
+    const next = await requestUpload(token, NOTES);
+    expect((await postForm(next.post, NOTES.body, NOTES.contentType, NOTES.filename)).status).toBe(204);
+    const refused = await call(token, 'POST', `/uploads/${next.id}/complete`);
+    expect(refused.status, JSON.stringify(refused.body)).toBe(429);
+    expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(refused.body).toMatchObject({ type: 'urn:toolgate:problem:rate-limited', plan: 'free' });
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await call(token, 'GET', `/uploads/${next.id}`)).body).toMatchObject({
+      status: 'PENDING',
+      ingestion: 'NOT_STARTED',
+    });
+    expect(executionsNamed(next.id)).toEqual([]);
+  });
+});
