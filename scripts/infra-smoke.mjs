@@ -144,7 +144,8 @@ const server = http.createServer((req, res) => {
 });
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
 process.env.SST_SERVER = `http://127.0.0.1:${server.address().port}`;
-for (const name of ['StripeWebhookSecret', 'OpenAiApiKey']) process.env[`SST_SECRET_${name}`] ??= 'smoke-test-value';
+for (const name of ['StripeWebhookSecret', 'OpenAiApiKey', 'CursorSigningKey'])
+  process.env[`SST_SECRET_${name}`] ??= 'smoke-test-value';
 
 const failures = [];
 process.on('unhandledRejection', (error) => failures.push(`unhandled: ${error?.message ?? error}`));

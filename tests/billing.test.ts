@@ -327,6 +327,81 @@ describe('plans from Stripe events', () => {
   });
 });
 
+/** Every order of `items` (n! of them). */
+function permutations<T>(items: readonly T[]): T[][] {
+  if (items.length <= 1) return [[...items]];
+  return items.flatMap((item, index) =>
+    permutations([...items.slice(0, index), ...items.slice(index + 1)]).map((rest) => [item, ...rest]),
+  );
+}
+
+/**
+ * Issue 20.4: a user can end up with two Stripe customers (a second checkout under another email). The newest event
+ * used to win whichever customer it came from, so a newer `incomplete_expired` on the second customer downgraded a
+ * user whose first customer's subscription was active. The plan is the best any linked customer grants.
+ */
+describe('one user, two Stripe customers', () => {
+  const twoCustomers = () => {
+    const first = newCustomer();
+    return { first, second: { sub: first.sub, customerId: `cus_${unique()}` } };
+  };
+
+  it('keeps the best active entitlement across the customers, in every delivery order of the events', async () => {
+    const t = nowSeconds();
+    const orders = permutations(['checkout first', 'checkout second', 'first active', 'second expired'] as const);
+    expect(orders).toHaveLength(24);
+    // One order at a time: the webhook tier's reserved concurrency (5) is part of the runtime.
+    for (const order of orders) {
+      const { first, second } = twoCustomers();
+      const events = {
+        'checkout first': checkoutEvent(first, t - 3600),
+        'checkout second': checkoutEvent(second, t - 3000),
+        'first active': subscriptionEvent(first, { created: t + 1, status: 'active' }),
+        'second expired': subscriptionEvent(second, { created: t + 2, status: 'incomplete_expired' }),
+      };
+      for (const name of order) expect((await deliver(events[name])).status, name).toBe(200);
+      expect((await me(first.sub)).body.plan, order.join(', ')).toBe('pro');
+      expect(await find(userKey(first.sub))).toMatchObject({
+        plan: 'pro',
+        stripeCustomers: {
+          [first.customerId]: { plan: 'pro', eventCreated: t + 1 },
+          [second.customerId]: { plan: 'free', eventCreated: t + 2 },
+        },
+      });
+    }
+  });
+
+  it('drops to free only when no customer grants more, and follows each customer by its own newest event', async () => {
+    const { first, second } = twoCustomers();
+    await linked(first);
+    await linked(second);
+    const t = nowSeconds();
+    await deliver(subscriptionEvent(first, { created: t + 1, status: 'active' }));
+    await deliver(subscriptionEvent(second, { created: t + 2, status: 'active' }));
+    await deliver(subscriptionEvent(second, { created: t + 3, type: 'customer.subscription.deleted' }));
+    expect((await me(first.sub)).body.plan).toBe('pro');
+    // An older event of the first customer is stale for it, even though it is newer than nothing of the second.
+    expect((await deliver(subscriptionEvent(first, { created: t, status: 'canceled' }))).json.outcome).toBe('stale');
+    expect((await me(first.sub)).body.plan).toBe('pro');
+    await deliver(subscriptionEvent(first, { created: t + 4, status: 'past_due' }));
+    expect((await me(first.sub)).body.plan).toBe('free');
+  });
+
+  it("loses neither customer's state when their events are processed at the same time", async () => {
+    const t = nowSeconds();
+    for (let round = 0; round < 6; round++) {
+      const { first, second } = twoCustomers();
+      await linked(first);
+      await linked(second);
+      await Promise.all([
+        deliver(subscriptionEvent(first, { created: t + 1, status: 'active' })),
+        deliver(subscriptionEvent(second, { created: t + 2, status: 'incomplete_expired' })),
+      ]);
+      expect((await me(first.sub)).body.plan).toBe('pro');
+    }
+  });
+});
+
 describe('the delivery ledger (DynamoDB conditional writes)', () => {
   it('lets a retry process an event whose first attempt failed after the marker was written', async () => {
     const customer = await linked(newCustomer());

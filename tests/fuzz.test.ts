@@ -168,8 +168,30 @@ const EXAMPLES: Record<string, unknown[]> = {
     },
     { jsonrpc: '2.0', id: 2, method: 'tools/list' },
     { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'catalog_search', arguments: { q: 'gpu' } } },
+    // Batches (issue 20.1): counted per tools/call, refused under protocol versions without batching, mixed with
+    // other messages, over the SDK's 100, with a forged cursor inside.
+    Array.from({ length: 5 }, (_, i) => ({
+      jsonrpc: '2.0',
+      id: i,
+      method: 'tools/call',
+      params: { name: 'catalog_get', arguments: { id: 'gpu-l4-hour' } },
+    })),
+    Array.from({ length: 101 }, (_, i) => ({ jsonrpc: '2.0', id: i, method: 'tools/list' })),
+    [
+      { jsonrpc: '2.0', id: 1, method: 'tools/list' },
+      { jsonrpc: '2.0', method: 'notifications/initialized' },
+      { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'catalog_search', arguments: { cursor: 'e30' } } },
+    ],
+    [],
   ],
-  'POST /tools/{name}': [{ q: 'gpu', limit: 3 }, { id: 'gpu-l4-hour' }, {}],
+  'POST /tools/{name}': [
+    { q: 'gpu', limit: 3 },
+    { id: 'gpu-l4-hour' },
+    {},
+    // The unsigned cursor that used to reach DynamoDB, and a signed-looking one (issue 20.3).
+    { limit: 2, cursor: 'eyJzIjoiY2F0YWxvZ3x8IiwiayI6eyJwayI6MX19' },
+    { limit: 2, cursor: 'v1.e30.AAAA' },
+  ],
 };
 
 const operationOf = (route: RouteSpec) => doc.paths[route.path]?.[route.method.toLowerCase()];

@@ -173,3 +173,80 @@ describe('MCP over Streamable HTTP', () => {
     });
   });
 });
+
+/**
+ * Issue 20.1: the SDK runs a JSON-RPC batch of up to 100 messages, and the limiter counted one `tools` request per
+ * HTTP request, so a free user (30 tools requests a minute) could run 3,000 tool calls a minute — also under
+ * 2025-06-18, which has no batches. `/mcp` also skipped the 64 KB JSON cap of every other route.
+ */
+describe('MCP batches and body size', () => {
+  const FREE_TOOLS_PER_MINUTE = 30;
+  const toolCall = (id: number) => ({
+    jsonrpc: '2.0',
+    id,
+    method: 'tools/call',
+    params: { name: 'catalog_get', arguments: { id: 'model-small-chat' } },
+  });
+  const post = async (bearer: string, body: unknown, protocolVersion?: string) =>
+    getJson(`${runtime().url}/mcp`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${bearer}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        ...(protocolVersion ? { 'mcp-protocol-version': protocolVersion } : {}),
+      },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+  const batch = (size: number) => Array.from({ length: size }, (_, index) => toolCall(index + 1));
+
+  it('counts every tools/call of a batch: a batch larger than what is left of the minute is refused whole', async () => {
+    const bearer = await token();
+    const tooMany = await post(bearer, batch(FREE_TOOLS_PER_MINUTE + 1), '2025-03-26');
+    expect(tooMany.status, JSON.stringify(tooMany.body)).toBe(429);
+    expect(tooMany.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(tooMany.body).toMatchObject({ type: 'urn:toolgate:problem:rate-limited', rateClass: 'tools', cost: 31 });
+    expect(Number(tooMany.headers.get('retry-after'))).toBeGreaterThan(0);
+
+    // Refused whole, it counted nothing: the whole minute is still there, and a batch of 10 uses 10 of it.
+    const ten = await post(bearer, batch(10), '2025-03-26');
+    expect(ten.status, JSON.stringify(ten.body)).toBe(200);
+    expect(ten.body).toHaveLength(10);
+    expect(ten.headers.get('ratelimit-remaining')).toBe(String(FREE_TOOLS_PER_MINUTE - 10));
+    const rest = await post(bearer, batch(FREE_TOOLS_PER_MINUTE - 10));
+    expect(rest.status, JSON.stringify(rest.body)).toBe(200);
+    expect(rest.headers.get('ratelimit-remaining')).toBe('0');
+    expect((await post(bearer, toolCall(99), '2025-03-26')).status).toBe(429);
+  });
+
+  it('refuses a batch outright under protocol versions without batching (2025-06-18 and later), as JSON-RPC says', async () => {
+    const bearer = await token();
+    for (const version of ['2025-06-18', '2025-11-25']) {
+      const refused = await post(bearer, batch(2), version);
+      expect(refused.status).toBe(400);
+      expect(refused.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(refused.body).toEqual({
+        jsonrpc: '2.0',
+        error: { code: -32600, message: expect.stringContaining(`${version} has no JSON-RPC batches`) },
+        id: null,
+      });
+    }
+    // One message per request is what these versions send, and it works.
+    const single = await post(bearer, toolCall(1), '2025-06-18');
+    expect(single.status).toBe(200);
+    expect(single.body).toMatchObject({
+      jsonrpc: '2.0',
+      id: 1,
+      result: { structuredContent: { id: 'model-small-chat' } },
+    });
+  });
+
+  it('caps the body at 64 KB like every JSON route: 413 problem+json', async () => {
+    const bearer = await token();
+    const padded = { ...toolCall(1), params: { name: 'catalog_search', arguments: { q: 'x'.repeat(70_000) } } };
+    const answer = await post(bearer, padded, '2025-06-18');
+    expect(answer.status).toBe(413);
+    expect(answer.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(answer.body).toMatchObject({ status: 413 });
+  });
+});

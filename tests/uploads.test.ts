@@ -50,7 +50,7 @@ async function upload(token: string, file: { filename: string; contentType: stri
   expect(stored.status).toBe(204);
   const completed = await call(token, 'POST', `/uploads/${created.id}/complete`);
   expect(completed.status, JSON.stringify(completed.body)).toBe(202);
-  return { id: created.id, created, completed: completed.body as { status: string; executionArn: string } };
+  return { id: created.id, created, completed: completed.body as { status: string; ingestion: string } };
 }
 
 async function settled(token: string, id: string, timeoutMs = 10_000) {
@@ -94,11 +94,8 @@ describe('upload → ingestion → document', () => {
 
     expect(created.status).toBe('PENDING');
     expect(created.post.fields.key).toBe(`users/${sub}/uploads/${id}`);
-    expect(completed).toEqual({
-      id,
-      status: 'UPLOADED',
-      executionArn: `${runtime().workflows.ingestionArn.replace(':stateMachine:', ':execution:')}:${id}`,
-    });
+    expect(completed).toEqual({ id, status: 'UPLOADED', ingestion: 'STARTED' });
+    expect(executionsNamed(id)).toHaveLength(1);
 
     const done = await settled(token, id);
     expect(done).toMatchObject({ id, status: 'READY', filename: 'zebra-notes.md', contentType: 'text/markdown' });
@@ -484,12 +481,11 @@ describe('server-side checks', () => {
     const path = `/uploads/${created.id}/complete`;
     const concurrent = await Promise.all([1, 2, 3].map(() => call(token, 'POST', path)));
     for (const response of concurrent) expect(response.status).toBe(202);
-    const arns = new Set(concurrent.map((response) => response.body.executionArn));
-    expect(arns.size).toBe(1);
+    for (const response of concurrent) expect(response.body.ingestion).toBe('STARTED');
     await settled(token, created.id);
     const again = await call(token, 'POST', path);
     expect(again.status).toBe(202);
-    expect(again.body).toEqual({ id: created.id, status: 'READY', executionArn: [...arns][0] });
+    expect(again.body).toEqual({ id: created.id, status: 'READY', ingestion: 'STARTED' });
     expect(executionsNamed(created.id)).toHaveLength(1);
   });
 
@@ -576,5 +572,62 @@ describe('workflow failures', () => {
     expect(execution?.history.filter((e) => e.type === 'StateRetried')).toEqual([]);
     expect(execution?.history.filter((e) => e.type === 'StateEntered').map((e) => e.state)).toContain('MarkFailed');
     expect((await call(token, 'POST', '/tools/document_search', {})).body.items).toEqual([]);
+  });
+});
+
+/** Issue 20.6, against the local S3: a read pinned to an ETag never returns another version's bytes. */
+describe('upload storage pinned reads', () => {
+  it('reads the version it was pinned to, and refuses once the key was written again', async () => {
+    const { createS3Client, createUploadStorage, ObjectChangedError } = await import('@toolgate/core/uploads/storage');
+    const storage = createUploadStorage(
+      createS3Client({ region: runtime().region, local: true }),
+      runtime().bucketName,
+    );
+    const key = `users/${newUser()}/uploads/${randomUUID()}`;
+    await bucket().put(key, 'checked content', 'text/plain');
+    const checked = await storage.head(key);
+    expect(checked?.etag).toMatch(/^"[0-9a-f]{32}"$/);
+    expect(Buffer.from((await storage.read(key, 100, { ifMatch: checked?.etag })) ?? []).toString()).toBe(
+      'checked content',
+    );
+    await bucket().put(key, 'swapped content', 'text/plain');
+    await expect(storage.read(key, 100, { ifMatch: checked?.etag })).rejects.toBeInstanceOf(ObjectChangedError);
+  });
+});
+
+/** Issue 20.2 end to end: the summary's model call is charged to the owner, and spent tokens stop the next upload. */
+describe('document summaries and the monthly model tokens', () => {
+  it("charges the summary to the owner's month, and refuses complete (429, nothing started) once it is used up", async () => {
+    const [{ doc, config }, { createUsageStore }, { monthWindow }, { systemClock }, { DEFAULT_PLAN_LIMITS }] =
+      await Promise.all([
+        import('@toolgate/functions/deps/base'),
+        import('@toolgate/core/limits/usage'),
+        import('@toolgate/core/limits/windows'),
+        import('@toolgate/core/clock'),
+        import('@toolgate/core/limits/plans'),
+      ]);
+    const usage = createUsageStore(doc, config.tableName);
+    const sub = newUser();
+    const token = await tokenFor(sub);
+    const month = () => monthWindow(systemClock());
+
+    const { id } = await upload(token, NOTES);
+    expect((await settled(token, id)).status).toBe('READY');
+    const charged = await usage.tokensUsed(sub, month());
+    expect(charged).toBeGreaterThan(0);
+
+    await usage.addTokens(sub, month(), DEFAULT_PLAN_LIMITS.free.chatTokensPerMonth);
+    const next = await requestUpload(token, NOTES);
+    expect((await postForm(next.post, NOTES.body, NOTES.contentType, NOTES.filename)).status).toBe(204);
+    const refused = await call(token, 'POST', `/uploads/${next.id}/complete`);
+    expect(refused.status, JSON.stringify(refused.body)).toBe(429);
+    expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(refused.body).toMatchObject({ type: 'urn:toolgate:problem:rate-limited', plan: 'free' });
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await call(token, 'GET', `/uploads/${next.id}`)).body).toMatchObject({
+      status: 'PENDING',
+      ingestion: 'NOT_STARTED',
+    });
+    expect(executionsNamed(next.id)).toEqual([]);
   });
 });

@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { serve } from '@hono/node-server';
 import { createCatalogRepository } from '@toolgate/core/catalog/repository';
 import type { Product } from '@toolgate/core/catalog/schema';
+import { createCursorCodec } from '@toolgate/core/data/cursor';
 import { createDocumentClient } from '@toolgate/core/data/dynamo';
 import { Hono } from 'hono';
 
@@ -31,7 +33,9 @@ async function listen(app: Hono): Promise<BareServer> {
  * (payload-v2 event, manifest, concurrency, guard, logs, limiter, ETag), not the emulator's speed.
  */
 export function startBareCatalog(region: string, tableName: string): Promise<BareServer> {
-  const catalog = createCatalogRepository(createDocumentClient({ region }), tableName);
+  // Only `get` is served: the cursor codec signs nothing here, and a random key is as good as any.
+  const cursors = createCursorCodec(randomBytes(32).toString('base64url'));
+  const catalog = createCatalogRepository(createDocumentClient({ region }), tableName, cursors);
   const app = new Hono();
   app.get('/catalog/:id', async (c) => {
     const product = await catalog.get(c.req.param('id'));

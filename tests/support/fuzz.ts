@@ -231,6 +231,44 @@ const headerName = fc.oneof(
   fc.stringMatching(/^[a-z][a-z0-9-]{0,24}$/),
 );
 
+/**
+ * Cursors as an attacker edits them (issue 20.3): the unsigned base64url JSON of before with keys of every shape
+ * (numbers, missing or extra attributes, other partitions), the signed format with a made-up signature, and noise.
+ */
+const cursorKeyValue = fc.oneof(fc.string({ maxLength: 30 }), fc.integer(), fc.constantFrom('', 'CATALOG', 'JOBS#x'));
+const cursorKey = fc.oneof(
+  fc.dictionary(fc.constantFrom('pk', 'sk', 'gsi1pk', 'gsi1sk', 'x'), cursorKeyValue),
+  fc.record({ pk: cursorKeyValue, sk: cursorKeyValue, gsi1pk: cursorKeyValue, gsi1sk: cursorKeyValue }),
+);
+const cursorJson = fc
+  .record({ s: fc.constantFrom('catalog||', 'catalog|models|', 'jobs|x', 'documents|x', ''), k: cursorKey })
+  .map((value) => Buffer.from(JSON.stringify(value)).toString('base64url'));
+export const forgedCursor: fc.Arbitrary<string> = fc.oneof(
+  cursorJson,
+  fc
+    .tuple(cursorJson, fc.uint8Array({ minLength: 0, maxLength: 40 }))
+    .map(([payload, mac]) => `v1.${payload}.${Buffer.from(mac).toString('base64url')}`),
+  fc.constantFrom('v1..', 'v1.e30.', 'v2.e30.AAAA', '.', 'null', 'eyJzIjoiY2F0YWxvZ3x8IiwiayI6eyJwayI6MX19'),
+);
+
+/** MCP protocol versions: every one the SDK knows (with and without batching), unknown ones and junk. */
+const mcpProtocolVersion = fc.constantFrom(
+  '2024-11-05',
+  '2025-03-26',
+  '2025-06-18',
+  '2025-11-25',
+  '2099-01-01',
+  'x',
+  '',
+);
+
+/** Idempotency-Key values: UUIDs, a few reused across cases (replays with other bodies), edge lengths and junk. */
+const idempotencyKey = fc.oneof(
+  fc.uuid(),
+  fc.constantFrom('fuzz-replay-1', 'fuzz-replay-2', 'k', 'a'.repeat(255), 'a'.repeat(256), 'a'.repeat(4_000), '"q"'),
+  fc.stringMatching(/^[\x21-\x7e][\x20-\x7e]{0,80}$/),
+);
+
 /** A generated value as text: JSON.stringify, never String() (generated objects may have no prototype). */
 export const asText = (value: unknown): string =>
   typeof value === 'string' ? value : (JSON.stringify(value) ?? 'undefined');
@@ -324,17 +362,23 @@ export function requestsFor({
       return route.path.replace(/\{[^}]+\}/g, () => values[index++] ?? '');
     });
 
+  const pairArb = fc.tuple(
+    fc.oneof(
+      { weight: 3, arbitrary: fc.constantFrom(...(queryParams.length ? queryParams.map((p) => p.name) : ['q'])) },
+      { weight: 1, arbitrary: nastyString },
+    ),
+    fc.oneof(...(queryParams.length ? queryParams.map((p) => valueFor(p.schema, doc)) : [nastyValue]), nastyValue),
+    fc.constantFrom('encoded', 'encoded', 'encoded', 'raw-invalid'),
+  );
+  // Listings also get forged cursors, often: a random string rarely looks like one.
+  const cursorPairArb = fc.tuple(fc.constant('cursor'), forgedCursor as fc.Arbitrary<unknown>, fc.constant('encoded'));
+  const takesCursor = queryParams.some((p) => p.name === 'cursor');
   const queryArb = fc
     .array(
-      fc.tuple(
-        fc.oneof(
-          { weight: 3, arbitrary: fc.constantFrom(...(queryParams.length ? queryParams.map((p) => p.name) : ['q'])) },
-          { weight: 1, arbitrary: nastyString },
-        ),
-        fc.oneof(...(queryParams.length ? queryParams.map((p) => valueFor(p.schema, doc)) : [nastyValue]), nastyValue),
-        fc.constantFrom('encoded', 'encoded', 'encoded', 'raw-invalid'),
-      ),
-      { maxLength: 5 },
+      takesCursor ? fc.oneof({ weight: 3, arbitrary: pairArb }, { weight: 2, arbitrary: cursorPairArb }) : pairArb,
+      {
+        maxLength: 5,
+      },
     )
     .map((pairs) =>
       pairs
@@ -400,7 +444,14 @@ export function requestsFor({
         { weight: 1, arbitrary: headerValue },
         { weight: 1, arbitrary: fc.constant(null) },
       ),
-      headers: fc.array(fc.tuple(headerName, headerValue), { maxLength: 4 }),
+      headers: fc.array(
+        fc.oneof(
+          { weight: 4, arbitrary: fc.tuple(headerName, headerValue) },
+          { weight: 1, arbitrary: fc.tuple(fc.constant('mcp-protocol-version'), mcpProtocolVersion) },
+          { weight: 1, arbitrary: fc.tuple(fc.constant('idempotency-key'), idempotencyKey) },
+        ),
+        { maxLength: 4 },
+      ),
       body: bodyArb,
       auth: authArb,
       stripeSignature: signatureArb,

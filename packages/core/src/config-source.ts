@@ -1,3 +1,4 @@
+import { MIN_CURSOR_KEY_LENGTH } from './data/cursor';
 import { PlanSchema } from './plans';
 import * as z from './zod';
 
@@ -41,6 +42,11 @@ export const BaseConfigSchema = z.object({
    * that tier refuses to start without it.
    */
   stripeWebhookSecret: z.optional(nonEmpty()),
+  /**
+   * HMAC key of pagination cursors (`data/cursor.ts`). Optional here because only the tiers that serve listings
+   * (public, api) are linked to the `CursorSigningKey` secret; those refuse to start without it.
+   */
+  cursorSigningKey: z.optional(z.string().check(z.minLength(MIN_CURSOR_KEY_LENGTH))),
   /** Stripe price id → the plan a subscription to it grants. Prices not listed grant nothing. */
   stripePrices: z._default(z.record(nonEmpty(), PlanSchema), {}),
 });
@@ -116,6 +122,7 @@ function fromLocalEnv(env: Env): RawConfig {
     },
     limits: parseJson('TOOLGATE_LIMITS', env.TOOLGATE_LIMITS),
     jobs: parseJson('TOOLGATE_JOBS', env.TOOLGATE_JOBS),
+    cursorSigningKey: env.TOOLGATE_CURSOR_SIGNING_KEY,
     stripeWebhookSecret: env.TOOLGATE_STRIPE_WEBHOOK_SECRET ?? LOCAL_STRIPE_WEBHOOK_SECRET,
     stripePrices: parseJson('TOOLGATE_STRIPE_PRICES', env.TOOLGATE_STRIPE_PRICES) ?? LOCAL_STRIPE_PRICES,
   };
@@ -123,7 +130,7 @@ function fromLocalEnv(env: Env): RawConfig {
 
 /**
  * Shape of the SST links this code reads (see infra/): App, Table, Uploads, JobsQueue, Ingestion, Auth, Settings,
- * StripeWebhookSecret.
+ * StripeWebhookSecret, CursorSigningKey.
  */
 export type SstResources = Record<string, Record<string, unknown> | undefined>;
 
@@ -150,6 +157,7 @@ function fromSstResources(resource: SstResources, env: Env): RawConfig {
     agent: objectSetting('Settings.agent', settings.agent),
     limits: objectSetting('Settings.limits', settings.limits),
     jobs: objectSetting('Settings.jobs', settings.jobs),
+    cursorSigningKey: resource.CursorSigningKey?.value,
     stripeWebhookSecret: resource.StripeWebhookSecret?.value,
     stripePrices: objectSetting('Settings.stripePrices', settings.stripePrices),
   };

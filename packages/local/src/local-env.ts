@@ -10,6 +10,8 @@ export interface LocalEnvInput {
   ingestionArn: string;
   allowedOrigins: readonly string[];
   auth: Extract<AuthConfig, { kind: 'local' }>;
+  /** Signs pagination cursors; a fresh random value per runtime (cursors of an earlier run are then stale: 400). */
+  cursorSigningKey: string;
   endpoints: { dynamodb: string; s3: string; sqs: string; stepfunctions: string };
 }
 
@@ -37,6 +39,7 @@ export function localEnvironment(input: LocalEnvInput): Record<string, string> {
     TOOLGATE_INGESTION_ARN: input.ingestionArn,
     TOOLGATE_ALLOWED_ORIGINS: input.allowedOrigins.join(','),
     TOOLGATE_AUTH: JSON.stringify(input.auth),
+    TOOLGATE_CURSOR_SIGNING_KEY: input.cursorSigningKey,
   };
 }
 

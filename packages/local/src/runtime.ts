@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -221,6 +222,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       jobsQueueUrl: queueUrls.jobs,
       ingestionArn: workflows.ingestionArn,
       allowedOrigins,
+      cursorSigningKey: randomBytes(32).toString('base64url'),
       auth: {
         kind: 'local',
         issuer: issuer.issuer,

@@ -18,7 +18,7 @@ import {
 } from './preflight';
 import { readGatewayThrottleQuota } from './preflight-aws';
 
-const ALL_SECRETS = new Set(['StripeWebhookSecret']);
+const ALL_SECRETS = new Set(['StripeWebhookSecret', 'CursorSigningKey']);
 
 function facts(overrides: Partial<PreflightFacts> = {}): PreflightFacts {
   return {
@@ -177,16 +177,17 @@ describe('preflight: secrets', () => {
     const result = preflight(input);
     expect(result.ok).toBe(false);
     expect(result.findings).toContainEqual(
-      expect.objectContaining({ level: 'fail', title: 'Missing secret: StripeWebhookSecret' }),
+      expect.objectContaining({ level: 'fail', title: 'Missing secrets: StripeWebhookSecret, CursorSigningKey' }),
     );
     expect(report(input)).toContain('pnpm sst secret set StripeWebhookSecret <value> --stage dev');
+    expect(report(input)).toContain('pnpm sst secret set CursorSigningKey <value> --stage dev');
   });
 
   it('requires the OpenAI key only on stages that use the openai provider', () => {
     const model = { provider: 'openai' as const, baseUrl: 'https://api.openai.com/v1', modelId: 'gpt-4.1-mini' };
     const settings = { ...resolveStage('dev'), model };
     expect(report(facts({ settings }))).toContain('Missing secret: OpenAiApiKey');
-    expect(preflight(facts({ settings, secrets: new Set(['StripeWebhookSecret', 'OpenAiApiKey']) })).ok).toBe(true);
+    expect(preflight(facts({ settings, secrets: new Set([...ALL_SECRETS, 'OpenAiApiKey']) })).ok).toBe(true);
   });
 
   it('fails when the secrets cannot be listed', () => {

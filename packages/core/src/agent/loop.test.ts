@@ -7,7 +7,7 @@ import { accountTools } from '../tools/account';
 import { catalogTools } from '../tools/catalog';
 import { defineTool, ToolRegistry } from '../tools/registry';
 import * as z from '../zod';
-import { runAgent } from './loop';
+import { MAX_TOOL_CALLS_PER_STEP, runAgent } from './loop';
 import type { ChatMessage, ModelProvider, ModelRequest } from './provider';
 import { createDevProvider } from './providers/dev';
 
@@ -255,5 +255,60 @@ describe('runAgent with the dev model', () => {
       title: 'Tool failed',
       detail: 'The tool failed unexpectedly.',
     });
+  });
+
+  it('runs at most MAX_TOOL_CALLS_PER_STEP tool calls per model step; the others get a "not run" result', async () => {
+    const ran: string[] = [];
+    const counting = new ToolRegistry([
+      defineTool({
+        name: 'count',
+        description: 'counts',
+        scope: scope('tools'),
+        input: z.object({}),
+        output: z.object({}),
+        handler: async () => {
+          ran.push('x');
+          return {};
+        },
+      }),
+    ]);
+    let step = 0;
+    const asks = 100;
+    const greedy: ModelProvider = {
+      name: 'scripted',
+      modelId: 'scripted',
+      converse: async () =>
+        step++ === 0
+          ? {
+              message: {
+                role: 'assistant',
+                content: '',
+                toolCalls: Array.from({ length: asks }, (_, i) => ({ id: `c${i}`, name: 'count', input: {} })),
+              },
+              stopReason: 'tool_use',
+              usage: { inputTokens: 1, outputTokens: 1 },
+            }
+          : {
+              message: { role: 'assistant', content: 'Done.' },
+              stopReason: 'end_turn',
+              usage: { inputTokens: 1, outputTokens: 1 },
+            },
+    };
+    const result = await runAgent({
+      provider: greedy,
+      registry: counting,
+      caller: caller(),
+      messages: user('go'),
+      stepCap: 6,
+      deadlineAt: soon(),
+    });
+    expect(ran).toHaveLength(MAX_TOOL_CALLS_PER_STEP);
+    expect(result.toolCalls).toHaveLength(asks);
+    expect(result.toolCalls.filter((call) => call.error?.title === 'Not run')).toHaveLength(
+      asks - MAX_TOOL_CALLS_PER_STEP,
+    );
+    // Every call still has its result message, so the history stays valid for the next model call.
+    expect(result.messages.filter((message) => message.role === 'tool')).toHaveLength(asks);
+    expect(result.reply).toBe('Done.');
   });
 });

@@ -41,6 +41,13 @@ export interface AgentResult {
 
 /** What the model sees of a tool result; bounded so that one tool cannot flood the context window. */
 const MAX_TOOL_RESULT_CHARS = 32_000;
+/**
+ * Tool calls run per model step. A chat or a job is counted once (its class, its tokens), but one model answer can
+ * ask for any number of tool calls, each a paid DynamoDB query or read: without a cap, one chat request could run
+ * thousands (a prompt-injected document only has to ask). Calls past the cap get a "not run" result, so the model
+ * learns why, and the history stays valid (every call has its result).
+ */
+export const MAX_TOOL_CALLS_PER_STEP = 8;
 
 class DeadlineReached extends Error {
   constructor() {
@@ -144,7 +151,31 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
       }
 
       // Every tool call gets a result message (Bedrock and OpenAI both reject a history where one is missing).
-      for (const call of requested) {
+      for (const [index, call] of requested.entries()) {
+        if (index >= MAX_TOOL_CALLS_PER_STEP) {
+          const problem = {
+            status: 429,
+            title: 'Not run',
+            detail: `At most ${MAX_TOOL_CALLS_PER_STEP} tool calls run per step; ask for fewer at a time.`,
+          };
+          toolCalls.push({
+            id: call.id,
+            name: call.name,
+            input: call.input,
+            step,
+            ok: false,
+            durationMs: 0,
+            error: problem,
+          });
+          messages.push({
+            role: 'tool',
+            toolCallId: call.id,
+            name: call.name,
+            content: toolContent({ error: problem }),
+            isError: true,
+          });
+          continue;
+        }
         const started = now();
         const trace: ToolCallTrace = {
           id: call.id,

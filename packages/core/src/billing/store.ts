@@ -6,6 +6,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { nowSeconds } from '../data/dynamo';
+import { ConflictError } from '../errors';
 import { PLANS, type Plan } from '../plans';
 import { userKey } from '../users/repository';
 
@@ -19,7 +20,11 @@ import { userKey } from '../users/repository';
  * - `STRIPE_CUSTOMER#<customer id>` / `CUSTOMER` — which user a Stripe customer belongs to, and the customer's
  *   newest plan state (kept even before the customer is linked, since Stripe may deliver the subscription before
  *   the checkout).
- * - `USER#<sub>` / `PROFILE` — the user's `plan`, with the event it came from.
+ * - `USER#<sub>` / `PROFILE` — the user's `plan`, and `stripeCustomers`: the newest plan state of each Stripe
+ *   customer linked to the user. A user can end up with two customers (a second checkout with another email); the
+ *   plan is the best one any of them grants, so that one customer's `incomplete_expired` never downgrades a user
+ *   whose other customer's subscription is active. The profile is written by optimistic concurrency (read, then a
+ *   put conditioned on the version read), so concurrent events of two customers cannot lose each other's state.
  *
  * Plan writes are order-safe: each carries its event's `created` and id, and is refused when the item already
  * holds a newer event's state. Events created in the same second are ambiguous; the tie goes to the higher plan
@@ -51,7 +56,10 @@ export interface BillingStore {
     sub: string,
     now: number,
   ): Promise<{ linked: true; state?: PlanState } | { linked: false }>;
-  /** Sets the user's plan unless a newer event's plan is stored. */
+  /**
+   * Records the customer's plan state on the user unless a newer event's state of that customer is stored, and sets
+   * the user's plan to the best one over all the user's customers. False when the state was stale.
+   */
   applyUserPlan(sub: string, customerId: string, state: PlanState, now: number): Promise<boolean>;
 }
 
@@ -66,6 +74,11 @@ export const stripeEventKey = (eventId: string) => ({ pk: `STRIPE_EVENT#${eventI
 export const stripeCustomerKey = (customerId: string) => ({ pk: `STRIPE_CUSTOMER#${customerId}`, sk: 'CUSTOMER' });
 
 const IN_PROGRESS = 'IN_PROGRESS';
+/** The profile's per-customer plan states, and the version its optimistic writes are conditioned on. */
+const CUSTOMERS = 'stripeCustomers';
+const VERSION = 'entitlementsVersion';
+/** Concurrent writers to one profile are a user's own events: a handful of retries settles them. */
+const MAX_PROFILE_ATTEMPTS = 5;
 const COMPLETED = 'COMPLETED';
 
 function isConditionFailure(error: unknown): boolean {
@@ -102,10 +115,50 @@ function notOlderThanStored(state: PlanState) {
   };
 }
 
-function planStateOf(item: Record<string, unknown> | undefined): PlanState | undefined {
-  const plan = item?.plan;
-  const eventId = item?.planEventId;
-  const eventCreated = item?.planEventCreated;
+/**
+ * Whether `state` may replace the customer's `stored` state: it is from a newer event, or from the same second and
+ * either the same event (a retry completing it) or a higher plan (the tie rule of `notOlderThanStored`).
+ */
+export function replaces(state: PlanState, stored: PlanState): boolean {
+  if (state.eventCreated !== stored.eventCreated) return state.eventCreated > stored.eventCreated;
+  return state.eventId === stored.eventId || PLANS.indexOf(stored.plan) < PLANS.indexOf(state.plan);
+}
+
+/** The best plan any linked customer grants (`free` without any). */
+export function bestPlan(customers: Readonly<Record<string, PlanState>>): Plan {
+  let best: Plan = PLANS[0];
+  for (const { plan } of Object.values(customers)) if (PLANS.indexOf(plan) > PLANS.indexOf(best)) best = plan;
+  return best;
+}
+
+/**
+ * The profile's per-customer states. A profile written before they existed holds one customer's state in its
+ * top-level fields: it reads as that one customer.
+ */
+function linkedCustomers(item: Record<string, unknown> | undefined): Record<string, PlanState> {
+  const map = item?.[CUSTOMERS];
+  const customers: Record<string, PlanState> = {};
+  if (map && typeof map === 'object') {
+    for (const [id, value] of Object.entries(map as Record<string, unknown>)) {
+      const state = planStateOf(value as Record<string, unknown>, 'plan', 'eventId', 'eventCreated');
+      if (state) customers[id] = state;
+    }
+    return customers;
+  }
+  const legacy = planStateOf(item);
+  if (legacy && typeof item?.stripeCustomerId === 'string') customers[item.stripeCustomerId] = legacy;
+  return customers;
+}
+
+function planStateOf(
+  item: Record<string, unknown> | undefined,
+  planField = 'plan',
+  eventIdField = 'planEventId',
+  createdField = 'planEventCreated',
+): PlanState | undefined {
+  const plan = item?.[planField];
+  const eventId = item?.[eventIdField];
+  const eventCreated = item?.[createdField];
   if (typeof plan !== 'string' || !(PLANS as readonly string[]).includes(plan)) return undefined;
   if (typeof eventId !== 'string' || typeof eventCreated !== 'number') return undefined;
   return { plan: plan as Plan, eventId, eventCreated };
@@ -237,20 +290,53 @@ export function createBillingStore(
 
     async applyUserPlan(sub, customerId, state, now) {
       const at = new Date(now).toISOString();
-      const guard = notOlderThanStored(state);
-      return conditional(
-        doc.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: userKey(sub),
-            UpdateExpression:
-              'SET #plan = :plan, #created = :created, #eventId = :eventId, stripeCustomerId = :customerId, #sub = :sub, updatedAt = :at, createdAt = if_not_exists(createdAt, :at)',
-            ConditionExpression: guard.ConditionExpression,
-            ExpressionAttributeNames: { ...guard.names, '#sub': 'sub' },
-            ExpressionAttributeValues: { ...guard.values, ':customerId': customerId, ':sub': sub, ':at': at },
-          }),
-        ),
-      );
+      for (let attempt = 0; attempt < MAX_PROFILE_ATTEMPTS; attempt++) {
+        const { Item } = await doc.send(
+          new GetCommand({ TableName: tableName, Key: userKey(sub), ConsistentRead: true }),
+        );
+        const customers = linkedCustomers(Item);
+        const stored = customers[customerId];
+        if (stored && !replaces(state, stored)) return false;
+        const next = { ...customers, [customerId]: state };
+        const version = typeof Item?.[VERSION] === 'number' ? (Item[VERSION] as number) : undefined;
+        const written = await conditional(
+          doc.send(
+            new UpdateCommand({
+              TableName: tableName,
+              Key: userKey(sub),
+              UpdateExpression:
+                'SET #plan = :plan, #created = :created, #eventId = :eventId, stripeCustomerId = :customerId, ' +
+                '#customers = :customers, #version = :nextVersion, #sub = :sub, updatedAt = :at, ' +
+                'createdAt = if_not_exists(createdAt, :at)',
+              ConditionExpression: version === undefined ? 'attribute_not_exists(#version)' : '#version = :version',
+              ExpressionAttributeNames: {
+                '#plan': 'plan',
+                '#created': 'planEventCreated',
+                '#eventId': 'planEventId',
+                '#customers': CUSTOMERS,
+                '#version': VERSION,
+                '#sub': 'sub',
+              },
+              ExpressionAttributeValues: {
+                ':plan': bestPlan(next),
+                ':created': state.eventCreated,
+                ':eventId': state.eventId,
+                ':customerId': customerId,
+                ':customers': next,
+                ':nextVersion': (version ?? 0) + 1,
+                ':sub': sub,
+                ':at': at,
+                ...(version === undefined ? {} : { ':version': version }),
+              },
+            }),
+          ),
+        );
+        if (written) return true;
+        // Another event of this user (another customer's, or a redelivery) wrote in between: read again.
+      }
+      throw new ConflictError('The plan of this user is being changed by another event; retry later.', {
+        headers: { 'Retry-After': '5' },
+      });
     },
   };
 }

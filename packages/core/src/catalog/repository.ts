@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { decodeCursor, type ExclusiveStartKey, encodeCursor } from '../data/cursor';
+import type { CursorCodec, ExclusiveStartKey } from '../data/cursor';
 import { type CatalogPage, type CatalogQuery, type Product, ProductSchema } from './schema';
 
 /**
@@ -45,7 +45,11 @@ export interface CatalogRepository {
   list(query: CatalogQuery): Promise<CatalogPage>;
 }
 
-export function createCatalogRepository(doc: DynamoDBDocumentClient, tableName: string): CatalogRepository {
+export function createCatalogRepository(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  cursors: CursorCodec,
+): CatalogRepository {
   return {
     async get(id) {
       const { Item } = await doc.send(
@@ -57,7 +61,9 @@ export function createCatalogRepository(doc: DynamoDBDocumentClient, tableName: 
     async list({ q, category, limit, cursor }) {
       // A cursor is bound to the filters that produced it.
       const cursorScope = `catalog|${category ?? ''}|${q?.toLowerCase() ?? ''}`;
-      let startKey: ExclusiveStartKey | undefined = cursor ? decodeCursor(cursor, cursorScope) : undefined;
+      let startKey: ExclusiveStartKey | undefined = cursor
+        ? cursors.decode(cursor, { scope: cursorScope, partition: CATALOG_PARTITION })
+        : undefined;
 
       const names: Record<string, string> = { '#p': 'gsi1pk' };
       const values: Record<string, unknown> = { ':p': CATALOG_PARTITION };
@@ -109,7 +115,7 @@ export function createCatalogRepository(doc: DynamoDBDocumentClient, tableName: 
       else if (!exhausted && startKey) nextKey = startKey; // stopped by the round-trip cap: resume where evaluation stopped
       return {
         items: items.map(toProduct),
-        nextCursor: nextKey ? encodeCursor(cursorScope, nextKey) : null,
+        nextCursor: nextKey ? cursors.encode(cursorScope, nextKey) : null,
       };
     },
   };

@@ -6,7 +6,7 @@ import type { StageSettings } from './stages';
  * encrypted in the account, never in a file in git. Each is linked only to the tiers that read it.
  */
 export interface SecretSpec {
-  name: 'StripeWebhookSecret' | 'OpenAiApiKey';
+  name: 'StripeWebhookSecret' | 'OpenAiApiKey' | 'CursorSigningKey';
   purpose: string;
   /** Where to get the value. */
   source: string;
@@ -22,6 +22,15 @@ export const STRIPE_WEBHOOK_SECRET: SecretSpec = {
   tiers: ['webhook'],
 };
 
+export const CURSOR_SIGNING_KEY: SecretSpec = {
+  name: 'CursorSigningKey',
+  purpose:
+    'signs the pagination cursors of GET /catalog, /jobs and /documents (and the listing tools), so that a forged ' +
+    'or edited cursor is a 400 instead of a DynamoDB error; rotating it turns outstanding cursors into 400s',
+  source: 'any random value of at least 32 characters, e.g. `openssl rand -base64 32`',
+  tiers: ['public', 'api'],
+};
+
 export const OPENAI_API_KEY: SecretSpec = {
   name: 'OpenAiApiKey',
   purpose: 'authenticates the OpenAI-compatible model provider (stages whose model.provider is "openai")',
@@ -31,5 +40,6 @@ export const OPENAI_API_KEY: SecretSpec = {
 
 /** The secrets a stage cannot deploy without (`sst deploy` fails on an `sst.Secret` that has no value). */
 export function requiredSecrets(settings: Pick<StageSettings, 'model'>): SecretSpec[] {
-  return settings.model.provider === 'openai' ? [STRIPE_WEBHOOK_SECRET, OPENAI_API_KEY] : [STRIPE_WEBHOOK_SECRET];
+  const always = [STRIPE_WEBHOOK_SECRET, CURSOR_SIGNING_KEY];
+  return settings.model.provider === 'openai' ? [...always, OPENAI_API_KEY] : always;
 }

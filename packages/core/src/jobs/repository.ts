@@ -9,7 +9,7 @@ import {
 import type { TokenUsage } from '../agent/provider';
 import { type Clock, systemClock } from '../clock';
 import { conditional } from '../data/conditional';
-import { decodeCursor, type ExclusiveStartKey, encodeCursor } from '../data/cursor';
+import type { CursorCodec, ExclusiveStartKey } from '../data/cursor';
 import { isExpired } from '../data/dynamo';
 import { type JobRecord, JobRecordSchema } from './record';
 import type { JobError, JobResult } from './schema';
@@ -92,6 +92,7 @@ function parseRecord(item: Record<string, unknown>): JobRecord {
 export function createJobsRepository(
   doc: DynamoDBDocumentClient,
   tableName: string,
+  cursors: CursorCodec,
   clock: Clock = systemClock,
 ): JobsRepository {
   const update = async (
@@ -161,14 +162,14 @@ export function createJobsRepository(
           ExpressionAttributeValues: { ':p': ownerPartition(owner) },
           ScanIndexForward: false,
           Limit: limit,
-          ...(cursor ? { ExclusiveStartKey: decodeCursor(cursor, scope) } : {}),
+          ...(cursor ? { ExclusiveStartKey: cursors.decode(cursor, { scope, partition: ownerPartition(owner) }) } : {}),
         }),
       );
       const items = (page.Items ?? [])
         .filter((item) => !isExpired(item, clock()) && item.owner === owner)
         .map(parseRecord);
       const next = page.LastEvaluatedKey as ExclusiveStartKey | undefined;
-      return { items, nextCursor: next ? encodeCursor(scope, next) : null };
+      return { items, nextCursor: next ? cursors.encode(scope, next) : null };
     },
 
     async markEnqueued(jobId, messageId, at) {

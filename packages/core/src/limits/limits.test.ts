@@ -66,6 +66,23 @@ describe('plan rate limiter', () => {
     await expect(limiter.check('carol', 'chat')).resolves.toMatchObject({ plan: 'pro', limit: 2, remaining: 0 });
   });
 
+  it("counts a request of several units all or nothing, against the caller's own plan (MCP batches)", async () => {
+    const store = memoryUsage();
+    const limiter = createPlanRateLimiter({ store, users, plans, now: () => Date.UTC(2026, 0, 1) });
+    const window = minuteWindow(Date.UTC(2026, 0, 1)).key;
+    await limiter.check('carol', 'tools');
+    // pro allows 4 tools a minute: 1 used, a batch of 4 does not fit and counts nothing; a batch of 3 does.
+    const refused = await refusal(limiter.check('carol', 'tools', 4));
+    expect(refused.extensions).toMatchObject({ plan: 'pro', rateClass: 'tools', limit: 4, cost: 4 });
+    expect(store.counts.get(`carol|tools|${window}`)).toBe(1);
+    await expect(limiter.check('carol', 'tools', 3)).resolves.toMatchObject({ remaining: 0 });
+    await refusal(limiter.check('carol', 'tools'));
+    // More than a whole window of a free plan is refused even though pro's ceiling would hold it.
+    await refusal(limiter.check('alice', 'tools', 3));
+    expect(store.counts.get(`alice|tools|${window}`)).toBeUndefined();
+    await expect(limiter.check('alice', 'tools', 0)).rejects.toThrow(/positive integer/);
+  });
+
   it('reads the plan and counts the request at once: one round trip', async () => {
     const started: string[] = [];
     let openGate = () => {};

@@ -32,8 +32,11 @@ export function rateLimitHeaders(decision: Omit<RateDecision, 'plan' | 'rateClas
 }
 
 export interface PlanRateLimiter {
-  /** Counts one request of `rateClass` for `sub`; throws a 429 `RateLimitedError` (with headers) past the limit. */
-  check(sub: string, rateClass: RateClass): Promise<RateDecision>;
+  /**
+   * Counts one request of `rateClass` for `sub` — or `cost` units of it, all or nothing (an MCP batch of n tool
+   * calls is n `tools` requests); throws a 429 `RateLimitedError` (with headers) when they do not all fit.
+   */
+  check(sub: string, rateClass: RateClass, cost?: number): Promise<RateDecision>;
 }
 
 export interface PlanRateLimiterOptions {
@@ -50,10 +53,38 @@ export function createPlanRateLimiter(options: PlanRateLimiterOptions): PlanRate
   const ceilings = highestLimits(plans);
 
   return {
-    async check(sub, rateClass) {
+    async check(sub, rateClass, cost = 1) {
       if (!RATE_CLASSES.includes(rateClass)) throw new Error(`plan rate limiter: unknown rate class ${rateClass}`);
+      if (!Number.isInteger(cost) || cost < 1) throw new Error(`plan rate limiter: cost must be a positive integer`);
       const at = now();
       const window = minuteWindow(at);
+      const refuse = (decision: RateDecision, units: string): never => {
+        throw new RateLimitedError(
+          decision.resetSeconds,
+          `The ${decision.plan} plan allows ${decision.limit} ${rateClass} requests per minute${units}.`,
+          {
+            headers: rateLimitHeaders(decision),
+            extensions: { plan: decision.plan, rateClass, limit: decision.limit, ...(cost > 1 ? { cost } : {}) },
+          },
+        );
+      };
+      if (cost > 1) {
+        // Several units at once are rare (MCP batches): read the plan first and count against its own limit, so
+        // that no over-counted batch waiting for its give-back can push single requests of the same user over.
+        const { plan } = await users.get(sub);
+        const limit = plans[plan].requestsPerMinute[rateClass];
+        const counted = await store.hit(sub, rateClass, window, limit, cost);
+        const decision: RateDecision = {
+          plan,
+          rateClass,
+          limit,
+          remaining: counted.allowed ? limit - counted.count : 0,
+          resetSeconds: secondsUntil(window, at),
+          windowSeconds: 60,
+        };
+        if (!counted.allowed) refuse(decision, `; this request counts ${cost}`);
+        return decision;
+      }
       // The plan read and the count go out at once: one DynamoDB round trip per request instead of two. The
       // count is taken against the most generous plan's limit (the counter's ceiling) and given back when the
       // user's own plan refuses it, so that a refused request still counts nothing. That stays exact under
@@ -83,11 +114,7 @@ export function createPlanRateLimiter(options: PlanRateLimiterOptions): PlanRate
       };
       if (!allowed) {
         if (counted.value.allowed) await giveBack();
-        throw new RateLimitedError(
-          decision.resetSeconds,
-          `The ${plan} plan allows ${limit} ${rateClass} requests per minute.`,
-          { headers: rateLimitHeaders(decision), extensions: { plan, rateClass, limit } },
-        );
+        refuse(decision, '');
       }
       return decision;
     },

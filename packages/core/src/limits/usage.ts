@@ -27,10 +27,13 @@ export interface CounterResult {
 }
 
 export interface UsageStore {
-  /** Counts one request against `limit` in `window`, atomically; refuses (and counts nothing) at the limit. */
-  hit(sub: string, counter: string, window: FixedWindow, limit: number): Promise<CounterResult>;
-  /** Takes back one request that `hit` counted (a request refused after all): the count is lowered by one. */
-  release(sub: string, counter: string, window: FixedWindow): Promise<void>;
+  /**
+   * Counts `cost` requests (default one) against `limit` in `window`, atomically and all or nothing: refuses (and
+   * counts nothing) when they do not all fit under the limit.
+   */
+  hit(sub: string, counter: string, window: FixedWindow, limit: number, cost?: number): Promise<CounterResult>;
+  /** Takes back what `hit` counted (a request refused after all): the count is lowered by `cost` (default one). */
+  release(sub: string, counter: string, window: FixedWindow, cost?: number): Promise<void>;
   /** Adds spent tokens to the month's total (unconditionally: they are spent) and returns the new total. */
   addTokens(sub: string, month: FixedWindow, tokens: number): Promise<number>;
   tokensUsed(sub: string, month: FixedWindow): Promise<number>;
@@ -42,41 +45,46 @@ export function createUsageStore(
   clock: Clock = systemClock,
 ): UsageStore {
   return {
-    async hit(sub, counter, window, limit) {
+    async hit(sub, counter, window, limit, cost = 1) {
+      if (!Number.isInteger(cost) || cost < 1)
+        throw new Error(`usage store: cost must be a positive integer, not ${cost}`);
+      // More than the whole window allows can never fit: refused without a write.
+      if (cost > limit) return { allowed: false, count: limit };
       try {
         const { Attributes } = await doc.send(
           new UpdateCommand({
             TableName: tableName,
             Key: { pk: userPk(sub), sk: requestSk(counter, window) },
-            UpdateExpression: 'SET #expiresAt = if_not_exists(#expiresAt, :expiresAt) ADD #count :one',
-            ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit',
+            UpdateExpression: 'SET #expiresAt = if_not_exists(#expiresAt, :expiresAt) ADD #count :cost',
+            // `count + cost <= limit`, written as `count <= limit - cost` (condition expressions have no arithmetic).
+            ConditionExpression: 'attribute_not_exists(#count) OR #count <= :room',
             ExpressionAttributeNames: { '#count': 'count', '#expiresAt': 'expiresAt' },
             ExpressionAttributeValues: {
-              ':one': 1,
-              ':limit': limit,
+              ':cost': cost,
+              ':room': limit - cost,
               ':expiresAt': nowSeconds(window.endMs) + REQUEST_RETENTION_S,
             },
             ReturnValues: 'UPDATED_NEW',
           }),
         );
-        return { allowed: true, count: Number(Attributes?.count ?? 1) };
+        return { allowed: true, count: Number(Attributes?.count ?? cost) };
       } catch (error) {
         if (isConditionFailure(error)) return { allowed: false, count: limit };
         throw error;
       }
     },
 
-    async release(sub, counter, window) {
+    async release(sub, counter, window, cost = 1) {
       try {
         await doc.send(
           new UpdateCommand({
             TableName: tableName,
             Key: { pk: userPk(sub), sk: requestSk(counter, window) },
-            UpdateExpression: 'ADD #count :minusOne',
+            UpdateExpression: 'ADD #count :minusCost',
             // Never creates a counter, and never takes back more than was counted.
-            ConditionExpression: '#count > :zero',
+            ConditionExpression: '#count >= :cost',
             ExpressionAttributeNames: { '#count': 'count' },
-            ExpressionAttributeValues: { ':minusOne': -1, ':zero': 0 },
+            ExpressionAttributeValues: { ':minusCost': -cost, ':cost': cost },
           }),
         );
       } catch (error) {

@@ -19,7 +19,9 @@ export const uploadRoutes = {
     path: '/uploads/{id}/complete',
     tier: 'api',
     auth: { kind: 'jwt', scopes: [scope('documents')] },
-    rateClass: 'standard',
+    // It starts the ingestion, whose summary is a model call (charged to the monthly tokens): the class of the
+    // routes that start model calls, not `standard`.
+    rateClass: 'chat',
     summary: 'Confirm an upload: the object is checked against its declaration and the ingestion workflow starts',
   },
   uploadGet: {

@@ -65,17 +65,17 @@ export function memoryUsage(): UsageStore & { counts: Map<string, number> } {
   const counts = new Map<string, number>();
   return {
     counts,
-    async hit(sub, counter, window: FixedWindow, limit) {
+    async hit(sub, counter, window: FixedWindow, limit, cost = 1) {
       const key = `${sub}|${counter}|${window.key}`;
       const count = counts.get(key) ?? 0;
-      if (count >= limit) return { allowed: false, count: limit };
-      counts.set(key, count + 1);
-      return { allowed: true, count: count + 1 };
+      if (count + cost > limit) return { allowed: false, count: limit };
+      counts.set(key, count + cost);
+      return { allowed: true, count: count + cost };
     },
-    async release(sub, counter, window: FixedWindow) {
+    async release(sub, counter, window: FixedWindow, cost = 1) {
       const key = `${sub}|${counter}|${window.key}`;
       const count = counts.get(key) ?? 0;
-      if (count > 0) counts.set(key, count - 1);
+      if (count >= cost) counts.set(key, count - cost);
     },
     async addTokens(sub, month, tokens) {
       const key = `${sub}|tokens|${month.key}`;

@@ -1,12 +1,17 @@
+import { createHash } from 'node:crypto';
 import type { Clock } from '../clock';
 import { isExpired } from '../data/dynamo';
 import { ConflictError } from '../errors';
 import { DEFAULT_MAX_UPLOAD_BYTES } from '../uploads/config';
+import { ObjectChangedError } from '../uploads/object-changed';
 import type { DocumentHit, UploadRecord, UploadsRepository } from '../uploads/repository';
 import { createUploadRequestSchema } from '../uploads/schema';
 import type { UploadService } from '../uploads/service';
 import type { ObjectInfo, PresignedPost, UploadStorage } from '../uploads/storage';
 import type { IngestionStarter } from '../workflows/starter';
+
+/** What S3 gives a single-part upload: the quoted MD5 of its bytes. */
+const etagOf = (body: Uint8Array) => `"${createHash('md5').update(body).digest('hex')}"`;
 
 /**
  * In-memory stand-ins for the uploads table, the bucket and Step Functions, with the same contracts (conditional
@@ -98,7 +103,7 @@ export function memoryStorage(
     },
     async head(key): Promise<ObjectInfo | null> {
       const object = objects.get(key);
-      return object ? { size: object.body.length, contentType: object.contentType } : null;
+      return object ? { size: object.body.length, contentType: object.contentType, etag: etagOf(object.body) } : null;
     },
     async delete(key) {
       objects.delete(key);
@@ -107,9 +112,12 @@ export function memoryStorage(
       const object = objects.get(key);
       if (object) object.tags['toolgate-upload'] = 'claimed';
     },
-    async read(key, maxBytes) {
+    async read(key, maxBytes, options = {}) {
       const object = objects.get(key);
       if (!object) return null;
+      if (options.ifMatch !== undefined && options.ifMatch !== etagOf(object.body)) {
+        throw new ObjectChangedError(`${key} changed since it was checked`);
+      }
       return maxBytes === undefined ? object.body : object.body.subarray(0, maxBytes);
     },
     async writeText(key, text) {

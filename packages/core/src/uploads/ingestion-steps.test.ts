@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { ModelProvider } from '../agent/provider';
 import { createDevProvider } from '../agent/providers/dev';
 import { ServiceUnavailableError } from '../errors';
+import { DEFAULT_PLAN_LIMITS } from '../limits/plans';
+import { createChatQuota } from '../limits/rate-limiter';
+import { monthWindow } from '../limits/windows';
+import { memoryUsage } from '../testing/agent-fakes';
 import { manualClock } from '../testing/clock';
 import { memoryStorage, memoryUploads } from '../testing/upload-fakes';
 import { INGESTION_RETRY, THROTTLE_RETRY } from '../workflows/ingestion';
@@ -37,16 +41,29 @@ function setup(
   };
   uploads.items.set(`alice|${ID}`, record);
   storage.put(uploadKey('alice', ID), body, options.type ?? 'text/plain');
+  const usage = memoryUsage();
+  let modelCalls = 0;
+  const model = options.model ?? createDevProvider();
+  const counted: ModelProvider = {
+    ...model,
+    converse: (request) => {
+      modelCalls += 1;
+      return model.converse(request);
+    },
+  };
   const steps = createIngestionSteps({
     uploads,
     storage,
-    model: options.model ?? createDevProvider(),
+    model: counted,
     limits,
+    users: { get: async () => ({ plan: 'free' }) },
+    quota: createChatQuota({ store: usage, plans: DEFAULT_PLAN_LIMITS, now: clock }),
     now: clock,
   });
   const run = (step: string, extra: Record<string, unknown> = {}) =>
     steps.run({ step, uploadId: ID, sub: 'alice', ...extra });
-  return { uploads, storage, run };
+  const tokensUsed = () => usage.tokensUsed('alice', monthWindow(clock()));
+  return { uploads, storage, run, usage, clock, tokensUsed, modelCalls: () => modelCalls };
 }
 
 const pipeline = ['validate', 'extractText', 'summarize', 'store', 'markReady'];
@@ -68,6 +85,31 @@ describe('ingestion steps', () => {
     expect(item?.search).toContain('heron.txt summary: the heron nests');
     expect(storage.objects.get(documentTextKey('alice', ID))?.contentType).toBe('text/plain; charset=utf-8');
     expect(storage.objects.get(uploadKey('alice', ID))?.tags).toEqual({ 'toolgate-upload': 'claimed' });
+  });
+
+  it("charge the summary's model tokens to the owner's monthly quota, once per model call", async () => {
+    const { run, tokensUsed, modelCalls } = setup();
+    for (const step of pipeline.slice(0, 2)) await run(step);
+    expect(await tokensUsed()).toBe(0);
+    await run('summarize');
+    expect(modelCalls()).toBe(1);
+    const charged = await tokensUsed();
+    expect(charged).toBeGreaterThan(0);
+    // Run again (a retry after the summary was stored): no second call, nothing more charged.
+    await run('summarize');
+    expect(modelCalls()).toBe(1);
+    expect(await tokensUsed()).toBe(charged);
+  });
+
+  it('make no model call when the owner has no tokens left: the opening of the document stands in', async () => {
+    const { run, uploads, usage, clock, modelCalls } = setup();
+    await usage.addTokens('alice', monthWindow(clock()), DEFAULT_PLAN_LIMITS.free.chatTokensPerMonth);
+    for (const step of pipeline) await run(step);
+    expect(modelCalls()).toBe(0);
+    expect(uploads.items.get(`alice|${ID}`)).toMatchObject({
+      status: 'READY',
+      summary: 'The heron nests by the lake. It returns every spring. Nobody knows why.',
+    });
   });
 
   it('are safe to run twice (Step Functions retries, Lambda may deliver twice)', async () => {
@@ -103,6 +145,20 @@ describe('ingestion steps', () => {
       message: expect.stringMatching(/changed after it was confirmed/),
     });
     expect(storage.objects.has(uploadKey('alice', ID))).toBe(false);
+  });
+
+  it('extract reads exactly the version validate checked: a same-size replacement in between is rejected', async () => {
+    const { storage, uploads, run } = setup();
+    await run('validate');
+    expect(uploads.items.get(`alice|${ID}`)?.etag).toMatch(/^"[0-9a-f]{32}"$/);
+    // A POST racing the completion: same size, same type, other bytes; only the ETag tells.
+    const original = storage.objects.get(uploadKey('alice', ID));
+    storage.put(uploadKey('alice', ID), 'x'.repeat(original?.body.length ?? 0), 'text/plain');
+    await expect(run('extractText')).rejects.toMatchObject({
+      name: 'DocumentRejected',
+      message: expect.stringMatching(/replaced after it was checked/),
+    });
+    expect(storage.objects.has(documentTextKey('alice', ID))).toBe(false);
   });
 
   it('summarize turns an unavailable model into TransientError (retried by the ASL)', async () => {

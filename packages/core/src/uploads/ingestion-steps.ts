@@ -1,6 +1,7 @@
 import { complete, type ModelProvider } from '../agent/provider';
 import { type Clock, systemClock } from '../clock';
 import { isToolgateError } from '../errors';
+import type { ChatQuota, PlanLookup } from '../limits/rate-limiter';
 import { DOCUMENT_REJECTED, DocumentRejectedError, InvalidStepInputError, TransientError } from '../workflows/errors';
 import {
   INGESTION_RETRY,
@@ -14,6 +15,7 @@ import * as z from '../zod';
 import type { UploadsConfig } from './config';
 import { extractText } from './extract';
 import { documentTextKey, uploadKey } from './keys';
+import { ObjectChangedError } from './object-changed';
 import { documentsPartition, type UploadRecord, type UploadsRepository } from './repository';
 import { UploadIdSchema, type UploadStatus } from './schema';
 import { objectMismatches } from './service';
@@ -44,6 +46,19 @@ export interface StepOutcome {
 /** How much text the model is asked to summarize (~3k tokens), and how long a summary may be. */
 export const SUMMARY_INPUT_CHARS = 12_000;
 export const SUMMARY_MAX_CHARS = 1_000;
+export const SUMMARY_MAX_OUTPUT_TOKENS = 400;
+/** The stand-in summary when the owner has no model tokens left: the document's opening, this long at most. */
+export const OPENING_SUMMARY_CHARS = 300;
+
+/** The document's first words (whole words, up to `OPENING_SUMMARY_CHARS`), for when no model call may be made. */
+export function openingSummary(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  if (!flat) return 'No summary: the document has no text.';
+  if (flat.length <= OPENING_SUMMARY_CHARS) return flat;
+  const cut = flat.slice(0, OPENING_SUMMARY_CHARS - 3);
+  const atWord = cut.lastIndexOf(' ');
+  return `${atWord > OPENING_SUMMARY_CHARS / 2 ? cut.slice(0, atWord) : cut}...`;
+}
 /** DynamoDB items are at most 400 KB: the excerpt (returned by document_get) and the search text stay well under. */
 export const EXCERPT_MAX_BYTES = 32 * 1024;
 export const SEARCH_MAX_BYTES = 128 * 1024;
@@ -146,6 +161,9 @@ export interface IngestionStepsDeps {
   storage: UploadStorage;
   model: ModelProvider;
   limits: UploadsConfig;
+  /** The owner's plan and monthly model tokens: the summary is a model call, charged like a chat's or a job's. */
+  users: PlanLookup;
+  quota: Pick<ChatQuota, 'status' | 'record'>;
   now?: Clock;
 }
 
@@ -155,7 +173,8 @@ export interface IngestionSteps {
 }
 
 export function createIngestionSteps(deps: IngestionStepsDeps): IngestionSteps {
-  const { uploads, storage, model, limits } = deps;
+  const { uploads, storage, model, limits, users, quota } = deps;
+  if (!users || !quota) throw new Error('ingestion steps: a plan lookup and the token quota are required');
   const now = deps.now ?? systemClock;
 
   async function load(sub: string, id: string, allowed: readonly UploadStatus[]): Promise<UploadRecord> {
@@ -200,17 +219,32 @@ export function createIngestionSteps(deps: IngestionStepsDeps): IngestionSteps {
       const object = await storage.head(key);
       if (!object) throw new DocumentRejectedError('The uploaded file is gone; upload it again.');
       const problems = objectMismatches(record, object, limits.maxBytes);
+      // The version checked here is the one processed: a POST racing the completion can replace the object
+      // between this step and the next, so its ETag is recorded and every later read is pinned to it.
+      if (!object.etag) problems.push('the object has no ETag to pin it by');
+      else if (record.etag !== undefined && record.etag !== object.etag) problems.push('it was replaced');
       if (problems.length > 0) {
         await storage.delete(key);
         throw new DocumentRejectedError(`The uploaded file changed after it was confirmed (${problems.join('; ')}).`);
       }
-      return record.status === 'PROCESSING' ? record : advance(record, ['UPLOADED'], { status: 'PROCESSING' });
+      return record.status === 'PROCESSING'
+        ? record
+        : advance(record, ['UPLOADED'], { status: 'PROCESSING', etag: object.etag as string });
     },
 
     async extractText(sub, id) {
       const record = await load(sub, id, ['PROCESSING']);
-      // Never more than was declared (and checked): the read is bounded whatever the object became since.
-      const bytes = await storage.read(uploadKey(sub, id), record.size);
+      if (!record.etag) throw new InvalidStepInputError(`Upload ${id} has no validated version to read.`);
+      // Exactly the version validate checked (its ETag), and never more than was declared.
+      let bytes: Uint8Array | null;
+      try {
+        bytes = await storage.read(uploadKey(sub, id), record.size, { ifMatch: record.etag });
+      } catch (error) {
+        if (error instanceof ObjectChangedError) {
+          throw new DocumentRejectedError('The uploaded file was replaced after it was checked; upload it again.');
+        }
+        throw error;
+      }
       if (!bytes) throw new DocumentRejectedError('The uploaded file is gone; upload it again.');
       const { text, truncated } = extractText(record.contentType, bytes);
       await storage.writeText(documentTextKey(sub, id), text);
@@ -219,12 +253,22 @@ export function createIngestionSteps(deps: IngestionStepsDeps): IngestionSteps {
 
     async summarize(sub, id) {
       const record = await load(sub, id, ['PROCESSING']);
+      // A retried step whose summary is already stored makes no second model call.
+      if (record.summary !== undefined) return record;
       const text = (await readText(record, SUMMARY_INPUT_CHARS * 4)).slice(0, SUMMARY_INPUT_CHARS);
-      const { text: summary } = await complete(model, {
+      // `complete` refused an owner with no tokens left; they can run out between it and this step (other chats,
+      // jobs, summaries): then the document's opening stands in for the summary, and no model call is made.
+      const { plan } = await users.get(sub);
+      if ((await quota.status(sub, plan)).remaining <= 0) {
+        return advance(record, ['PROCESSING'], { summary: openingSummary(text) });
+      }
+      const { text: summary, usage } = await complete(model, {
         system: SUMMARY_SYSTEM,
         prompt: `Summarize this document in at most three sentences:\n\n${text}`,
-        maxOutputTokens: 400,
+        maxOutputTokens: SUMMARY_MAX_OUTPUT_TOKENS,
       });
+      // Charged as soon as it is spent, once per model call (a retried step that calls again spends again).
+      await quota.record(sub, usage.inputTokens + usage.outputTokens);
       const clean = summary.replace(/\s+/g, ' ').trim();
       if (!clean) throw new TransientError('The model returned an empty summary.');
       const bounded = clean.length > SUMMARY_MAX_CHARS ? `${clean.slice(0, SUMMARY_MAX_CHARS - 3)}...` : clean;

@@ -7,7 +7,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { type Clock, systemClock } from '../clock';
-import { decodeCursor, type ExclusiveStartKey, encodeCursor } from '../data/cursor';
+import type { CursorCodec, ExclusiveStartKey } from '../data/cursor';
 import { isExpired } from '../data/dynamo';
 import { ConflictError, ValidationError } from '../errors';
 import * as z from '../zod';
@@ -33,6 +33,8 @@ const UploadItemSchema = z.object({
   updatedAt: z.string(),
   expiresAt: z.optional(z.number()),
   executionArn: z.optional(z.string()),
+  /** The ETag of the object the validate step checked: every later read of the upload is pinned to it. */
+  etag: z.optional(z.string()),
   summary: z.optional(z.string()),
   error: z.optional(z.string()),
   textChars: z.optional(z.number()),
@@ -46,7 +48,7 @@ export type UploadRecord = z.infer<typeof UploadItemSchema>;
 export type UploadChanges = Partial<
   Pick<
     UploadRecord,
-    'status' | 'executionArn' | 'summary' | 'error' | 'textChars' | 'textTruncated' | 'excerpt' | 'readyAt'
+    'status' | 'executionArn' | 'etag' | 'summary' | 'error' | 'textChars' | 'textTruncated' | 'excerpt' | 'readyAt'
   > & { search: string; gsi1pk: string; gsi1sk: string }
 >;
 
@@ -123,6 +125,7 @@ const SEARCH_RESULT = projection(['id', 'sub', 'filename', 'summary', 'excerpt']
 export function createUploadsRepository(
   doc: DynamoDBDocumentClient,
   tableName: string,
+  cursors: CursorCodec,
   clock: Clock = systemClock,
 ): UploadsRepository {
   return {
@@ -196,8 +199,8 @@ export function createUploadsRepository(
     async listDocuments(sub, { limit, cursor }) {
       // A cursor only resumes this caller's own listing: its scope names the partition, and its key must lie in it.
       const scope = `documents|${sub}`;
-      const startKey = cursor ? decodeCursor(cursor, scope) : undefined;
-      if (startKey && (startKey.gsi1pk !== documentsPartition(sub) || startKey.pk !== `USER#${sub}`)) {
+      const startKey = cursor ? cursors.decode(cursor, { scope, partition: documentsPartition(sub) }) : undefined;
+      if (startKey && startKey.pk !== `USER#${sub}`) {
         throw new ValidationError([{ field: 'query.cursor', message: 'is not a cursor returned by this listing' }]);
       }
       const page = await doc.send(
@@ -215,7 +218,7 @@ export function createUploadsRepository(
       );
       const items = (page.Items ?? []).map(toRecord).filter((item): item is UploadRecord => item?.sub === sub);
       const last = page.LastEvaluatedKey as ExclusiveStartKey | undefined;
-      return { items, nextCursor: last ? encodeCursor(scope, last) : null };
+      return { items, nextCursor: last ? cursors.encode(scope, last) : null };
     },
 
     async searchDocuments(sub, { words, limit }) {

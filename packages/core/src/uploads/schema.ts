@@ -75,6 +75,17 @@ export const PresignedPostSchema = z.object({
   expiresAt: z.iso.datetime().check(z.describe('The form is refused by S3 after this time')),
 });
 
+/**
+ * Whether the ingestion workflow has been started for an upload. Deliberately opaque: the execution ARN names the
+ * AWS account, the stage and the state machine, none of which a client needs (or should learn) to follow an upload;
+ * `status` tells how far processing got.
+ */
+export const INGESTION_STATES = ['NOT_STARTED', 'STARTED'] as const;
+export type IngestionState = (typeof INGESTION_STATES)[number];
+const IngestionStateSchema = z
+  .enum(INGESTION_STATES)
+  .check(z.describe('STARTED once the ingestion workflow runs for this upload; `status` tells how far it got'));
+
 const ErrorTextSchema = z.string().check(z.describe('Why processing failed, when status is FAILED'));
 
 export const UploadViewSchema = z.object({
@@ -85,7 +96,7 @@ export const UploadViewSchema = z.object({
   status: z.enum(UPLOAD_STATUSES),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
-  executionArn: z.optional(z.string()).check(z.describe('The ingestion workflow execution, once started')),
+  ingestion: IngestionStateSchema,
   summary: z.optional(z.string()),
   error: z.optional(ErrorTextSchema),
 });
@@ -97,7 +108,7 @@ export type CreatedUpload = z.infer<typeof CreatedUploadSchema>;
 export const CompletedUploadSchema = z.object({
   id: UploadIdSchema,
   status: z.enum(UPLOAD_STATUSES),
-  executionArn: z.string(),
+  ingestion: IngestionStateSchema,
 });
 export type CompletedUpload = z.infer<typeof CompletedUploadSchema>;
 

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError, ServiceUnavailableError, UnprocessableError } from '../errors';
-import { caller } from '../testing/agent-fakes';
+import { DEFAULT_PLAN_LIMITS } from '../limits/plans';
+import { createChatQuota } from '../limits/rate-limiter';
+import { monthWindow } from '../limits/windows';
+import { caller, memoryUsage } from '../testing/agent-fakes';
 import { manualClock } from '../testing/clock';
 import { memoryStarter, memoryStorage, memoryUploads } from '../testing/upload-fakes';
 import { INGESTION_STRANDED_AFTER_SECONDS } from '../workflows/ingestion';
@@ -18,16 +21,19 @@ function setup() {
   const uploads = memoryUploads(clock);
   const storage = memoryStorage(clock);
   const ingestion = memoryStarter();
+  const usage = memoryUsage();
   let n = 0;
   const service = createUploadService({
     uploads,
     storage,
     ingestion,
     limits,
+    users: { get: async () => ({ plan: 'free' }) },
+    quota: createChatQuota({ store: usage, plans: DEFAULT_PLAN_LIMITS, now: clock }),
     newId: () => `00000000-0000-4000-8000-00000000000${n++}`,
     now: clock,
   });
-  return { uploads, storage, ingestion, service, clock };
+  return { uploads, storage, ingestion, service, clock, usage };
 }
 
 const declared = { filename: 'notes.txt', contentType: 'text/plain', size: 5 } as const;
@@ -101,18 +107,35 @@ describe('upload service', () => {
     await expect(service.create(caller('a/b'), declared)).rejects.toThrow('This account cannot own uploads.');
   });
 
+  it("refuses to complete when the owner's monthly model tokens are used up: 429, nothing starts", async () => {
+    const { service, storage, ingestion, uploads, usage, clock } = setup();
+    const { id } = await service.create(alice, declared);
+    storage.put(uploadKey('alice', id), 'hello', 'text/plain');
+    await usage.addTokens('alice', monthWindow(clock()), DEFAULT_PLAN_LIMITS.free.chatTokensPerMonth);
+    await expect(service.complete(alice, id)).rejects.toMatchObject({ status: 429, extensions: { plan: 'free' } });
+    expect(ingestion.calls).toBe(0);
+    expect(await uploads.get('alice', id)).toMatchObject({ status: 'PENDING' });
+    // Another owner's quota is not this one's.
+    const other = await service.create(bob, declared);
+    storage.put(uploadKey('bob', other.id), 'hello', 'text/plain');
+    await expect(service.complete(bob, other.id)).resolves.toMatchObject({ ingestion: 'STARTED' });
+  });
+
   it('completes: checks the object, marks it UPLOADED, starts one execution named after the upload', async () => {
     const { service, storage, ingestion, uploads } = setup();
     const { id } = await service.create(alice, declared);
     storage.put(uploadKey('alice', id), 'hello', 'text/plain');
     const first = await service.complete(alice, id);
-    expect(first).toEqual({
-      id,
+    expect(first).toEqual({ id, status: 'UPLOADED', ingestion: 'STARTED' });
+    const record = await uploads.get('alice', id);
+    expect(record).toMatchObject({
       status: 'UPLOADED',
       executionArn: expect.stringMatching(new RegExp(`:execution:ingestion:${id}$`)),
     });
-    const record = await uploads.get('alice', id);
-    expect(record).toMatchObject({ status: 'UPLOADED', executionArn: first.executionArn });
+    // The ARN (account, stage, state machine) stays inside: no answer carries it.
+    expect(JSON.stringify(first)).not.toMatch(/arn:/);
+    expect(JSON.stringify(await service.get(alice, id))).not.toMatch(/arn:/);
+    expect(await service.get(alice, id)).toMatchObject({ ingestion: 'STARTED' });
     expect(record?.expiresAt).toBeUndefined();
     expect(await service.complete(alice, id)).toEqual(first);
     expect(ingestion.calls).toBe(1);
@@ -192,6 +215,8 @@ describe('stranded uploads', () => {
       storage,
       ingestion: memoryStarter(),
       limits,
+      users: { get: async () => ({ plan: 'free' }) },
+      quota: createChatQuota({ store: memoryUsage(), plans: DEFAULT_PLAN_LIMITS, now: clock }),
       newId: () => '00000000-0000-4000-8000-0000000000aa',
       now: clock,
     });

@@ -3,6 +3,7 @@ import type { Caller } from '../auth/verifier';
 import { type Clock, systemClock } from '../clock';
 import { nowSeconds } from '../data/dynamo';
 import { BadRequestError, ConflictError, NotFoundError, UnprocessableError } from '../errors';
+import type { ChatQuota, PlanLookup } from '../limits/rate-limiter';
 import { UPLOADS_BUCKET } from '../resources';
 import { INGESTION_STRANDED_AFTER_SECONDS } from '../workflows/ingestion';
 import type { IngestionStarter } from '../workflows/starter';
@@ -25,6 +26,9 @@ export interface UploadServiceDeps {
   storage: UploadStorage;
   ingestion: IngestionStarter;
   limits: UploadsConfig;
+  /** The owner's plan, for the token quota that the ingestion's summary (a model call) is charged to. */
+  users: PlanLookup;
+  quota: Pick<ChatQuota, 'assertAvailable'>;
   newId?: () => string;
   now?: Clock;
 }
@@ -51,7 +55,7 @@ export function toUploadView(record: UploadRecord): UploadView {
     status: record.status,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
-    ...(record.executionArn ? { executionArn: record.executionArn } : {}),
+    ingestion: record.executionArn ? 'STARTED' : 'NOT_STARTED',
     ...(record.summary !== undefined ? { summary: record.summary } : {}),
     ...(record.error !== undefined ? { error: record.error } : {}),
   };
@@ -87,7 +91,8 @@ export function isStranded(record: UploadRecord, now: number): boolean {
 }
 
 export function createUploadService(deps: UploadServiceDeps): UploadService {
-  const { uploads, storage, ingestion, limits } = deps;
+  const { uploads, storage, ingestion, limits, users, quota } = deps;
+  if (!users || !quota) throw new Error('upload service: a plan lookup and the token quota are required');
   const newId = deps.newId ?? randomUUID;
   const now = deps.now ?? systemClock;
 
@@ -145,6 +150,12 @@ export function createUploadService(deps: UploadServiceDeps): UploadService {
 
     async complete(caller, id) {
       let record = await own(caller, id);
+      // Completing starts the ingestion, whose summary is a model call charged to the owner's monthly tokens: with
+      // none left, nothing starts (429, as for a chat or a job). A completion already started is only reported.
+      if (!record.executionArn) {
+        const { plan } = await users.get(caller.sub);
+        await quota.assertAvailable(caller.sub, plan);
+      }
       if (record.status === 'PENDING') {
         const key = uploadKey(caller.sub, id);
         const object = await storage.head(key);
@@ -174,7 +185,7 @@ export function createUploadService(deps: UploadServiceDeps): UploadService {
         // null: a concurrent complete got there first; carry on from the state it left.
         record = uploaded ?? (await own(caller, id));
       }
-      if (record.executionArn) return { id, status: record.status, executionArn: record.executionArn };
+      if (record.executionArn) return { id, status: record.status, ingestion: 'STARTED' };
       // Named after the upload: a repeat (this call retried, or a concurrent one) gets the same execution.
       const { executionArn } = await ingestion.start({ uploadId: id, sub: caller.sub });
       const started = await uploads.update(caller.sub, id, {
@@ -182,7 +193,7 @@ export function createUploadService(deps: UploadServiceDeps): UploadService {
         set: { executionArn },
         now: now(),
       });
-      return { id, status: (started ?? record).status, executionArn };
+      return { id, status: (started ?? record).status, ingestion: 'STARTED' };
     },
 
     async get(caller, id) {

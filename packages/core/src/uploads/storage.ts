@@ -11,6 +11,7 @@ import { awsClientConfig } from '../data/aws-client-config';
 import { withClientPlugins } from '../data/aws-client-plugins';
 import { PENDING_UPLOAD_TAG } from '../deploy/access';
 import { CLAIMED_UPLOAD_TAG } from './keys';
+import { ObjectChangedError } from './object-changed';
 
 const taggingXml = (tag: { key: string; value: string }) =>
   `<Tagging><TagSet><Tag><Key>${tag.key}</Key><Value>${tag.value}</Value></Tag></TagSet></Tagging>`;
@@ -41,6 +42,15 @@ export interface PresignPostInput {
 export interface ObjectInfo {
   size: number;
   contentType: string | undefined;
+  /** Identifies this version of the object's bytes (S3 always sends one). */
+  etag: string | undefined;
+}
+
+export { ObjectChangedError };
+
+export interface ReadOptions {
+  /** Read only this version (an ETag from `head`): otherwise `ObjectChangedError`, never other bytes. */
+  ifMatch?: string;
 }
 
 /** The uploads bucket, as the upload service and the ingestion steps use it. */
@@ -54,7 +64,7 @@ export interface UploadStorage {
   /** Marks an upload as kept (the lifecycle rule deletes objects still tagged pending). */
   claim(key: string): Promise<void>;
   /** The object's bytes (the first `maxBytes` of them when given); null when there is no such object. */
-  read(key: string, maxBytes?: number): Promise<Uint8Array | null>;
+  read(key: string, maxBytes?: number, options?: ReadOptions): Promise<Uint8Array | null>;
   writeText(key: string, text: string): Promise<void>;
 }
 
@@ -71,6 +81,11 @@ export function isMissing(error: unknown): boolean {
   const status = $metadata?.httpStatusCode;
   // A HEAD answer has no body, so the SDK cannot name a 403 to HeadObject (it says `Unknown`): go by the status.
   return name === 'NotFound' || name === 'NoSuchKey' || status === 404 || status === 403;
+}
+
+function isPreconditionFailure(error: unknown): boolean {
+  const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return name === 'PreconditionFailed' || $metadata?.httpStatusCode === 412;
 }
 
 /**
@@ -103,7 +118,7 @@ export function createUploadStorage(s3: S3Client, bucket: string): UploadStorage
     async head(key) {
       try {
         const object = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-        return { size: object.ContentLength ?? 0, contentType: object.ContentType };
+        return { size: object.ContentLength ?? 0, contentType: object.ContentType, etag: object.ETag };
       } catch (error) {
         if (isMissing(error)) return null;
         throw error;
@@ -124,18 +139,28 @@ export function createUploadStorage(s3: S3Client, bucket: string): UploadStorage
       );
     },
 
-    async read(key, maxBytes) {
+    async read(key, maxBytes, options = {}) {
+      const { ifMatch } = options;
       try {
         const object = await s3.send(
           new GetObjectCommand({
             Bucket: bucket,
             Key: key,
             ...(maxBytes !== undefined ? { Range: `bytes=0-${Math.max(0, maxBytes - 1)}` } : {}),
+            ...(ifMatch !== undefined ? { IfMatch: ifMatch } : {}),
           }),
         );
+        // S3 answers a changed object with 412 (below); the local S3 ignores If-Match, so the answer's own ETag is
+        // checked as well: either way, bytes of another version are never returned.
+        if (ifMatch !== undefined && object.ETag !== ifMatch) {
+          await object.Body?.transformToByteArray().catch(() => undefined);
+          throw new ObjectChangedError(`${key} changed since it was checked`);
+        }
         return object.Body ? await object.Body.transformToByteArray() : new Uint8Array();
       } catch (error) {
         if (isMissing(error)) return null;
+        if (isPreconditionFailure(error))
+          throw new ObjectChangedError(`${key} changed since it was checked`, { cause: error });
         throw error;
       }
     },

@@ -3,12 +3,13 @@ import type { AccessTokenVerifier } from '@toolgate/core/auth/verifier';
 import { type Clock, systemClock } from '@toolgate/core/clock';
 import type { JobsService } from '@toolgate/core/jobs/service';
 import type { PlanRateLimiter } from '@toolgate/core/limits/rate-limiter';
-import { routesOfTier } from '@toolgate/core/manifest';
+import { routeKey, routes, routesOfTier } from '@toolgate/core/manifest';
 import type { ToolRegistry } from '@toolgate/core/tools/registry';
 import type { UploadService } from '@toolgate/core/uploads/service';
 import type { UsersRepository } from '@toolgate/core/users/repository';
 import { createLogger, createTierApp } from '../http/app';
 import { planRateLimit } from '../http/rate-limit';
+import { mcpRequestCost } from '../mcp/batch';
 import { mountChat } from '../routes/chat';
 import { mountJobs } from '../routes/jobs';
 import { mountMcp } from '../routes/mcp';
@@ -34,7 +35,14 @@ export interface ApiDeps {
 export function createApiApp(deps: ApiDeps) {
   const app = createTierApp('api', { logger: createLogger('api'), verifier: deps.verifier, stripeSignature: null });
   // Right after the guard (which createTierApp mounted) and before any route: no jwt route escapes its limit.
-  app.use('*', planRateLimit({ routes: routesOfTier('api'), limiter: deps.rateLimiter }));
+  app.use(
+    '*',
+    planRateLimit({
+      routes: routesOfTier('api'),
+      limiter: deps.rateLimiter,
+      costs: { [routeKey(routes.mcp)]: mcpRequestCost },
+    }),
+  );
   mountMe(app, deps.users);
   mountTools(app, deps.tools);
   mountMcp(app, deps.tools);

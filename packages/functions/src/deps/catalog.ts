@@ -1,4 +1,5 @@
 import { createCatalogRepository } from '@toolgate/core/catalog/repository';
 import { config, doc } from './base';
+import { cursors } from './cursors';
 
-export const catalog = createCatalogRepository(doc, config.tableName);
+export const catalog = createCatalogRepository(doc, config.tableName, cursors);

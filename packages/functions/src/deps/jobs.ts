@@ -13,6 +13,7 @@ import { DEFAULT_QUEUED_JOB_LIMITS } from '@toolgate/core/limits/jobs';
 import { LIMITS_SECTION } from '@toolgate/core/limits/plans';
 import { JOBS_QUEUE } from '@toolgate/core/resources';
 import { config, doc, readSection } from './base';
+import { cursors } from './cursors';
 import { chatQuota } from './limits';
 import { modelProvider } from './model';
 import { s3Client } from './storage';
@@ -37,7 +38,7 @@ export const jobsQueue = onFirstCall<JobQueue & DeliveryControl>(async () => {
   const [{ createSqsJobQueue }, sqs] = await Promise.all([import('@toolgate/core/jobs/queue'), sqsClient()]);
   return createSqsJobQueue(sqs, queueUrl);
 }, {});
-export const jobsRepository = createJobsRepository(doc, config.tableName);
+export const jobsRepository = createJobsRepository(doc, config.tableName, cursors);
 export const jobSlots = createJobSlots(doc, config.tableName);
 export const jobResults = onFirstCall<ResultStore>(async () => {
   const [{ createS3ResultStore }, s3] = await Promise.all([import('@toolgate/core/jobs/results'), s3Client()]);

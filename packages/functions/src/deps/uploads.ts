@@ -1,4 +1,5 @@
 import { createUploadsRepository } from '@toolgate/core/uploads/repository';
 import { config, doc } from './base';
+import { cursors } from './cursors';
 
-export const uploads = createUploadsRepository(doc, config.tableName);
+export const uploads = createUploadsRepository(doc, config.tableName, cursors);

@@ -3,12 +3,15 @@ import { createApiApp } from '../apps/api';
 import { verifier } from '../deps/auth';
 import { readSection } from '../deps/base';
 import { chat } from '../deps/chat';
+import { requireCursorSigningKey } from '../deps/cursors';
 import { jobs } from '../deps/jobs';
 import { rateLimiter } from '../deps/limits';
 import { tools } from '../deps/tools';
 import { uploadService } from '../deps/upload-service';
 import { users } from '../deps/users';
 import { lambdaHandler } from '../http/lambda';
+
+requireCursorSigningKey();
 
 export const handler = lambdaHandler(
   createApiApp({

@@ -1,6 +1,9 @@
 import { createPublicApp } from '../apps/public';
 import { catalog } from '../deps/catalog';
 import { clientBuckets } from '../deps/client-buckets';
+import { requireCursorSigningKey } from '../deps/cursors';
 import { lambdaHandler } from '../http/lambda';
+
+requireCursorSigningKey();
 
 export const handler = lambdaHandler(createPublicApp({ catalog, clientBuckets }));

@@ -36,7 +36,7 @@ function rawPathOf(c: Context<AppEnv>): string | undefined {
 
 /** A `.` or `..` segment, written plainly or percent-encoded (URL parsing resolves `%2e` too). */
 export function hasDotSegment(path: string | undefined): boolean {
-  return path !== undefined && path.split('/').some((segment) => /^(?:\.|%2e){1,2}$/i.test(segment));
+  return path?.split('/').some((segment) => /^(?:\.|%2e){1,2}$/i.test(segment)) ?? false;
 }
 
 export function createGuard(options: GuardOptions): MiddlewareHandler<AppEnv> {

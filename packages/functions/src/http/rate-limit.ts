@@ -2,8 +2,8 @@ import { RateLimitedError } from '@toolgate/core/errors';
 import { rateClassOf } from '@toolgate/core/limits/classes';
 import type { ClientBuckets } from '@toolgate/core/limits/client-buckets';
 import { type PlanRateLimiter, rateLimitHeaders } from '@toolgate/core/limits/rate-limiter';
-import { RATE_CLASSES, type RouteSpec } from '@toolgate/core/manifest';
-import type { MiddlewareHandler } from 'hono';
+import { RATE_CLASSES, type RouteSpec, routeKey } from '@toolgate/core/manifest';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from './types';
 
 export interface PlanRateLimitOptions {
@@ -11,6 +11,11 @@ export interface PlanRateLimitOptions {
   routes: readonly RouteSpec[];
   /** Required when any route is jwt. `null` turns limiting off, explicitly (tests of other concerns only). */
   limiter: PlanRateLimiter | null;
+  /**
+   * Routes whose request can stand for several of its class, by route key (`POST /mcp`: one unit per tool call
+   * in a batch). The cost is counted all or nothing before the route runs; every other route costs one.
+   */
+  costs?: Readonly<Record<string, (c: Context<AppEnv>) => Promise<number>>>;
 }
 
 /**
@@ -19,13 +24,16 @@ export interface PlanRateLimitOptions {
  * `Retry-After` and the RateLimit headers, and successful answers carry the RateLimit headers too.
  */
 export function planRateLimit(options: PlanRateLimitOptions): MiddlewareHandler<AppEnv> {
-  const { routes, limiter } = options;
+  const { routes, limiter, costs = {} } = options;
   if (limiter === undefined) throw new Error('planRateLimit: pass a limiter, or null to disable limiting explicitly');
   for (const route of routes) {
     const rateClass = rateClassOf(route);
     if (route.auth.kind === 'jwt' && (rateClass === null || !RATE_CLASSES.includes(rateClass))) {
       throw new Error(`planRateLimit: ${route.method} ${route.path} has no valid rate class`);
     }
+  }
+  for (const key of Object.keys(costs)) {
+    if (!routes.some((route) => routeKey(route) === key)) throw new Error(`planRateLimit: no route ${key} to cost`);
   }
 
   return async (c, next) => {
@@ -35,7 +43,8 @@ export function planRateLimit(options: PlanRateLimitOptions): MiddlewareHandler<
     const caller = c.get('caller');
     // The guard sets the caller for every jwt route before this runs; without one, refuse rather than not count.
     if (!caller) throw new Error('planRateLimit: mounted before the guard');
-    const decision = await limiter.check(caller.sub, rateClass);
+    const costOf = costs[routeKey(route)];
+    const decision = await limiter.check(caller.sub, rateClass, costOf ? await costOf(c) : 1);
     c.set('plan', decision.plan);
     await next();
     for (const [name, value] of Object.entries(rateLimitHeaders(decision))) c.header(name, value);

@@ -27,6 +27,8 @@ function setup() {
     storage,
     ingestion,
     limits: UploadsConfigSchema.parse({ maxBytes: 1000 }),
+    users: { get: async () => ({ plan: 'free' }) },
+    quota: { assertAvailable: async () => ({ month: '2026-01', used: 0, quota: 1, remaining: 1, resetSeconds: 1 }) },
   });
   const users: UsersRepository = {
     get: async (sub) => ({ sub, plan: 'free' }),
@@ -83,7 +85,7 @@ describe('upload routes', () => {
     storage.put(uploadKey('alice', id), 'abc', 'text/plain');
     const completed = await request('alice.token.x', 'POST', `/uploads/${id}/complete`);
     expect(completed.status).toBe(202);
-    expect(await completed.json()).toMatchObject({ id, status: 'UPLOADED', executionArn: expect.stringContaining(id) });
+    expect(await completed.json()).toEqual({ id, status: 'UPLOADED', ingestion: 'STARTED' });
     const shown = await request('alice.token.x', 'GET', `/uploads/${id}`);
     expect(await shown.json()).toMatchObject({ id, status: 'UPLOADED' });
     expect((await request('bob.token.x', 'GET', `/uploads/${id}`)).status).toBe(404);
