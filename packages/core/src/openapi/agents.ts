@@ -110,7 +110,7 @@ export const agentDocs = {
       202: { description: 'Only notifications or responses were sent: accepted, no body' },
       400: jsonRpcError('Not JSON (-32700), not JSON-RPC (-32700), or a batch the server refuses (-32600)'),
       406: jsonRpcError('`Accept` lacks application/json or text/event-stream'),
-      413: jsonRpcError('The body is larger than the MCP transport accepts (4 MB)'),
+      413: problem('The body is larger than 64 KB, the cap of every JSON body (a large payload belongs in an upload)'),
       415: jsonRpcError('The body is not application/json'),
     },
   },
