@@ -5,7 +5,7 @@ import { startWireServer } from '@toolgate/core/testing/wire-server';
 import { INGESTION_RETRY } from '@toolgate/core/workflows/ingestion';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiCaller, useLocalRuntime } from './support/runtime';
-import { postToS3 } from './support/uploads';
+import { ingestText } from './support/uploads';
 
 /**
  * Retry and give-up paths of the ingestion workflow, with a real transient failure: the summarize step talks to an
@@ -50,18 +50,7 @@ const call = apiCaller(runtime);
 
 async function ingest(text: string) {
   const token = await runtime().issuer.mintAccessToken({ sub: `user-${randomUUID()}`, scopes: [scope('documents')] });
-  const created = await call(token, 'POST', '/uploads', {
-    filename: 'minutes.txt',
-    contentType: 'text/plain',
-    size: Buffer.byteLength(text),
-  });
-  expect((await postToS3(created.body.post, text, 'text/plain', 'minutes.txt')).status).toBe(204);
-  const id: string = created.body.id;
-  expect((await call(token, 'POST', `/uploads/${id}/complete`)).status).toBe(202);
-  const execution = runtime()
-    .workflows.emulator.executions()
-    .find((e) => e.name === id);
-  await execution?.done;
+  const { id, execution } = await ingestText(runtime, token, text);
   return { id, execution, upload: (await call(token, 'GET', `/uploads/${id}`)).body };
 }
 

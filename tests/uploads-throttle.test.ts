@@ -11,7 +11,7 @@ import {
 import { setAttributes } from '@toolgate/local/testing/table';
 import { afterEach, describe, expect, it } from 'vitest';
 import { apiCaller, useLocalRuntime } from './support/runtime';
-import { postToS3 } from './support/uploads';
+import { ingestText } from './support/uploads';
 
 /**
  * A burst of uploads against the steps function's small reserved concurrency: the Lambda service refuses invokes
@@ -38,19 +38,7 @@ function throttle(steps: string[], times: number) {
 async function ingest(text: string) {
   const sub = `user-${randomUUID()}`;
   const token = await runtime().issuer.mintAccessToken({ sub, scopes: [scope('documents')] });
-  const created = await call(token, 'POST', '/uploads', {
-    filename: 'minutes.txt',
-    contentType: 'text/plain',
-    size: Buffer.byteLength(text),
-  });
-  expect((await postToS3(created.body.post, text, 'text/plain', 'minutes.txt')).status).toBe(204);
-  const id: string = created.body.id;
-  expect((await call(token, 'POST', `/uploads/${id}/complete`)).status).toBe(202);
-  const execution = runtime()
-    .workflows.emulator.executions()
-    .find((e) => e.name === id);
-  await execution?.done;
-  return { id, sub, token, execution };
+  return { ...(await ingestText(runtime, token, text)), sub, token };
 }
 
 const retriesOf = (execution: { history: { type: string; state?: string }[] } | undefined, state: string) =>
