@@ -8,7 +8,7 @@ import type { StageModel } from './stages';
  * Least privilege as data. An SST `link` to a table, bucket or queue grants `dynamodb:*`, `s3:*` or `sqs:*`;
  * toolgate links only names (no permissions) and gives each tier's function exactly these actions, so a bug or
  * a compromised dependency in the public tier cannot write a byte. Tests read this table; infra turns it into
- * IAM statements (`infra/access.ts`).
+ * IAM statements (`infra/functions.ts`, through `iamStatements` below).
  */
 
 export type TableAction =

@@ -2,7 +2,8 @@ import { TRANSIENT_ERROR } from './ingestion';
 
 /**
  * Errors a workflow step throws on purpose. Step Functions matches Retry and Catch on the error's `name` (Lambda
- * reports it as `errorType`), so the names are the contract with the ASL, and esbuild keeps them (`keepNames`).
+ * reports it as `errorType`), so the names are the contract with the ASL: each is set as a string literal, since the
+ * bundles are built without esbuild's `keepNames` (`tests/bundle-names.test.ts` checks them in a deployed-style bundle).
  */
 
 /** Worth retrying: a throttled or unavailable dependency. The state machine retries it with backoff and jitter. */

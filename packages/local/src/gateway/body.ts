@@ -1,9 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 
-export class PayloadTooLargeError extends Error {
+export class RequestTooLargeError extends Error {
   constructor(limit: number) {
     super(`Request body exceeds ${limit} bytes`);
-    this.name = 'PayloadTooLargeError';
+    this.name = 'RequestTooLargeError';
   }
 }
 
@@ -38,7 +38,7 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
       if (received > maxBytes) {
         overflow = true;
         chunks.length = 0;
-        reject(new PayloadTooLargeError(maxBytes));
+        reject(new RequestTooLargeError(maxBytes));
         return;
       }
       chunks.push(chunk);

@@ -17,7 +17,7 @@ import { type HttpTier, manifest, RouteMatcher, type RouteSpec, routeKey } from 
 import { closeServer, httpUrl, listen } from '../emulators/http-server';
 import { LOOPBACK } from '../emulators/types';
 import { createJwtAuthorizer, type JwtAuthorizerConfig } from './authorizer';
-import { ClientAbortedError, declaredLength, PayloadTooLargeError, readBody } from './body';
+import { ClientAbortedError, declaredLength, RequestTooLargeError, readBody } from './body';
 import { createTierLimiters } from './concurrency';
 import { lambdaContext } from './context';
 import { type CorsConfig, createCors } from './cors';
@@ -243,7 +243,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     try {
       body = await readBody(req, maxPayloadBytes);
     } catch (error) {
-      if (error instanceof PayloadTooLargeError) return answer(413, 'payload too large');
+      if (error instanceof RequestTooLargeError) return answer(413, 'payload too large');
       throw error;
     }
 
