@@ -114,6 +114,7 @@ function fromLocalEnv(env: Env): RawConfig {
       region: env.TOOLGATE_BEDROCK_REGION,
       baseUrl: env.TOOLGATE_OPENAI_BASE_URL,
       apiKey: env.TOOLGATE_OPENAI_API_KEY,
+      maxTokensParameter: env.TOOLGATE_OPENAI_MAX_TOKENS_PARAMETER || undefined,
     },
     agent: {
       stepCap: envNumber(env.TOOLGATE_AGENT_STEP_CAP),

@@ -197,6 +197,18 @@ export class GatewayTimeoutError extends ToolgateError {
   }
 }
 
+/**
+ * Stored data this code cannot read (written by an older or buggy version). A 500, logged as one with what failed to
+ * parse, because the fault is ours; the record is kept as it is, never replaced by an empty one, so that a fix can
+ * still read it. Its detail tells the caller what it can do instead.
+ */
+export class UnreadableDataError extends ToolgateError {
+  override readonly name = 'UnreadableDataError';
+  constructor(detail: string, options: ToolgateErrorOptions = {}) {
+    super(500, 'unreadable-data', 'Stored data cannot be read', { detail, ...options });
+  }
+}
+
 /** The catch-all: its detail is fixed so that nothing of the original error leaks to the caller. */
 export class InternalError extends ToolgateError {
   override readonly name = 'InternalError';

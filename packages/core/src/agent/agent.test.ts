@@ -80,6 +80,18 @@ describe('model configuration', () => {
       modelId: DEFAULT_BEDROCK_MODEL_ID,
     });
     expect(() => readConfig({ ...base, TOOLGATE_CHAT_DEADLINE_MS: '29000' })).toThrow(/agent.chatDeadlineMs/);
+    const o3 = {
+      ...base,
+      TOOLGATE_MODEL_PROVIDER: 'openai',
+      TOOLGATE_OPENAI_BASE_URL: 'https://api.openai.com/v1',
+      TOOLGATE_MODEL_ID: 'o3-mini',
+    };
+    expect(readConfig({ ...o3, TOOLGATE_OPENAI_MAX_TOKENS_PARAMETER: 'max_completion_tokens' }).model).toMatchObject({
+      maxTokensParameter: 'max_completion_tokens',
+    });
+    expect(() => readConfig({ ...o3, TOOLGATE_OPENAI_MAX_TOKENS_PARAMETER: 'max_output_tokens' })).toThrow(
+      /model.maxTokensParameter/,
+    );
     expect(() => readConfig({ ...base, TOOLGATE_MODEL_PROVIDER: 'openai' })).toThrow(/model/);
   });
 

@@ -24,6 +24,11 @@ export const ModelConfigSchema = z.discriminatedUnion('provider', [
     modelId: z.string().check(z.minLength(1)),
     /** Secret (deployed: the `OpenAiApiKey` SST secret). Local servers usually need none. */
     apiKey: z.optional(z.string().check(z.minLength(1))),
+    /**
+     * The name of the output-token cap. Unset: `max_tokens`, switching to `max_completion_tokens` when the endpoint
+     * refuses `max_tokens` (OpenAI's o-series and gpt-5). Set it to skip that first refused request, or to pin one.
+     */
+    maxTokensParameter: z.optional(z.enum(['max_tokens', 'max_completion_tokens'])),
   }),
 ]);
 export type ModelConfig = z.infer<typeof ModelConfigSchema>;

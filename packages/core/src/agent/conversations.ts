@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type Clock, systemClock } from '../clock';
 import { isExpired, nowSeconds } from '../data/dynamo';
-import { ConflictError } from '../errors';
+import { ConflictError, UnreadableDataError } from '../errors';
 import * as z from '../zod';
 import { type ChatMessage, ChatMessageSchema } from './provider';
 import type { Conversation } from './schema';
@@ -20,6 +20,13 @@ const key = (sub: string, id: string) => ({ pk: `USER#${sub}`, sk: `CONV#${id}` 
 /** DynamoDB items are at most 400 KB; the stored history keeps well under it. */
 const MAX_STORED_BYTES = 300_000;
 const MAX_STORED_MESSAGES = 60;
+
+/** The issues name the fields that failed (for the log); zod does not copy their values, which are the user's. */
+function unreadable(detail: string, id: string, issues: z.core.$ZodError): UnreadableDataError {
+  return new UnreadableDataError(detail, {
+    cause: new Error(`conversation ${id}: messages do not match the stored-message schema`, { cause: issues }),
+  });
+}
 
 export interface StoredConversation extends Conversation {
   version: number;
@@ -58,11 +65,19 @@ export function createConversationsRepository(
       );
       if (!Item || isExpired(Item, clock())) return null;
       const messages = StoredMessagesSchema.safeParse(Item.messages);
+      // Reading it as empty would let the next message save over the whole history: the caller gets an error instead.
+      if (!messages.success) {
+        throw unreadable(
+          "This conversation's stored history cannot be read; it is kept as it was. Start a new conversation.",
+          id,
+          messages.error,
+        );
+      }
       return {
         conversationId: id,
         createdAt: String(Item.createdAt),
         updatedAt: String(Item.updatedAt),
-        messages: messages.success ? messages.data : [],
+        messages: messages.data,
         version: Number(Item.version ?? 0),
       };
     },
@@ -70,6 +85,15 @@ export function createConversationsRepository(
     async save(sub, conversation, expectedVersion) {
       const version = (expectedVersion ?? 0) + 1;
       const messages = trimHistory(conversation.messages);
+      // What `get` could not read back must not replace a history it can.
+      const storable = StoredMessagesSchema.safeParse(messages);
+      if (!storable.success) {
+        throw unreadable(
+          'The reply could not be stored; the conversation is kept as it was before this message.',
+          conversation.conversationId,
+          storable.error,
+        );
+      }
       const updatedAtMs = Date.parse(conversation.updatedAt);
       try {
         await doc.send(

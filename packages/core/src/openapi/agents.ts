@@ -6,6 +6,10 @@ import { REFERENCE_ASSET_NAMES, REFERENCE_ASSETS } from './reference-assets';
 import { ProblemSchema } from './schemas';
 import type { RouteDoc } from './types';
 
+const UNREADABLE_CONVERSATION =
+  'Unexpected error (details are logged, never returned); or `unreadable-data`: the conversation’s stored history ' +
+  'cannot be read. It is kept as it was, never replaced; start a new conversation.';
+
 const problem = (description: string) => ({
   description,
   schema: ProblemSchema,
@@ -136,6 +140,7 @@ export const agentDocs = {
       404: problem("No such conversation for this caller (another user's id is not found either)"),
       409: problem('The conversation changed concurrently; send the message again'),
       415: problem('The body is not application/json'),
+      500: problem(UNREADABLE_CONVERSATION),
       503: problem('The model is unavailable; retry later'),
     },
   },
@@ -145,6 +150,7 @@ export const agentDocs = {
     responses: {
       200: { description: 'The conversation', schema: ConversationSchema },
       404: problem('No such conversation for this caller'),
+      500: problem(UNREADABLE_CONVERSATION),
     },
   },
   openapi: {

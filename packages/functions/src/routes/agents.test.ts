@@ -1,5 +1,7 @@
+import { createConversationsRepository } from '@toolgate/core/agent/conversations';
 import { createDevProvider } from '@toolgate/core/agent/providers/dev';
 import { scope } from '@toolgate/core/scopes';
+import { memoryDocumentClient } from '@toolgate/core/testing/document-fakes';
 import { describe, expect, it } from 'vitest';
 import { createAgentTestApp } from '../testing/agent-app';
 import { Client, StreamableHTTPClientTransport } from '../testing/mcp-client';
@@ -147,6 +149,43 @@ describe('POST /chat', () => {
     );
     const malformed = await app.request('/conversations/not-a-uuid', { headers: auth('alice.token.x') });
     expect(await malformed.json()).toMatchObject({ status: 400, errors: [{ field: 'path.id' }] });
+  });
+
+  it('answers a 500 problem for a stored history it cannot read, and leaves the history as it was', async () => {
+    const id = '6f1d7a52-3c1e-4b7a-9d55-0f3a2b1c4d5e';
+    const doc = memoryDocumentClient();
+    // A tool call stored with an empty id, as a provider once let through: the stored-message schema refuses it.
+    const item = {
+      pk: 'USER#alice',
+      sk: `CONV#${id}`,
+      conversationId: id,
+      createdAt: '2026-03-01T09:00:00.000Z',
+      updatedAt: '2026-03-01T09:01:00.000Z',
+      messages: [
+        { role: 'user', content: 'Price of gpu-l4-hour?' },
+        { role: 'assistant', content: '', toolCalls: [{ id: '', name: 'catalog_get', input: { id: 'gpu-l4-hour' } }] },
+        { role: 'tool', toolCallId: '', name: 'catalog_get', content: '{"priceCents":80}' },
+      ],
+      version: 2,
+    };
+    doc.items.set(`USER#alice|CONV#${id}`, structuredClone(item));
+    const conversations = createConversationsRepository(doc.client, 'table', { ttlDays: 30 });
+    const { app } = createAgentTestApp({ callers, conversations });
+
+    for (const response of [
+      await app.request('/chat', json('alice.token.x', { message: 'and the A10G?', conversationId: id })),
+      await app.request(`/conversations/${id}`, { headers: auth('alice.token.x') }),
+    ]) {
+      expect(response.status).toBe(500);
+      expect(response.headers.get('content-type')).toBe('application/problem+json');
+      expect(await response.json()).toMatchObject({
+        type: 'urn:toolgate:problem:unreadable-data',
+        status: 500,
+        detail: "This conversation's stored history cannot be read; it is kept as it was. Start a new conversation.",
+      });
+    }
+    expect(doc.sent).not.toContain('Put');
+    expect(doc.items.get(`USER#alice|CONV#${id}`)).toEqual(item);
   });
 
   it('validates the body: 400 naming body.message', async () => {

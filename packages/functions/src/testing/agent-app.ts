@@ -52,6 +52,7 @@ export interface AgentAppOptions {
   plans?: Record<string, 'free' | 'pro'>;
   limiter?: PlanRateLimiter | null;
   provider?: ModelProvider;
+  conversations?: ConversationsRepository;
   stepCap?: number;
   chatDeadlineMs?: number;
 }
@@ -75,7 +76,7 @@ export function createAgentTestApp(options: AgentAppOptions) {
   const chat = createChatService({
     provider: options.provider ?? createDevProvider(),
     registry: tools,
-    conversations: memoryConversations(),
+    conversations: options.conversations ?? memoryConversations(),
     users,
     quota,
     agent: { stepCap: options.stepCap ?? 6, maxOutputTokens: 1024 },

@@ -153,4 +153,28 @@ describe('bedrock provider (Converse wire format)', () => {
     expect((error as ServiceUnavailableError).detail).toBe('The model is busy; retry shortly.');
     expect(JSON.stringify(error)).not.toContain('123456789012');
   });
+
+  it('gives a toolUse with an empty toolUseId an id instead of dropping the call', async () => {
+    const { provider } = await bedrockAt(() => ({
+      body: {
+        output: {
+          message: {
+            role: 'assistant',
+            content: [{ toolUse: { toolUseId: '', name: 'catalog_get', input: { id: 'gpu-l4-hour' } } }],
+          },
+        },
+        stopReason: 'tool_use',
+        usage,
+        metrics: { latencyMs: 1 },
+      },
+    }));
+    const response = await provider.converse({
+      messages: [{ role: 'user', content: 'hi' }],
+      tools: [],
+      maxOutputTokens: 10,
+    });
+    expect(response.message.toolCalls).toEqual([
+      { id: expect.stringMatching(/^[A-Za-z0-9]{9}$/), name: 'catalog_get', input: { id: 'gpu-l4-hour' } },
+    ]);
+  });
 });

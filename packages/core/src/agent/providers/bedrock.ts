@@ -19,6 +19,7 @@ import type {
   StopReason,
   ToolCallRequest,
 } from '../provider';
+import { toolCallIds } from './tool-call-id';
 
 type DocumentValue = NonNullable<Extract<ToolResultContentBlock, { json: unknown }>['json']>;
 
@@ -80,11 +81,15 @@ function fromConverseOutput(output: ConverseCommandOutput): ModelResponse {
     .map((block) => block.text ?? '')
     .filter(Boolean)
     .join('\n');
-  const toolCalls: ToolCallRequest[] = blocks.flatMap((block) =>
-    block.toolUse?.toolUseId && block.toolUse.name
-      ? [{ id: block.toolUse.toolUseId, name: block.toolUse.name, input: block.toolUse.input ?? {} }]
-      : [],
-  );
+  // A toolUse with an empty or missing id (a Converse-compatible proxy) is still a call the model made: dropping it
+  // would end the turn with no answer. It gets an id, as the OpenAI-compatible provider gives one.
+  const uses = blocks.flatMap((block) => (block.toolUse?.name ? [block.toolUse] : []));
+  const ids = toolCallIds(uses.map((use) => use.toolUseId));
+  const toolCalls: ToolCallRequest[] = uses.map((use, index) => ({
+    id: ids[index] as string,
+    name: use.name as string,
+    input: use.input ?? {},
+  }));
   const message: AssistantMessage = { role: 'assistant', content: text, ...(toolCalls.length ? { toolCalls } : {}) };
   const stop = output.stopReason;
   const stopReason: StopReason =

@@ -33,6 +33,7 @@ export function createModelProvider(config: ModelConfig, environment: ProviderEn
         baseUrl: config.baseUrl,
         modelId: config.modelId,
         ...(config.apiKey ? { apiKey: config.apiKey } : {}),
+        ...(config.maxTokensParameter ? { maxTokensParameter: config.maxTokensParameter } : {}),
       });
   }
 }

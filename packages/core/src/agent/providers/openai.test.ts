@@ -4,14 +4,20 @@ import { caller, memoryCatalog } from '../../testing/agent-fakes';
 import { type RecordedRequest, startWireServer, type WireReply } from '../../testing/wire-server';
 import { catalogTools } from '../../tools/catalog';
 import { ToolRegistry } from '../../tools/registry';
+import * as z from '../../zod';
 import { runAgent } from '../loop';
-import { createOpenAiProvider } from './openai';
+import { ChatMessageSchema } from '../provider';
+import { createOpenAiProvider, type OpenAiProviderOptions, retryDelayMs } from './openai';
 
 /** The OpenAI-compatible provider against a loopback server speaking the Chat Completions wire format. */
 let close: (() => Promise<void>) | undefined;
 afterEach(() => close?.());
 
-async function openAiAt(reply: (request: RecordedRequest, index: number) => WireReply, apiKey?: string) {
+async function openAiAt(
+  reply: (request: RecordedRequest, index: number) => WireReply,
+  apiKey?: string,
+  options: Partial<OpenAiProviderOptions> = {},
+) {
   const server = await startWireServer(reply);
   close = server.close;
   return {
@@ -20,6 +26,7 @@ async function openAiAt(reply: (request: RecordedRequest, index: number) => Wire
       baseUrl: `${server.url}/v1/`,
       modelId: 'llama-3.1-8b',
       ...(apiKey ? { apiKey } : {}),
+      ...options,
     }),
   };
 }
@@ -239,6 +246,252 @@ describe('openai-compatible provider (Chat Completions wire format)', () => {
       await expect(provider.converse({ ...ask, signal: deadline.signal })).rejects.toThrow('chat deadline');
       expect(performance.now() - started).toBeLessThan(200); // not the full 250 ms pause
       expect(server.requests).toHaveLength(1);
+    });
+  });
+
+  /**
+   * Bodies as the servers send them (issue 18, found by replaying recorded responses). Each of these used to end in
+   * a 503 on every turn, or in a conversation whose stored history could not be read back.
+   */
+  describe('recorded response shapes', () => {
+    const ask = { messages: [{ role: 'user' as const, content: 'hi' }], tools: [], maxOutputTokens: 5 };
+    const storable = (messages: unknown) => z.array(ChatMessageSchema).safeParse(messages).success;
+    const GENERATED_ID = /^[A-Za-z0-9]{9}$/;
+
+    it('gives a tool call sent with "id": "" (LM Studio) an id, sent back with its result and storable', async () => {
+      const lmStudio = {
+        id: 'chatcmpl-u1ixmrcy2mbhbbkmo8k2h',
+        object: 'chat.completion',
+        created: 1754380012,
+        model: 'qwen3-8b',
+        choices: [
+          {
+            index: 0,
+            logprobs: null,
+            finish_reason: 'tool_calls',
+            message: {
+              role: 'assistant',
+              content: '',
+              tool_calls: [
+                { id: '', type: 'function', function: { name: 'catalog_get', arguments: '{"id":"gpu-l4-hour"}' } },
+                { id: '', type: 'function', function: { name: 'catalog_get', arguments: '{"id":"gpu-a10g-hour"}' } },
+              ],
+            },
+          },
+        ],
+        usage: { prompt_tokens: 412, completion_tokens: 48, total_tokens: 460 },
+        stats: {},
+        system_fingerprint: 'qwen3-8b',
+      };
+      const { server, provider } = await openAiAt((_request, index) =>
+        index === 0 ? { body: lmStudio } : completion({ content: 'Both are available.' }, 'stop'),
+      );
+      const result = await runAgent({
+        provider,
+        registry: new ToolRegistry(catalogTools(memoryCatalog())),
+        caller: caller(),
+        messages: [{ role: 'user', content: 'L4 and A10G?' }],
+        stepCap: 3,
+        deadlineAt: Date.now() + 10_000,
+      });
+
+      expect(result.reply).toBe('Both are available.');
+      const [first, second] = result.toolCalls.map((call) => call.id);
+      expect(first).toMatch(GENERATED_ID);
+      expect(second).toMatch(GENERATED_ID);
+      expect(first).not.toBe(second);
+      expect(storable(result.messages)).toBe(true);
+      const sent = (server.requests[1]?.body as { messages?: Record<string, unknown>[] } | undefined)?.messages;
+      expect(sent?.slice(2)).toEqual([
+        expect.objectContaining({
+          role: 'assistant',
+          tool_calls: [expect.objectContaining({ id: first }), expect.objectContaining({ id: second })],
+        }),
+        expect.objectContaining({ role: 'tool', tool_call_id: first }),
+        expect.objectContaining({ role: 'tool', tool_call_id: second }),
+      ]);
+    });
+
+    it('accepts a tool call with no id at all (older Ollama and llama.cpp builds)', async () => {
+      const ollama = {
+        id: 'chatcmpl-622',
+        object: 'chat.completion',
+        created: 1722000000,
+        model: 'llama3.1',
+        system_fingerprint: 'fp_ollama',
+        choices: [
+          {
+            index: 0,
+            message: {
+              role: 'assistant',
+              content: '',
+              tool_calls: [{ function: { name: 'catalog_search', arguments: '{"q":"gpu"}' } }],
+            },
+            finish_reason: 'tool_calls',
+          },
+        ],
+        usage: { prompt_tokens: 180, completion_tokens: 20, total_tokens: 200 },
+      };
+      const { provider } = await openAiAt(() => ({ body: ollama }));
+      const response = await provider.converse(ask);
+      expect(response.stopReason).toBe('tool_use');
+      expect(response.message.toolCalls).toEqual([
+        { id: expect.stringMatching(GENERATED_ID), name: 'catalog_search', input: { q: 'gpu' } },
+      ]);
+      expect(storable([response.message])).toBe(true);
+    });
+
+    it('keeps the text of content sent as chunks, and leaves thinking chunks out (Mistral magistral)', async () => {
+      const magistral = {
+        id: 'cf79f7daaee244b1a0ae5c7b1444424a',
+        object: 'chat.completion',
+        model: 'magistral-medium-2509',
+        usage: { prompt_tokens: 18, completion_tokens: 412, total_tokens: 430 },
+        created: 1759500000,
+        choices: [
+          {
+            index: 0,
+            message: {
+              role: 'assistant',
+              tool_calls: null,
+              content: [
+                {
+                  type: 'thinking',
+                  thinking: [{ type: 'text', text: 'The user greets me. I should greet back briefly.' }],
+                },
+                { type: 'text', text: 'Hello! ' },
+                { type: 'text', text: 'How can I help?' },
+              ],
+            },
+            finish_reason: 'stop',
+          },
+        ],
+      };
+      const { provider } = await openAiAt(() => ({ body: magistral }));
+      const response = await provider.converse(ask);
+      expect(response.message.content).toBe('Hello! How can I help?');
+      expect(response.stopReason).toBe('end_turn');
+
+      await close?.();
+      const { provider: textOnly } = await openAiAt(() =>
+        completion({ content: [{ type: 'text', text: 'Just text.' }] }, 'stop'),
+      );
+      expect((await textOnly.converse(ask)).message.content).toBe('Just text.');
+    });
+
+    /** OpenAI's answer to `max_tokens` for the o-series and gpt-5, verbatim. */
+    const maxTokensRefused: WireReply = {
+      status: 400,
+      body: {
+        error: {
+          message:
+            "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+          type: 'invalid_request_error',
+          param: 'max_tokens',
+          code: 'unsupported_parameter',
+        },
+      },
+    };
+    const openAiO3 = (request: RecordedRequest) =>
+      request.body && typeof request.body === 'object' && 'max_tokens' in request.body
+        ? maxTokensRefused
+        : completion({ content: 'Hello.' }, 'stop');
+
+    it('switches to max_completion_tokens when the endpoint refuses max_tokens, once for the provider', async () => {
+      const { provider, server } = await openAiAt(openAiO3, 'sk-test-key');
+      expect((await provider.converse(ask)).message.content).toBe('Hello.');
+      expect((await provider.converse(ask)).message.content).toBe('Hello.');
+
+      const sent = server.requests.map((request) => request.body as Record<string, unknown>);
+      expect(sent).toHaveLength(3);
+      expect(sent[0]).toMatchObject({ max_tokens: 5 });
+      for (const body of sent.slice(1)) {
+        expect(body).toMatchObject({ max_completion_tokens: 5 });
+        expect(body).not.toHaveProperty('max_tokens');
+      }
+    });
+
+    it('names the cap as configured, and logs the refusal (the upstream message, never the key)', async () => {
+      const configured = await openAiAt(openAiO3, undefined, { maxTokensParameter: 'max_completion_tokens' });
+      await configured.provider.converse(ask);
+      expect(configured.server.requests).toHaveLength(1);
+      expect(configured.server.requests[0]?.body).toMatchObject({ max_completion_tokens: 5 });
+      await close?.();
+
+      const pinned = await openAiAt(openAiO3, 'sk-test-key', { maxTokensParameter: 'max_tokens' });
+      const error = (await pinned.provider.converse(ask).catch((e: unknown) => e)) as ServiceUnavailableError;
+      expect(error).toBeInstanceOf(ServiceUnavailableError);
+      expect(error.message).toBe('The model could not process the request.');
+      expect(pinned.server.requests).toHaveLength(1);
+      expect((error.cause as Error).message).toBe(
+        `POST ${pinned.server.url}/v1/chat/completions answered 400 (unsupported_parameter, param max_tokens): ` +
+          "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+      );
+    });
+
+    it('logs an upstream error message with the key cut out, when the endpoint quotes it', async () => {
+      const { provider } = await openAiAt(
+        () => ({
+          status: 401,
+          body: {
+            error: {
+              message: 'Incorrect API key provided: sk-test-key. You can find your API key at platform.openai.com.',
+              type: 'invalid_request_error',
+              param: null,
+              code: 'invalid_api_key',
+            },
+          },
+        }),
+        'sk-test-key',
+      );
+      const error = (await provider.converse(ask).catch((e: unknown) => e)) as ServiceUnavailableError;
+      const logged = (error.cause as Error).message;
+      expect(logged).toContain('answered 401 (invalid_api_key): Incorrect API key provided: [redacted].');
+      expect(logged).not.toContain('sk-test-key');
+    });
+
+    it('honours retry-after-ms (OpenAI), waiting 1.5 s before the retry', async () => {
+      const { provider, server } = await openAiAt((_request, index) =>
+        index === 0
+          ? { status: 429, headers: { 'retry-after-ms': '1500' }, body: { error: { message: 'Rate limit reached' } } }
+          : completion({ content: 'Hello.' }, 'stop'),
+      );
+      const started = performance.now();
+      expect((await provider.converse(ask)).message.content).toBe('Hello.');
+      expect(performance.now() - started).toBeGreaterThanOrEqual(1_400);
+      expect(server.requests).toHaveLength(2);
+    });
+
+    it('reads Retry-After as an HTTP-date against the clock, and passes a long one on', async () => {
+      const now = Date.parse('2026-03-02T10:00:00Z');
+      for (const status of [429, 503]) {
+        const { provider, server } = await openAiAt(
+          () => ({
+            status,
+            headers: { 'retry-after': 'Mon, 02 Mar 2026 10:00:30 GMT' },
+            body: { error: { message: 'Service temporarily unavailable' } },
+          }),
+          undefined,
+          { clock: () => now },
+        );
+        const error = (await provider.converse(ask).catch((e: unknown) => e)) as ServiceUnavailableError;
+        expect(error.headers['Retry-After']).toBe('30');
+        expect(server.requests).toHaveLength(1);
+        await close?.();
+        close = undefined;
+      }
+    });
+
+    it('parses each form of the delay', () => {
+      const now = Date.parse('2026-03-02T10:00:00Z');
+      const delay = (headers: Record<string, string>) => retryDelayMs(new Headers(headers), now);
+      expect(delay({})).toBeNull();
+      expect(delay({ 'retry-after': '7' })).toBe(7_000);
+      expect(delay({ 'retry-after-ms': '1500', 'retry-after': '2' })).toBe(1_500);
+      expect(delay({ 'retry-after': 'Mon, 02 Mar 2026 10:00:01 GMT' })).toBe(1_000);
+      expect(delay({ 'retry-after': 'Mon, 02 Mar 2026 09:59:00 GMT' })).toBe(0);
+      expect(delay({ 'retry-after': 'soon' })).toBeNull();
+      expect(delay({ 'retry-after-ms': 'x', 'retry-after': '3' })).toBe(3_000);
     });
   });
 });

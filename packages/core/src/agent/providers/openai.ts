@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../../clock';
 import { ServiceUnavailableError } from '../../errors';
 import { openAiFunction } from '../../tools/schemas';
 import * as z from '../../zod';
@@ -10,6 +11,7 @@ import type {
   StopReason,
   ToolCallRequest,
 } from '../provider';
+import { toolCallIds } from './tool-call-id';
 
 /** The part of an OpenAI Chat Completions response we use, validated (servers differ in what else they send). */
 const CompletionSchema = z.object({
@@ -17,11 +19,12 @@ const CompletionSchema = z.object({
     .array(
       z.object({
         message: z.object({
-          content: z.nullish(z.string()),
+          // A string, or chunks (`[{type: 'thinking', …}, {type: 'text', text}]`: Mistral's reasoning models).
+          content: z.nullish(z.union([z.string(), z.array(z.unknown())])),
           tool_calls: z.nullish(
             z.array(
               z.object({
-                id: z.string(),
+                id: z.nullish(z.string()),
                 type: z.optional(z.literal('function')),
                 function: z.object({ name: z.string(), arguments: z.string() }),
               }),
@@ -83,6 +86,20 @@ function parseArguments(raw: string): unknown {
   }
 }
 
+/**
+ * The answer's text: the text chunks, joined as sent. Thinking chunks are left out: reasoning is not the answer, and
+ * keeping it would send it back to the model and store it with every later turn.
+ */
+function contentText(content: string | readonly unknown[] | null | undefined): string {
+  if (typeof content === 'string') return content;
+  return (content ?? [])
+    .map((chunk) => {
+      const { type, text } = (chunk ?? {}) as { type?: unknown; text?: unknown };
+      return type === 'text' && typeof text === 'string' ? text : '';
+    })
+    .join('');
+}
+
 function stopReasonOf(finish: string | null | undefined): StopReason {
   if (finish === 'stop') return 'end_turn';
   if (finish === 'tool_calls' || finish === 'function_call') return 'tool_use';
@@ -90,11 +107,65 @@ function stopReasonOf(finish: string | null | undefined): StopReason {
   return 'other';
 }
 
-/** The upstream's Retry-After in seconds (`null` when absent or not a number of seconds). */
-function retryAfterHeader(response: Response): number | null {
-  const seconds = Number(response.headers.get('retry-after') ?? Number.NaN);
-  return Number.isFinite(seconds) && seconds >= 0 ? seconds : null;
+/**
+ * How long the upstream asks us to wait, in ms (`null` when it does not say): OpenAI's `retry-after-ms` first (more
+ * precise than its `retry-after`), then `Retry-After` as seconds or as an HTTP-date (proxies and gateways send one).
+ */
+export function retryDelayMs(headers: Headers, now: number): number | null {
+  const ms = headers.get('retry-after-ms')?.trim();
+  if (ms && Number.isFinite(Number(ms)) && Number(ms) >= 0) return Number(ms);
+  const value = headers.get('retry-after')?.trim();
+  if (!value) return null;
+  if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isFinite(at) ? Math.max(0, at - now) : null;
 }
+
+/** What an error body says, for the log: OpenAI and vLLM nest it in `error`, Ollama sends a string, Mistral a flat object. */
+interface UpstreamError {
+  message: string;
+  code?: string;
+  param?: string;
+}
+
+function upstreamErrorOf(text: string): UpstreamError {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // A proxy's HTML page, or plain text: its start is all the log needs.
+    return { message: text.replace(/\s+/g, ' ').trim().slice(0, 200) };
+  }
+  const nested = (body as { error?: unknown } | null)?.error;
+  if (typeof nested === 'string') return { message: nested };
+  const fields = (nested && typeof nested === 'object' ? nested : (body ?? {})) as Record<string, unknown>;
+  const asText = (value: unknown) =>
+    typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
+  const code = asText(fields.code);
+  const param = asText(fields.param);
+  return {
+    message: asText(fields.message) ?? '',
+    ...(code !== undefined ? { code } : {}),
+    ...(param !== undefined ? { param } : {}),
+  };
+}
+
+/**
+ * The parameter a 400 says is not supported, as OpenAI and Azure name it (`param`, `code: unsupported_parameter`) or
+ * only in the message. A parameter refused for its value (`max_tokens is too large`) is not one.
+ */
+function refusedParameterOf(upstream: UpstreamError): string | undefined {
+  const unsupported = upstream.code === 'unsupported_parameter' || /unsupported|not supported/i.test(upstream.message);
+  if (!unsupported) return undefined;
+  return upstream.param ?? /parameter:? '(\w+)'/i.exec(upstream.message)?.[1];
+}
+
+/** The name of the output-token cap in a request: OpenAI's o-series and gpt-5 refuse `max_tokens`. */
+export type MaxTokensParameter = 'max_tokens' | 'max_completion_tokens';
+const OTHER_PARAMETER: Record<MaxTokensParameter, MaxTokensParameter> = {
+  max_tokens: 'max_completion_tokens',
+  max_completion_tokens: 'max_tokens',
+};
 
 /** Attempts per model call, as the Bedrock client is configured (`maxAttempts: 2`): one retry of a transient failure. */
 export const OPENAI_MAX_ATTEMPTS = 2;
@@ -107,6 +178,8 @@ const DEFAULT_RETRY_DELAY_MS = 250;
 interface Failure {
   error: ServiceUnavailableError;
   retryInMs: number | null;
+  /** The request parameter a 400 names as the one it refuses. */
+  refusedParameter?: string;
 }
 
 function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
@@ -133,12 +206,30 @@ export interface OpenAiProviderOptions {
   fetch?: typeof fetch;
   /** Attempts per model call (default `OPENAI_MAX_ATTEMPTS`); the chat loop's deadline bounds them all. */
   maxAttempts?: number;
+  /**
+   * How to name the output-token cap. Unset: `max_tokens` (every compatible server reads it, and one that ignored
+   * `max_completion_tokens` would cap nothing), switching for good to `max_completion_tokens` the first time the
+   * endpoint refuses `max_tokens` with a 400 (one extra round trip per container, then none).
+   */
+  maxTokensParameter?: MaxTokensParameter;
+  /** Turns a `Retry-After` HTTP-date into a wait. */
+  clock?: Clock;
 }
 
 /** Any OpenAI-compatible `/chat/completions` endpoint, over plain fetch (no SDK: one request shape is all we use). */
 export function createOpenAiProvider(options: OpenAiProviderOptions): ModelProvider {
-  const { modelId, apiKey, fetch: fetchImpl = fetch, maxAttempts = OPENAI_MAX_ATTEMPTS } = options;
+  const {
+    modelId,
+    apiKey,
+    fetch: fetchImpl = fetch,
+    maxAttempts = OPENAI_MAX_ATTEMPTS,
+    maxTokensParameter,
+    clock = systemClock,
+  } = options;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new Error('openai provider: maxAttempts must be ≥ 1');
+  if (maxTokensParameter !== undefined && !(maxTokensParameter in OTHER_PARAMETER))
+    throw new Error('openai provider: maxTokensParameter must be max_tokens or max_completion_tokens');
+  let tokensParameter: MaxTokensParameter = maxTokensParameter ?? 'max_tokens';
   const url = `${options.baseUrl.replace(/\/+$/, '')}/chat/completions`;
   /** The endpoint as logs may show it: no user info, no query (either could carry a credential). */
   const shownUrl = (() => {
@@ -152,6 +243,22 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): ModelProvi
     if (typeof cause?.code === 'string') return cause.code;
     if (typeof cause?.message === 'string') return cause.message;
     return error instanceof Error ? error.message : '';
+  }
+
+  /** An upstream message can quote the key it was sent (OpenAI's 401 does, masked or not): the log never gets it. */
+  function redacted(text: string): string {
+    const withoutKey = apiKey ? text.split(apiKey).join('[redacted]') : text;
+    return withoutKey.replace(/\bsk-[\w*-]{4,}/g, 'sk-[redacted]').slice(0, 500);
+  }
+
+  /** The failed answer, for the log: status and the upstream's own error message (why a 400 is a 400). */
+  async function failureCause(response: Response): Promise<{ cause: Error; upstream: UpstreamError }> {
+    const upstream = upstreamErrorOf(await response.text().catch(() => ''));
+    const detail = [upstream.code, upstream.param && `param ${upstream.param}`].filter(Boolean).join(', ');
+    const message = `POST ${shownUrl} answered ${response.status}${detail ? ` (${detail})` : ''}${
+      upstream.message ? `: ${redacted(upstream.message)}` : ''
+    }`;
+    return { cause: new Error(message), upstream };
   }
 
   /** One POST: the response when it is a 2xx, else the failure, retryable for a connection error, 429 or 5xx. */
@@ -180,47 +287,64 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): ModelProvi
       };
     }
     if (response.ok) return response;
-    await response.body?.cancel();
-    const cause = new Error(`model endpoint answered ${response.status}`);
+    const { cause, upstream } = await failureCause(response);
     if (response.status === 429 || response.status >= 500) {
-      const retryAfter = retryAfterHeader(response);
+      const delayMs = retryDelayMs(response.headers, clock());
+      const retryAfterSeconds = delayMs ? Math.min(delayMs / 1000, 60) : 2;
       return {
-        error: new ServiceUnavailableError('The model is busy; retry shortly.', Math.min(retryAfter || 2, 60), {
-          cause,
-        }),
-        retryInMs: retryAfter === null ? DEFAULT_RETRY_DELAY_MS : retryAfter * 1000,
+        error: new ServiceUnavailableError('The model is busy; retry shortly.', retryAfterSeconds, { cause }),
+        retryInMs: delayMs ?? DEFAULT_RETRY_DELAY_MS,
       };
     }
     // Any other 4xx is our request's fault or the endpoint's configuration: the same request would fail again.
+    const refused = response.status === 400 ? refusedParameterOf(upstream) : undefined;
     return {
       error: new ServiceUnavailableError('The model could not process the request.', 30, { cause }),
       retryInMs: null,
+      ...(refused ? { refusedParameter: refused } : {}),
     };
   }
 
   /** `post` until a 2xx, at most `maxAttempts` times, retrying only when it can help and the wait is short. */
-  async function send(body: string, signal: AbortSignal | undefined): Promise<Response> {
+  async function send(body: string, signal: AbortSignal | undefined): Promise<Response | Failure> {
     for (let attempt = 1; ; attempt++) {
       const outcome = await post(body, signal);
       if (outcome instanceof Response) return outcome;
-      const { error, retryInMs } = outcome;
+      const { retryInMs } = outcome;
       // A long Retry-After goes back to the caller (503 with it) rather than eating the chat's deadline here.
-      if (retryInMs === null || attempt >= maxAttempts || retryInMs > OPENAI_MAX_RETRY_DELAY_MS) throw error;
+      if (retryInMs === null || attempt >= maxAttempts || retryInMs > OPENAI_MAX_RETRY_DELAY_MS) return outcome;
       await pause(retryInMs, signal);
     }
+  }
+
+  /**
+   * `send`, naming the token cap as the endpoint wants. A refusal of that name is a different request, not a
+   * transient failure: it is retried at once with the other name, outside the attempts `send` counts.
+   */
+  async function sendRequest(request: ModelRequest): Promise<Response> {
+    const bodyNaming = (parameter: MaxTokensParameter) =>
+      JSON.stringify({
+        model: modelId,
+        messages: toOpenAiMessages(request.system, request.messages),
+        [parameter]: request.maxOutputTokens,
+        ...(request.tools.length > 0 ? { tools: request.tools.map(openAiFunction), tool_choice: 'auto' } : {}),
+      });
+    const tried = tokensParameter;
+    let outcome = await send(bodyNaming(tried), request.signal);
+    if (!(outcome instanceof Response) && maxTokensParameter === undefined && outcome.refusedParameter === tried) {
+      const other = OTHER_PARAMETER[tried];
+      outcome = await send(bodyNaming(other), request.signal);
+      if (outcome instanceof Response) tokensParameter = other;
+    }
+    if (outcome instanceof Response) return outcome;
+    throw outcome.error;
   }
 
   return {
     name: 'openai',
     modelId,
     async converse(request: ModelRequest): Promise<ModelResponse> {
-      const body = {
-        model: modelId,
-        messages: toOpenAiMessages(request.system, request.messages),
-        max_tokens: request.maxOutputTokens,
-        ...(request.tools.length > 0 ? { tools: request.tools.map(openAiFunction), tool_choice: 'auto' } : {}),
-      };
-      const response = await send(JSON.stringify(body), request.signal);
+      const response = await sendRequest(request);
       const parsed = CompletionSchema.safeParse(await response.json().catch(() => null));
       if (!parsed.success) {
         throw new ServiceUnavailableError('The model endpoint sent an unexpected response.', 5, {
@@ -228,14 +352,16 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): ModelProvi
         });
       }
       const choice = parsed.data.choices[0] as z.infer<typeof CompletionSchema>['choices'][number];
-      const toolCalls: ToolCallRequest[] = (choice.message.tool_calls ?? []).map((call) => ({
-        id: call.id,
+      const calls = choice.message.tool_calls ?? [];
+      const ids = toolCallIds(calls.map((call) => call.id));
+      const toolCalls: ToolCallRequest[] = calls.map((call, index) => ({
+        id: ids[index] as string,
         name: call.function.name,
         input: parseArguments(call.function.arguments),
       }));
       const message: AssistantMessage = {
         role: 'assistant',
-        content: choice.message.content ?? '',
+        content: contentText(choice.message.content),
         ...(toolCalls.length > 0 ? { toolCalls } : {}),
       };
       return {
