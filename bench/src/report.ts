@@ -564,6 +564,14 @@ export const HOW_NODE_RUNS: string[] = [
   "  handshake is not in these figures; SST's encrypted resource file (`SST_KEY_FILE`) is not decrypted either.",
   "- Deployed figures: `pnpm coldstart:report --stage <stage>` reads the functions' `REPORT` lines (Init Duration",
   '  per tier) and the runtime version of their `INIT_START` lines, to compare with `PINNED_NODE_VERSIONS`.',
+  '',
+  "Sources: the flags are those of Lambda's `/var/runtime/bootstrap` for the managed Node.js runtimes (a shell",
+  'script, "Copyright 2019 Amazon.com"), read in a public transcript of the `public.ecr.aws/lambda/nodejs:18` image',
+  'found through code search (the search does not name its repository; the older nodejs8-era C bootstrap, also',
+  'public, computed a similar split, with rounding and a since-dropped `--max-executable-size`). Re-check them on the',
+  '22/24 images with `docker run --rm --entrypoint cat public.ecr.aws/lambda/nodejs:22 /var/runtime/bootstrap`. The',
+  "runtime client's `http` import: aws/aws-lambda-nodejs-runtime-interface-client at commit",
+  '`da5777a8963928cac4f6f93d88d6928262f6bd2a`, `src/RAPIDClient.js` line 21.',
 ];
 
 const METHOD_NOTES: string[] = [
