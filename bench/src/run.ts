@@ -33,6 +33,7 @@ import {
 } from './report';
 import { coldRuntimes, lambdaBaseEnvironment, lambdaSubject } from './runtimes';
 import { type LoadResult, type LoadTarget, runLoad } from './throughput';
+import { startTlsProxy } from './tls-proxy';
 import { measureWarm, type WarmResult, type WarmSubject } from './warm';
 
 const { values: flags } = parseArgs({
@@ -50,6 +51,11 @@ const { values: flags } = parseArgs({
     node: { type: 'string' },
     /** Cold processes per subject and runtime (overrides the default of --quick or a full run). */
     runs: { type: 'string' },
+    /**
+     * The Lambda-like rows reach DynamoDB over plain http instead of through the loopback TLS proxy (which makes
+     * their first call pay a TLS handshake, as deployed).
+     */
+    'dynamodb-http': { type: 'boolean', default: false },
     /** Cold starts only (no profile, warm or throughput), written to bench/.out/ only: for working on the harness. */
     'cold-only': { type: 'boolean', default: false },
   },
@@ -273,6 +279,10 @@ async function main(): Promise<number> {
     { name: 'api', bundle: fileOf(bundles, 'api'), event: meEvent(token), expectStatus: 200 },
   ];
   const runtimes = await coldRuntimes(flags.node ?? process.execPath, log);
+  const dynamodbEndpoint = runtime.env.AWS_ENDPOINT_URL_DYNAMODB;
+  if (!dynamodbEndpoint) throw new Error('the local runtime gave no DynamoDB endpoint');
+  const tls = flags['dynamodb-http'] ? undefined : await startTlsProxy(new URL(dynamodbEndpoint));
+  if (tls) cleanups.push(() => tls.stop());
   let reported = 0;
   notePhase('cold start');
   const coldRuns: ColdRun[] = [];
@@ -297,7 +307,7 @@ async function main(): Promise<number> {
       {
         node: target.binary,
         runs: SETTINGS.coldRuns,
-        env: target.lambda ? lambdaBaseEnvironment(env) : env,
+        env: target.lambda ? lambdaBaseEnvironment(env, tls) : env,
         childScript: children.cold,
         onRun: (done, total) => {
           if (done === total || done - reported >= total / 4) {

@@ -46,9 +46,19 @@ export function subjectTier(name: string): Tier {
   return name === 'api' || name === 'peer-api' || name.startsWith('api ') ? 'api' : 'public';
 }
 
-/** The environment every Lambda-like child shares: the local runtime's, reshaped as a deployed function sees it. */
-export function lambdaBaseEnvironment(localEnv: Record<string, string>): Record<string, string> {
-  return sstResourceEnvironment(localEnv, BENCH_STAGE);
+/**
+ * The environment every Lambda-like child shares: the local runtime's, reshaped as a deployed function sees it, and
+ * DynamoDB over TLS when a proxy is given (`tls-proxy.ts`), its CA in `NODE_EXTRA_CA_CERTS` as Lambda's bootstrap
+ * sets that variable (to its own bundle) in every function.
+ */
+export function lambdaBaseEnvironment(
+  localEnv: Record<string, string>,
+  tls?: { url: string; caFile: string },
+): Record<string, string> {
+  return {
+    ...sstResourceEnvironment(localEnv, BENCH_STAGE),
+    ...(tls ? { AWS_ENDPOINT_URL_DYNAMODB: tls.url, NODE_EXTRA_CA_CERTS: tls.caFile } : {}),
+  };
 }
 
 /** A subject started as Lambda would start its function: bootstrap flags for its memory size, its variables. */
