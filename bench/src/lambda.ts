@@ -107,7 +107,8 @@ export function sstResourceEnvironment(local: Record<string, string>, stage: str
     CursorSigningKey: { value: local.TOOLGATE_CURSOR_SIGNING_KEY, type: 'sst.sst.Secret' },
     // Not linked to every tier deployed (infra/secrets.ts), but `fromSstResources` reads them for every tier, and
     // SST's `Resource` throws on a link a function lacks ("OpenAiApiKey" is not linked ... to toolgate-bench-public):
-    // present without a value here so that the tiers start. See the bench's report of issue 22.
+    // present without a value here so that the tiers start. The same holds for JobsQueue and Ingestion, given to every
+    // tier above: linked exactly as infra links it, a deployed tier fails at init. Open, reported with issue 22.
     OpenAiApiKey: { type: 'sst.sst.Secret' },
     StripeWebhookSecret: { type: 'sst.sst.Secret' },
     Settings: {
