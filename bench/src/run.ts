@@ -17,14 +17,23 @@ import { type BareServer, startBareCatalog, startBareConstant } from './bare-ser
 import { evaluateBudgets, THROUGHPUT_BUDGETED } from './budgets';
 import { type BundleName, type BundleResult, buildBundle, builtTiers } from './bundles';
 import { CHILD_ENV } from './children/protocol';
-import { type ColdSubject, measureColdStarts } from './cold';
+import { type ColdRun, type ColdSubject, measureColdStarts } from './cold';
 import { httpEvent } from './events';
 import { runMeta } from './meta';
 import { BENCH_DIR, OUT_DIR, README_SECTION, RESULTS_JSON, RESULTS_MD } from './paths';
 import { childEnvironment, killAll, runNode, useNodeBinary } from './processes';
 import { summarizeProfile } from './profile';
-import { type BenchResults, printSummary, renderReadmeSection, renderReport, withoutDetail } from './report';
+import {
+  type BenchResults,
+  printSummary,
+  renderColdRuns,
+  renderReadmeSection,
+  renderReport,
+  withoutDetail,
+} from './report';
+import { coldRuntimes, lambdaBaseEnvironment, lambdaSubject } from './runtimes';
 import { type LoadResult, type LoadTarget, runLoad } from './throughput';
+import { startTlsProxy } from './tls-proxy';
 import { measureWarm, type WarmResult, type WarmSubject } from './warm';
 
 const { values: flags } = parseArgs({
@@ -35,8 +44,20 @@ const { values: flags } = parseArgs({
     'bundles-only': { type: 'boolean', default: false },
     /** Fewer runs and shorter loads, written to bench/.out/ only: for working on the bench itself. */
     quick: { type: 'boolean', default: false },
-    /** Run the measured processes on another Node binary (the harness itself stays on this one). */
+    /**
+     * Run the measured processes on another Node binary (the harness itself stays on this one). The Lambda-like
+     * cold rows always run on the pinned Node 22 and 24 (`nodes.ts`); this sets the plain, flagless row.
+     */
     node: { type: 'string' },
+    /** Cold processes per subject and runtime (overrides the default of --quick or a full run). */
+    runs: { type: 'string' },
+    /**
+     * The Lambda-like rows reach DynamoDB over plain http instead of through the loopback TLS proxy (which makes
+     * their first call pay a TLS handshake, as deployed).
+     */
+    'dynamodb-http': { type: 'boolean', default: false },
+    /** Cold starts only (no profile, warm or throughput), written to bench/.out/ only: for working on the harness. */
+    'cold-only': { type: 'boolean', default: false },
   },
   strict: true,
 });
@@ -60,6 +81,13 @@ const SETTINGS = flags.quick
       loadRounds: 2,
       warmLoadSeconds: 2,
     };
+if (flags.runs !== undefined) {
+  const runs = Number(flags.runs);
+  if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive whole number, not ${flags.runs}`);
+  SETTINGS.coldRuns = runs;
+}
+/** A partial run must never overwrite the published results. */
+const SCRATCH = flags.quick || flags['cold-only'] || flags.runs !== undefined;
 const CONNECTIONS = 10;
 
 /**
@@ -171,7 +199,7 @@ async function main(): Promise<number> {
   }
 
   const baselines = await buildSet(
-    ['floor', 'signed-floor', 'sdk-floor', 'peer', 'api-no-io'],
+    ['floor', 'signed-floor', 'sdk-floor', 'peer', 'peer-api', 'api-no-io'],
     join(OUT_DIR, 'bundles'),
   );
   const bundles = [...tierBundles, ...baselines];
@@ -246,25 +274,67 @@ async function main(): Promise<number> {
     { name: 'signed-floor', bundle: fileOf(bundles, 'signed-floor'), event: catalogEvent, expectStatus: 200 },
     { name: 'sdk-floor', bundle: fileOf(bundles, 'sdk-floor'), event: catalogEvent, expectStatus: 200 },
     { name: 'peer', bundle: fileOf(bundles, 'peer'), event: catalogEvent, expectStatus: 200 },
+    { name: 'peer-api', bundle: fileOf(bundles, 'peer-api'), event: meEvent(token), expectStatus: 200 },
     { name: 'public', bundle: fileOf(bundles, 'public'), event: catalogEvent, expectStatus: 200 },
     { name: 'api', bundle: fileOf(bundles, 'api'), event: meEvent(token), expectStatus: 200 },
   ];
-  log(
-    `cold starts: ${SETTINGS.coldRuns} fresh processes each for ${subjects.map((subject) => subject.name).join(', ')}`,
-  );
+  const runtimes = await coldRuntimes(flags.node ?? process.execPath, log);
+  const dynamodbEndpoint = runtime.env.AWS_ENDPOINT_URL_DYNAMODB;
+  if (!dynamodbEndpoint) throw new Error('the local runtime gave no DynamoDB endpoint');
+  const tls = flags['dynamodb-http'] ? undefined : await startTlsProxy(new URL(dynamodbEndpoint));
+  if (tls) cleanups.push(() => tls.stop());
   let reported = 0;
   notePhase('cold start');
-  const cold = await measureColdStarts(subjects, {
-    runs: SETTINGS.coldRuns,
-    env,
-    childScript: children.cold,
-    onRun: (done, total) => {
-      if (done === total || done - reported >= total / 4) {
-        reported = done;
-        log(`  ${done}/${total}`);
-      }
-    },
-  });
+  const coldRuns: ColdRun[] = [];
+  for (const target of runtimes) {
+    if ('error' in target) {
+      log(`cold starts on ${target.label}: SKIPPED, ${target.error}`);
+      coldRuns.push({
+        label: target.label,
+        node: `v${target.version}`,
+        lambda: true,
+        results: [],
+        error: target.error,
+      });
+      continue;
+    }
+    log(
+      `cold starts on ${target.label}: ${SETTINGS.coldRuns} fresh processes each for ${subjects.map((subject) => subject.name).join(', ')}`,
+    );
+    reported = 0;
+    const results = await measureColdStarts(
+      subjects.map((subject) => (target.lambda ? lambdaSubject(subject, target.major, runtime.region) : subject)),
+      {
+        node: target.binary,
+        runs: SETTINGS.coldRuns,
+        env: target.lambda ? lambdaBaseEnvironment(env, tls) : env,
+        childScript: children.cold,
+        onRun: (done, total) => {
+          if (done === total || done - reported >= total / 4) {
+            reported = done;
+            log(`  ${done}/${total}`);
+          }
+        },
+      },
+    );
+    coldRuns.push({ label: target.label, node: target.node, lambda: target.lambda, results });
+  }
+  const cold = coldRuns.find((run) => !run.lambda)?.results ?? [];
+  if (flags['cold-only']) {
+    const verdicts = evaluateBudgets({ bundles: tierBundles, cold: coldRuns });
+    await writeFile(
+      join(OUT_DIR, 'cold.quick.json'),
+      `${JSON.stringify(
+        coldRuns.map((run) => ({ ...run, results: run.results.map(({ samples, ...rest }) => rest) })),
+        null,
+        2,
+      )}\n`,
+    );
+    restoreStdout();
+    process.stderr.write(`${renderColdRuns(coldRuns).join('\n')}\n`);
+    printSummary({ bundles: tierBundles, verdicts });
+    return flags.check && verdicts.some((verdict) => !verdict.pass) ? 1 : 0;
+  }
 
   // 2. One profiled cold start of the api tier.
   log('CPU profile of one api cold start');
@@ -351,19 +421,20 @@ async function main(): Promise<number> {
   await new Promise((resolve) => setTimeout(resolve, 1_000));
   restoreStdout();
 
-  const verdicts = evaluateBudgets({ bundles: tierBundles, cold, warm, load });
+  const verdicts = evaluateBudgets({ bundles: tierBundles, cold: coldRuns, warm, load });
   const results: BenchResults = {
-    meta: { ...meta, quick: flags.quick, durationS: Math.round((performance.now() - startedAt) / 1000), phaseLoad },
+    meta: { ...meta, quick: SCRATCH, durationS: Math.round((performance.now() - startedAt) / 1000), phaseLoad },
     settings: { ...SETTINGS, connections: CONNECTIONS },
     missingTiers,
     bundles,
     cold,
+    coldRuns,
     profile,
     warm,
     load,
     verdicts,
   };
-  const out = flags.quick
+  const out = SCRATCH
     ? {
         md: join(OUT_DIR, 'RESULTS.quick.md'),
         json: join(OUT_DIR, 'results.quick.json'),

@@ -7,7 +7,10 @@ import { type ColdInput, type ColdOutput, type Handler, input, lambdaContext, re
  * so they include Node's bootstrap, as the Lambda init phase does, and not the parent's spawn overhead.
  */
 const bootMs = performance.now();
-const { bundle, event } = input<ColdInput>();
+const { bundle, event, runtimeClient } = input<ColdInput>();
+// Lambda's runtime client has `http` loaded (its Runtime API client) before it imports the handler: on Node 22 and
+// 24 that brings undici in, which the handler then finds loaded. Counted in `loadedMs`, as it is in Lambda's init.
+if (runtimeClient) await import('node:http');
 const module = (await import(pathToFileURL(bundle).href)) as { handler: Handler };
 const loadedMs = performance.now();
 const result = await module.handler(event, lambdaContext);

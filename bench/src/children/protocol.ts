@@ -12,6 +12,8 @@ export const RESULT_FD = 3;
 export interface ColdInput {
   bundle: string;
   event: unknown;
+  /** Load `node:http` before the bundle, as Lambda's runtime client does before it imports the handler. */
+  runtimeClient?: boolean;
 }
 
 export interface ColdOutput {
