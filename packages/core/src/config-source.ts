@@ -135,7 +135,16 @@ function fromLocalEnv(env: Env): RawConfig {
  */
 export type SstResources = Record<string, Record<string, unknown> | undefined>;
 
-function fromSstResources(resource: SstResources, env: Env): RawConfig {
+/**
+ * SST's `Resource` throws on a name the function is not linked to (`"JobsQueue" is not linked … to
+ * toolgate-prod-public`), and each tier is linked only to what it uses: every link is read through `in` first.
+ */
+function linked(resource: SstResources, name: string): Record<string, unknown> | undefined {
+  return name in resource ? resource[name] : undefined;
+}
+
+function fromSstResources(resources: SstResources, env: Env): RawConfig {
+  const resource = new Proxy({} as SstResources, { get: (_, name: string) => linked(resources, name) });
   const settings = resource.Settings ?? {};
   return {
     stage: resource.App?.stage,

@@ -91,3 +91,43 @@ describe('configuration read section by section', () => {
     expect(() => reader.section(AUTH_SECTION)).toThrow('Configuration is invalid or incomplete (auth)');
   });
 });
+
+describe("deployed: SST's real Resource", () => {
+  /**
+   * SST's `Resource` throws on a name the function is not linked to; each tier is linked only to what it uses. The
+   * public tier, the most narrowly linked, reads its configuration through the real `sst/resource` in a process of
+   * its own, with exactly the links infra gives it (`infra/functions.ts`).
+   */
+  it('configures the public tier from its own links alone (no JobsQueue, Ingestion or Stripe secret)', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const link = (value: unknown) => JSON.stringify({ type: 'sst.sst.Linkable', ...(value as object) });
+    const env = {
+      PATH: process.env.PATH,
+      AWS_REGION: 'eu-west-1',
+      AWS_LAMBDA_FUNCTION_NAME: 'toolgate-prod-public',
+      SST_RESOURCE_App: JSON.stringify({ name: 'toolgate', stage: 'prod' }),
+      SST_RESOURCE_Table: link(deployed.Table),
+      SST_RESOURCE_Uploads: link(deployed.Uploads),
+      SST_RESOURCE_Auth: link(deployed.Auth),
+      SST_RESOURCE_Settings: link(deployed.Settings),
+      SST_RESOURCE_CursorSigningKey: JSON.stringify({ type: 'sst.sst.Secret', value: 'k'.repeat(40) }),
+    };
+    const module = fileURLToPath(new URL('./runtime-config.ts', import.meta.url));
+    const child = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        `const m = await import(${JSON.stringify(module)}); console.log(JSON.stringify(m.config));`,
+      ],
+      { env, encoding: 'utf8', cwd: fileURLToPath(new URL('.', import.meta.url)) },
+    );
+    expect(
+      child.stderr.replace(/\(node:\d+\) Warning: NodeVersionSupportWarning[\s\S]*?warning was created\)\n?/, ''),
+    ).toBe('');
+    expect(JSON.parse(child.stdout)).toMatchObject({ stage: 'prod', tableName: 'toolgate-prod', local: false });
+  }, 20_000);
+});
