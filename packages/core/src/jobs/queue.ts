@@ -1,4 +1,5 @@
 import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CORRELATION_ATTRIBUTE } from '../correlation';
 import { awsClientConfig } from '../data/aws-client-config';
 import { withClientPlugins } from '../data/aws-client-plugins';
 import type { JobMessage } from './schema';
@@ -6,7 +7,8 @@ import type { JobMessage } from './schema';
 /** The jobs queue as the API and the worker use it: send a job id; prove and extend a delivery. */
 
 export interface JobQueue {
-  send(jobId: string): Promise<{ messageId: string }>;
+  /** `correlationId` travels as the message attribute `correlationId` (a log label; the body stays the job id). */
+  send(jobId: string, correlationId?: string): Promise<{ messageId: string }>;
 }
 
 export interface DeliveryControl {
@@ -61,10 +63,16 @@ export function createSqsJobQueue(sqs: SQSClient, queueUrl: string): JobQueue & 
     );
   };
   return {
-    async send(jobId) {
+    async send(jobId, correlationId) {
       const message: JobMessage = { jobId };
       const { MessageId } = await sqs.send(
-        new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(message) }),
+        new SendMessageCommand({
+          QueueUrl: queueUrl,
+          MessageBody: JSON.stringify(message),
+          ...(correlationId
+            ? { MessageAttributes: { [CORRELATION_ATTRIBUTE]: { DataType: 'String', StringValue: correlationId } } }
+            : {}),
+        }),
       );
       if (!MessageId) throw new Error('SendMessage returned no MessageId');
       return { messageId: MessageId };

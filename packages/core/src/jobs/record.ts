@@ -16,6 +16,8 @@ export const JobRecordSchema = z.object({
   /** The scopes of the submitting token: the job's tools are those, and only those. */
   scopes: z.array(z.string()),
   clientId: z.string(),
+  /** The gateway request id of the `POST /jobs` that created it (see correlation.ts); absent on older jobs. */
+  correlationId: z.optional(z.string()),
   status: JobStatusSchema,
   request: JobRequestSchema,
   requestHash: z.string(),

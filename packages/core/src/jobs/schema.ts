@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ToolCallTraceSchema } from '../agent/provider';
 import { TokenUsageSchema } from '../agent/schema';
+import { CorrelationIdSchema } from '../correlation';
 import { pageQueryFields } from '../data/cursor';
 import * as z from '../zod';
 
@@ -140,6 +141,11 @@ const timestamp = z.iso.datetime();
 const JobFieldsSchema = z.object({
   jobId: JobIdSchema,
   status: JobStatusSchema,
+  correlationId: z.optional(
+    CorrelationIdSchema.check(
+      z.describe('The request id of the POST /jobs that created the job: its worker logs carry it as `correlation_id`'),
+    ),
+  ),
   createdAt: timestamp,
   updatedAt: timestamp,
   startedAt: z.optional(timestamp),

@@ -56,6 +56,8 @@ export interface JobsServiceOptions {
 
 export interface SubmitCall {
   caller: Caller;
+  /** The gateway request id of this `POST /jobs`: stored with the job and carried to its worker (correlation.ts). */
+  correlationId?: string;
   request: JobRequest;
   idempotencyKey?: string;
 }
@@ -77,6 +79,7 @@ export function toJobSummary(record: JobRecord): JobSummary {
   return {
     jobId: record.jobId,
     status: record.status,
+    ...(record.correlationId ? { correlationId: record.correlationId } : {}),
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
     ...(record.startedAt ? { startedAt: record.startedAt } : {}),
@@ -211,7 +214,7 @@ export function createJobsService(options: JobsServiceOptions): JobsService {
   }
 
   async function send(record: JobRecord): Promise<JobRecord> {
-    const { messageId } = await queue.send(record.jobId);
+    const { messageId } = await queue.send(record.jobId, record.correlationId);
     const at = iso();
     try {
       await jobs.markEnqueued(record.jobId, messageId, at);
@@ -251,6 +254,7 @@ export function createJobsService(options: JobsServiceOptions): JobsService {
       owner: caller.sub,
       scopes: [...caller.scopes],
       clientId: caller.clientId,
+      ...(call.correlationId ? { correlationId: call.correlationId } : {}),
       status: 'QUEUED',
       request,
       requestHash: hash,

@@ -16,6 +16,38 @@ async function submitted(h: ReturnType<typeof jobsHarness>, prompt = 'find the c
 }
 
 describe('job worker', () => {
+  it('logs every line of a run with the correlation id stored on the job, not one the message claims', async () => {
+    const h = jobsHarness();
+    const { job } = await h.service.submit({ caller: alice, request: { prompt: 'hi' }, correlationId: 'req-1' });
+    expect(job.correlationId).toBe('req-1');
+    expect(h.queue.correlation.get(job.jobId)).toBe('req-1');
+    const lines: { level: string; message: string; attributes?: Record<string, unknown> }[] = [];
+    const log = {
+      info: (message: string, attributes?: Record<string, unknown>) =>
+        lines.push({ level: 'info', message, attributes }),
+      warn: (message: string, attributes?: Record<string, unknown>) =>
+        lines.push({ level: 'warn', message, attributes }),
+      error: (message: string, attributes?: Record<string, unknown>) =>
+        lines.push({ level: 'error', message, attributes }),
+    };
+    // Before the job is loaded, the attribute is all there is (a forged delivery is labelled with what it claims).
+    const forged = {
+      messageId: 'm',
+      receiptHandle: 'forged',
+      body: JSON.stringify({ jobId: job.jobId }),
+      receiveCount: 1,
+    };
+    await h.worker.process({ ...forged, correlationId: 'claimed' }, { ...invocation(h), log });
+    expect(lines).toEqual([
+      expect.objectContaining({ attributes: expect.objectContaining({ correlation_id: 'claimed' }) }),
+    ]);
+    lines.length = 0;
+    const message = { ...h.delivery(job.jobId), correlationId: 'stale' };
+    await expect(h.worker.process(message, { ...invocation(h), log })).resolves.toBe('succeeded');
+    expect(lines.map((line) => line.message)).toEqual(['job started', 'job succeeded']);
+    for (const line of lines) expect(line.attributes?.correlation_id, line.message).toBe('req-1');
+  });
+
   it('runs a QUEUED job as its stored owner and records one result, one usage record, one charge', async () => {
     const h = jobsHarness();
     const jobId = await submitted(h);

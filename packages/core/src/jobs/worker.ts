@@ -20,6 +20,11 @@ export interface JobDelivery {
   body: string;
   /** `ApproximateReceiveCount`: 1 on the first delivery. */
   receiveCount: number;
+  /**
+   * The message attribute `correlationId`, already checked to be one (`correlationIdOf`). It labels the log lines
+   * written before the job is loaded; after that the job's stored id is used (the message is not trusted).
+   */
+  correlationId?: string;
 }
 
 /**
@@ -63,6 +68,17 @@ const ITEM_BUDGET_BYTES = 340_000;
 const MIN_START_MS = 1_000;
 
 const quiet: JobWorkerLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** `log` with `correlation_id` on every line (Powertools' correlation id field). */
+export function withCorrelation(log: JobWorkerLog, correlationId: string | undefined): JobWorkerLog {
+  if (!correlationId) return log;
+  const keys = { correlation_id: correlationId };
+  return {
+    info: (message, attributes) => log.info(message, { ...attributes, ...keys }),
+    warn: (message, attributes) => log.warn(message, { ...attributes, ...keys }),
+    error: (message, attributes) => log.error(message, { ...attributes, ...keys }),
+  };
+}
 
 function errorName(error: unknown) {
   return error instanceof Error ? { name: error.name, message: error.message } : { message: String(error) };
@@ -177,7 +193,8 @@ export function createJobWorker(options: JobWorkerOptions) {
   }
 
   async function process(message: JobDelivery, invocation: Invocation): Promise<DeliveryOutcome> {
-    const log = invocation.log ?? workerLog;
+    const invocationLog = invocation.log ?? workerLog;
+    let log = withCorrelation(invocationLog, message.correlationId);
     const remaining = invocation.deadlineAt - now();
     if (remaining < MIN_START_MS) return 'retry';
     // Proving the delivery also makes the message invisible until this invocation's end (plus a margin): it is not
@@ -216,6 +233,8 @@ export function createJobWorker(options: JobWorkerOptions) {
       log.warn('no such job; message dropped', { jobId, messageId: message.messageId });
       return 'skipped';
     }
+    // From here on, the id stored with the job (set from the gateway request that created it), not the message's.
+    if (record.correlationId) log = withCorrelation(invocationLog, record.correlationId);
     if (isTerminal(record.status)) {
       // A redelivery or a duplicate: finishing touches only (each idempotent), then the message can go.
       await finalize(record);

@@ -198,13 +198,16 @@ export function memoryUsageLedger() {
 /** A queue whose sends can be made to fail, and whose deliveries are valid only for handles it handed out. */
 export function memoryQueue() {
   const sent: string[] = [];
+  /** The `correlationId` message attribute of each send, by job id. */
+  const correlation = new Map<string, string | undefined>();
   const valid = new Set<string>();
   const visibility = new Map<string, number>();
   let failing = false;
   const queue: JobQueue & DeliveryControl = {
-    async send(jobId) {
+    async send(jobId, correlationId) {
       if (failing) throw Object.assign(new Error('queue down'), { name: 'QueueDoesNotExist' });
       sent.push(jobId);
+      correlation.set(jobId, correlationId);
       return { messageId: `msg-${sent.length}` };
     },
     async claim(receiptHandle, seconds) {
@@ -219,6 +222,7 @@ export function memoryQueue() {
   return {
     queue,
     sent,
+    correlation,
     visibility,
     /** A receipt handle SQS would recognise. */
     deliver: (handle: string) => valid.add(handle),

@@ -128,14 +128,18 @@ export function memoryStorage(
 
 /** Records starts; like Step Functions, one execution per name. */
 export function memoryStarter(stateMachineArn = 'arn:aws:states:us-east-1:000000000000:stateMachine:ingestion') {
-  const executions = new Map<string, { uploadId: string; sub: string }>();
+  const executions = new Map<string, { uploadId: string; sub: string; correlationId: string }>();
   const starter: IngestionStarter & { executions: typeof executions; calls: number } = {
     executions,
     calls: 0,
     async start(input) {
       starter.calls++;
-      if (!executions.has(input.uploadId)) executions.set(input.uploadId, { ...input });
-      return { executionArn: `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${input.uploadId}` };
+      const started = !executions.has(input.uploadId);
+      if (started) executions.set(input.uploadId, { ...input });
+      return {
+        executionArn: `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${input.uploadId}`,
+        started,
+      };
     },
   };
   return starter;

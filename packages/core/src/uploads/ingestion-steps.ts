@@ -1,5 +1,6 @@
 import { complete, type ModelProvider } from '../agent/provider';
 import { type Clock, systemClock } from '../clock';
+import { CorrelationIdSchema } from '../correlation';
 import { isToolgateError } from '../errors';
 import type { ChatQuota, PlanLookup } from '../limits/rate-limiter';
 import { DOCUMENT_REJECTED, DocumentRejectedError, InvalidStepInputError, TransientError } from '../workflows/errors';
@@ -22,8 +23,8 @@ import { objectMismatches } from './service';
 import type { UploadStorage } from './storage';
 
 /**
- * The ingestion workflow's task handlers. Each receives only `{ step, uploadId, sub }` from the state machine and
- * trusts nothing else: it loads the upload by its key (built from `sub`, so the owner is part of the lookup),
+ * The ingestion workflow's task handlers. Each receives only `{ step, uploadId, sub }` from the state machine (and
+ * a `correlationId` that only labels the log lines) and trusts nothing else: it loads the upload by its key (built from `sub`, so the owner is part of the lookup),
  * checks the state the step may run in, and re-reads everything it needs from S3 and DynamoDB. Every step is safe
  * to run twice (Step Functions retries, and Lambda may deliver twice).
  */
@@ -33,6 +34,8 @@ export const IngestionTaskPayloadSchema = z.strictObject({
   step: z.enum(INGESTION_STEPS),
   uploadId: UploadIdSchema,
   sub: z.string().check(z.minLength(1), z.maxLength(256)),
+  /** A log label only (the steps handler's `correlation_id`): no step reads it. */
+  correlationId: z.optional(CorrelationIdSchema),
   error: z.optional(z.looseObject({ Error: z.string(), Cause: z.optional(z.string()) })),
 });
 export type IngestionTaskPayloadInput = z.infer<typeof IngestionTaskPayloadSchema>;

@@ -33,6 +33,8 @@ const UploadItemSchema = z.object({
   updatedAt: z.string(),
   expiresAt: z.optional(z.number()),
   executionArn: z.optional(z.string()),
+  /** The request id of the `complete` that started the ingestion (see correlation.ts). */
+  correlationId: z.optional(z.string()),
   /** The ETag of the object the validate step checked: every later read of the upload is pinned to it. */
   etag: z.optional(z.string()),
   summary: z.optional(z.string()),
@@ -48,7 +50,16 @@ export type UploadRecord = z.infer<typeof UploadItemSchema>;
 export type UploadChanges = Partial<
   Pick<
     UploadRecord,
-    'status' | 'executionArn' | 'etag' | 'summary' | 'error' | 'textChars' | 'textTruncated' | 'excerpt' | 'readyAt'
+    | 'status'
+    | 'executionArn'
+    | 'correlationId'
+    | 'etag'
+    | 'summary'
+    | 'error'
+    | 'textChars'
+    | 'textTruncated'
+    | 'excerpt'
+    | 'readyAt'
   > & { search: string; gsi1pk: string; gsi1sk: string }
 >;
 

@@ -1,3 +1,4 @@
+import { CorrelationIdSchema } from '../correlation';
 import { pageQueryFields } from '../data/cursor';
 import * as z from '../zod';
 
@@ -86,6 +87,13 @@ const IngestionStateSchema = z
   .enum(INGESTION_STATES)
   .check(z.describe('STARTED once the ingestion workflow runs for this upload; `status` tells how far it got'));
 
+/** Every log line of the upload's ingestion carries it as `correlation_id`. */
+const IngestionCorrelationSchema = CorrelationIdSchema.check(
+  z.describe(
+    'The request id of the `POST /uploads/{id}/complete` that started the ingestion: every log line of the ingestion carries it as `correlation_id`',
+  ),
+);
+
 const ErrorTextSchema = z.string().check(z.describe('Why processing failed, when status is FAILED'));
 
 export const UploadViewSchema = z.object({
@@ -99,6 +107,7 @@ export const UploadViewSchema = z.object({
   ingestion: IngestionStateSchema,
   summary: z.optional(z.string()),
   error: z.optional(ErrorTextSchema),
+  correlationId: z.optional(IngestionCorrelationSchema),
 });
 export type UploadView = z.infer<typeof UploadViewSchema>;
 
@@ -109,6 +118,7 @@ export const CompletedUploadSchema = z.object({
   id: UploadIdSchema,
   status: z.enum(UPLOAD_STATUSES),
   ingestion: IngestionStateSchema,
+  correlationId: z.optional(IngestionCorrelationSchema),
 });
 export type CompletedUpload = z.infer<typeof CompletedUploadSchema>;
 

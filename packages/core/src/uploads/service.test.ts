@@ -112,41 +112,47 @@ describe('upload service', () => {
     const { id } = await service.create(alice, declared);
     storage.put(uploadKey('alice', id), 'hello', 'text/plain');
     await usage.addTokens('alice', monthWindow(clock()), DEFAULT_PLAN_LIMITS.free.chatTokensPerMonth);
-    await expect(service.complete(alice, id)).rejects.toMatchObject({ status: 429, extensions: { plan: 'free' } });
+    await expect(service.complete(alice, id, 'request-1')).rejects.toMatchObject({
+      status: 429,
+      extensions: { plan: 'free' },
+    });
     expect(ingestion.calls).toBe(0);
     expect(await uploads.get('alice', id)).toMatchObject({ status: 'PENDING' });
     // Another owner's quota is not this one's.
     const other = await service.create(bob, declared);
     storage.put(uploadKey('bob', other.id), 'hello', 'text/plain');
-    await expect(service.complete(bob, other.id)).resolves.toMatchObject({ ingestion: 'STARTED' });
+    await expect(service.complete(bob, other.id, 'request-1')).resolves.toMatchObject({ ingestion: 'STARTED' });
   });
 
   it('completes: checks the object, marks it UPLOADED, starts one execution named after the upload', async () => {
     const { service, storage, ingestion, uploads } = setup();
     const { id } = await service.create(alice, declared);
     storage.put(uploadKey('alice', id), 'hello', 'text/plain');
-    const first = await service.complete(alice, id);
-    expect(first).toEqual({ id, status: 'UPLOADED', ingestion: 'STARTED' });
+    const first = await service.complete(alice, id, 'request-1');
+    expect(first).toEqual({ id, status: 'UPLOADED', ingestion: 'STARTED', correlationId: 'request-1' });
     const record = await uploads.get('alice', id);
     expect(record).toMatchObject({
       status: 'UPLOADED',
+      correlationId: 'request-1',
       executionArn: expect.stringMatching(new RegExp(`:execution:ingestion:${id}$`)),
     });
     // The ARN (account, stage, state machine) stays inside: no answer carries it.
     expect(JSON.stringify(first)).not.toMatch(/arn:/);
     expect(JSON.stringify(await service.get(alice, id))).not.toMatch(/arn:/);
-    expect(await service.get(alice, id)).toMatchObject({ ingestion: 'STARTED' });
+    expect(await service.get(alice, id)).toMatchObject({ ingestion: 'STARTED', correlationId: 'request-1' });
     expect(record?.expiresAt).toBeUndefined();
-    expect(await service.complete(alice, id)).toEqual(first);
+    // A repeat from another request reports the execution the first one started, with the first one's id.
+    expect(await service.complete(alice, id, 'request-2')).toEqual(first);
     expect(ingestion.calls).toBe(1);
     expect([...ingestion.executions.keys()]).toEqual([id]);
+    expect(ingestion.executions.get(id)?.correlationId).toBe('request-1');
   });
 
   it('answers 409 when nothing was uploaded, and 404 for an unknown or foreign id', async () => {
     const { service } = setup();
     const { id } = await service.create(alice, declared);
-    await expect(service.complete(alice, id)).rejects.toBeInstanceOf(ConflictError);
-    await expect(service.complete(bob, id)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(service.complete(alice, id, 'request-1')).rejects.toBeInstanceOf(ConflictError);
+    await expect(service.complete(bob, id, 'request-1')).rejects.toBeInstanceOf(NotFoundError);
     await expect(service.get(bob, id)).rejects.toBeInstanceOf(NotFoundError);
     await expect(service.get(alice, '00000000-0000-4000-8000-00000000dead')).rejects.toBeInstanceOf(NotFoundError);
   });
@@ -160,7 +166,7 @@ describe('upload service', () => {
     ] as const) {
       const { id } = await service.create(alice, declared);
       storage.put(uploadKey('alice', id), body, type);
-      const error = await service.complete(alice, id).catch((e: unknown) => e);
+      const error = await service.complete(alice, id, 'request-1').catch((e: unknown) => e);
       expect(error).toBeInstanceOf(UnprocessableError);
       expect(storage.objects.has(uploadKey('alice', id))).toBe(false);
       expect((await uploads.get('alice', id))?.status).toBe('PENDING');
@@ -176,10 +182,10 @@ describe('upload service', () => {
     ingestion.start = async () => {
       throw new ServiceUnavailableError('throttled');
     };
-    await expect(service.complete(alice, id)).rejects.toBeInstanceOf(ServiceUnavailableError);
+    await expect(service.complete(alice, id, 'request-1')).rejects.toBeInstanceOf(ServiceUnavailableError);
     expect((await uploads.get('alice', id))?.status).toBe('UPLOADED');
     ingestion.start = start;
-    const resumed = await service.complete(alice, id);
+    const resumed = await service.complete(alice, id, 'request-1');
     expect(resumed.status).toBe('UPLOADED');
     expect(ingestion.executions.size).toBe(1);
   });
@@ -231,7 +237,7 @@ describe('stranded uploads', () => {
     const setup = clocked();
     const { id } = await setup.service.create(alice, declared);
     setup.storage.put(uploadKey('alice', id), 'hello', 'text/plain');
-    await setup.service.complete(alice, id);
+    await setup.service.complete(alice, id, 'request-1');
     // What the Validate step writes; then the workflow stops without recording an outcome (timed out, or MarkFailed
     // itself exhausted its retries).
     await setup.uploads.update('alice', id, { from: ['UPLOADED'], set: { status: 'PROCESSING' }, now: setup.clock() });
@@ -250,7 +256,7 @@ describe('stranded uploads', () => {
     expect(await service.get(alice, id)).toMatchObject({ status: 'FAILED', error: STRANDED_REASON });
     expect(await uploads.get('alice', id)).toMatchObject({ status: 'FAILED', error: STRANDED_REASON });
     // Completing again changes nothing: the same (failed) execution, no second one.
-    expect(await service.complete(alice, id)).toMatchObject({ status: 'FAILED' });
+    expect(await service.complete(alice, id, 'request-1')).toMatchObject({ status: 'FAILED' });
   });
 
   it('lets a step that wrote in the meantime win', async () => {

@@ -37,7 +37,8 @@ export interface UploadService {
   /** The `POST /uploads` body schema, bounded by the configured maximum size. */
   readonly requestSchema: ReturnType<typeof createUploadRequestSchema>;
   create(caller: Caller, request: UploadRequest): Promise<CreatedUpload>;
-  complete(caller: Caller, id: string): Promise<CompletedUpload>;
+  /** `correlationId`: the gateway request id of this call, carried by the ingestion it starts (see correlation.ts). */
+  complete(caller: Caller, id: string, correlationId: string): Promise<CompletedUpload>;
   get(caller: Caller, id: string): Promise<UploadView>;
   listDocuments(caller: Caller, query: DocumentsQuery): Promise<DocumentsPage>;
 }
@@ -58,6 +59,7 @@ export function toUploadView(record: UploadRecord): UploadView {
     ingestion: record.executionArn ? 'STARTED' : 'NOT_STARTED',
     ...(record.summary !== undefined ? { summary: record.summary } : {}),
     ...(record.error !== undefined ? { error: record.error } : {}),
+    ...(record.correlationId !== undefined ? { correlationId: record.correlationId } : {}),
   };
 }
 
@@ -148,7 +150,7 @@ export function createUploadService(deps: UploadServiceDeps): UploadService {
       return { ...toUploadView(record), post };
     },
 
-    async complete(caller, id) {
+    async complete(caller, id, correlationId) {
       let record = await own(caller, id);
       // Completing starts the ingestion, whose summary is a model call charged to the owner's monthly tokens: with
       // none left, nothing starts (429, as for a chat or a job). A completion already started is only reported.
@@ -185,15 +187,18 @@ export function createUploadService(deps: UploadServiceDeps): UploadService {
         // null: a concurrent complete got there first; carry on from the state it left.
         record = uploaded ?? (await own(caller, id));
       }
-      if (record.executionArn) return { id, status: record.status, ingestion: 'STARTED' };
-      // Named after the upload: a repeat (this call retried, or a concurrent one) gets the same execution.
-      const { executionArn } = await ingestion.start({ uploadId: id, sub: caller.sub });
-      const started = await uploads.update(caller.sub, id, {
+      const startedBy = (record: UploadRecord) =>
+        record.correlationId !== undefined ? { correlationId: record.correlationId } : {};
+      if (record.executionArn) return { id, status: record.status, ingestion: 'STARTED', ...startedBy(record) };
+      // Named after the upload: a repeat (this call retried, or a concurrent one) gets the same execution. Only the
+      // call whose StartExecution created it records its request id: that is the id the execution carries.
+      const { executionArn, started } = await ingestion.start({ uploadId: id, sub: caller.sub, correlationId });
+      const updated = await uploads.update(caller.sub, id, {
         from: ['UPLOADED', 'PROCESSING', 'READY', 'FAILED'],
-        set: { executionArn },
+        set: { executionArn, ...(started ? { correlationId } : {}) },
         now: now(),
       });
-      return { id, status: (started ?? record).status, ingestion: 'STARTED' };
+      return { id, status: (updated ?? record).status, ingestion: 'STARTED', ...startedBy(updated ?? record) };
     },
 
     async get(caller, id) {

@@ -36,14 +36,16 @@ describe('ingestion workflow (ASL)', () => {
     expect(order).toEqual(['Validate', 'ExtractText', 'Summarize', 'Store', 'MarkReady']);
   });
 
-  it('invokes the steps Lambda from every task with only the ids and the step name', () => {
+  it('invokes the steps Lambda from every task with only the ids, the correlation id and the step name', () => {
     expect(tasks.length).toBe(6);
     for (const [name, state] of tasks) {
       expect(state.Resource, name).toBe('arn:aws:states:::lambda:invoke');
       const parameters = state.Parameters as { FunctionName: string; Payload: Record<string, string> };
       expect(parameters.FunctionName, name).toBe(ARN);
       const allowed =
-        name === 'MarkFailed' ? ['step', 'uploadId.$', 'sub.$', 'error.$'] : ['step', 'uploadId.$', 'sub.$'];
+        name === 'MarkFailed'
+          ? ['step', 'uploadId.$', 'sub.$', 'correlationId.$', 'error.$']
+          : ['step', 'uploadId.$', 'sub.$', 'correlationId.$'];
       expect(Object.keys(parameters.Payload), name).toEqual(allowed);
       // Task output never enters the state: the next step re-loads by id instead of trusting it.
       expect(state.ResultPath, name).toBeNull();

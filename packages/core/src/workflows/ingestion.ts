@@ -3,8 +3,8 @@
  * infra deploys exactly this JSON with `aws.sfn.StateMachine`, and the local runtime runs the same JSON with
  * aws-local-stepfunctions, which ignores JSONata (so `sst.aws.StepFunctions`, which emits JSONata, is not used).
  *
- * Input is `{ uploadId, sub }` and nothing else. Every task passes only those ids (plus its step name) to the
- * steps Lambda, which re-loads the document by id and checks its owner and state: no task trusts a payload
+ * Input is `{ uploadId, sub, correlationId }` and nothing else. Every task passes only those (plus its step name) to
+ * the steps Lambda (the correlation id only labels its log lines), which re-loads the document by id and checks its owner and state: no task trusts a payload
  * field, and `ResultPath: null` keeps task output out of the state so it cannot grow or be forged.
  */
 
@@ -16,12 +16,15 @@ export interface IngestionTaskPayload {
   step: IngestionStep;
   uploadId: string;
   sub: string;
+  /** The request id of the `POST /uploads/{id}/complete` that started the execution: a log label, nothing more. */
+  correlationId: string;
   error?: { Error: string; Cause?: string };
 }
 
 export interface IngestionInput {
   uploadId: string;
   sub: string;
+  correlationId: string;
 }
 
 /** Throw an error with this `name` from a step for a failure worth retrying (a model timeout, a throttled call). */
@@ -135,7 +138,7 @@ function task(functionArn: string, step: IngestionStep, next: { Next: string } |
     Resource: 'arn:aws:states:::lambda:invoke',
     Parameters: {
       FunctionName: functionArn,
-      Payload: { step, 'uploadId.$': '$.uploadId', 'sub.$': '$.sub' },
+      Payload: { step, 'uploadId.$': '$.uploadId', 'sub.$': '$.sub', 'correlationId.$': '$.correlationId' },
     },
     ResultPath: null,
     Retry: retry(),
@@ -162,7 +165,13 @@ export function ingestionDefinition(stepsFunctionArn: string) {
         Resource: 'arn:aws:states:::lambda:invoke',
         Parameters: {
           FunctionName: stepsFunctionArn,
-          Payload: { step: 'markFailed', 'uploadId.$': '$.uploadId', 'sub.$': '$.sub', 'error.$': '$.error' },
+          Payload: {
+            step: 'markFailed',
+            'uploadId.$': '$.uploadId',
+            'sub.$': '$.sub',
+            'correlationId.$': '$.correlationId',
+            'error.$': '$.error',
+          },
         },
         ResultPath: null,
         Retry: retry(),

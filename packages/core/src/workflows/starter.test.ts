@@ -27,34 +27,44 @@ describe('ingestion starter', () => {
     expect(() => executionArnOf('arn:aws:lambda:x', ID)).toThrow(/not a state machine ARN/);
   });
 
-  it('starts one execution named after the upload, with only the ids as input', async () => {
+  it('starts one execution named after the upload, with only the ids and the correlation id as input', async () => {
     const { client: sfn, sent } = client(async () => ({ executionArn: 'arn:x' }));
-    expect(await createSfnIngestionStarter(sfn, MACHINE).start({ uploadId: ID, sub: 'alice' })).toEqual({
+    expect(
+      await createSfnIngestionStarter(sfn, MACHINE).start({ uploadId: ID, sub: 'alice', correlationId: 'request-1' }),
+    ).toEqual({
       executionArn: 'arn:x',
+      started: true,
     });
     expect(sent).toEqual([
-      { stateMachineArn: MACHINE, name: ID, input: JSON.stringify({ uploadId: ID, sub: 'alice' }) },
+      {
+        stateMachineArn: MACHINE,
+        name: ID,
+        input: JSON.stringify({ uploadId: ID, sub: 'alice', correlationId: 'request-1' }),
+      },
     ]);
   });
 
   it('treats ExecutionAlreadyExists as "already started", and throttling as a retryable 503', async () => {
     const exists = Object.assign(new Error('exists'), { name: 'ExecutionAlreadyExists' });
     const { client: taken } = client(() => Promise.reject(exists));
-    expect(await createSfnIngestionStarter(taken, MACHINE).start({ uploadId: ID, sub: 'alice' })).toEqual({
+    expect(
+      await createSfnIngestionStarter(taken, MACHINE).start({ uploadId: ID, sub: 'alice', correlationId: 'request-1' }),
+    ).toEqual({
       executionArn: executionArnOf(MACHINE, ID),
+      started: false,
     });
     const throttled = Object.assign(new Error('slow down'), {
       name: 'ThrottlingException',
       $metadata: { httpStatusCode: 400 },
     });
     const { client: busy } = client(() => Promise.reject(throttled));
-    await expect(createSfnIngestionStarter(busy, MACHINE).start({ uploadId: ID, sub: 'alice' })).rejects.toBeInstanceOf(
-      ServiceUnavailableError,
-    );
+    await expect(
+      createSfnIngestionStarter(busy, MACHINE).start({ uploadId: ID, sub: 'alice', correlationId: 'request-1' }),
+    ).rejects.toBeInstanceOf(ServiceUnavailableError);
     const denied = Object.assign(new Error('denied'), { name: 'AccessDeniedException' });
     const { client: forbidden } = client(() => Promise.reject(denied));
-    await expect(createSfnIngestionStarter(forbidden, MACHINE).start({ uploadId: ID, sub: 'alice' })).rejects.toBe(
-      denied,
-    );
+    await expect(
+      createSfnIngestionStarter(forbidden, MACHINE).start({ uploadId: ID, sub: 'alice', correlationId: 'request-1' }),
+    ).rejects.toBe(denied);
   });
 });

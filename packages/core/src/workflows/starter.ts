@@ -6,7 +6,8 @@ import type { IngestionInput } from './ingestion';
 
 /** Starts the ingestion workflow for one confirmed upload, at most once per upload. */
 export interface IngestionStarter {
-  start(input: IngestionInput): Promise<{ executionArn: string }>;
+  /** `started` is false when the execution already existed (started by an earlier request). */
+  start(input: IngestionInput): Promise<{ executionArn: string; started: boolean }>;
 }
 
 /** A Step Functions client; locally `AWS_ENDPOINT_URL_SFN` points it at the runtime's emulator, no code change. */
@@ -52,14 +53,14 @@ export function createSfnIngestionStarter(client: SFNClient, stateMachineArn: st
             stateMachineArn,
             name,
             // Key order is fixed, so a repeat sends byte-identical input (what the idempotent case compares).
-            input: JSON.stringify({ uploadId: input.uploadId, sub: input.sub }),
+            input: JSON.stringify({ uploadId: input.uploadId, sub: input.sub, correlationId: input.correlationId }),
           }),
         );
         if (!executionArn) throw new Error('StartExecution returned no executionArn');
-        return { executionArn };
+        return { executionArn, started: true };
       } catch (error) {
         if ((error as Error)?.name === 'ExecutionAlreadyExists')
-          return { executionArn: executionArnOf(stateMachineArn, name) };
+          return { executionArn: executionArnOf(stateMachineArn, name), started: false };
         if (isThrottlingOrServerError(error)) {
           throw new ServiceUnavailableError(
             'The ingestion workflow could not be started; complete the upload again.',

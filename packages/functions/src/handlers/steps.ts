@@ -1,29 +1,59 @@
-import { Logger } from '@aws-lambda-powertools/logger';
+import { correlationIdOf } from '@toolgate/core/correlation';
+import { UploadIdSchema } from '@toolgate/core/uploads/schema';
+import { TRANSIENT_ERROR } from '@toolgate/core/workflows/ingestion';
 import type { Context } from 'aws-lambda';
 import { ingestionSteps } from '../deps/steps';
+import { createTierLogger } from '../logging';
 
 // Not `createLogger` from http/app: that module brings Hono and the JWT verifier, which a non-HTTP tier never uses.
-const logger = new Logger({ serviceName: 'toolgate', persistentKeys: { tier: 'steps' } });
+const logger = createTierLogger('steps');
+
+const MESSAGE_MAX_CHARS = 500;
+
+/**
+ * The error's name and message, and its cause: what a TransientError wraps (a dependency's failure: its name and
+ * message), or what a rejection was found from (its name only: a parser's message may quote the document). Never a
+ * stack or a longer chain.
+ */
+function describe(error: unknown) {
+  if (!(error instanceof Error)) return { error: { message: String(error).slice(0, MESSAGE_MAX_CHARS) } };
+  const cause = error.cause;
+  const causeName = cause instanceof Error ? cause.name : typeof cause;
+  return {
+    error: { name: error.name, message: error.message.slice(0, MESSAGE_MAX_CHARS) },
+    ...(cause === undefined
+      ? {}
+      : {
+          cause:
+            error.name === TRANSIENT_ERROR && cause instanceof Error
+              ? { name: causeName, message: cause.message.slice(0, MESSAGE_MAX_CHARS) }
+              : { name: causeName },
+        }),
+  };
+}
 
 /**
  * The steps tier: the ingestion state machine's task handler (not HTTP). The event is the Task's `Payload`,
- * `{ step, uploadId, sub }`; the steps trust nothing else (see core's ingestion-steps). Errors are thrown as they
- * are: their `name` is what the state machine's Retry and Catch match on.
+ * `{ step, uploadId, sub, correlationId }`; the steps trust nothing else (see core's ingestion-steps), and the
+ * correlation id (the request id of the `complete` that started the execution) only labels this task's log lines.
+ * Errors are thrown as they are: their `name` is what the state machine's Retry and Catch match on.
  */
-export async function handler(event: unknown, context?: Pick<Context, 'awsRequestId'>) {
-  const log = logger.createChild();
-  if (context?.awsRequestId) log.setCorrelationId(context.awsRequestId);
-  const step = (event as { step?: unknown } | null)?.step;
+export async function handler(event: unknown, context?: Partial<Context>) {
+  const payload = (event ?? {}) as { step?: unknown; uploadId?: unknown; correlationId?: unknown };
+  const correlationId = correlationIdOf(payload.correlationId);
+  const log = logger.forInvocation(context, correlationId ? { correlation_id: correlationId } : {});
   const started = performance.now();
   try {
     const outcome = await ingestionSteps.run(event);
     log.info('step', { ...outcome, latencyMs: Math.round(performance.now() - started) });
     return outcome;
   } catch (error) {
-    // The step name and the error only: never the payload's other fields, the document text or the cause chain.
+    // The step, the upload and the error (with its cause) only: never the owner, the document text or a stack.
+    const uploadId = UploadIdSchema.safeParse(payload.uploadId);
     log.warn('step failed', {
-      step: typeof step === 'string' ? step.slice(0, 32) : null,
-      error: error instanceof Error ? { name: error.name, message: error.message.slice(0, 500) } : String(error),
+      step: typeof payload.step === 'string' ? payload.step.slice(0, 32) : null,
+      uploadId: uploadId.success ? uploadId.data : null,
+      ...describe(error),
       latencyMs: Math.round(performance.now() - started),
     });
     throw error;

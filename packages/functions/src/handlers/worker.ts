@@ -1,10 +1,11 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { systemClock } from '@toolgate/core/clock';
+import { CORRELATION_ATTRIBUTE, correlationIdOf } from '@toolgate/core/correlation';
 import { queueNameOfArn } from '@toolgate/core/jobs/queue';
 import * as z from '@toolgate/core/zod';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { jobsQueueName, jobWorker } from '../deps/worker';
+import { createTierLogger } from '../logging';
 
 /**
  * The worker tier: the jobs queue's event source mapping invokes it with batches of messages. Each record is one job
@@ -12,7 +13,7 @@ import { jobsQueueName, jobWorker } from '../deps/worker';
  * it returns to the queue, after its visibility timeout, and reaches the dead-letter queue after `maxReceiveCount`
  * deliveries. The logic is core's `createJobWorker`; this file only adapts the Lambda event.
  */
-const logger = new Logger({ serviceName: 'toolgate', persistentKeys: { tier: 'worker' } });
+const logger = createTierLogger('worker');
 
 /** The envelope, validated like any other input (the body itself is validated by the worker). */
 const RecordSchema = z.object({
@@ -21,6 +22,7 @@ const RecordSchema = z.object({
   body: z.string(),
   eventSourceARN: z.string(),
   attributes: z.looseObject({ ApproximateReceiveCount: z.catch(z.coerce.number().check(z.int(), z.minimum(1)), 1) }),
+  messageAttributes: z.optional(z.record(z.string(), z.looseObject({ stringValue: z.optional(z.unknown()) }))),
 });
 
 class RetryLater extends Error {
@@ -32,10 +34,10 @@ class RetryLater extends Error {
 
 export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
   const deadlineAt = systemClock() + context.getRemainingTimeInMillis();
-  // A child logger and a processor per invocation: the local poller runs several invocations at once in one process,
-  // and a BatchProcessor keeps the state of the batch it is working on.
-  const child = logger.createChild();
-  child.setCorrelationId(context.awsRequestId);
+  // A child logger (with this invocation's Lambda context) and a processor per invocation: the local poller runs
+  // several invocations at once in one process, and a BatchProcessor keeps the state of the batch it is working on.
+  // Each job's lines also carry its correlation id (the request that created it), added by the core worker.
+  const child = logger.forInvocation(context);
   const log = {
     info: (message: string, attributes: Record<string, unknown> = {}) => child.info(message, attributes),
     warn: (message: string, attributes: Record<string, unknown> = {}) => child.warn(message, attributes),
@@ -58,6 +60,7 @@ export async function handler(event: SQSEvent, context: Context): Promise<SQSBat
           receiptHandle: record.data.receiptHandle,
           body: record.data.body,
           receiveCount: record.data.attributes.ApproximateReceiveCount,
+          correlationId: correlationIdOf(record.data.messageAttributes?.[CORRELATION_ATTRIBUTE]?.stringValue),
         },
         { deadlineAt, log },
       );

@@ -1,12 +1,12 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { type HttpTier, routesOfTier } from '@toolgate/core/manifest';
 import { Hono } from 'hono';
+import { createTierLogger, type TierLogger } from '../logging';
 import { createGuard, type GuardOptions } from './guard';
 import { notFound, onError } from './problem';
 import type { AppEnv } from './types';
 
 export interface TierAppOptions extends Omit<GuardOptions, 'tier' | 'routes'> {
-  logger: Logger;
+  logger: TierLogger;
 }
 
 /**
@@ -24,12 +24,10 @@ export function createTierApp(tier: HttpTier, options: TierAppOptions): Hono<App
         ? String(c.env.event.requestContext.requestId)
         : crypto.randomUUID();
     c.set('requestId', requestId);
-    // One logger per instance (a child per request costs a Logger and a Console each time: measured by pnpm bench).
-    // A Lambda instance serves one request at a time, so the correlation id is right; the local runtime runs
-    // requests concurrently in one process, which is why the lines that matter also carry `requestId` themselves.
-    logger.setCorrelationId(requestId);
-    c.set('logger', logger);
-    const log = logger;
+    // A child per request (TierLogger.forInvocation): a shared logger's keys would mislabel overlapping requests.
+    // The request's own gateway request id is its correlation id; work it starts carries it on (see correlation.ts).
+    const log = logger.forInvocation(c.env?.lambdaContext, { requestId, correlation_id: requestId });
+    c.set('logger', log);
     const started = performance.now();
     try {
       await next();
@@ -62,6 +60,6 @@ export function createTierApp(tier: HttpTier, options: TierAppOptions): Hono<App
   return app;
 }
 
-export function createLogger(tier: HttpTier | 'worker' | 'steps'): Logger {
-  return new Logger({ serviceName: 'toolgate', persistentKeys: { tier } });
+export function createLogger(tier: HttpTier): TierLogger {
+  return createTierLogger(tier);
 }

@@ -25,6 +25,8 @@ export function mountJobs(app: Hono<AppEnv>, jobs: JobsService): void {
     const idempotencyKey = headers['idempotency-key'];
     const { job, replayed } = await jobs.submit({
       caller: c.get('caller'),
+      // The gateway's id of this request, never a client header: the job's worker logs carry it (correlation.ts).
+      correlationId: c.get('requestId'),
       request,
       ...(idempotencyKey ? { idempotencyKey } : {}),
     });

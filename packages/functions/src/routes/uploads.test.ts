@@ -85,9 +85,11 @@ describe('upload routes', () => {
     storage.put(uploadKey('alice', id), 'abc', 'text/plain');
     const completed = await request('alice.token.x', 'POST', `/uploads/${id}/complete`);
     expect(completed.status).toBe(202);
-    expect(await completed.json()).toEqual({ id, status: 'UPLOADED', ingestion: 'STARTED' });
+    // No gateway event here, so the app's own request id stands in: the ingestion is labelled with it.
+    const body = (await completed.json()) as { correlationId: string };
+    expect(body).toEqual({ id, status: 'UPLOADED', ingestion: 'STARTED', correlationId: expect.any(String) });
     const shown = await request('alice.token.x', 'GET', `/uploads/${id}`);
-    expect(await shown.json()).toMatchObject({ id, status: 'UPLOADED' });
+    expect(await shown.json()).toMatchObject({ id, status: 'UPLOADED', correlationId: body.correlationId });
     expect((await request('bob.token.x', 'GET', `/uploads/${id}`)).status).toBe(404);
     expect((await request('bob.token.x', 'POST', `/uploads/${id}/complete`)).status).toBe(404);
     expect((await request('alice.token.x', 'GET', '/uploads/abc')).status).toBe(400);

@@ -23,7 +23,7 @@ export function mountUploads(app: Hono<AppEnv>, uploads: UploadService): void {
 
   app.post(honoPath(routes.uploadComplete), async (c) => {
     const { id } = parseInput(IdParam, { id: c.req.param('id') }, 'path');
-    const completed = await uploads.complete(c.get('caller'), id);
+    const completed = await uploads.complete(c.get('caller'), id, c.get('requestId'));
     c.header('Cache-Control', 'no-store');
     c.header('Location', `/uploads/${id}`);
     return c.json(completed, 202);

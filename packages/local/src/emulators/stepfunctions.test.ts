@@ -56,11 +56,16 @@ const named = (name: string, message: string) => Object.assign(new Error(message
 
 describe('Step Functions emulator', () => {
   it('answers the SDK: StartExecution runs the ASL, each Task invoking the registered function with its Payload', async () => {
-    const { executionArn } = await starter().start({ uploadId: id(1), sub: 'alice' });
+    const { executionArn } = await starter().start({ uploadId: id(1), sub: 'alice', correlationId: 'request-1' });
     expect(executionArn).toBe(`arn:aws:states:us-east-1:000000000000:execution:ingestion:${id(1)}`);
     await emulator.describe(executionArn)?.done;
     expect(stepsOf(id(1))).toEqual(['validate', 'extractText', 'summarize', 'store', 'markReady']);
-    expect(calls.find((call) => call.uploadId === id(1))).toEqual({ step: 'validate', uploadId: id(1), sub: 'alice' });
+    expect(calls.find((call) => call.uploadId === id(1))).toEqual({
+      step: 'validate',
+      uploadId: id(1),
+      sub: 'alice',
+      correlationId: 'request-1',
+    });
 
     const described = await rpc('DescribeExecution', { executionArn });
     expect(described.body).toMatchObject({
@@ -68,7 +73,7 @@ describe('Step Functions emulator', () => {
       stateMachineArn: machineArn,
       name: id(1),
       status: 'SUCCEEDED',
-      input: JSON.stringify({ uploadId: id(1), sub: 'alice' }),
+      input: JSON.stringify({ uploadId: id(1), sub: 'alice', correlationId: 'request-1' }),
       startDate: expect.any(Number),
       stopDate: expect.any(Number),
     });
@@ -85,7 +90,7 @@ describe('Step Functions emulator', () => {
       if (event.step === 'validate') await gate;
       return {};
     });
-    const input = JSON.stringify({ uploadId: id(2), sub: 'alice' });
+    const input = JSON.stringify({ uploadId: id(2), sub: 'alice', correlationId: 'request-2' });
     const first = await rpc('StartExecution', { stateMachineArn: machineArn, name: id(2), input });
     const again = await rpc('StartExecution', { stateMachineArn: machineArn, name: id(2), input });
     expect(again).toEqual(first);
@@ -100,7 +105,10 @@ describe('Step Functions emulator', () => {
     const afterwards = await rpc('StartExecution', { stateMachineArn: machineArn, name: id(2), input });
     expect(afterwards.errorType).toBe('ExecutionAlreadyExists');
     // The SDK-based starter reads that as "already started".
-    expect(await starter().start({ uploadId: id(2), sub: 'alice' })).toEqual({ executionArn: first.body.executionArn });
+    expect(await starter().start({ uploadId: id(2), sub: 'alice', correlationId: 'request-2' })).toEqual({
+      executionArn: first.body.executionArn,
+      started: false,
+    });
     expect(stepsOf(id(2)).filter((step) => step === 'validate')).toHaveLength(1);
   });
 
@@ -111,7 +119,7 @@ describe('Step Functions emulator', () => {
       if (event.step === 'store') throw named('DocumentRejected', 'no text');
       return {};
     });
-    const { executionArn } = await starter().start({ uploadId: id(3), sub: 'alice' });
+    const { executionArn } = await starter().start({ uploadId: id(3), sub: 'alice', correlationId: 'request-3' });
     await emulator.describe(executionArn)?.done;
     expect(stepsOf(id(3))).toEqual([
       'validate',
@@ -156,7 +164,7 @@ describe('Step Functions emulator', () => {
     const { executionArn } = await createSfnIngestionStarter(
       createSfnClient({ region: 'us-east-1', endpoint: local.endpoint, credentials: LOCAL_CREDENTIALS }),
       arn,
-    ).start({ uploadId: id(9), sub: 'alice' });
+    ).start({ uploadId: id(9), sub: 'alice', correlationId: 'request-9' });
     await local.stop();
     expect(local.describe(executionArn)?.status).toBe('ABORTED');
     await expect(fetch(local.endpoint)).rejects.toThrow();
