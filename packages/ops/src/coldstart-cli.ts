@@ -1,4 +1,5 @@
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { systemClock } from '@toolgate/core/clock';
 import { TIERS } from '@toolgate/core/concurrency';
 import { functionName } from '@toolgate/core/deploy/stages';
 import { RUNTIME } from '../../functions/build';
@@ -46,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
   if (hours <= 0) throw new UsageError('--hours must be positive');
   const logs = new CloudWatchLogsClient({});
   const region = await requireRegion(logs);
-  const startTime = Date.now() - hours * 3600_000;
+  const startTime = systemClock() - hours * 3600_000;
 
   const tiers: TierColdStarts[] = [];
   for (const tier of TIERS) {
