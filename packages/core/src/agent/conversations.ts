@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type Clock, systemClock } from '../clock';
 import { isExpired, nowSeconds } from '../data/dynamo';
+import { keys } from '../data/keys';
 import { ConflictError, UnreadableDataError } from '../errors';
 import * as z from '../zod';
 import { type ChatMessage, ChatMessageSchema } from './provider';
@@ -15,7 +16,7 @@ const StoredMessagesSchema = z.array(ChatMessageSchema);
  * One item per conversation, written with a version check so that two concurrent messages cannot overwrite each
  * other (the second gets 409 and can resend).
  */
-const key = (sub: string, id: string) => ({ pk: `USER#${sub}`, sk: `CONV#${id}` });
+const key = keys.conversation;
 
 /** DynamoDB items are at most 400 KB; the stored history keeps well under it. */
 const MAX_STORED_BYTES = 300_000;

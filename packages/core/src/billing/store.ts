@@ -6,6 +6,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { nowSeconds } from '../data/dynamo';
+import { keys } from '../data/keys';
 import { ConflictError } from '../errors';
 import { PLANS, type Plan } from '../plans';
 import { userKey } from '../users/repository';
@@ -70,8 +71,8 @@ export interface BillingStoreOptions {
   retentionSeconds?: number;
 }
 
-export const stripeEventKey = (eventId: string) => ({ pk: `STRIPE_EVENT#${eventId}`, sk: 'EVENT' });
-export const stripeCustomerKey = (customerId: string) => ({ pk: `STRIPE_CUSTOMER#${customerId}`, sk: 'CUSTOMER' });
+export const stripeEventKey = keys.stripeEvent;
+export const stripeCustomerKey = keys.stripeCustomer;
 
 const IN_PROGRESS = 'IN_PROGRESS';
 /** The profile's per-customer plan states, and the version its optimistic writes are conditioned on. */

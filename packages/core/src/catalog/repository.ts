@@ -1,5 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { CursorCodec, ExclusiveStartKey } from '../data/cursor';
+import { indexKeys, keys } from '../data/keys';
 import { type CatalogPage, type CatalogQuery, type Product, ProductSchema } from './schema';
 
 /**
@@ -8,9 +9,7 @@ import { type CatalogPage, type CatalogQuery, type Product, ProductSchema } from
  *   gsi1pk = CATALOG, gsi1sk = <category>#<id>  (listing; a category is a begins_with on the same index)
  *   search = lower-cased name + description + tags (for `q`, a filter: fine at catalog scale)
  */
-const PRODUCT_SK = 'PRODUCT';
-const CATALOG_PARTITION = 'CATALOG';
-const productPk = (id: string) => `PRODUCT#${id}`;
+const CATALOG_PARTITION = indexKeys.catalogPartition;
 
 /** Page size asked of DynamoDB per round trip, and the most round trips one listing call may make. */
 const QUERY_PAGE = 100;
@@ -19,10 +18,8 @@ const MAX_ROUND_TRIPS = 10;
 export function toCatalogItem(product: Product): Record<string, unknown> {
   return {
     ...product,
-    pk: productPk(product.id),
-    sk: PRODUCT_SK,
-    gsi1pk: CATALOG_PARTITION,
-    gsi1sk: `${product.category}#${product.id}`,
+    ...keys.product(product.id),
+    ...indexKeys.catalog(product.category, product.id),
     search: [product.name, product.description, ...product.tags].join(' ').toLowerCase(),
   };
 }
@@ -52,9 +49,7 @@ export function createCatalogRepository(
 ): CatalogRepository {
   return {
     async get(id) {
-      const { Item } = await doc.send(
-        new GetCommand({ TableName: tableName, Key: { pk: productPk(id), sk: PRODUCT_SK } }),
-      );
+      const { Item } = await doc.send(new GetCommand({ TableName: tableName, Key: keys.product(id) }));
       return Item ? toProduct(Item) : null;
     },
 

@@ -1,5 +1,6 @@
 import { DEFAULT_BEDROCK_MODEL_ID } from '../agent/config';
 import { GATEWAY_LIMITS, type Tier } from '../concurrency';
+import { INDEX_PARTITION, PARTITION } from '../data/keys';
 import { UPLOADS_BUCKET, WORKER_TIMEOUT_SECONDS } from '../resources';
 import { INGESTION_STEP_TIMEOUT_SECONDS } from '../workflows/ingestion';
 import type { StageModel } from './stages';
@@ -55,7 +56,10 @@ const READ_WRITE: readonly TableAction[] = [...READ, 'dynamodb:PutItem', 'dynamo
  * `ForAllValues`); tested on AWS by https://matt.martz.codes/lock-down-dynamodb-with-iam-policy-conditions (a GSI's
  * own partition key is what LeadingKeys matches on a Query of the index). Not run against AWS from this repository.
  */
-export const CATALOG_LEADING_KEYS = { table: ['PRODUCT#*'], index: ['CATALOG'] } as const;
+export const CATALOG_LEADING_KEYS = {
+  table: [`${PARTITION.product}*`],
+  index: [INDEX_PARTITION.catalog],
+} as const;
 
 export const TIER_ACCESS: Record<Tier, TierAccess> = {
   // Catalog reads only: a flood of anonymous requests can never turn into a write bill, and only catalog partitions,

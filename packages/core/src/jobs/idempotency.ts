@@ -1,6 +1,7 @@
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure } from '../data/conditional';
 import { isExpired, nowSeconds } from '../data/dynamo';
+import { keys } from '../data/keys';
 
 /**
  * `Idempotency-Key` reservations: pk = IDEMP#<sub>#<key>, sk = IDEMP, holding the job id the key stands for and the
@@ -8,7 +9,7 @@ import { isExpired, nowSeconds } from '../data/dynamo';
  * same key reserves it; the others read the reservation and get the same job (or a 422 for a different body).
  * Keys never contain `#` (the schema forbids it), so two users' keys cannot collide.
  */
-export const idempotencyKeyOf = (sub: string, key: string) => ({ pk: `IDEMP#${sub}#${key}`, sk: 'IDEMP' });
+export const idempotencyKeyOf = keys.idempotency;
 
 export interface Reservation {
   jobId: string;

@@ -11,6 +11,7 @@ import { type Clock, systemClock } from '../clock';
 import { conditional } from '../data/conditional';
 import type { CursorCodec, ExclusiveStartKey } from '../data/cursor';
 import { isExpired } from '../data/dynamo';
+import { indexKeys, keys } from '../data/keys';
 import { type JobRecord, JobRecordSchema } from './record';
 import type { JobError, JobResult } from './schema';
 
@@ -22,8 +23,8 @@ import type { JobError, JobResult } from './schema';
  * at submission, and `getOwned` (the only read the HTTP side uses) answers "not found" for anyone else's job.
  * Every state change is one conditional UpdateItem (no transactions: dynalite has none).
  */
-export const jobKey = (jobId: string) => ({ pk: `JOB#${jobId}`, sk: 'JOB' });
-const ownerPartition = (owner: string) => `JOBS#${owner}`;
+export const jobKey = keys.job;
+const ownerPartition = indexKeys.ownerJobsPartition;
 
 export class CorruptJobError extends Error {
   constructor(jobId: string, cause: unknown) {
@@ -133,8 +134,7 @@ export function createJobsRepository(
             Item: {
               ...record,
               ...jobKey(record.jobId),
-              gsi1pk: ownerPartition(record.owner),
-              gsi1sk: `${record.createdAt}#${record.jobId}`,
+              ...indexKeys.ownerJobs(record.owner, record.createdAt, record.jobId),
             },
             ConditionExpression: 'attribute_not_exists(pk)',
           }),

@@ -1,5 +1,6 @@
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure } from '../data/conditional';
+import { keys } from '../data/keys';
 
 /**
  * Active-job slots: the per-plan cap on unfinished jobs, exact under concurrency without transactions. A user with
@@ -7,12 +8,7 @@ import { isConditionFailure } from '../data/conditional';
  * finishes. Claiming is a conditional put on a free slot (two concurrent submissions cannot take the same one),
  * releasing a conditional delete on the job id (idempotent, so a redelivered message can release it again).
  */
-const userPk = (sub: string) => `USER#${sub}`;
-const SLOT_PREFIX = 'JOBSLOT#';
-const slotKey = (sub: string, slot: number) => ({
-  pk: userPk(sub),
-  sk: `${SLOT_PREFIX}${String(slot).padStart(4, '0')}`,
-});
+const slotKey = keys.jobSlot;
 
 export interface SlotHolder {
   slot: number;
@@ -34,12 +30,12 @@ export function createJobSlots(doc: DynamoDBDocumentClient, tableName: string): 
       new QueryCommand({
         TableName: tableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': userPk(sub), ':prefix': SLOT_PREFIX },
+        ExpressionAttributeValues: { ':pk': keys.jobSlots(sub).pk, ':prefix': keys.jobSlots(sub).skPrefix },
         ConsistentRead: true,
       }),
     );
     return (Items ?? []).map((item) => ({
-      slot: Number(String(item.sk).slice(SLOT_PREFIX.length)),
+      slot: Number(String(item.sk).slice(keys.jobSlots(sub).skPrefix.length)),
       jobId: String(item.jobId),
       claimedAt: String(item.claimedAt),
     }));

@@ -2,13 +2,14 @@ import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { TokenUsage } from '../agent/provider';
 import { isConditionFailure } from '../data/conditional';
 import { nowSeconds } from '../data/dynamo';
+import { keys } from '../data/keys';
 
 /**
  * One usage record per finished job: pk = USER#<sub>, sk = USAGE#JOB#<jobId>, written with a condition on its
  * absence. However often the job's message is delivered, only the first write creates it, and only the request
  * that created it charges the tokens to the monthly quota: a job's tokens are recorded exactly once.
  */
-export const jobUsageKey = (sub: string, jobId: string) => ({ pk: `USER#${sub}`, sk: `USAGE#JOB#${jobId}` });
+export const jobUsageKey = keys.jobUsage;
 
 /** Usage records are kept a little over a year (for invoices and disputes), then expire. */
 const RETENTION_S = 400 * 24 * 3600;

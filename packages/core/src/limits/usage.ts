@@ -2,6 +2,7 @@ import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk
 import { type Clock, systemClock } from '../clock';
 import { isConditionFailure } from '../data/conditional';
 import { isExpired, nowSeconds } from '../data/dynamo';
+import { keys } from '../data/keys';
 import type { FixedWindow } from './windows';
 
 /**
@@ -11,9 +12,8 @@ import type { FixedWindow } from './windows';
  * Every write is one conditional UpdateItem (no transactions, no read-modify-write), so concurrent requests on
  * many Lambda instances count exactly. `expiresAt` lets DynamoDB delete old windows; reads ignore expired items.
  */
-const userPk = (sub: string) => `USER#${sub}`;
-const requestSk = (counter: string, window: FixedWindow) => `LIMIT#REQ#${counter}#${window.key}`;
-const tokensSk = (window: FixedWindow) => `LIMIT#TOKENS#${window.key}`;
+const requestKey = (sub: string, counter: string, window: FixedWindow) => keys.requestCounter(sub, counter, window.key);
+const tokensKey = (sub: string, window: FixedWindow) => keys.tokenCounter(sub, window.key);
 
 /** Minute counters are only read during their minute; month counters are kept a while for the account page. */
 const REQUEST_RETENTION_S = 120;
@@ -54,7 +54,7 @@ export function createUsageStore(
         const { Attributes } = await doc.send(
           new UpdateCommand({
             TableName: tableName,
-            Key: { pk: userPk(sub), sk: requestSk(counter, window) },
+            Key: requestKey(sub, counter, window),
             UpdateExpression: 'SET #expiresAt = if_not_exists(#expiresAt, :expiresAt) ADD #count :cost',
             // `count + cost <= limit`, written as `count <= limit - cost` (condition expressions have no arithmetic).
             ConditionExpression: 'attribute_not_exists(#count) OR #count <= :room',
@@ -79,7 +79,7 @@ export function createUsageStore(
         await doc.send(
           new UpdateCommand({
             TableName: tableName,
-            Key: { pk: userPk(sub), sk: requestSk(counter, window) },
+            Key: requestKey(sub, counter, window),
             UpdateExpression: 'ADD #count :minusCost',
             // Never creates a counter, and never takes back more than was counted.
             ConditionExpression: '#count >= :cost',
@@ -96,7 +96,7 @@ export function createUsageStore(
       const { Attributes } = await doc.send(
         new UpdateCommand({
           TableName: tableName,
-          Key: { pk: userPk(sub), sk: tokensSk(month) },
+          Key: tokensKey(sub, month),
           UpdateExpression: 'SET #expiresAt = if_not_exists(#expiresAt, :expiresAt) ADD #tokens :tokens',
           ExpressionAttributeNames: { '#tokens': 'tokens', '#expiresAt': 'expiresAt' },
           ExpressionAttributeValues: {
@@ -110,9 +110,7 @@ export function createUsageStore(
     },
 
     async tokensUsed(sub, month) {
-      const { Item } = await doc.send(
-        new GetCommand({ TableName: tableName, Key: { pk: userPk(sub), sk: tokensSk(month) } }),
-      );
+      const { Item } = await doc.send(new GetCommand({ TableName: tableName, Key: tokensKey(sub, month) }));
       if (!Item || isExpired(Item, clock())) return 0;
       return Number(Item.tokens ?? 0);
     },

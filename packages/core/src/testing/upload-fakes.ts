@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../clock';
 import { isExpired } from '../data/dynamo';
+import { indexKeys } from '../data/keys';
 import { ConflictError } from '../errors';
 import { DEFAULT_MAX_UPLOAD_BYTES } from '../uploads/config';
 import { ObjectChangedError } from '../uploads/object-changed';
@@ -26,7 +27,7 @@ export function memoryUploads(clock: Clock): UploadsRepository & { items: Map<st
   const key = (sub: string, id: string) => `${sub}|${id}`;
   const documents = (sub: string) =>
     [...items.values()]
-      .filter((item) => item.gsi1pk === `DOCS#${sub}`)
+      .filter((item) => item.gsi1pk === indexKeys.documentsPartition(sub))
       .sort((a, b) => String(b.gsi1sk).localeCompare(String(a.gsi1sk)));
   return {
     items,

@@ -1,6 +1,7 @@
 import { complete, type ModelProvider } from '../agent/provider';
 import { type Clock, systemClock } from '../clock';
 import { CorrelationIdSchema } from '../correlation';
+import { indexKeys } from '../data/keys';
 import { isToolgateError } from '../errors';
 import type { ChatQuota, PlanLookup } from '../limits/rate-limiter';
 import { DOCUMENT_REJECTED, DocumentRejectedError, InvalidStepInputError, TransientError } from '../workflows/errors';
@@ -17,7 +18,7 @@ import type { UploadsConfig } from './config';
 import { extractText } from './extract';
 import { documentTextKey, uploadKey } from './keys';
 import { ObjectChangedError } from './object-changed';
-import { documentsPartition, type UploadRecord, type UploadsRepository } from './repository';
+import type { UploadRecord, UploadsRepository } from './repository';
 import { UploadIdSchema, type UploadStatus } from './schema';
 import { objectMismatches } from './service';
 import type { UploadStorage } from './storage';
@@ -297,12 +298,9 @@ export function createIngestionSteps(deps: IngestionStepsDeps): IngestionSteps {
       }
       const readyAt = new Date(now()).toISOString();
       // Only now does the item enter the sparse documents index: listing and search never see half a document.
-      return advance(
-        record,
-        ['PROCESSING'],
-        { status: 'READY', readyAt, gsi1pk: documentsPartition(sub), gsi1sk: `${readyAt}#${id}` },
-        ['error'],
-      );
+      return advance(record, ['PROCESSING'], { status: 'READY', readyAt, ...indexKeys.documents(sub, readyAt, id) }, [
+        'error',
+      ]);
     },
 
     async markFailed(sub, id, payload) {

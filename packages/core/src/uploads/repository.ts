@@ -9,6 +9,7 @@ import {
 import { type Clock, systemClock } from '../clock';
 import type { CursorCodec, ExclusiveStartKey } from '../data/cursor';
 import { isExpired } from '../data/dynamo';
+import { indexKeys, keys } from '../data/keys';
 import { ConflictError, ValidationError } from '../errors';
 import * as z from '../zod';
 import { UPLOAD_CONTENT_TYPES, UPLOAD_STATUSES, type UploadStatus } from './schema';
@@ -19,8 +20,8 @@ import { UPLOAD_CONTENT_TYPES, UPLOAD_STATUSES, type UploadStatus } from './sche
  * gsi1pk = DOCS#<sub> / gsi1sk = <readyAt>#<id>, which makes gsi1 a sparse index of each user's ready documents
  * (listing and search never see half-processed uploads). Every state change is a single-item conditional update.
  */
-export const uploadItemKey = (sub: string, id: string) => ({ pk: `USER#${sub}`, sk: `UPLOAD#${id}` });
-export const documentsPartition = (sub: string) => `DOCS#${sub}`;
+export const uploadItemKey = keys.upload;
+export const documentsPartition = indexKeys.documentsPartition;
 
 const UploadItemSchema = z.object({
   id: z.string(),
@@ -211,7 +212,7 @@ export function createUploadsRepository(
       // A cursor only resumes this caller's own listing: its scope names the partition, and its key must lie in it.
       const scope = `documents|${sub}`;
       const startKey = cursor ? cursors.decode(cursor, { scope, partition: documentsPartition(sub) }) : undefined;
-      if (startKey && startKey.pk !== `USER#${sub}`) {
+      if (startKey && startKey.pk !== keys.userPartition(sub)) {
         throw new ValidationError([{ field: 'query.cursor', message: 'is not a cursor returned by this listing' }]);
       }
       const page = await doc.send(

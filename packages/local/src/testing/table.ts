@@ -25,7 +25,7 @@ function localDoc(location: TableLocation): DynamoDBDocumentClient {
  */
 export async function setAttributes(
   location: TableLocation,
-  key: Record<string, string>,
+  key: { pk: string; sk: string },
   values: Record<string, unknown>,
 ): Promise<void> {
   const doc = localDoc(location);
