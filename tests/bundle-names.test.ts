@@ -20,7 +20,7 @@ const ERROR_MODULES = ['packages/core/src/errors.ts', 'packages/core/src/workflo
 const ARGUMENTS: Record<string, unknown[]> = {
   ValidationError: [[{ field: 'body.x', message: 'required' }]],
   MethodNotAllowedError: [['POST']],
-  RateLimitedError: [1],
+  RateLimitedError: ['Too many requests.', 1],
   ServiceUnavailableError: [],
   GatewayTimeoutError: [],
   InternalError: [],

@@ -1,7 +1,9 @@
 /**
  * One error hierarchy for the whole domain. Each error knows its HTTP status and a stable problem `type`
  * (RFC 9457); the HTTP adapters map them to `application/problem+json` in one place. `detail` is written for
- * the caller and must never contain secrets, stack traces or another user's data.
+ * the caller and must never contain secrets, stack traces or another user's data. Whether retrying can help is
+ * `retryable`, not the status: the queue worker and the workflow steps decide on it, and they never answer HTTP.
+ * Errors that carry a retry delay take `(detail, retryAfterSeconds, options)`.
  */
 export const PROBLEM_TYPE_PREFIX = 'urn:toolgate:problem:';
 
@@ -25,6 +27,11 @@ export interface ToolgateErrorOptions {
  */
 export abstract class ToolgateError extends Error {
   abstract override readonly name: string;
+  /**
+   * True when the same request may succeed later without any change (a dependency busy, throttled or slow);
+   * false when it would fail again. Abstract so that every class decides.
+   */
+  abstract readonly retryable: boolean;
   readonly status: number;
   readonly slug: string;
   readonly title: string;
@@ -49,6 +56,7 @@ export abstract class ToolgateError extends Error {
 
 export class ValidationError extends ToolgateError {
   override readonly name = 'ValidationError';
+  override readonly retryable = false;
   readonly issues: FieldIssue[];
   constructor(issues: FieldIssue[], options: ToolgateErrorOptions = {}) {
     const first = issues[0];
@@ -63,6 +71,7 @@ export class ValidationError extends ToolgateError {
 
 export class BadRequestError extends ToolgateError {
   override readonly name = 'BadRequestError';
+  override readonly retryable = false;
   constructor(detail: string, options: ToolgateErrorOptions = {}) {
     super(400, 'bad-request', 'Bad request', { detail, ...options });
   }
@@ -74,6 +83,7 @@ export class BadRequestError extends ToolgateError {
  */
 export class InvalidSignatureError extends ToolgateError {
   override readonly name = 'InvalidSignatureError';
+  override readonly retryable = false;
   constructor(options: Omit<ToolgateErrorOptions, 'detail'> = {}) {
     super(400, 'invalid-signature', 'Invalid signature', {
       ...options,
@@ -84,6 +94,7 @@ export class InvalidSignatureError extends ToolgateError {
 
 export class UnauthorizedError extends ToolgateError {
   override readonly name = 'UnauthorizedError';
+  override readonly retryable = false;
   constructor(detail = 'A valid bearer access token is required.', options: ToolgateErrorOptions = {}) {
     super(401, 'unauthorized', 'Unauthorized', {
       detail,
@@ -95,6 +106,7 @@ export class UnauthorizedError extends ToolgateError {
 
 export class ForbiddenError extends ToolgateError {
   override readonly name = 'ForbiddenError';
+  override readonly retryable = false;
   constructor(
     detail = 'The token does not grant the scope this operation requires.',
     options: ToolgateErrorOptions = {},
@@ -109,6 +121,7 @@ export class ForbiddenError extends ToolgateError {
 
 export class NotFoundError extends ToolgateError {
   override readonly name = 'NotFoundError';
+  override readonly retryable = false;
   constructor(detail = 'No such resource.', options: ToolgateErrorOptions = {}) {
     super(404, 'not-found', 'Not found', { detail, ...options });
   }
@@ -116,6 +129,7 @@ export class NotFoundError extends ToolgateError {
 
 export class MethodNotAllowedError extends ToolgateError {
   override readonly name = 'MethodNotAllowedError';
+  override readonly retryable = false;
   constructor(allowed: readonly string[], options: ToolgateErrorOptions = {}) {
     super(405, 'method-not-allowed', 'Method not allowed', {
       detail: `Allowed: ${allowed.join(', ')}.`,
@@ -127,6 +141,7 @@ export class MethodNotAllowedError extends ToolgateError {
 
 export class ConflictError extends ToolgateError {
   override readonly name = 'ConflictError';
+  override readonly retryable = false;
   constructor(detail: string, options: ToolgateErrorOptions = {}) {
     super(409, 'conflict', 'Conflict', { detail, ...options });
   }
@@ -134,6 +149,7 @@ export class ConflictError extends ToolgateError {
 
 export class PayloadTooLargeError extends ToolgateError {
   override readonly name = 'PayloadTooLargeError';
+  override readonly retryable = false;
   constructor(detail: string, options: ToolgateErrorOptions = {}) {
     super(413, 'payload-too-large', 'Payload too large', { detail, ...options });
   }
@@ -141,6 +157,7 @@ export class PayloadTooLargeError extends ToolgateError {
 
 export class UnsupportedMediaTypeError extends ToolgateError {
   override readonly name = 'UnsupportedMediaTypeError';
+  override readonly retryable = false;
   constructor(detail: string, options: ToolgateErrorOptions = {}) {
     super(415, 'unsupported-media-type', 'Unsupported media type', { detail, ...options });
   }
@@ -148,6 +165,7 @@ export class UnsupportedMediaTypeError extends ToolgateError {
 
 export class UnprocessableError extends ToolgateError {
   override readonly name = 'UnprocessableError';
+  override readonly retryable = false;
   constructor(detail: string, options: ToolgateErrorOptions = {}) {
     super(422, 'unprocessable', 'Unprocessable content', { detail, ...options });
   }
@@ -155,8 +173,9 @@ export class UnprocessableError extends ToolgateError {
 
 export class RateLimitedError extends ToolgateError {
   override readonly name = 'RateLimitedError';
+  override readonly retryable = true;
   readonly retryAfterSeconds: number;
-  constructor(retryAfterSeconds: number, detail = 'Too many requests.', options: ToolgateErrorOptions = {}) {
+  constructor(detail: string, retryAfterSeconds: number, options: ToolgateErrorOptions = {}) {
     const retryAfter = Math.max(1, Math.ceil(retryAfterSeconds));
     super(429, 'rate-limited', 'Too many requests', {
       detail,
@@ -169,6 +188,7 @@ export class RateLimitedError extends ToolgateError {
 
 export class ServiceUnavailableError extends ToolgateError {
   override readonly name = 'ServiceUnavailableError';
+  override readonly retryable = true;
   constructor(
     detail = 'A dependency is unavailable; retry later.',
     retryAfterSeconds = 1,
@@ -184,6 +204,7 @@ export class ServiceUnavailableError extends ToolgateError {
 
 export class GatewayTimeoutError extends ToolgateError {
   override readonly name = 'GatewayTimeoutError';
+  override readonly retryable = true;
   constructor(
     detail = 'A dependency did not answer in time; retry later.',
     retryAfterSeconds = 1,
@@ -204,16 +225,21 @@ export class GatewayTimeoutError extends ToolgateError {
  */
 export class UnreadableDataError extends ToolgateError {
   override readonly name = 'UnreadableDataError';
+  override readonly retryable = false;
   constructor(detail: string, options: ToolgateErrorOptions = {}) {
     super(500, 'unreadable-data', 'Stored data cannot be read', { detail, ...options });
   }
 }
 
+/** What every opaque 500 tells the caller. */
+export const INTERNAL_ERROR_DETAIL = 'An unexpected error occurred.';
+
 /** The catch-all: its detail is fixed so that nothing of the original error leaks to the caller. */
 export class InternalError extends ToolgateError {
   override readonly name = 'InternalError';
+  override readonly retryable = false;
   constructor(options: Omit<ToolgateErrorOptions, 'detail'> = {}) {
-    super(500, 'internal', 'Internal error', { ...options, detail: 'An unexpected error occurred.' });
+    super(500, 'internal', 'Internal error', { ...options, detail: INTERNAL_ERROR_DETAIL });
   }
 }
 

@@ -12,6 +12,7 @@ import { conditional } from '../data/conditional';
 import type { CursorCodec, ExclusiveStartKey } from '../data/cursor';
 import { isExpired } from '../data/dynamo';
 import { indexKeys, keys } from '../data/keys';
+import { INTERNAL_ERROR_DETAIL, ToolgateError } from '../errors';
 import { type JobRecord, JobRecordSchema } from './record';
 import type { JobError, JobResult } from './schema';
 
@@ -26,10 +27,18 @@ import type { JobError, JobResult } from './schema';
 export const jobKey = keys.job;
 const ownerPartition = indexKeys.ownerJobsPartition;
 
-export class CorruptJobError extends Error {
+/**
+ * A stored job item that does not match the job schema. It reaches HTTP through `getOwned` and `listByOwner`, where
+ * the caller gets the same opaque 500 as for any unexpected error; the worker fails the job for good (`invalid-job`)
+ * since a retry reads the same item.
+ */
+export class CorruptJobError extends ToolgateError {
+  override readonly name = 'CorruptJobError';
+  override readonly retryable = false;
   constructor(jobId: string, cause: unknown) {
-    super(`job ${jobId}: stored item does not match the job schema`, { cause });
-    this.name = 'CorruptJobError';
+    super(500, 'internal', 'Internal error', { detail: INTERNAL_ERROR_DETAIL, cause });
+    // The caller's detail stays opaque; the log's message names the job.
+    this.message = `job ${jobId}: stored item does not match the job schema`;
   }
 }
 

@@ -203,8 +203,8 @@ export function createJobsService(options: JobsServiceOptions): JobsService {
     if (slot === null && (await reclaimSlots(caller.sub))) slot = await slots.claim(caller.sub, jobId, cap, iso());
     if (slot === null) {
       throw new RateLimitedError(
-        30,
         `The ${plan} plan allows ${cap} unfinished jobs at a time; wait for one to finish.`,
+        30,
         {
           extensions: { plan, limit: cap },
         },

@@ -1,12 +1,45 @@
 import { describe, expect, it } from 'vitest';
-import { ServiceUnavailableError, ValidationError } from '../errors';
+import {
+  GatewayTimeoutError,
+  InternalError,
+  NotFoundError,
+  RateLimitedError,
+  ServiceUnavailableError,
+  ToolgateError,
+  UnreadableDataError,
+  ValidationError,
+} from '../errors';
 import { scope } from '../scopes';
 import { caller } from '../testing/agent-fakes';
 import { jobsHarness, scriptedModel } from '../testing/jobs-fakes';
+import { CorruptJobError } from './repository';
 import { resultKey } from './results';
-import { retryDelaySeconds } from './worker';
+import { describeFailure, retryDelaySeconds } from './worker';
 
 const alice = caller('alice');
+
+/** Errors whose status says the opposite of their `retryable`: the worker must go by the latter. */
+class BusyWithA4xx extends ToolgateError {
+  override readonly name = 'BusyWithA4xx';
+  override readonly retryable = true;
+  constructor() {
+    super(409, 'busy', 'Busy', { detail: 'Someone else holds the model; retry shortly.' });
+  }
+}
+class FlakyWithA500 extends ToolgateError {
+  override readonly name = 'FlakyWithA500';
+  override readonly retryable = true;
+  constructor() {
+    super(500, 'flaky', 'Flaky', { detail: 'A passing fault.' });
+  }
+}
+class GoneWithA503 extends ToolgateError {
+  override readonly name = 'GoneWithA503';
+  override readonly retryable = false;
+  constructor() {
+    super(503, 'gone', 'Gone', { detail: 'The model was retired.' });
+  }
+}
 /** An invocation whose runtime deadline is `ms` after the harness clock's now. */
 const invocation = (h: ReturnType<typeof jobsHarness>, ms = 60_000) => ({ deadlineAt: h.now() + ms });
 
@@ -193,6 +226,52 @@ describe('job worker', () => {
     expect(await h.jobs.repository.get(jobId)).toMatchObject({ status: 'FAILED', error: { code: 'validation' } });
   });
 
+  it('retries a failure marked retryable, though its status is a 4xx', async () => {
+    const model = scriptedModel((_request, call) => {
+      if (call === 1) throw new BusyWithA4xx();
+      return { message: { role: 'assistant', content: 'done on the second try' } };
+    });
+    const h = jobsHarness({ provider: model });
+    const jobId = await submitted(h, 'anything');
+    await expect(h.worker.process(h.delivery(jobId, 1), invocation(h))).resolves.toBe('retry');
+    expect(await h.jobs.repository.get(jobId)).toMatchObject({
+      status: 'QUEUED',
+      lastError: { code: 'model-unavailable', message: 'Someone else holds the model; retry shortly.' },
+    });
+    await expect(h.worker.process(h.delivery(jobId, 2), invocation(h))).resolves.toBe('succeeded');
+  });
+
+  it('decides retries by `retryable`, not by the HTTP status', () => {
+    expect(describeFailure(new FlakyWithA500())).toEqual({
+      error: { code: 'model-unavailable', message: 'A passing fault.' },
+      permanent: false,
+    });
+    // Not a dependency that will come back: an unexpected failure, retried only as any of those is.
+    expect(describeFailure(new GoneWithA503())).toEqual({
+      error: { code: 'internal', message: 'The job failed unexpectedly.' },
+      permanent: false,
+    });
+    expect(describeFailure(new BusyWithA4xx())).toMatchObject({
+      error: { code: 'model-unavailable' },
+      permanent: false,
+    });
+  });
+
+  it('keeps the decisions for every existing error', () => {
+    const decided = (error: unknown) => {
+      const { error: reason, permanent } = describeFailure(error);
+      return { code: reason.code, permanent };
+    };
+    expect(decided(new RateLimitedError('Slow down.', 5))).toEqual({ code: 'model-unavailable', permanent: false });
+    expect(decided(new ServiceUnavailableError())).toEqual({ code: 'model-unavailable', permanent: false });
+    expect(decided(new GatewayTimeoutError())).toEqual({ code: 'timeout', permanent: false });
+    expect(decided(new NotFoundError())).toEqual({ code: 'not-found', permanent: true });
+    expect(decided(new InternalError())).toEqual({ code: 'internal', permanent: false });
+    expect(decided(new UnreadableDataError('x'))).toEqual({ code: 'internal', permanent: false });
+    expect(decided(new TypeError('x'))).toEqual({ code: 'internal', permanent: false });
+    expect(decided(new CorruptJobError('j', new Error('schema')))).toEqual({ code: 'invalid-job', permanent: true });
+  });
+
   it('stores a result over 256 KB in S3 under the owner, served by a presigned URL', async () => {
     const big = 'x'.repeat(300_000);
     const h = jobsHarness({ provider: scriptedModel(() => ({ message: { role: 'assistant', content: big } })) });
@@ -238,7 +317,6 @@ describe('job worker', () => {
     h.jobs.items.set(jobId, { ...item, request: { nonsense: true } as never });
     const realGet = h.jobs.repository.get;
     h.jobs.repository.get = async (id) => {
-      const { CorruptJobError } = await import('./repository');
       if (id === jobId) throw new CorruptJobError(id, new Error('schema'));
       return realGet(id);
     };

@@ -3,7 +3,7 @@ import type { ModelProvider } from '../agent/provider';
 import type { Caller } from '../auth/verifier';
 import { type Clock, systemClock } from '../clock';
 import { nowSeconds } from '../data/dynamo';
-import { isToolgateError } from '../errors';
+import { GatewayTimeoutError, isToolgateError } from '../errors';
 import type { ToolRegistry } from '../tools/registry';
 import type { JobsConfig } from './config';
 import type { JobFinalizer } from './finalize';
@@ -91,11 +91,17 @@ export function describeFailure(error: unknown): { error: JobError; permanent: b
   }
   if (isToolgateError(error)) {
     const message = error.detail ?? error.title;
-    if (error.status === 503 || error.status === 429)
-      return { error: { code: 'model-unavailable', message }, permanent: false };
-    if (error.status === 504) return { error: { code: 'timeout', message }, permanent: false };
+    if (error.retryable) {
+      return {
+        error: { code: error instanceof GatewayTimeoutError ? 'timeout' : 'model-unavailable', message },
+        permanent: false,
+      };
+    }
+    // The request's own fault fails again on every attempt.
     if (error.status < 500) return { error: { code: error.slug, message }, permanent: true };
   }
+  // Our own fault, known or not, may still be a passing one (a lost connection nothing classified): retried until the
+  // last delivery.
   return { error: { code: 'internal', message: 'The job failed unexpectedly.' }, permanent: false };
 }
 

@@ -60,8 +60,8 @@ export function createPlanRateLimiter(options: PlanRateLimiterOptions): PlanRate
       const window = minuteWindow(at);
       const refuse = (decision: RateDecision, units: string): never => {
         throw new RateLimitedError(
-          decision.resetSeconds,
           `The ${decision.plan} plan allows ${decision.limit} ${rateClass} requests per minute${units}.`,
+          decision.resetSeconds,
           {
             headers: rateLimitHeaders(decision),
             extensions: { plan: decision.plan, rateClass, limit: decision.limit, ...(cost > 1 ? { cost } : {}) },
@@ -174,8 +174,8 @@ export function createChatQuota(options: Omit<PlanRateLimiterOptions, 'users'>):
       const current = await status(sub, plan);
       if (current.remaining <= 0) {
         throw new RateLimitedError(
-          current.resetSeconds,
           `The ${plan} plan's ${current.quota} chat tokens for ${current.month} are used up.`,
+          current.resetSeconds,
           { extensions: { plan, quota: current.quota, used: current.used } },
         );
       }

@@ -1,13 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelProvider } from '../agent/provider';
 import { createDevProvider } from '../agent/providers/dev';
-import { ServiceUnavailableError } from '../errors';
+import {
+  GatewayTimeoutError,
+  NotFoundError,
+  RateLimitedError,
+  ServiceUnavailableError,
+  ToolgateError,
+} from '../errors';
 import { DEFAULT_PLAN_LIMITS } from '../limits/plans';
 import { createChatQuota } from '../limits/rate-limiter';
 import { monthWindow } from '../limits/windows';
 import { memoryUsage } from '../testing/agent-fakes';
 import { manualClock } from '../testing/clock';
 import { memoryStorage, memoryUploads } from '../testing/upload-fakes';
+import { DocumentRejectedError, InvalidStepInputError, TransientError } from '../workflows/errors';
 import { INGESTION_RETRY, THROTTLE_RETRY } from '../workflows/ingestion';
 import { UploadsConfigSchema } from './config';
 import { classifyStepError, createIngestionSteps, failureReason } from './ingestion-steps';
@@ -232,5 +239,43 @@ describe('classifyStepError', () => {
     expect(classifyStepError(denied)).toBe(denied);
     const bug = new TypeError('x is undefined');
     expect(classifyStepError(bug)).toBe(bug);
+  });
+
+  it('makes a domain error transient when it is retryable, whatever its status', () => {
+    class FlakyWithA500 extends ToolgateError {
+      override readonly name = 'FlakyWithA500';
+      override readonly retryable = true;
+      constructor() {
+        super(500, 'flaky', 'Flaky', { detail: 'A passing fault.' });
+      }
+    }
+    class GoneWithA503 extends ToolgateError {
+      override readonly name = 'GoneWithA503';
+      override readonly retryable = false;
+      constructor() {
+        super(503, 'gone', 'Gone', { detail: 'The model was retired.' });
+      }
+    }
+    const flaky = new FlakyWithA500();
+    expect(classifyStepError(flaky)).toMatchObject({
+      name: 'TransientError',
+      message: 'A passing fault.',
+      cause: flaky,
+    });
+    const gone = new GoneWithA503();
+    expect(classifyStepError(gone)).toBe(gone);
+    for (const error of [new RateLimitedError('Slow down.', 1), new GatewayTimeoutError()]) {
+      expect(classifyStepError(error), error.name).toMatchObject({ name: 'TransientError' });
+    }
+    // The workflow's own errors pass as they are: their names are what the ASL matches.
+    for (const error of [
+      new TransientError('busy'),
+      new DocumentRejectedError('bad'),
+      new InvalidStepInputError('x'),
+    ]) {
+      expect(classifyStepError(error), error.name).toBe(error);
+    }
+    const missing = new NotFoundError();
+    expect(classifyStepError(missing)).toBe(missing);
   });
 });

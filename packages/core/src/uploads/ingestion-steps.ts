@@ -137,9 +137,9 @@ export function classifyStepError(error: unknown): unknown {
   ) {
     return error;
   }
-  // The model provider's and our own "busy / unavailable / timed out" answers.
-  if (isToolgateError(error) && [429, 503, 504].includes(error.status)) {
-    return new TransientError(error.detail ?? error.title, { cause: error });
+  // The model provider's and our own "busy / unavailable / timed out" answers: the ASL retries only by name.
+  if (isToolgateError(error)) {
+    return error.retryable ? new TransientError(error.detail ?? error.title, { cause: error }) : error;
   }
   const { name, code, $retryable, $metadata } = error as {
     name?: string;

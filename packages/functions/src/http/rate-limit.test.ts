@@ -16,7 +16,7 @@ const samplePath = (route: RouteSpec) =>
 describe('per-plan limits cover every jwt route', () => {
   const refusing: PlanRateLimiter = {
     check: async (_sub, rateClass) => {
-      throw new RateLimitedError(30, `limit of ${rateClass}`, { headers: { 'RateLimit-Remaining': '0' } });
+      throw new RateLimitedError(`limit of ${rateClass}`, 30, { headers: { 'RateLimit-Remaining': '0' } });
     },
   };
   const { app } = createAgentTestApp({

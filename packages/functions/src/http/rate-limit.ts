@@ -73,7 +73,7 @@ export function clientRateLimit(options: ClientRateLimitOptions): MiddlewareHand
   return async (c, next) => {
     const decision = buckets.take(sourceIp(c));
     if (!decision.allowed) {
-      throw new RateLimitedError(decision.retryAfterSeconds, 'Too many requests from this address; slow down.', {
+      throw new RateLimitedError('Too many requests from this address; slow down.', decision.retryAfterSeconds, {
         headers: {
           'RateLimit-Limit': String(decision.limit),
           'RateLimit-Remaining': String(decision.remaining),
