@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { LOCAL_STRIPE_WEBHOOK_SECRET } from '@toolgate/core/config-source';
 import { ALL_SCOPES } from '@toolgate/core/scopes';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { captureProcessOutput } from './support/output-capture';
 import { apiCaller, getJson, until, useLocalRuntime } from './support/runtime';
 import { signedStripeRequest } from './support/stripe-events';
 import { postToS3 } from './support/uploads';
@@ -31,28 +32,8 @@ process.env.TOOLGATE_LIMITS = JSON.stringify({
 });
 
 /** Everything written while the session runs, from the first handler import to the last request. */
-const captured: string[] = [];
-const originals = {
-  stdout: process.stdout.write.bind(process.stdout),
-  stderr: process.stderr.write.bind(process.stderr),
-  console: { ...console },
-};
-const record = (chunk: unknown) => {
-  captured.push(typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk));
-  return true;
-};
-beforeAll(() => {
-  process.stdout.write = record as typeof process.stdout.write;
-  process.stderr.write = record as typeof process.stderr.write;
-  for (const method of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) {
-    console[method] = (...args: unknown[]) =>
-      record(args.map((arg) => (typeof arg === 'string' ? arg : JSON.stringify(arg))).join(' '));
-  }
-});
+const captured = captureProcessOutput();
 afterAll(() => {
-  process.stdout.write = originals.stdout;
-  process.stderr.write = originals.stderr;
-  Object.assign(console, originals.console);
   for (const [name, value] of Object.entries(previous)) {
     if (value === undefined) delete process.env[name];
     else process.env[name] = value;
