@@ -3,7 +3,7 @@ import { UnreadableDataError } from '../errors';
 import { DEFAULT_PLAN_LIMITS } from '../limits/plans';
 import { createChatQuota } from '../limits/rate-limiter';
 import { caller, memoryCatalog, memoryUsage } from '../testing/agent-fakes';
-import { memoryDocumentClient } from '../testing/document-fakes';
+import { memoryDocumentClient, unreadableConversationItem } from '../testing/document-fakes';
 import { catalogTools } from '../tools/catalog';
 import { ToolRegistry } from '../tools/registry';
 import { createChatService } from './chat';
@@ -14,25 +14,8 @@ const NOW = Date.parse('2026-03-02T10:00:00Z');
 const ID = '6f1d7a52-3c1e-4b7a-9d55-0f3a2b1c4d5e';
 const SUB = 'user-a';
 
-/**
- * What the OpenAI-compatible provider stored before it gave id-less tool calls an id (LM Studio sends `"id": ""`):
- * a history the stored-message schema refuses.
- */
-const unreadableItem = {
-  pk: `USER#${SUB}`,
-  sk: `CONV#${ID}`,
-  conversationId: ID,
-  createdAt: '2026-03-01T09:00:00.000Z',
-  updatedAt: '2026-03-01T09:01:00.000Z',
-  messages: [
-    { role: 'user', content: 'Price of gpu-l4-hour?' },
-    { role: 'assistant', content: '', toolCalls: [{ id: '', name: 'catalog_get', input: { id: 'gpu-l4-hour' } }] },
-    { role: 'tool', toolCallId: '', name: 'catalog_get', content: '{"priceCents":80}' },
-    { role: 'assistant', content: 'The L4 costs $0.80 per hour.' },
-  ],
-  version: 3,
-  expiresAt: Math.floor(NOW / 1000) + 86_400,
-};
+/** A stored history the schema refuses, not yet expired by the test's clock. */
+const unreadableItem = { ...unreadableConversationItem(SUB, ID), expiresAt: Math.floor(NOW / 1000) + 86_400 };
 
 function setup() {
   const doc = memoryDocumentClient();

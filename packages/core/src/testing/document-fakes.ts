@@ -1,4 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { keys } from '../data/keys';
 
 type Item = Record<string, unknown>;
 
@@ -39,4 +40,24 @@ export function memoryDocumentClient() {
   }
 
   return { client: { send } as unknown as DynamoDBDocumentClient, items, sent };
+}
+
+/**
+ * A conversation item as the OpenAI-compatible provider once stored it (LM Studio sends `"id": ""` for tool calls):
+ * a history the stored-message schema refuses, for the tests that it is answered with a 500 and never overwritten.
+ */
+export function unreadableConversationItem(sub: string, id: string) {
+  return {
+    ...keys.conversation(sub, id),
+    conversationId: id,
+    createdAt: '2026-03-01T09:00:00.000Z',
+    updatedAt: '2026-03-01T09:01:00.000Z',
+    messages: [
+      { role: 'user', content: 'Price of gpu-l4-hour?' },
+      { role: 'assistant', content: '', toolCalls: [{ id: '', name: 'catalog_get', input: { id: 'gpu-l4-hour' } }] },
+      { role: 'tool', toolCallId: '', name: 'catalog_get', content: '{"priceCents":80}' },
+      { role: 'assistant', content: 'The L4 costs $0.80 per hour.' },
+    ],
+    version: 3,
+  };
 }

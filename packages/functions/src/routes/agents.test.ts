@@ -1,7 +1,7 @@
 import { createConversationsRepository } from '@toolgate/core/agent/conversations';
 import { createDevProvider } from '@toolgate/core/agent/providers/dev';
 import { scope } from '@toolgate/core/scopes';
-import { memoryDocumentClient } from '@toolgate/core/testing/document-fakes';
+import { memoryDocumentClient, unreadableConversationItem } from '@toolgate/core/testing/document-fakes';
 import { describe, expect, it } from 'vitest';
 import { createAgentTestApp } from '../testing/agent-app';
 import { Client, StreamableHTTPClientTransport } from '../testing/mcp-client';
@@ -155,20 +155,8 @@ describe('POST /chat', () => {
     const id = '6f1d7a52-3c1e-4b7a-9d55-0f3a2b1c4d5e';
     const doc = memoryDocumentClient();
     // A tool call stored with an empty id, as a provider once let through: the stored-message schema refuses it.
-    const item = {
-      pk: 'USER#alice',
-      sk: `CONV#${id}`,
-      conversationId: id,
-      createdAt: '2026-03-01T09:00:00.000Z',
-      updatedAt: '2026-03-01T09:01:00.000Z',
-      messages: [
-        { role: 'user', content: 'Price of gpu-l4-hour?' },
-        { role: 'assistant', content: '', toolCalls: [{ id: '', name: 'catalog_get', input: { id: 'gpu-l4-hour' } }] },
-        { role: 'tool', toolCallId: '', name: 'catalog_get', content: '{"priceCents":80}' },
-      ],
-      version: 2,
-    };
-    doc.items.set(`USER#alice|CONV#${id}`, structuredClone(item));
+    const item = unreadableConversationItem('alice', id);
+    doc.items.set(`${item.pk}|${item.sk}`, structuredClone(item));
     const conversations = createConversationsRepository(doc.client, 'table', { ttlDays: 30 });
     const { app } = createAgentTestApp({ callers, conversations });
 
