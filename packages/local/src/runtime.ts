@@ -3,10 +3,12 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { systemClock } from '@toolgate/core/clock';
 import type { GatewayThrottling } from '@toolgate/core/concurrency';
 import { createDocumentClient } from '@toolgate/core/data/dynamo';
 import { corsPolicy } from '@toolgate/core/deploy/gateway';
 import type { HttpTier } from '@toolgate/core/manifest';
+import { type LocalConsole, startLocalConsole } from './console';
 import { startDynamoDb } from './emulators/dynamodb';
 import { startS3 } from './emulators/s3';
 import { startSqs } from './emulators/sqs';
@@ -91,10 +93,18 @@ export interface LocalRuntimeOptions {
    * `TOOLGATE_LOCAL_IAM=off` (an escape hatch: what it lets pass locally fails deployed).
    */
   localIam?: boolean;
+  /**
+   * Serve the dev console at `/_console` on the gateway's port (`pnpm dev` does; docs/console.md). With a fixed
+   * `port`, its own origins (`http://localhost:<port>`, `http://127.0.0.1:<port>`) join `allowedOrigins`, so that
+   * its page can post upload forms to the local S3.
+   */
+  console?: boolean;
 }
 
 export interface LocalRuntime {
   url: string;
+  /** The dev console's URL, when it is served. */
+  consoleUrl: string | null;
   port: number;
   endpoints: { dynamodb: string; s3: string; sqs: string; stepfunctions: string; jwks: string };
   issuer: DevIssuer;
@@ -150,7 +160,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const iamEnabled = options.localIam ?? localIamEnabled();
   let localIam: LocalIam | undefined;
   const region = options.region ?? 'us-east-1';
-  const allowedOrigins = options.allowedOrigins ?? DEFAULT_ALLOWED_ORIGINS;
+  const consoleOrigins =
+    options.console && options.port ? [`http://localhost:${options.port}`, `http://127.0.0.1:${options.port}`] : [];
+  const allowedOrigins = [...new Set([...(options.allowedOrigins ?? DEFAULT_ALLOWED_ORIGINS), ...consoleOrigins])];
   const names = { table: `toolgate-${stage}`, bucket: `toolgate-${stage}-uploads`, queuePrefix: `toolgate-${stage}` };
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
@@ -276,6 +288,33 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       : null;
     if (needsRealHandlers) realHandlersLoaded = true;
 
+    let gatewayRef: LocalGateway | undefined;
+    const devConsole: LocalConsole | null = options.console
+      ? startLocalConsole({
+          clock: options.now ?? systemClock,
+          issuer,
+          doc,
+          tableName: names.table,
+          sqs: sqsClient,
+          queueUrls,
+          workflows: workflows.emulator,
+          apiUrl: () => gatewayRef?.url ?? '',
+          s3Origin: new URL(s3.endpoint).origin,
+          concurrency: () => gatewayRef?.concurrency() ?? null,
+        })
+      : null;
+    if (devConsole) stops.push(async () => devConsole.stop());
+    const accessLog = options.quiet
+      ? undefined
+      : (entry: AccessLogEntry) => process.stderr.write(formatAccessLog(entry));
+    const log =
+      devConsole || accessLog
+        ? (entry: AccessLogEntry) => {
+            devConsole?.record(entry);
+            accessLog?.(entry);
+          }
+        : undefined;
+
     const settings = options.gateway ?? {};
     const gateway: LocalGateway = started(
       await startLocalGateway({
@@ -294,7 +333,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         ...(settings.onResponse ? { onResponse: settings.onResponse } : {}),
         region,
         accountId: ACCOUNT_ID,
-        ...(options.quiet ? {} : { log: (entry: AccessLogEntry) => process.stderr.write(formatAccessLog(entry)) }),
+        ...(log ? { log } : {}),
+        ...(devConsole ? { sidecar: { prefix: devConsole.path, listener: devConsole.listener } } : {}),
         logError: (message, error) => {
           if (options.quiet) return;
           process.stderr.write(`${message}${error instanceof Error ? `: ${error.stack ?? error.message}` : ''}\n`);
@@ -302,8 +342,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       }),
     );
 
+    gatewayRef = gateway;
+    devConsole?.prewarm();
+
     return {
       url: gateway.url,
+      consoleUrl: devConsole ? `${gateway.url}${devConsole.path}` : null,
       port: gateway.port,
       endpoints: {
         dynamodb: dynamodb.endpoint,

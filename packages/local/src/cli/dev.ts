@@ -40,6 +40,9 @@ function banner(
   const notice = sdkNodeNotice(process.versions.node);
   return [
     `toolgate dev: listening on ${url} (ready in ${elapsedMs} ms)`,
+    ...(runtime.consoleUrl
+      ? [`Console: ${runtime.consoleUrl} (requests, chat, uploads, jobs, tiers; docs/console.md)`]
+      : []),
     `Model: ${describeModel(parseConfig(MODEL_SECTION.schema, rawConfig(process.env).model, 'model'))} (TOOLGATE_MODEL_PROVIDER chooses it: docs/agents.md)`,
     ...(notice ? [notice] : []),
     '',
@@ -71,6 +74,7 @@ export async function runDev(options: DevCommandOptions): Promise<void> {
     ...(persistDir ? { persistDir } : {}),
     keysDir: keysDirIn(stateDir),
     allowedOrigins,
+    console: true,
   });
 
   const statePath = devStatePathIn(stateDir, Number(new URL(runtime.url).port));

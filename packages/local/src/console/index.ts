@@ -1,0 +1,52 @@
+import type { RequestListener } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
+import { HTTP_TIERS } from '@toolgate/core/manifest';
+import type { TierConcurrency } from '../gateway/server';
+import type { AccessLogEntry } from '../gateway/types';
+import { consoleAssets } from './assets';
+import { tapJsonLines } from './log-tap';
+import { ConsoleRecorder } from './recorder';
+import { CONSOLE_PATH, type ConsoleDeps, createConsoleApp } from './server';
+
+export { CONSOLE_PATH } from './server';
+
+/** The dev console as the runtime wires it: a listener for the gateway's sidecar, and what the gateway reports. */
+export interface LocalConsole {
+  path: string;
+  listener: RequestListener;
+  /** The gateway's access log entries. */
+  record(entry: AccessLogEntry): void;
+  /** Starts bundling the page's script in the background (after the runtime is ready, so start never waits). */
+  prewarm(): void;
+  stop(): void;
+}
+
+const SAMPLE_EVERY_MS = 1_000;
+
+export function startLocalConsole(
+  deps: Omit<ConsoleDeps, 'recorder' | 'concurrency'> & { concurrency: () => TierConcurrency | null },
+): LocalConsole {
+  const recorder = new ConsoleRecorder(deps.clock);
+  const idle = Object.fromEntries(HTTP_TIERS.map((tier) => [tier, { inUse: 0, reserved: 0 }])) as TierConcurrency;
+  const concurrency = () => deps.concurrency() ?? idle;
+  const assets = consoleAssets();
+  const app = createConsoleApp({ ...deps, recorder, concurrency }, assets);
+  // The handlers' JSON log lines, indexed by request id: what CloudWatch Logs Insights would find for it.
+  const untap = tapJsonLines((line) => recorder.logLine(line));
+  const sampler = setInterval(() => recorder.sample(concurrency()), SAMPLE_EVERY_MS);
+  sampler.unref();
+  return {
+    path: CONSOLE_PATH,
+    listener: getRequestListener(app.fetch),
+    record: (entry) => recorder.record(entry),
+    prewarm: () => {
+      assets.script().catch((error: unknown) => {
+        process.stderr.write(`console: bundling the page failed: ${error instanceof Error ? error.message : error}\n`);
+      });
+    },
+    stop: () => {
+      clearInterval(sampler);
+      untap();
+    },
+  };
+}
