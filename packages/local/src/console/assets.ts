@@ -1,18 +1,19 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 
 const APP_DIR = join(import.meta.dirname, 'app');
 
 /**
  * The console's page, script and style. The script is the Preact app in `app/`, bundled by esbuild in memory on
  * first use (about a tenth of a second, once per process): nothing is committed or written to disk, and `pnpm dev`
- * does not wait for it (`prewarm` starts it after the runtime is up).
+ * does not wait for it (`prewarm` starts it shortly after the runtime is up).
  */
 export function consoleAssets() {
   let script: Promise<string> | undefined;
   let style: Promise<string> | undefined;
   const bundle = async () => {
+    // Loaded on first use, off the start path.
+    const { build } = await import('esbuild');
     const result = await build({
       entryPoints: [join(APP_DIR, 'main.tsx')],
       bundle: true,

@@ -22,9 +22,12 @@ export interface FloodRun {
 
 export const CONSOLE_FLOOD = {
   seconds: 5,
-  connections: 64,
-  /** Above the public routes' 100 rps throttle, below the stage's 500 rps. */
-  floodRatePerSecond: 400,
+  connections: 32,
+  /**
+   * Above the public routes' 100 rps throttle, well below the stage's 500 rps; modest, because the flood, the gateway
+   * and every handler share this machine's CPU (docs/reliability.md).
+   */
+  floodRatePerSecond: 250,
   authIntervalMs: 250,
 };
 

@@ -16,12 +16,14 @@ export interface LocalConsole {
   listener: RequestListener;
   /** The gateway's access log entries. */
   record(entry: AccessLogEntry): void;
-  /** Starts bundling the page's script in the background (after the runtime is ready, so start never waits). */
+  /** Bundles the page's script in the background, shortly after the runtime is ready (start never waits). */
   prewarm(): void;
   stop(): void;
 }
 
 const SAMPLE_EVERY_MS = 1_000;
+/** The page's script is bundled this long after start: not competing with the first requests for the CPU. */
+const PREWARM_AFTER_MS = 1_500;
 
 export function startLocalConsole(
   deps: Omit<ConsoleDeps, 'recorder' | 'concurrency'> & { concurrency: () => TierConcurrency | null },
@@ -35,16 +37,23 @@ export function startLocalConsole(
   const untap = tapJsonLines((line) => recorder.logLine(line));
   const sampler = setInterval(() => recorder.sample(concurrency()), SAMPLE_EVERY_MS);
   sampler.unref();
+  let prewarmTimer: ReturnType<typeof setTimeout> | undefined;
   return {
     path: CONSOLE_PATH,
     listener: getRequestListener(app.fetch),
     record: (entry) => recorder.record(entry),
     prewarm: () => {
-      assets.script().catch((error: unknown) => {
-        process.stderr.write(`console: bundling the page failed: ${error instanceof Error ? error.message : error}\n`);
-      });
+      prewarmTimer = setTimeout(() => {
+        assets.script().catch((error: unknown) => {
+          process.stderr.write(
+            `console: bundling the page failed: ${error instanceof Error ? error.message : error}\n`,
+          );
+        });
+      }, PREWARM_AFTER_MS);
+      prewarmTimer.unref();
     },
     stop: () => {
+      clearTimeout(prewarmTimer);
       clearInterval(sampler);
       untap();
     },
