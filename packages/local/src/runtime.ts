@@ -105,6 +105,8 @@ export interface LocalRuntime {
   url: string;
   /** The dev console's URL, when it is served. */
   consoleUrl: string | null;
+  /** The browser origins the gateway's CORS and the uploads bucket allow. */
+  allowedOrigins: readonly string[];
   port: number;
   endpoints: { dynamodb: string; s3: string; sqs: string; stepfunctions: string; jwks: string };
   issuer: DevIssuer;
@@ -348,6 +350,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     return {
       url: gateway.url,
       consoleUrl: devConsole ? `${gateway.url}${devConsole.path}` : null,
+      allowedOrigins,
       port: gateway.port,
       endpoints: {
         dynamodb: dynamodb.endpoint,

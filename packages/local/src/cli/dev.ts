@@ -30,12 +30,7 @@ export function describeModel(model: ModelConfig): string {
   }
 }
 
-function banner(
-  runtime: LocalRuntime,
-  persistDir: string | undefined,
-  elapsedMs: number,
-  allowedOrigins: readonly string[],
-): string {
+function banner(runtime: LocalRuntime, persistDir: string | undefined, elapsedMs: number): string {
   const { url, endpoints } = runtime;
   const notice = sdkNodeNotice(process.versions.node);
   return [
@@ -56,7 +51,7 @@ function banner(
     `Emulators: dynamodb ${endpoints.dynamodb}  s3 ${endpoints.s3}  sqs ${endpoints.sqs}` +
       `  stepfunctions ${endpoints.stepfunctions}`,
     `Dev issuer JWKS: ${endpoints.jwks}`,
-    `CORS origins: ${allowedOrigins.join(', ')} (add one with --allow-origin URL)`,
+    `CORS origins: ${runtime.allowedOrigins.join(', ')} (add one with --allow-origin URL)`,
     persistDir ? `Data persisted in ${persistDir}` : 'Data is in memory (use --persist to keep it between runs)',
     '',
   ].join('\n');
@@ -89,7 +84,7 @@ export async function runDev(options: DevCommandOptions): Promise<void> {
     endpoints: runtime.endpoints,
   };
   await writeDevState(statePath, state);
-  process.stdout.write(banner(runtime, persistDir, Math.round(performance.now() - started), allowedOrigins));
+  process.stdout.write(banner(runtime, persistDir, Math.round(performance.now() - started)));
 
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals) => {
