@@ -98,7 +98,12 @@ describe('the console API', () => {
         return 'dev-token';
       },
     } as unknown as TokenMinter,
-    doc: { send: async (command: unknown) => (sent.push(command), {}) } as unknown as DynamoDBDocumentClient,
+    doc: {
+      send: async (command: unknown) => {
+        sent.push(command);
+        return {};
+      },
+    } as unknown as DynamoDBDocumentClient,
     tableName: 'table',
     sqs: {} as SQSClient,
     queueUrls: { jobs: 'q', jobsDlq: 'dlq' },
