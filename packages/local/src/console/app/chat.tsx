@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { callApi, json } from './api';
+import { Head } from './head';
 import type { DevUser } from './user';
 
 interface ToolCall {
@@ -141,15 +142,7 @@ function TurnView({ turn }: { turn: Turn }) {
       {turn.error ? <p class="error">{turn.error}</p> : <p class="agent">{turn.reply}</p>}
       {turn.toolCalls.length > 0 ? (
         <table class="trace" data-testid="tool-trace">
-          <thead>
-            <tr>
-              <th>step</th>
-              <th>tool</th>
-              <th>input</th>
-              <th>output</th>
-              <th>duration</th>
-            </tr>
-          </thead>
+          <Head columns={['step', 'tool', 'input', 'output', 'duration']} />
           <tbody>
             {turn.toolCalls.map((call) => (
               <tr key={call.id} class={call.ok ? '' : 'failed'}>

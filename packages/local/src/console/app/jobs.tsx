@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { callApi, consoleApi, json, usePoll } from './api';
+import { Head } from './head';
 import type { DevUser } from './user';
 
 interface Job {
@@ -59,17 +60,7 @@ export function JobsView({ user }: { user: DevUser | null }) {
       </form>
       {error ? <p class="error">{error}</p> : null}
       <table class="jobs">
-        <thead>
-          <tr>
-            <th>job</th>
-            <th>owner</th>
-            <th>status</th>
-            <th>attempts</th>
-            <th>created</th>
-            <th>updated</th>
-            <th>error</th>
-          </tr>
-        </thead>
+        <Head columns={['job', 'owner', 'status', 'attempts', 'created', 'updated', 'error']} />
         <tbody>
           {(data?.items ?? []).map((job) => (
             <tr key={job.jobId} data-job-id={job.jobId}>

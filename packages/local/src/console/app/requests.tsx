@@ -1,5 +1,6 @@
 import { useRef, useState } from 'preact/hooks';
 import { consoleApi, json, time, usePoll } from './api';
+import { Head } from './head';
 
 interface RequestRecord {
   seq: number;
@@ -47,18 +48,7 @@ export function RequestsView() {
         </span>
       </div>
       <table class="requests">
-        <thead>
-          <tr>
-            <th>time</th>
-            <th>method</th>
-            <th>path</th>
-            <th>tier</th>
-            <th>status</th>
-            <th>latency</th>
-            <th>answered by</th>
-            <th>request id</th>
-          </tr>
-        </thead>
+        <Head columns={['time', 'method', 'path', 'tier', 'status', 'latency', 'answered by', 'request id']} />
         <tbody>
           {shown.map((request) => (
             <>

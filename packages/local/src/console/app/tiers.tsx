@@ -1,4 +1,5 @@
 import { consoleApi, usePoll } from './api';
+import { Head } from './head';
 
 type TierCounts = { inUse: number; reserved: number; requests: number; s429: number; s500: number; s503: number };
 interface Sample {
@@ -132,15 +133,7 @@ export function TiersView() {
         ))}
       </div>
       <table class="totals">
-        <thead>
-          <tr>
-            <th>tier</th>
-            <th>requests</th>
-            <th>429</th>
-            <th>500 (concurrency)</th>
-            <th>503</th>
-          </tr>
-        </thead>
+        <Head columns={['tier', 'requests', '429', '500 (concurrency)', '503']} />
         <tbody>
           {tiers.map((tier) => {
             const total = series?.totals[tier];

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { callApi, consoleApi, json, time, usePoll } from './api';
+import { Head } from './head';
 import type { DevUser } from './user';
 
 interface HistoryEvent {
@@ -143,15 +144,7 @@ function ExecutionView({ execution }: { execution: Execution }) {
         </span>
       </p>
       <table class="states">
-        <thead>
-          <tr>
-            <th>state</th>
-            <th>input</th>
-            <th>output</th>
-            <th>error</th>
-            <th>retries</th>
-          </tr>
-        </thead>
+        <Head columns={['state', 'input', 'output', 'error', 'retries']} />
         <tbody>
           {stateRows(execution.history).map((row, index) => (
             <tr
