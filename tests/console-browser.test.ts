@@ -158,12 +158,20 @@ describe.runIf(hasChromium)('the dev console in a real browser', () => {
     const result = page.getByTestId('flood-result');
     await result.waitFor({ timeout: 25_000 });
     const text = (await result.textContent()) ?? '';
-    expect(text).toMatch(/"429":[1-9]/);
-    expect(text).toMatch(/authenticated: \d+ sent, 0 failed/);
-    // The chart has drawn the refusals of the public tier.
-    await expect
-      .poll(() => page.locator('.tier[data-tier="public"] polyline.s429').getAttribute('points'))
-      .toMatch(/,/);
+    // Refused by the route throttle (429) or, when this machine's CPU holds the flood below the throttle's rate, by
+    // the public tier's reserved concurrency (500): either way public traffic fails and the signed-in client does not.
+    expect(text).toMatch(/"(429|500)":[1-9]/);
+    expect(text).toMatch(/authenticated: [1-9]\d* sent, 0 failed/);
+    // Some point of the public tier's 429 or 500 line is above the baseline (y = 120): the refusals were drawn.
+    const heights = await page
+      .locator('.tier[data-tier="public"]')
+      .locator('polyline.s429, polyline.s500')
+      .evaluateAll((lines) =>
+        lines.flatMap((line) =>
+          (line.getAttribute('points') ?? '').split(' ').map((point) => Number(point.split(',')[1])),
+        ),
+      );
+    expect(Math.min(...heights)).toBeLessThan(120);
     await screenshot('tiers');
   }, 40_000);
 

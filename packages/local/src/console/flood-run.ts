@@ -47,6 +47,8 @@ export function createFloodRunner(deps: { url: () => string; issuer: TokenMinter
         const token = await deps.issuer.mintAccessToken({ sub: 'console-flood-demo', scopes: [scope('profile')] });
         const plan = {
           ...demo.DEMO_PLAN,
+          // Cheap public routes: the flood should load the gateway's limits, not this process's DynamoDB emulator.
+          floodPaths: ['/health', '/catalog/gpu-l4-hour'],
           connections: CONSOLE_FLOOD.connections,
           floodRatePerSecond: CONSOLE_FLOOD.floodRatePerSecond,
           maxFloodRequests: CONSOLE_FLOOD.floodRatePerSecond * CONSOLE_FLOOD.seconds,

@@ -106,8 +106,8 @@ export function TiersView() {
           {flood?.status === 'running' ? 'Flooding…' : 'Run the flood demo'}
         </button>
         <span class="muted">
-          floods the public catalog from many addresses while one signed-in client calls GET /me (pnpm demo:flood runs
-          the full experiment)
+          floods public routes from many addresses while one signed-in client calls GET /me (pnpm demo:flood runs the
+          full experiment)
         </span>
       </div>
       {flood?.result ? (
