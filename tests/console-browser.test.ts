@@ -111,8 +111,18 @@ describe.runIf(hasChromium)('the dev console in a real browser', () => {
     expect(tools).toEqual(['catalog_search', 'catalog_get']);
     expect(await trace.locator('tbody tr').first().textContent()).toMatch(/"q"[\s\S]*ms$/);
     expect(await page.locator('.turn .agent').textContent()).toMatch(/\$|USD|price/i);
-    expect(await page.locator('.conversations li').count()).toBe(1);
+    await expect.poll(() => page.locator('.conversations li').count(), { timeout: 5_000 }).toBe(1);
     await screenshot('chat');
+
+    // After a reload the conversation is listed from the table and opens from GET /conversations/{id}.
+    await page.reload();
+    await page.locator('form.user button[type="submit"]').click();
+    await page.getByTestId('current-user').waitFor();
+    await page.locator('.conversations li button').first().click();
+    await expect
+      .poll(() => page.getByTestId('tool-trace').locator('tbody tr td:nth-child(2)').allTextContents())
+      .toEqual(['catalog_search', 'catalog_get']);
+    expect(await page.locator('.turn .you').textContent()).toBe('Find the cheapest GPU and tell me its price');
   }, 30_000);
 
   it('uploads a file from the browser and follows its workflow to READY, state by state', async () => {

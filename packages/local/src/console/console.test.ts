@@ -153,6 +153,8 @@ describe('the console API', () => {
     expect((await post('{}', { 'content-type': 'text/plain' })).status).toBe(400);
     expect((await call('/_console/api/requests?since=-1')).status).toBe(400);
     expect((await call('/_console/api/requests/a%20b/logs')).status).toBe(400);
+    expect((await call('/_console/api/conversations?sub=a%20b')).status).toBe(400);
+    expect((await call('/_console/api/conversations')).status).toBe(400);
     expect(minted).toEqual([]);
   });
 

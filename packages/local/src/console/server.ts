@@ -1,7 +1,7 @@
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '@toolgate/core/clock';
-import { PARTITION, USER_ITEM } from '@toolgate/core/data/keys';
+import { keys, PARTITION, USER_ITEM } from '@toolgate/core/data/keys';
 import {
   type FieldIssue,
   ForbiddenError,
@@ -74,11 +74,13 @@ async function jsonBody(c: Context): Promise<unknown> {
 const LOOPBACK_ADDRESS = /^(?:127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
 const LOOPBACK_HOST = /^(?:localhost|127\.\d+\.\d+\.\d+|\[::1\])(?::\d+)?$/i;
 
+const SubSchema = z.string().check(z.regex(/^[A-Za-z0-9_.@-]{1,64}$/, 'letters, digits, _ . @ - (1 to 64)'));
 const TokenRequestSchema = z.strictObject({
-  sub: z.string().check(z.regex(/^[A-Za-z0-9_.@-]{1,64}$/, 'letters, digits, _ . @ - (1 to 64)')),
+  sub: SubSchema,
   scopes: z.array(z.enum(ALL_SCOPES as [string, ...string[]])).check(z.minLength(1), z.maxLength(ALL_SCOPES.length)),
   plan: PlanSchema,
 });
+const SubQuerySchema = z.object({ sub: SubSchema });
 const SinceSchema = z.object({ since: z.optional(z.coerce.number().check(z.int(), z.nonnegative())) });
 const RequestIdSchema = z.string().check(z.regex(/^[A-Za-z0-9+/=_.:-]{1,128}$/));
 const ExecutionNameSchema = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,80}$/));
@@ -185,6 +187,31 @@ export function createConsoleApp(deps: ConsoleDeps, assets = consoleAssets()): H
     await users.setPlan(request.sub, request.plan);
     const token = await deps.issuer.mintAccessToken({ sub: request.sub, scopes: request.scopes });
     return c.json({ token, sub: request.sub, scopes: request.scopes, plan: request.plan }, 201);
+  });
+
+  app.get('/api/conversations', async (c) => {
+    const { sub } = parse(SubQuerySchema, c.req.query(), 'query');
+    // The API has no list route; the console reads the user's partition, as only a local tool may.
+    const { pk, sk } = keys.conversation(sub, '');
+    const { Items = [] } = await deps.doc.send(
+      new QueryCommand({
+        TableName: deps.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :sk)',
+        ExpressionAttributeValues: { ':pk': pk, ':sk': sk },
+      }),
+    );
+    const items = Items.map((item) => {
+      const messages = Array.isArray(item.messages) ? (item.messages as { role?: unknown; content?: unknown }[]) : [];
+      const first = messages.find((message) => message.role === 'user');
+      return {
+        conversationId: String(item.sk).slice(sk.length),
+        createdAt: s(item.createdAt),
+        updatedAt: s(item.updatedAt),
+        title: typeof first?.content === 'string' ? first.content.slice(0, 60) : '',
+        messages: messages.length,
+      };
+    }).sort((a, b) => (b.updatedAt ?? '').localeCompare(a.updatedAt ?? ''));
+    return c.json({ items });
   });
 
   app.get('/api/requests', (c) => {

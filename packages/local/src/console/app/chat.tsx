@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { callApi, json } from './api';
+import { callApi, consoleApi, json, usePoll } from './api';
 import { Head } from './head';
 import type { DevUser } from './user';
 
@@ -21,13 +21,6 @@ interface Turn {
   stoppedBy?: string;
   usage?: { inputTokens: number; outputTokens: number };
   error?: string;
-}
-
-interface Conversation {
-  id: string;
-  sub: string;
-  title: string;
-  turns: Turn[];
 }
 
 /**
@@ -61,31 +54,100 @@ async function sendTurn(
   };
 }
 
+interface ConversationSummary {
+  conversationId: string;
+  title: string;
+  updatedAt?: string;
+  messages: number;
+}
+
+type StoredMessage =
+  | { role: 'user'; content: string }
+  | { role: 'assistant'; content: string; toolCalls?: { id: string; name: string; input: unknown }[] }
+  | { role: 'tool'; toolCallId: string; name: string; content: string; isError?: boolean };
+
+/** A stored conversation as turns: its tool calls rebuilt from the assistant's requests and the tools' answers. */
+function turnsOf(messages: StoredMessage[]): Turn[] {
+  const turns: Turn[] = [];
+  const calls = new Map<string, ToolCall>();
+  let step = 0;
+  for (const message of messages) {
+    const turn = turns.at(-1);
+    if (message.role === 'user') {
+      turns.push({ message: message.content, reply: '', toolCalls: [] });
+      step = 0;
+    } else if (message.role === 'assistant' && turn) {
+      step += 1;
+      if (message.content) turn.reply = message.content;
+      for (const request of message.toolCalls ?? []) {
+        const call: ToolCall = {
+          id: request.id,
+          name: request.name,
+          input: request.input,
+          ok: true,
+          durationMs: -1,
+          step,
+        };
+        calls.set(request.id, call);
+        turn.toolCalls.push(call);
+      }
+    } else if (message.role === 'tool') {
+      const call = calls.get(message.toolCallId);
+      if (!call) continue;
+      call.ok = message.isError !== true;
+      try {
+        call.output = JSON.parse(message.content);
+      } catch {
+        call.output = message.content;
+      }
+    }
+  }
+  return turns;
+}
+
 export function ChatView({ user }: { user: DevUser | null }) {
-  const [conversations, setConversations] = useState<Conversation[]>([]);
+  const sub = user?.sub ?? '';
+  /** Turns sent from this page (with their timings), by conversation id. */
+  const [sent, setSent] = useState<Record<string, Turn[]>>({});
+  const [stored, setStored] = useState<Record<string, Turn[]>>({});
   const [current, setCurrent] = useState<string | null>(null);
+  const [failed, setFailed] = useState<Turn | null>(null);
   const [draft, setDraft] = useState('Find the cheapest GPU and tell me its price');
   const [pending, setPending] = useState<string | null>(null);
+  const [list] = usePoll(
+    async () =>
+      sub
+        ? (await consoleApi<{ items: ConversationSummary[] }>(`/conversations?sub=${encodeURIComponent(sub)}`)).items
+        : [],
+    2000,
+    [sub],
+  );
   if (!user) return <p class="muted">Pick a dev user above to chat as.</p>;
-  const mine = conversations.filter((conversation) => conversation.sub === user.sub);
-  const open = mine.find((conversation) => conversation.id === current) ?? null;
 
+  const open = async (id: string) => {
+    setCurrent(id);
+    setFailed(null);
+    if (sent[id]) return;
+    const answer = await callApi<{ messages: StoredMessage[] }>(user.token, 'GET', `/conversations/${id}`);
+    if (answer.status === 200) setStored((all) => ({ ...all, [id]: turnsOf(answer.body.messages) }));
+  };
   const send = async (event: Event) => {
     event.preventDefault();
     const message = draft.trim();
     if (!message || pending) return;
     setPending(message);
     setDraft('');
-    const { conversationId, turn } = await sendTurn(user, message, open?.id ?? null, () => undefined);
+    setFailed(null);
+    const { conversationId, turn } = await sendTurn(user, message, current, () => undefined);
     setPending(null);
-    const id = conversationId ?? `failed-${conversations.length}`;
-    setConversations((all) => {
-      const existing = all.find((conversation) => conversation.id === id);
-      if (existing) return all.map((c) => (c.id === id ? { ...c, turns: [...c.turns, turn] } : c));
-      return [{ id, sub: user.sub, title: message.slice(0, 40), turns: [turn] }, ...all];
-    });
-    setCurrent(id);
+    if (!conversationId || turn.error) {
+      setFailed(turn);
+      return;
+    }
+    setSent((all) => ({ ...all, [conversationId]: [...(all[conversationId] ?? stored[conversationId] ?? []), turn] }));
+    setCurrent(conversationId);
   };
+  const turns = current ? (sent[current] ?? stored[current] ?? []) : [];
 
   return (
     <section class="chat">
@@ -94,24 +156,27 @@ export function ChatView({ user }: { user: DevUser | null }) {
           + New conversation
         </button>
         <ul>
-          {mine.map((conversation) => (
-            <li key={conversation.id}>
+          {(list ?? []).map((conversation) => (
+            <li key={conversation.conversationId}>
               <button
                 type="button"
-                class={conversation.id === current ? 'active' : ''}
-                onClick={() => setCurrent(conversation.id)}
+                class={conversation.conversationId === current ? 'active' : ''}
+                onClick={() => open(conversation.conversationId)}
               >
                 {conversation.title}
-                <span class="muted mono">{conversation.id.slice(0, 8)}</span>
+                <span class="muted mono">
+                  {conversation.conversationId.slice(0, 8)} · {conversation.messages} messages
+                </span>
               </button>
             </li>
           ))}
         </ul>
       </aside>
       <div class="thread">
-        {(open?.turns ?? []).map((turn, index) => (
+        {turns.map((turn, index) => (
           <TurnView key={index} turn={turn} />
         ))}
+        {failed ? <TurnView turn={failed} /> : null}
         {pending ? (
           <div class="turn">
             <p class="you">{pending}</p>
@@ -154,7 +219,7 @@ function TurnView({ turn }: { turn: Turn }) {
                 <td>
                   <pre>{json(call.ok ? call.output : call.error)}</pre>
                 </td>
-                <td>{Math.round(call.durationMs * 10) / 10} ms</td>
+                <td>{call.durationMs < 0 ? '–' : `${Math.round(call.durationMs * 10) / 10} ms`}</td>
               </tr>
             ))}
           </tbody>
