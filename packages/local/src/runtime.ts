@@ -305,7 +305,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           concurrency: () => gatewayRef?.concurrency() ?? null,
         })
       : null;
-    if (devConsole) stops.push(async () => devConsole.stop());
+    if (devConsole) stops.push(() => devConsole.stop());
     const accessLog = options.quiet
       ? undefined
       : (entry: AccessLogEntry) => process.stderr.write(formatAccessLog(entry));

@@ -18,7 +18,7 @@ export interface LocalConsole {
   record(entry: AccessLogEntry): void;
   /** Bundles the page's script in the background, shortly after the runtime is ready (start never waits). */
   prewarm(): void;
-  stop(): void;
+  stop(): Promise<void>;
 }
 
 const SAMPLE_EVERY_MS = 1_000;
@@ -38,6 +38,7 @@ export function startLocalConsole(
   const sampler = setInterval(() => recorder.sample(concurrency()), SAMPLE_EVERY_MS);
   sampler.unref();
   let prewarmTimer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
   return {
     path: CONSOLE_PATH,
     listener: getRequestListener(app.fetch),
@@ -45,6 +46,7 @@ export function startLocalConsole(
     prewarm: () => {
       prewarmTimer = setTimeout(() => {
         assets.script().catch((error: unknown) => {
+          if (stopped) return;
           process.stderr.write(
             `console: bundling the page failed: ${error instanceof Error ? error.message : error}\n`,
           );
@@ -52,10 +54,12 @@ export function startLocalConsole(
       }, PREWARM_AFTER_MS);
       prewarmTimer.unref();
     },
-    stop: () => {
+    stop: async () => {
+      stopped = true;
       clearTimeout(prewarmTimer);
       clearInterval(sampler);
       untap();
+      await assets.stop();
     },
   };
 }
