@@ -1,3 +1,4 @@
+import { Fragment } from 'preact';
 import { useRef, useState } from 'preact/hooks';
 import { consoleApi, json, time, usePoll } from './api';
 import { Head } from './head';
@@ -51,9 +52,8 @@ export function RequestsView() {
         <Head columns={['time', 'method', 'path', 'tier', 'status', 'latency', 'answered by', 'request id']} />
         <tbody>
           {shown.map((request) => (
-            <>
+            <Fragment key={request.seq}>
               <tr
-                key={request.seq}
                 class={`request s${Math.floor(request.status / 100)}xx`}
                 data-request-id={request.requestId}
                 onClick={() => setOpen(open === request.requestId ? null : request.requestId)}
@@ -68,13 +68,13 @@ export function RequestsView() {
                 <td class="mono">{request.requestId}</td>
               </tr>
               {open === request.requestId ? (
-                <tr key={`${request.seq}-logs`}>
+                <tr>
                   <td colSpan={8}>
                     <RequestLogs requestId={request.requestId} />
                   </td>
                 </tr>
               ) : null}
-            </>
+            </Fragment>
           ))}
         </tbody>
       </table>

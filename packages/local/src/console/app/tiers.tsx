@@ -120,7 +120,7 @@ export function TiersView() {
       {flood?.error ? <p class="error">{flood.error}</p> : null}
       {error ? <p class="error">{error}</p> : null}
       <p class="legend">
-        <span class="inuse">in use</span> <span class="reserved">reserved</span>
+        one point a second, the last 2 minutes: <span class="inuse">in use</span> <span class="reserved">reserved</span>
         {SERIES.map((s) => (
           <span key={s.key} class={s.className}>
             {s.label}
