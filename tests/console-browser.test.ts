@@ -92,6 +92,10 @@ describe.runIf(hasChromium)('the dev console in a real browser', () => {
     const refusedCall = await fetch(`${runtime().url}/me`);
     const refusedRow = page.locator(`tr[data-request-id="${refusedCall.headers.get('apigw-requestid')}"]`);
     await expect.poll(() => refusedRow.locator('td').allTextContents(), { timeout: 2_000 }).toContain('authorizer');
+    await refusedRow.click();
+    await expect
+      .poll(() => page.getByTestId('request-logs').textContent())
+      .toContain('the local gateway answered by itself: authorizer:');
 
     await row.click();
     const logs = page.getByTestId('request-logs');

@@ -70,7 +70,7 @@ export function RequestsView() {
               {open === request.requestId ? (
                 <tr>
                   <td colSpan={8}>
-                    <RequestLogs requestId={request.requestId} />
+                    <RequestLogs requestId={request.requestId} gatewayError={request.gatewayError} />
                   </td>
                 </tr>
               ) : null}
@@ -82,7 +82,7 @@ export function RequestsView() {
   );
 }
 
-function RequestLogs({ requestId }: { requestId: string }) {
+function RequestLogs({ requestId, gatewayError }: { requestId: string; gatewayError: string | undefined }) {
   const [logs, error] = usePoll(
     () => consoleApi<{ lines: Record<string, unknown>[] }>(`/requests/${encodeURIComponent(requestId)}/logs`),
     2000,
@@ -90,10 +90,12 @@ function RequestLogs({ requestId }: { requestId: string }) {
   );
   if (error) return <p class="error">{error}</p>;
   if (!logs) return <p class="muted">loading…</p>;
-  if (logs.lines.length === 0)
-    return <p class="muted">No log lines carry this request id (the gateway answered, or the log level hides them).</p>;
   return (
     <div class="logs" data-testid="request-logs">
+      {gatewayError ? <p>the local gateway answered by itself: {gatewayError}</p> : null}
+      {logs.lines.length === 0 ? (
+        <p class="muted">No log line carries this request id (no Lambda ran, or the log level hides its lines).</p>
+      ) : null}
       {logs.lines.map((line, index) => (
         <pre key={index}>{json(line)}</pre>
       ))}
