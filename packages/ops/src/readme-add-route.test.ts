@@ -54,14 +54,28 @@ function diagnostics(files: Map<string, string>): string[] {
       ? getSourceFile.call(host, path, language, ...rest)
       : ts.createSourceFile(path, text, language);
   };
-  const program = ts.createProgram([...files.keys()], options, host);
-  return [...files.keys()].flatMap((path) => {
+  const sources = [...files.keys()].filter((path) => path.endsWith('.ts'));
+  const program = ts.createProgram(sources, options, host);
+  return sources.flatMap((path) => {
     const file = program.getSourceFile(path);
     if (!file) return [`${path}: not part of the program`];
     return [...program.getSyntacticDiagnostics(file), ...program.getSemanticDiagnostics(file)].map(
       (d) => `${basename(path)}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`,
     );
   });
+}
+
+/** The README's `exports` line(s), added to core's package.json. */
+function withExports(files: Map<string, string>): void {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const block = /^## Add a route\n[\s\S]*?```jsonc\n\/\/ packages\/core\/package\.json[^\n]*\n([\s\S]*?)```/m.exec(
+    readme,
+  )?.[1];
+  if (!block) throw new Error('"Add a route" has no packages/core/package.json exports block');
+  const path = join(root, 'packages/core/package.json');
+  const pkg = JSON.parse(readFileSync(path, 'utf8')) as { exports: Record<string, string> };
+  Object.assign(pkg.exports, JSON.parse(`{${block.trim()}}`));
+  files.set(path, JSON.stringify(pkg));
 }
 
 function program(withDocs: boolean): Map<string, string> {
@@ -92,6 +106,7 @@ function program(withDocs: boolean): Map<string, string> {
       readFileSync(join(root, 'packages/core/src/openapi/index.ts'), 'utf8'),
     );
   }
+  withExports(files);
   return files;
 }
 
