@@ -13,7 +13,7 @@ import {
 } from '@toolgate/core/errors';
 import { PLANS, PlanSchema } from '@toolgate/core/plans';
 import { ALL_SCOPES } from '@toolgate/core/scopes';
-import { createUsersRepository } from '@toolgate/core/users/repository';
+import { createUsersRepository } from '@toolgate/core/users/aws/repository';
 import * as z from '@toolgate/core/zod';
 import { type Context, Hono } from 'hono';
 import type { ExecutionRecord, StepFunctionsEmulator } from '../emulators/stepfunctions';
