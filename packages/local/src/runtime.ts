@@ -9,7 +9,7 @@ import type { GatewayThrottling } from '@toolgate/core/concurrency';
 import { createDocumentClient } from '@toolgate/core/data/dynamo';
 import { corsPolicy } from '@toolgate/core/deploy/gateway';
 import type { HttpTier } from '@toolgate/core/manifest';
-import { type LocalConsole, startLocalConsole } from './console';
+import type { LocalConsole } from './console';
 import { startDynamoDb } from './emulators/dynamodb';
 import { startS3 } from './emulators/s3';
 import { startSqs } from './emulators/sqs';
@@ -291,8 +291,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     if (needsRealHandlers) realHandlersLoaded = true;
 
     let gatewayRef: LocalGateway | undefined;
+    // Imported only when served: the CLI's other commands and the test suites never load it.
     const devConsole: LocalConsole | null = options.console
-      ? startLocalConsole({
+      ? (await import('./console')).startLocalConsole({
           clock: options.now ?? systemClock,
           issuer,
           doc,
