@@ -1,0 +1,257 @@
+import { createHash } from 'node:crypto';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { HTTP_TIERS, type HttpTier } from '@toolgate/core/manifest';
+import { type FSWatcher, watch } from 'chokidar';
+import { formatMessages, type Message } from 'esbuild';
+import type { LambdaFunction } from '../emulators/stepfunctions';
+import type { LambdaHandler } from '../gateway/types';
+import type { SqsHandler } from '../queue/poller';
+import { createHandlerBundler, type HandlerBuild, RELOADED_PACKAGES } from './bundle';
+
+/**
+ * Hot reload of the tier handlers (issue 19 §3), for `pnpm dev`: the emulators, the gateway, the dev issuer and their
+ * data stay up; only the handler modules are replaced.
+ *
+ * Why bundles, not a worker process: the local runtime calls each handler as a function, in its own process, inside
+ * the local IAM check (an AsyncLocalStorage plus SDK middleware that core's client factories pick up from a global
+ * registry), the Step Functions emulator and the queue poller. A handler in a child process or worker thread would
+ * need all of that carried across a message channel, and every restart would pay a cold start of the whole SDK.
+ * Node cannot unload an ES module, and a loader hook (tsx's namespaces) re-imports the entry but not the core files
+ * it depends on — so each change is bundled by esbuild (incrementally: only changed files are re-read) into a folder
+ * of its own and imported from there: a fresh module graph of toolgate's code every time, while third-party packages
+ * stay external and are the instances the process already holds. The registry the local IAM uses lives on
+ * `globalThis`, so new modules see it; their module-level singletons (SDK clients, verifier) are created anew from
+ * the same environment. Each reload keeps the previous graph in memory (it cannot be freed): a few MB, measured in
+ * `reload.test.ts` and docs/local-development.md.
+ *
+ * A build error (syntax, unresolved import) or a module that throws while loading is printed with its file and line,
+ * and the last good handlers keep serving. esbuild strips types without checking them: `pnpm typecheck` still does.
+ */
+
+/** Every handler a reload replaces, ready to invoke. */
+export interface ReloadedHandlers {
+  http: Partial<Record<HttpTier, LambdaHandler>>;
+  worker: SqsHandler;
+  steps: LambdaFunction;
+}
+
+export interface ReloadEvent {
+  /** `reloaded`: new handlers serve; `unchanged`: the build produced the same code; `failed`: the last good serve. */
+  outcome: 'reloaded' | 'unchanged' | 'failed';
+  /** From the change (or the call) to the new handlers in place. */
+  durationMs: number;
+  /** The changed files that started it, relative to the source root (empty for an explicit `reload()`). */
+  changed: string[];
+  /** The build number now serving. */
+  generation: number;
+  /** What went wrong, formatted for a terminal (file, line, code frame), when `failed`. */
+  error?: string;
+}
+
+export interface HandlerReloaderOptions {
+  /** The folder holding `packages/core` and `packages/functions` whose sources are bundled and watched. */
+  sourceRoot: string;
+  /** The repo whose installed dependencies the handlers import (usually the same folder). */
+  repoRoot: string;
+  /** Each build is written to `<outDir>/handlers-build-<n>/`; the folder is removed on stop. */
+  outDir: string;
+  /** Watch the sources and reload on change. Default true; false leaves reloads to `reload()`. */
+  watch?: boolean;
+  /** Changes closer together than this make one reload. */
+  debounceMs?: number;
+  /** One line per reload (and the error, when one fails). */
+  log?: (line: string) => void;
+  onReload?: (event: ReloadEvent) => void;
+}
+
+export interface HandlerReloader {
+  /** The handlers of the last good build. */
+  current(): ReloadedHandlers;
+  /** Rebuilds now (after any reload in progress); resolves with what happened. */
+  reload(): Promise<ReloadEvent>;
+  stop(): Promise<void>;
+}
+
+/** Each build's folder is `<outDir>/handlers-build-<n>`. */
+export const BUILD_FOLDER = 'handlers-build-';
+const TIER_FILES = [...HTTP_TIERS, 'worker', 'steps'] as const;
+/** Builds kept on disk: the serving one and the one before (a request in flight may still load a lazy chunk). */
+const KEPT_BUILDS = 2;
+
+const isSource = (file: string) => /\.(ts|mts|json)$/.test(file) && !/\.test\.ts$/.test(file);
+
+async function formatBuildErrors(errors: Message[]): Promise<string> {
+  return (await formatMessages(errors, { kind: 'error', color: false, terminalWidth: 100 })).join('').trimEnd();
+}
+
+function describeLoadError(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}
+
+function handlerOf(module: { handler?: unknown }, file: string): unknown {
+  if (typeof module.handler !== 'function') throw new Error(`${file} does not export a handler function`);
+  return module.handler;
+}
+
+export async function startHandlerReloader(options: HandlerReloaderOptions): Promise<HandlerReloader> {
+  const { sourceRoot, outDir, log = () => undefined } = options;
+  const bundler = await createHandlerBundler({ sourceRoot, repoRoot: options.repoRoot });
+  await rm(outDir, { recursive: true, force: true });
+  let generation = 0;
+  let serving: { handlers: ReloadedHandlers; hash: string } | undefined;
+  const written: string[] = [];
+
+  async function load(build: HandlerBuild): Promise<ReloadedHandlers> {
+    const dir = join(outDir, `${BUILD_FOLDER}${generation + 1}`);
+    for (const file of build.files) {
+      await mkdir(dirname(join(dir, file.path)), { recursive: true });
+      await writeFile(join(dir, file.path), file.contents);
+    }
+    written.push(dir);
+    // Every tier imported before any is swapped in: a reload is all or nothing.
+    const modules = await Promise.all(
+      TIER_FILES.map(async (tier) => {
+        const file = join(dir, `${tier}.mjs`);
+        // A test runner must import builds natively (vitest: `server.deps.external`, see tests/vitest.config.ts).
+        return [tier, handlerOf(await import(/* @vite-ignore */ pathToFileURL(file).href), file)] as const;
+      }),
+    );
+    const byTier = Object.fromEntries(modules) as Record<(typeof TIER_FILES)[number], unknown>;
+    return {
+      http: Object.fromEntries(HTTP_TIERS.map((tier) => [tier, byTier[tier] as LambdaHandler])),
+      worker: byTier.worker as SqsHandler,
+      steps: byTier.steps as LambdaFunction,
+    };
+  }
+
+  async function prune(): Promise<void> {
+    while (written.length > KEPT_BUILDS) {
+      const old = written.shift();
+      if (old) await rm(old, { recursive: true, force: true });
+    }
+  }
+
+  async function rebuild(changed: string[], since: number): Promise<ReloadEvent> {
+    const elapsed = () => Math.round(performance.now() - since);
+    const build = await bundler.build();
+    if (build.errors.length > 0) {
+      return {
+        outcome: 'failed',
+        durationMs: elapsed(),
+        changed,
+        generation,
+        error: await formatBuildErrors(build.errors),
+      };
+    }
+    const hash = createHash('sha256');
+    for (const file of build.files) hash.update(file.path).update(file.contents);
+    const digest = hash.digest('hex');
+    if (serving && serving.hash === digest) return { outcome: 'unchanged', durationMs: elapsed(), changed, generation };
+    try {
+      const handlers = await load(build);
+      generation += 1;
+      serving = { handlers, hash: digest };
+      await prune();
+      return { outcome: 'reloaded', durationMs: elapsed(), changed, generation };
+    } catch (error) {
+      return { outcome: 'failed', durationMs: elapsed(), changed, generation, error: describeLoadError(error) };
+    }
+  }
+
+  const first = await rebuild([], performance.now());
+  if (first.outcome !== 'reloaded') {
+    await bundler.dispose();
+    throw new Error(`The tier handlers could not be built:\n${first.error ?? first.outcome}`);
+  }
+
+  // One reload at a time; changes that arrive during one are collected for the next.
+  let running: Promise<ReloadEvent> | undefined;
+  let pending: { changed: Set<string>; since: number } | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+
+  function report(event: ReloadEvent): ReloadEvent {
+    const what =
+      event.changed.length > 0
+        ? ` (${event.changed.slice(0, 3).join(', ')}${event.changed.length > 3 ? ', …' : ''})`
+        : '';
+    if (event.outcome === 'failed') {
+      log(
+        `toolgate dev: reload failed after ${event.durationMs} ms${what}; still serving build ${event.generation}\n${event.error}`,
+      );
+    } else if (event.outcome === 'reloaded') {
+      log(`toolgate dev: handlers reloaded in ${event.durationMs} ms${what} (build ${event.generation})`);
+      if (event.changed.some((file) => file.includes('/manifest/'))) {
+        log(
+          'toolgate dev: the route manifest changed: the local gateway keeps the routes it started with until restarted',
+        );
+      }
+    } else {
+      log(`toolgate dev: handlers unchanged (${event.durationMs} ms)`);
+    }
+    options.onReload?.(event);
+    return event;
+  }
+
+  function runNext(): Promise<ReloadEvent> {
+    const batch = pending ?? { changed: new Set<string>(), since: performance.now() };
+    pending = undefined;
+    const next = (running ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => rebuild([...batch.changed], batch.since))
+      .then(report, (error: unknown) =>
+        report({
+          outcome: 'failed',
+          durationMs: 0,
+          changed: [...batch.changed],
+          generation,
+          error: describeLoadError(error),
+        }),
+      );
+    running = next;
+    return next;
+  }
+
+  // chokidar, not `fs.watch(dir, { recursive: true })`: Node 20's recursive watch on Linux stops reporting a file
+  // once it is replaced by a rename, which is how many editors (and `sed -i`) save.
+  let watcher: FSWatcher | undefined;
+  if (options.watch !== false) {
+    watcher = watch(
+      RELOADED_PACKAGES.map((pkg) => join(sourceRoot, 'packages', pkg, 'src')),
+      {
+        ignoreInitial: true,
+        ignored: (path, stats) => path.includes('/node_modules/') || (stats?.isFile() === true && !isSource(path)),
+      },
+    );
+    watcher.on('all', (_event, path) => {
+      if (stopped || !isSource(path)) return;
+      pending ??= { changed: new Set(), since: performance.now() };
+      pending.changed.add(relative(sourceRoot, path));
+      clearTimeout(timer);
+      timer = setTimeout(() => void runNext(), options.debounceMs ?? 100);
+    });
+    const ready = watcher;
+    await new Promise<void>((resolve, reject) => {
+      ready.once('ready', resolve);
+      ready.once('error', reject);
+    });
+  }
+
+  return {
+    current() {
+      if (!serving) throw new Error('no handlers loaded');
+      return serving.handlers;
+    },
+    reload: () => runNext(),
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await watcher?.close();
+      await running?.catch(() => undefined);
+      await bundler.dispose();
+      await rm(outDir, { recursive: true, force: true });
+    },
+  };
+}
