@@ -23,8 +23,8 @@ import { createHandlerBundler, type HandlerBuild, RELOADED_PACKAGES } from './bu
  * of its own and imported from there: a fresh module graph of toolgate's code every time, while third-party packages
  * stay external and are the instances the process already holds. The registry the local IAM uses lives on
  * `globalThis`, so new modules see it; their module-level singletons (SDK clients, verifier) are created anew from
- * the same environment. Each reload keeps the previous graph in memory (it cannot be freed): a few MB, measured in
- * `reload.test.ts` and docs/local-development.md.
+ * the same environment. Each reload keeps the previous graph in memory (it cannot be freed): a few MB, measured by
+ * `scripts/reload-measure.ts` (README, "Hot reload").
  *
  * A build error (syntax, unresolved import) or a module that throws while loading is printed with its file and line,
  * and the last good handlers keep serving. esbuild strips types without checking them: `pnpm typecheck` still does.
