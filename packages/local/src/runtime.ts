@@ -18,9 +18,10 @@ import { loadTierHandlers, loadWorkerHandler, reloadingTierHandlers, servedTiers
 import { installLocalIam, LOCAL_IAM_ENV, type LocalIam, localIamEnabled } from './iam';
 import { type DevIssuer, startDevIssuer } from './issuer';
 import { applyEnvironment, LOCAL_CREDENTIALS, localEnvironment } from './local-env';
-import { findRepoRoot, keysDirIn, localStateDir } from './paths';
+import { devStateDirIn, findRepoRoot, keysDirIn, localStateDir } from './paths';
 import type { JobsPoller, SqsHandler } from './queue/poller';
 import { type LocalJobsSettings, startLocalJobs } from './queue/settings';
+import { freshBuildDir } from './reload/build-dirs';
 import { type HandlerReloader, type ReloadEvent, startHandlerReloader } from './reload/reloader';
 import { ensureBucket, ensureQueues, ensureTable, type QueueUrls } from './resources/provision';
 import { loadCatalogFixture, seedCatalog } from './seed';
@@ -103,7 +104,7 @@ export interface LocalRuntimeOptions {
 export interface HotReloadOptions {
   /** The folder whose `packages/core` and `packages/functions` are bundled and watched (default: this repo). */
   sourceRoot?: string;
-  /** Where builds are written (default `.toolgate/run/handlers-<pid>-<random>`, removed on stop). */
+  /** Where builds are written (default `.toolgate/run/handlers-<pid>-<random>`, removed on stop; `build-dirs.ts`). */
   outDir?: string;
   /** Watch the sources (default true); false leaves reloads to `runtime.reloader.reload()`. */
   watch?: boolean;
@@ -281,8 +282,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         await startHandlerReloader({
           sourceRoot: reload.sourceRoot ?? findRepoRoot(),
           repoRoot: findRepoRoot(),
-          outDir:
-            reload.outDir ?? join(localStateDir(), 'run', `handlers-${process.pid}-${randomBytes(4).toString('hex')}`),
+          outDir: reload.outDir ?? (await freshBuildDir(devStateDirIn(localStateDir()))),
           ...(reload.watch !== undefined ? { watch: reload.watch } : {}),
           ...(reload.debounceMs !== undefined ? { debounceMs: reload.debounceMs } : {}),
           ...(reload.onReload ? { onReload: reload.onReload } : {}),
