@@ -81,6 +81,18 @@ async function edit(file: string, from: string, to: string): Promise<void> {
   await writeFile(file, text.replace(from, to));
 }
 
+/** The error of the failed reload that `change` causes. */
+async function failureOf(change: () => Promise<void>): Promise<string> {
+  const before = events.filter((event) => event.outcome === 'failed').length;
+  await change();
+  const failed = await until(
+    async () => events.filter((event) => event.outcome === 'failed'),
+    (found) => found.length > before,
+    5000,
+  );
+  return failed.at(-1)?.error ?? '';
+}
+
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 
 describe('hot reload', () => {
@@ -142,14 +154,7 @@ describe('hot reload', () => {
   it('keeps the last good handlers on a syntax error, says where it is, and recovers on the fix', async () => {
     const file = await coreFileWith(detailFor('edit 5'));
     const good = `\`${detailFor('edit 5')}\``;
-    const failures = events.filter((event) => event.outcome === 'failed').length;
-    await edit(file, good, `\`${detailFor('broken')}\` +;`);
-    const failed = await until(
-      async () => events.filter((event) => event.outcome === 'failed'),
-      (found) => found.length > failures,
-      5000,
-    );
-    const error = failed.at(-1)?.error ?? '';
+    const error = await failureOf(() => edit(file, good, `\`${detailFor('broken')}\` +;`));
     const line = (await readFile(file, 'utf8')).split('\n').findIndex((text) => text.includes('+;')) + 1;
     expect(error).toContain(`${file.slice(copy.length + 1)}:${line}:`);
     expect(error).toMatch(/Unexpected/);
@@ -159,5 +164,17 @@ describe('hot reload', () => {
 
     await edit(file, `\`${detailFor('broken')}\` +;`, `\`${detailFor('fixed')}\``);
     await until(unknownJob, (answer) => String(answer.body.detail).endsWith('(fixed).'), 5000);
+  }, 30_000);
+
+  it('keeps the last good handlers when a module throws while loading, and loads the fix', async () => {
+    const file = await coreFileWith(detailFor('fixed'));
+    const original = await readFile(file, 'utf8');
+    const thrown = `${original}\nthrow new Error('thrown while loading (reload test)');\n`;
+    expect(await failureOf(() => writeFile(file, thrown))).toContain('thrown while loading (reload test)');
+    expect((await unknownJob()).body.detail).toMatch(/\(fixed\)\.$/);
+
+    // The same code as before the throw is a build of its own: a module that threw is not taken from Node's cache.
+    await writeFile(file, original.replace(detailFor('fixed'), detailFor('loaded again')));
+    await until(unknownJob, (answer) => String(answer.body.detail).endsWith('(loaded again).'), 5000);
   }, 30_000);
 });

@@ -107,15 +107,15 @@ export async function startHandlerReloader(options: HandlerReloaderOptions): Pro
   await rm(outDir, { recursive: true, force: true });
   let generation = 0;
   let serving: { handlers: ReloadedHandlers; hash: string } | undefined;
-  const written: string[] = [];
+  // Never the same folder twice, failed attempts included: Node caches a module by URL, even one that threw.
+  let attempts = 0;
+  const kept: string[] = [];
 
-  async function load(build: HandlerBuild): Promise<ReloadedHandlers> {
-    const dir = join(outDir, `${BUILD_FOLDER}${generation + 1}`);
+  async function load(build: HandlerBuild, dir: string): Promise<ReloadedHandlers> {
     for (const file of build.files) {
       await mkdir(dirname(join(dir, file.path)), { recursive: true });
       await writeFile(join(dir, file.path), file.contents);
     }
-    written.push(dir);
     // Every tier imported before any is swapped in: a reload is all or nothing.
     const modules = await Promise.all(
       TIER_FILES.map(async (tier) => {
@@ -132,9 +132,10 @@ export async function startHandlerReloader(options: HandlerReloaderOptions): Pro
     };
   }
 
-  async function prune(): Promise<void> {
-    while (written.length > KEPT_BUILDS) {
-      const old = written.shift();
+  async function keep(dir: string): Promise<void> {
+    kept.push(dir);
+    while (kept.length > KEPT_BUILDS) {
+      const old = kept.shift();
       if (old) await rm(old, { recursive: true, force: true });
     }
   }
@@ -149,13 +150,16 @@ export async function startHandlerReloader(options: HandlerReloaderOptions): Pro
     for (const file of build.files) hash.update(file.path).update(file.contents);
     const digest = hash.digest('hex');
     if (serving && serving.hash === digest) return { ...base(), outcome: 'unchanged' };
+    attempts += 1;
+    const dir = join(outDir, `${BUILD_FOLDER}${attempts}`);
     try {
-      const handlers = await load(build);
+      const handlers = await load(build, dir);
       generation += 1;
       serving = { handlers, hash: digest };
-      await prune();
+      await keep(dir);
       return { ...base(), outcome: 'reloaded' };
     } catch (error) {
+      await rm(dir, { recursive: true, force: true });
       return { ...base(), outcome: 'failed', error: describeLoadError(error) };
     }
   }
