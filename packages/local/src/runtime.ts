@@ -23,7 +23,7 @@ import { devStateDirIn, findRepoRoot, keysDirIn, localStateDir } from './paths';
 import type { JobsPoller, SqsHandler } from './queue/poller';
 import { type LocalJobsSettings, startLocalJobs } from './queue/settings';
 import { freshBuildDir } from './reload/build-dirs';
-import { type HandlerReloader, type ReloadEvent, startHandlerReloader } from './reload/reloader';
+import { type HandlerReloader, prepareHandlerReloader, type ReloadEvent } from './reload/reloader';
 import { ensureBucket, ensureQueues, ensureTable, type QueueUrls } from './resources/provision';
 import { type LocalWorkflows, startLocalWorkflows } from './workflows';
 
@@ -195,6 +195,20 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   };
 
   try {
+    const reload = options.reload && needsRealHandlers ? options.reload : null;
+    // The first bundle needs no environment: esbuild builds it while the emulators start.
+    const preparedReload = reload
+      ? prepareHandlerReloader({
+          sourceRoot: reload.sourceRoot ?? findRepoRoot(),
+          repoRoot: findRepoRoot(),
+          outDir: reload.outDir ?? freshBuildDir(devStateDirIn(localStateDir())),
+          ...(reload.watch !== undefined ? { watch: reload.watch } : {}),
+          ...(reload.debounceMs !== undefined ? { debounceMs: reload.debounceMs } : {}),
+          ...(reload.onReload ? { onReload: reload.onReload } : {}),
+          ...(options.quiet ? {} : { log: (line: string) => process.stderr.write(`${line}\n`) }),
+        })
+      : null;
+    if (preparedReload) stops.push(() => preparedReload.dispose());
     const [dynamodb, s3, sqs, issuer] = await Promise.all([
       startDynamoDb(options.persistDir ? { path: join(options.persistDir, 'dynamodb') } : {}).then(started<Emulator>),
       startS3({
@@ -275,21 +289,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       stops.push(async () => iam.stop());
       pollerSqs.middlewareStack.use(iam.pluginFor('worker'));
     }
-    if (options.reload && needsRealHandlers) {
-      const reload = options.reload;
-      // After the environment and the IAM check are in place: the bundled modules read both when imported.
-      reloader = started(
-        await startHandlerReloader({
-          sourceRoot: reload.sourceRoot ?? findRepoRoot(),
-          repoRoot: findRepoRoot(),
-          outDir: reload.outDir ?? (await freshBuildDir(devStateDirIn(localStateDir()))),
-          ...(reload.watch !== undefined ? { watch: reload.watch } : {}),
-          ...(reload.debounceMs !== undefined ? { debounceMs: reload.debounceMs } : {}),
-          ...(reload.onReload ? { onReload: reload.onReload } : {}),
-          ...(options.quiet ? {} : { log: (line: string) => process.stderr.write(`${line}\n`) }),
-        }),
-      );
-    }
+    // After the environment and the IAM check are in place: the bundled modules read both when imported.
+    if (preparedReload) reloader = started(await preparedReload.start());
     const current = reloader;
     const loaded = current
       ? reloadingTierHandlers(() => current.current(), injected)

@@ -8,7 +8,7 @@ import { formatMessages, type Message } from 'esbuild';
 import type { LambdaFunction } from '../emulators/stepfunctions';
 import type { LambdaHandler } from '../gateway/types';
 import type { SqsHandler } from '../queue/poller';
-import { createHandlerBundler, type HandlerBuild, RELOADED_PACKAGES } from './bundle';
+import { createHandlerBundler, type HandlerBuild, type HandlerBundler, RELOADED_PACKAGES } from './bundle';
 
 /**
  * Hot reload of the tier handlers (issue 19 §3), for `pnpm dev`: the emulators, the gateway, the dev issuer and their
@@ -97,13 +97,65 @@ function handlerOf(module: { handler?: unknown }, file: string): unknown {
   return module.handler;
 }
 
-export async function startHandlerReloader(options: HandlerReloaderOptions): Promise<HandlerReloader> {
-  const { sourceRoot, outDir, log = () => undefined } = options;
-  const bundler = await createHandlerBundler({
-    sourceRoot,
+export interface PreparedReloader {
+  /** Imports the first build (once the environment the handlers read is in place) and starts watching. */
+  start(): Promise<HandlerReloader>;
+  /** Ends esbuild's context; the reloader's `stop` does it too (once is enough, twice is harmless). */
+  dispose(): Promise<void>;
+}
+
+interface TimedBuild {
+  build: HandlerBuild;
+  buildMs: number;
+}
+
+async function timedBuild(bundler: HandlerBundler): Promise<TimedBuild> {
+  const started = performance.now();
+  const build = await bundler.build();
+  return { build, buildMs: Math.round(performance.now() - started) };
+}
+
+/**
+ * Starts esbuild on the first build at once: it needs no environment, so the runtime overlaps it with the emulators'
+ * start and `pnpm dev` is ready no later than without hot reload.
+ */
+export function prepareHandlerReloader(options: HandlerReloaderOptions): PreparedReloader {
+  const bundler = createHandlerBundler({
+    sourceRoot: options.sourceRoot,
     repoRoot: options.repoRoot,
-    outdir: join(outDir, BUILD_FOLDER.replace(/-$/, '')),
+    outdir: join(options.outDir, BUILD_FOLDER.replace(/-$/, '')),
   });
+  const first = bundler.then(timedBuild);
+  // Awaited by `start`; a failure must not be an unhandled rejection meanwhile.
+  first.catch(() => undefined);
+  let disposed: Promise<void> | undefined;
+  const dispose = () => {
+    disposed ??= bundler.then(
+      (ready) => ready.dispose(),
+      () => undefined,
+    );
+    return disposed;
+  };
+  return {
+    start: async () => {
+      try {
+        return await startReloader(options, await bundler, await first, dispose);
+      } catch (error) {
+        await dispose();
+        throw error;
+      }
+    },
+    dispose,
+  };
+}
+
+async function startReloader(
+  options: HandlerReloaderOptions,
+  bundler: HandlerBundler,
+  firstBuild: TimedBuild,
+  dispose: () => Promise<void>,
+): Promise<HandlerReloader> {
+  const { sourceRoot, outDir, log = () => undefined } = options;
   await rm(outDir, { recursive: true, force: true });
   let generation = 0;
   let serving: { handlers: ReloadedHandlers; hash: string } | undefined;
@@ -140,10 +192,8 @@ export async function startHandlerReloader(options: HandlerReloaderOptions): Pro
     }
   }
 
-  async function rebuild(changed: string[], since: number): Promise<ReloadEvent> {
-    const building = performance.now();
-    const build = await bundler.build();
-    const buildMs = Math.round(performance.now() - building);
+  async function rebuild(changed: string[], since: number, prebuilt?: TimedBuild): Promise<ReloadEvent> {
+    const { build, buildMs } = prebuilt ?? (await timedBuild(bundler));
     const base = () => ({ durationMs: Math.round(performance.now() - since), buildMs, changed, generation });
     if (build.errors.length > 0) return { ...base(), outcome: 'failed', error: await formatBuildErrors(build.errors) };
     const hash = createHash('sha256');
@@ -164,9 +214,8 @@ export async function startHandlerReloader(options: HandlerReloaderOptions): Pro
     }
   }
 
-  const first = await rebuild([], performance.now());
+  const first = await rebuild([], performance.now(), firstBuild);
   if (first.outcome !== 'reloaded') {
-    await bundler.dispose();
     throw new Error(`The tier handlers could not be built:\n${first.error ?? first.outcome}`);
   }
 
@@ -259,7 +308,7 @@ export async function startHandlerReloader(options: HandlerReloaderOptions): Pro
       clearTimeout(timer);
       await watcher?.close();
       await running?.catch(() => undefined);
-      await bundler.dispose();
+      await dispose();
       await rm(outDir, { recursive: true, force: true });
     },
   };
