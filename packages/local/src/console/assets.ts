@@ -10,12 +10,10 @@ const APP_DIR = join(import.meta.dirname, 'app');
  */
 export function consoleAssets() {
   let script: Promise<string> | undefined;
-  let esbuildLoaded = false;
   let style: Promise<string> | undefined;
   const bundle = async () => {
     // Loaded on first use, off the start path.
     const { build } = await import('esbuild');
-    esbuildLoaded = true;
     const result = await build({
       entryPoints: [join(APP_DIR, 'main.tsx')],
       bundle: true,
@@ -42,10 +40,6 @@ export function consoleAssets() {
     style(): Promise<string> {
       style ??= readFile(join(APP_DIR, 'console.css'), 'utf8');
       return style;
-    },
-    /** Ends esbuild's service process, if the bundle ever started it. */
-    async stop(): Promise<void> {
-      if (esbuildLoaded) await (await import('esbuild')).stop();
     },
     html(): string {
       return [

@@ -54,12 +54,12 @@ export function startLocalConsole(
       }, PREWARM_AFTER_MS);
       prewarmTimer.unref();
     },
+    // esbuild's service process is shared with hot reload (reload/bundle.ts) and ends with this process.
     stop: async () => {
       stopped = true;
       clearTimeout(prewarmTimer);
       clearInterval(sampler);
       untap();
-      await assets.stop();
     },
   };
 }
