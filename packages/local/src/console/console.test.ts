@@ -173,6 +173,7 @@ describe('the console API', () => {
   it('serves its page with a CSP that allows only itself and the local S3, and 404s as problem+json', async () => {
     const page = await call('/_console');
     expect(page.status).toBe(200);
+    expect((await call('/_console/')).status).toBe(200);
     const csp = page.headers.get('content-security-policy') ?? '';
     expect(csp).toContain("default-src 'self'");
     expect(csp).toContain("connect-src 'self' http://127.0.0.1:4000;");

@@ -133,7 +133,8 @@ async function queueDepth(sqs: SQSClient, url: string) {
 
 /** The console: its page, its script and a small JSON API, all under `/_console`, answered only on loopback. */
 export function createConsoleApp(deps: ConsoleDeps, assets = consoleAssets()): Hono {
-  const app = new Hono().basePath(CONSOLE_PATH);
+  // Not strict: /_console/ is the page too.
+  const app = new Hono({ strict: false }).basePath(CONSOLE_PATH);
   const users = createUsersRepository(deps.doc, deps.tableName);
   const flood = createFloodRunner({ url: deps.apiUrl, issuer: deps.issuer, clock: deps.clock });
 
