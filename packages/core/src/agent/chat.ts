@@ -5,8 +5,8 @@ import type { ChatQuota, PlanLookup } from '../limits/rate-limiter';
 import type { ToolRegistry } from '../tools/registry';
 import type { AgentConfig } from './config';
 import type { ConversationsRepository } from './conversations';
-import { runAgent } from './loop';
-import type { ChatMessage, ModelProvider, ToolCallRequest } from './provider';
+import { type AgentEvent, AgentInterruptedError, type AgentResult, runAgent } from './loop';
+import type { ChatMessage, ModelProvider, TokenUsage, ToolCallRequest } from './provider';
 import type { ChatRequest, ChatResponse, Conversation } from './schema';
 
 export interface ChatServiceOptions {
@@ -26,7 +26,18 @@ export interface ChatCall extends ChatRequest {
   deadlineAt: number;
   signal?: AbortSignal;
   onToolError?: (error: unknown, call: ToolCallRequest) => void;
+  /**
+   * Set to stream: the loop's events as they happen, then `usage` (what is charged) and `done` once the conversation
+   * is saved. Failures are thrown, as without it.
+   */
+  onEvent?: (event: ChatEvent) => void;
 }
+
+/** Everything a streamed chat tells its client, in order; `functions/src/http/sse.ts` writes them as SSE. */
+export type ChatEvent =
+  | AgentEvent
+  | ({ type: 'usage' } & TokenUsage)
+  | { type: 'done'; conversationId: string; stoppedBy: ChatResponse['stoppedBy'] };
 
 export interface ChatService {
   chat(call: ChatCall): Promise<ChatResponse>;
@@ -55,47 +66,60 @@ export function createChatService(options: ChatServiceOptions): ChatService {
   }
 
   return {
-    async chat({ caller, message, conversationId, deadlineAt, signal, onToolError }) {
+    async chat({ caller, message, conversationId, deadlineAt, signal, onToolError, onEvent }) {
       const { plan } = await users.get(caller.sub);
       await quota.assertAvailable(caller.sub, plan);
       const existing = conversationId ? await load(caller, conversationId) : null;
       const startedAt = new Date(now()).toISOString();
+      const id = existing?.conversationId ?? newId();
+
+      /** Tokens are spent whether or not the conversation can be saved, so both writes run and both are awaited. */
+      async function keep(result: Pick<AgentResult, 'messages' | 'usage'>): Promise<void> {
+        const conversation: Conversation = {
+          conversationId: id,
+          createdAt: existing?.createdAt ?? startedAt,
+          updatedAt: new Date(now()).toISOString(),
+          messages: result.messages,
+        };
+        const [saved, charged] = await Promise.allSettled([
+          conversations.save(caller.sub, conversation, existing?.version ?? null),
+          quota.record(caller.sub, result.usage.inputTokens + result.usage.outputTokens),
+        ]);
+        if (saved.status === 'rejected') throw saved.reason;
+        if (charged.status === 'rejected') throw charged.reason;
+      }
 
       const history: ChatMessage[] = [...(existing?.messages ?? []), { role: 'user', content: message }];
-      const result = await runAgent({
-        provider,
-        registry,
-        caller,
-        messages: history,
-        stepCap: agent.stepCap,
-        deadlineAt,
-        maxOutputTokens: agent.maxOutputTokens,
-        ...(signal ? { signal } : {}),
-        ...(onToolError ? { onToolError } : {}),
-        now,
-      });
+      let result: AgentResult;
+      try {
+        result = await runAgent({
+          provider,
+          registry,
+          caller,
+          messages: history,
+          stepCap: agent.stepCap,
+          deadlineAt,
+          maxOutputTokens: agent.maxOutputTokens,
+          ...(signal ? { signal } : {}),
+          ...(onToolError ? { onToolError } : {}),
+          ...(onEvent ? { onEvent } : {}),
+          now,
+        });
+      } catch (error) {
+        // The client went away: what was produced is kept (marked interrupted) and what was spent is charged.
+        if (error instanceof AgentInterruptedError) await keep(error.partial);
+        throw error;
+      }
 
       // The model never answered before the deadline (a hung or overloaded provider): a 504 the client can retry,
       // not a 200 whose only content is "I ran out of time". Nothing is saved, and no token was spent.
-      if (result.stoppedBy === 'deadline' && result.messages.length === history.length + 1) {
+      if (result.stoppedBy === 'deadline' && !result.modelAnswered) {
         throw new GatewayTimeoutError('The model did not answer in time; retry later.', 5);
       }
 
-      const id = existing?.conversationId ?? newId();
-      const conversation: Conversation = {
-        conversationId: id,
-        createdAt: existing?.createdAt ?? startedAt,
-        updatedAt: new Date(now()).toISOString(),
-        messages: result.messages,
-      };
-      // Tokens are spent whether or not the conversation can be saved, so both writes run and both are awaited.
-      const [saved, charged] = await Promise.allSettled([
-        conversations.save(caller.sub, conversation, existing?.version ?? null),
-        quota.record(caller.sub, result.usage.inputTokens + result.usage.outputTokens),
-      ]);
-      if (saved.status === 'rejected') throw saved.reason;
-      if (charged.status === 'rejected') throw charged.reason;
-
+      await keep(result);
+      onEvent?.({ type: 'usage', ...result.usage });
+      onEvent?.({ type: 'done', conversationId: id, stoppedBy: result.stoppedBy });
       return {
         conversationId: id,
         reply: result.reply,

@@ -74,7 +74,8 @@ describe('bedrock provider (Converse wire format)', () => {
     });
 
     expect(result.stoppedBy).toBe('answer');
-    expect(result.reply).toBe('The GPU A10G hour costs $1.20.');
+    // The reply is everything the model said in the run, as a stream shows it: the text before its tool call too.
+    expect(result.reply).toBe('Let me search.\n\nThe GPU A10G hour costs $1.20.');
     expect(result.usage).toEqual({ inputTokens: 200, outputTokens: 40 });
     expect(result.toolCalls).toEqual([
       expect.objectContaining({ id: 'tooluse_1', name: 'catalog_search', ok: true, input: { q: 'gpu', limit: 2 } }),

@@ -2,6 +2,7 @@ import { CATEGORIES } from '../../catalog/schema';
 import {
   type AssistantMessage,
   type ChatMessage,
+  estimateInputTokens,
   estimateTokens,
   type ModelProvider,
   type ModelRequest,
@@ -293,8 +294,27 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-export function createDevProvider(options: { latencyMs?: number } = {}): ModelProvider {
+/**
+ * The pieces the dev model "generates" its text in: a word with the whitespace before it, so that the pieces
+ * concatenate to the text exactly.
+ */
+export function devChunks(text: string): string[] {
+  return text.match(/\s*\S+|\s+$/g) ?? [];
+}
+
+export interface DevProviderOptions {
+  /** Simulated latency before each model call answers anything. */
+  latencyMs?: number;
+  /**
+   * Time to generate each chunk (a word) of a text answer, streamed or not, as a real model spends it: with it,
+   * streaming is visible locally and a buffered answer takes as long as the stream.
+   */
+  chunkDelayMs?: number;
+}
+
+export function createDevProvider(options: DevProviderOptions = {}): ModelProvider {
   const latencyMs = options.latencyMs ?? 0;
+  const chunkDelayMs = options.chunkDelayMs ?? 0;
   return {
     name: 'dev',
     modelId: 'toolgate-dev',
@@ -319,15 +339,15 @@ export function createDevProvider(options: { latencyMs?: number } = {}): ModelPr
             }
           : { role: 'assistant', content: answer(intent, results, available.size > 0) };
       }
-      const input =
-        (request.system ?? '') +
-        request.messages.map((m) => m.content).join('\n') +
-        JSON.stringify(request.tools.map((tool) => tool.inputSchema));
+      for (const chunk of devChunks(message.content)) {
+        await sleep(chunkDelayMs, request.signal);
+        request.onText?.(chunk);
+      }
       return {
         message,
         stopReason: message.toolCalls ? 'tool_use' : 'end_turn',
         usage: {
-          inputTokens: estimateTokens(input),
+          inputTokens: estimateInputTokens(request),
           outputTokens: estimateTokens(message.content + JSON.stringify(message.toolCalls ?? [])),
         },
       };
