@@ -14,7 +14,7 @@ import type { Emulator } from './emulators/types';
 import type { CorsConfig } from './gateway/cors';
 import { type LocalGateway, startLocalGateway } from './gateway/server';
 import type { AccessLogEntry, ObservedResponse, TierHandlers } from './gateway/types';
-import { loadTierHandlers, loadWorkerHandler, servedTiers } from './handlers';
+import { loadStreamHandlers, loadTierHandlers, loadWorkerHandler, servedTiers } from './handlers';
 import { installLocalIam, LOCAL_IAM_ENV, type LocalIam, localIamEnabled } from './iam';
 import { type DevIssuer, startDevIssuer } from './issuer';
 import { applyEnvironment, LOCAL_CREDENTIALS, localEnvironment } from './local-env';
@@ -252,6 +252,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       pollerSqs.middlewareStack.use(iam.pluginFor('worker'));
     }
     const loaded = await loadTierHandlers(injected);
+    const loadedStreams = await loadStreamHandlers(injected);
+    const streamHandlers = localIam
+      ? Object.fromEntries(
+          Object.entries(loadedStreams).map(([tier, handler]) => [tier, localIam?.asTier(tier as HttpTier, handler)]),
+        )
+      : loadedStreams;
     const handlers: TierHandlers = localIam
       ? Object.fromEntries(
           Object.entries(loaded).map(([tier, handler]) => [tier, localIam?.asTier(tier as HttpTier, handler)]),
@@ -280,6 +286,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const gateway: LocalGateway = started(
       await startLocalGateway({
         handlers,
+        streamHandlers,
         authorizer: { issuer: issuer.issuer, audience: issuer.clientIds, jwks: issuer.jwks },
         ...(options.host !== undefined ? { host: options.host } : {}),
         port: options.port ?? 0,

@@ -26,11 +26,17 @@ export interface ChatCall extends ChatRequest {
   deadlineAt: number;
   signal?: AbortSignal;
   onToolError?: (error: unknown, call: ToolCallRequest) => void;
-  /**
-   * Set to stream: the loop's events as they happen, then `usage` (what is charged) and `done` once the conversation
-   * is saved. Failures are thrown, as without it.
-   */
-  onEvent?: (event: ChatEvent) => void;
+}
+
+/**
+ * Receives a streamed chat's events: the loop's as they happen, then `usage` (what is charged) and `done` once the
+ * conversation is saved. Failures are thrown, as without it.
+ */
+export type ChatEventSink = (event: ChatEvent) => void;
+
+/** A chat whose checks passed (quota, the conversation): only the agent run is left. */
+export interface StartedChat {
+  run(onEvent?: ChatEventSink): Promise<ChatResponse>;
 }
 
 /** Everything a streamed chat tells its client, in order; `functions/src/http/sse.ts` writes them as SSE. */
@@ -41,6 +47,11 @@ export type ChatEvent =
 
 export interface ChatService {
   chat(call: ChatCall): Promise<ChatResponse>;
+  /**
+   * The checks that can refuse a chat (quota, an unknown or unreadable conversation), then the run. A stream opens
+   * between the two, so every refusal is an ordinary problem+json answer.
+   */
+  start(call: ChatCall): Promise<StartedChat>;
   conversation(caller: Caller, id: string): Promise<Conversation>;
 }
 
@@ -65,8 +76,12 @@ export function createChatService(options: ChatServiceOptions): ChatService {
     return found;
   }
 
-  return {
-    async chat({ caller, message, conversationId, deadlineAt, signal, onToolError, onEvent }) {
+  const service: ChatService = {
+    async chat(call) {
+      return (await service.start(call)).run();
+    },
+
+    async start({ caller, message, conversationId, deadlineAt, signal, onToolError }) {
       const { plan } = await users.get(caller.sub);
       await quota.assertAvailable(caller.sub, plan);
       const existing = conversationId ? await load(caller, conversationId) : null;
@@ -90,43 +105,46 @@ export function createChatService(options: ChatServiceOptions): ChatService {
       }
 
       const history: ChatMessage[] = [...(existing?.messages ?? []), { role: 'user', content: message }];
-      let result: AgentResult;
-      try {
-        result = await runAgent({
-          provider,
-          registry,
-          caller,
-          messages: history,
-          stepCap: agent.stepCap,
-          deadlineAt,
-          maxOutputTokens: agent.maxOutputTokens,
-          ...(signal ? { signal } : {}),
-          ...(onToolError ? { onToolError } : {}),
-          ...(onEvent ? { onEvent } : {}),
-          now,
-        });
-      } catch (error) {
-        // The client went away: what was produced is kept (marked interrupted) and what was spent is charged.
-        if (error instanceof AgentInterruptedError) await keep(error.partial);
-        throw error;
-      }
+      const run = async (onEvent?: ChatEventSink): Promise<ChatResponse> => {
+        let result: AgentResult;
+        try {
+          result = await runAgent({
+            provider,
+            registry,
+            caller,
+            messages: history,
+            stepCap: agent.stepCap,
+            deadlineAt,
+            maxOutputTokens: agent.maxOutputTokens,
+            ...(signal ? { signal } : {}),
+            ...(onToolError ? { onToolError } : {}),
+            ...(onEvent ? { onEvent } : {}),
+            now,
+          });
+        } catch (error) {
+          // The client went away: what was produced is kept (marked interrupted) and what was spent is charged.
+          if (error instanceof AgentInterruptedError) await keep(error.partial);
+          throw error;
+        }
 
-      // The model never answered before the deadline (a hung or overloaded provider): a 504 the client can retry,
-      // not a 200 whose only content is "I ran out of time". Nothing is saved, and no token was spent.
-      if (result.stoppedBy === 'deadline' && !result.modelAnswered) {
-        throw new GatewayTimeoutError('The model did not answer in time; retry later.', 5);
-      }
+        // The model never answered before the deadline (a hung or overloaded provider): a 504 the client can retry,
+        // not a 200 whose only content is "I ran out of time". Nothing is saved, and no token was spent.
+        if (result.stoppedBy === 'deadline' && !result.modelAnswered) {
+          throw new GatewayTimeoutError('The model did not answer in time; retry later.', 5);
+        }
 
-      await keep(result);
-      onEvent?.({ type: 'usage', ...result.usage });
-      onEvent?.({ type: 'done', conversationId: id, stoppedBy: result.stoppedBy });
-      return {
-        conversationId: id,
-        reply: result.reply,
-        toolCalls: result.toolCalls,
-        usage: result.usage,
-        stoppedBy: result.stoppedBy,
+        await keep(result);
+        onEvent?.({ type: 'usage', ...result.usage });
+        onEvent?.({ type: 'done', conversationId: id, stoppedBy: result.stoppedBy });
+        return {
+          conversationId: id,
+          reply: result.reply,
+          toolCalls: result.toolCalls,
+          usage: result.usage,
+          stoppedBy: result.stoppedBy,
+        };
       };
+      return { run };
     },
 
     async conversation(caller, id) {
@@ -134,4 +152,5 @@ export function createChatService(options: ChatServiceOptions): ChatService {
       return conversation;
     },
   };
+  return service;
 }
