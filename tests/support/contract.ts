@@ -148,7 +148,8 @@ export function createContractChecker(document: OpenApiDocument): ContractChecke
         const { items, errors } = eventStreamItems(observed.body.toString('utf8'));
         if (items.length === 0) errors.push('an event stream without a single event');
         for (const [index, item] of items.entries()) {
-          if (validate(item)) continue;
+          const valid: boolean = validate(item);
+          if (valid) continue;
           const why = (validate.errors ?? []).map((error) => `${error.instancePath || '/'} ${error.message}`);
           errors.push(`event ${index} (${item.event}) does not match the documented schema: ${why.join('; ')}`);
         }
