@@ -17,7 +17,7 @@ export interface WireReply {
    * Instead of `body`: the exact bytes of a Server-Sent Events stream, written one piece at a time as a server flushes
    * them (`text/event-stream`), for recorded streaming shapes.
    */
-  stream?: readonly string[];
+  stream?: readonly (string | Uint8Array)[];
 }
 
 /**
@@ -55,7 +55,7 @@ export async function startWireServer(
         const next = () => {
           const piece = pieces.shift();
           if (piece === undefined) return void res.end();
-          res.write(piece);
+          (res as ServerResponse).write(piece);
           setImmediate(next);
         };
         next();
