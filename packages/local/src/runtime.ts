@@ -13,6 +13,7 @@ import { startSqs } from './emulators/sqs';
 import type { Emulator } from './emulators/types';
 import type { CorsConfig } from './gateway/cors';
 import { type LocalGateway, startLocalGateway } from './gateway/server';
+import type { StreamingLambdaHandler } from './gateway/streaming';
 import type { AccessLogEntry, ObservedResponse, TierHandlers } from './gateway/types';
 import { loadStreamHandlers, loadTierHandlers, loadWorkerHandler, servedTiers } from './handlers';
 import { installLocalIam, LOCAL_IAM_ENV, type LocalIam, localIamEnabled } from './iam';
@@ -72,6 +73,8 @@ export interface LocalRuntimeOptions {
   gateway?: GatewaySettings;
   /** Test injection: these tiers use the given handlers instead of importing `@toolgate/functions`. */
   handlers?: TierHandlers;
+  /** Response-streaming handlers to use instead of the tiers' own `streamHandler` exports (the bench's bundles). */
+  streamHandlers?: Partial<Record<HttpTier, StreamingLambdaHandler>>;
   /**
    * The jobs queue's consumer: a handler to inject, or `null` for no poller. By default the real worker handler,
    * whenever the real tier handlers are loaded.
@@ -252,7 +255,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       pollerSqs.middlewareStack.use(iam.pluginFor('worker'));
     }
     const loaded = await loadTierHandlers(injected);
-    const loadedStreams = await loadStreamHandlers(injected);
+    const loadedStreams = { ...(await loadStreamHandlers(injected)), ...options.streamHandlers };
     const streamHandlers = localIam
       ? Object.fromEntries(
           Object.entries(loadedStreams).map(([tier, handler]) => [tier, localIam?.asTier(tier as HttpTier, handler)]),
