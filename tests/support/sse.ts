@@ -41,7 +41,11 @@ export async function streamChat(
   }
   const parser = createParser({
     onEvent: (message: EventSourceMessage) => {
-      const event = { event: message.event ?? 'message', data: JSON.parse(message.data), at: performance.now() - started };
+      const event = {
+        event: message.event ?? 'message',
+        data: JSON.parse(message.data),
+        at: performance.now() - started,
+      };
       events.push(event);
       options.onEvent?.(event);
     },
