@@ -4,6 +4,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { loadCatalogFixture } from '@toolgate/core/catalog/seed';
 import { TIERS } from '@toolgate/core/concurrency';
 import type { LimitsConfig } from '@toolgate/core/limits/plans';
 import { type HttpTier, routeKey, routes } from '@toolgate/core/manifest';
@@ -13,7 +14,6 @@ import { installLambdaStreamingRuntime, type StreamingLambdaHandler } from '@too
 import type { LambdaHandler } from '@toolgate/local/gateway/types';
 import { servedTiers } from '@toolgate/local/handlers';
 import { type LocalRuntime, startLocalRuntime } from '@toolgate/local/runtime';
-import { loadCatalogFixture } from '@toolgate/local/seed';
 import { build } from 'esbuild';
 import { type BareServer, startBareCatalog, startBareConstant } from './bare-servers';
 import { evaluateBudgets, THROUGHPUT_BUDGETED } from './budgets';
