@@ -280,7 +280,7 @@ for (const tier of ['Api', 'Worker', 'Steps']) {
   check(bedrock.length > 0, `${tier}: no model grant`);
   for (const statement of bedrock) {
     check(
-      JSON.stringify(statement.actions) === '["bedrock:InvokeModel"]',
+      JSON.stringify(statement.actions) === '["bedrock:InvokeModel","bedrock:InvokeModelWithResponseStream"]',
       `${tier}: model actions ${statement.actions}`,
     );
     for (const resource of statement.resources) {

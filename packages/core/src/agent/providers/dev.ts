@@ -9,6 +9,7 @@ import {
   type ModelResponse,
   type ToolCallRequest,
 } from '../provider';
+import { pause } from './pause';
 
 /**
  * The dev model: deterministic, offline, instant (unless asked to simulate latency). It reads the last user message,
@@ -278,22 +279,6 @@ function documentTurn(query: string, results: ToolResult[], id: string): Assista
   };
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 /**
  * The pieces the dev model "generates" its text in: a word with the whitespace before it, so that the pieces
  * concatenate to the text exactly.
@@ -319,7 +304,7 @@ export function createDevProvider(options: DevProviderOptions = {}): ModelProvid
     name: 'dev',
     modelId: 'toolgate-dev',
     async converse(request: ModelRequest): Promise<ModelResponse> {
-      await sleep(latencyMs, request.signal);
+      await pause(latencyMs, request.signal);
       const { text, results } = resultsSinceLastUser(request.messages);
       const available = new Set(request.tools.map((tool) => tool.name));
       let message: AssistantMessage;
@@ -340,7 +325,7 @@ export function createDevProvider(options: DevProviderOptions = {}): ModelProvid
           : { role: 'assistant', content: answer(intent, results, available.size > 0) };
       }
       for (const chunk of devChunks(message.content)) {
-        await sleep(chunkDelayMs, request.signal);
+        await pause(chunkDelayMs, request.signal);
         request.onText?.(chunk);
       }
       return {

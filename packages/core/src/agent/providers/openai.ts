@@ -12,6 +12,7 @@ import type {
   StopReason,
   ToolCallRequest,
 } from '../provider';
+import { pause } from './pause';
 import { toolCallIds } from './tool-call-id';
 
 /** The part of an OpenAI Chat Completions response we use, validated (servers differ in what else they send). */
@@ -212,21 +213,6 @@ interface Failure {
   retryInMs: number | null;
   /** The request parameter a 400 names as the one it refuses. */
   refusedParameter?: string;
-}
-
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 export interface OpenAiProviderOptions {
