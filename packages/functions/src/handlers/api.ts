@@ -6,6 +6,7 @@ import { chat } from '../deps/chat';
 import { requireCursorSigningKey } from '../deps/cursors';
 import { jobs } from '../deps/jobs';
 import { rateLimiter } from '../deps/limits';
+import { metrics } from '../deps/metrics';
 import { tools } from '../deps/tools';
 import { uploadService } from '../deps/upload-service';
 import { users } from '../deps/users';
@@ -23,5 +24,6 @@ export const handler = lambdaHandler(
     chatDeadlineMs: readSection(AGENT_SECTION).chatDeadlineMs,
     uploads: uploadService,
     jobs,
+    metrics,
   }),
 );

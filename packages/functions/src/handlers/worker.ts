@@ -4,6 +4,7 @@ import { CORRELATION_ATTRIBUTE, correlationIdOf } from '@toolgate/core/correlati
 import { queueNameOfArn } from '@toolgate/core/jobs/queue';
 import * as z from '@toolgate/core/zod';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { metrics } from '../deps/metrics';
 import { jobsQueueName, jobWorker } from '../deps/worker';
 import { createTierLogger } from '../logging';
 
@@ -33,6 +34,7 @@ class RetryLater extends Error {
 }
 
 export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  metrics.coldStart(context?.functionName);
   const deadlineAt = systemClock() + context.getRemainingTimeInMillis();
   // A child logger (with this invocation's Lambda context) and a processor per invocation: the local poller runs
   // several invocations at once in one process, and a BatchProcessor keeps the state of the batch it is working on.
