@@ -18,6 +18,7 @@ import { loadTierHandlers, loadWorkerHandler, servedTiers } from './handlers';
 import { installLocalIam, LOCAL_IAM_ENV, type LocalIam, localIamEnabled } from './iam';
 import { type DevIssuer, startDevIssuer } from './issuer';
 import { applyEnvironment, LOCAL_CREDENTIALS, localEnvironment } from './local-env';
+import { type LocalMetrics, tapEmf } from './metrics';
 import { keysDirIn, localStateDir } from './paths';
 import type { JobsPoller, SqsHandler } from './queue/poller';
 import { type LocalJobsSettings, startLocalJobs } from './queue/settings';
@@ -110,6 +111,11 @@ export interface LocalRuntime {
   jobs: JobsPoller | null;
   /** The Step Functions emulator running the ingestion workflow (its executions, for tests and the console). */
   workflows: LocalWorkflows;
+  /**
+   * The business metrics the handlers emit (their EMF lines on stdout, parsed as CloudWatch Logs would): each data
+   * point as it comes (`subscribe`) and the totals since start. `pnpm dev` prints a per-minute summary of them.
+   */
+  metrics: LocalMetrics;
   stop(): Promise<void>;
 }
 
@@ -251,6 +257,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       stops.push(async () => iam.stop());
       pollerSqs.middlewareStack.use(iam.pluginFor('worker'));
     }
+    // Before any handler can emit: their EMF lines are data for the runtime, not terminal output.
+    const metrics = tapEmf();
+    stops.push(async () => metrics.stop());
     const loaded = await loadTierHandlers(injected);
     const handlers: TierHandlers = localIam
       ? Object.fromEntries(
@@ -321,6 +330,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       seeded,
       workflows,
       jobs,
+      metrics,
       stop: stopAll,
     };
   } catch (error) {

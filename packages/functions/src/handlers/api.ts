@@ -1,16 +1,19 @@
 import { AGENT_SECTION } from '@toolgate/core/agent/config';
 import { createApiApp } from '../apps/api';
 import { verifier } from '../deps/auth';
-import { readSection } from '../deps/base';
+import { config, readSection } from '../deps/base';
 import { chat } from '../deps/chat';
 import { requireCursorSigningKey } from '../deps/cursors';
 import { jobs } from '../deps/jobs';
 import { rateLimiter } from '../deps/limits';
-import { metrics } from '../deps/metrics';
 import { tools } from '../deps/tools';
 import { uploadService } from '../deps/upload-service';
 import { users } from '../deps/users';
 import { lambdaHandler } from '../http/lambda';
+import { createTierMetrics } from '../metrics';
+
+/** This handler's own instance: its ColdStart counts once per tier, even where tiers share a process (locally). */
+const metrics = createTierMetrics(config.stage);
 
 requireCursorSigningKey();
 

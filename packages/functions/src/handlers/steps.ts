@@ -2,9 +2,13 @@ import { correlationIdOf } from '@toolgate/core/correlation';
 import { UploadIdSchema } from '@toolgate/core/uploads/schema';
 import { TRANSIENT_ERROR } from '@toolgate/core/workflows/ingestion';
 import type { Context } from 'aws-lambda';
-import { metrics } from '../deps/metrics';
+import { config } from '../deps/base';
 import { ingestionSteps } from '../deps/steps';
 import { createTierLogger } from '../logging';
+import { createTierMetrics } from '../metrics';
+
+/** This handler's own instance: its ColdStart counts once per tier, even where tiers share a process (locally). */
+const metrics = createTierMetrics(config.stage);
 
 // Not `createLogger` from http/app: that module brings Hono and the JWT verifier, which a non-HTTP tier never uses.
 const logger = createTierLogger('steps');

@@ -4,9 +4,13 @@ import { CORRELATION_ATTRIBUTE, correlationIdOf } from '@toolgate/core/correlati
 import { queueNameOfArn } from '@toolgate/core/jobs/queue';
 import * as z from '@toolgate/core/zod';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { metrics } from '../deps/metrics';
+import { config } from '../deps/base';
 import { jobsQueueName, jobWorker } from '../deps/worker';
 import { createTierLogger } from '../logging';
+import { createTierMetrics } from '../metrics';
+
+/** This handler's own instance: its ColdStart counts once per tier, even where tiers share a process (locally). */
+const metrics = createTierMetrics(config.stage);
 
 /**
  * The worker tier: the jobs queue's event source mapping invokes it with batches of messages. Each record is one job
