@@ -2,6 +2,7 @@ import { ALL_SCOPES } from '@toolgate/core/scopes';
 import { describe, expect, it } from 'vitest';
 import { captureProcessOutput } from './support/output-capture';
 import { apiCaller, until, useLocalRuntime } from './support/runtime';
+import { ingestText } from './support/uploads';
 
 /**
  * Locally, the handlers' EMF lines are parsed by the runtime (as CloudWatch Logs parses a Lambda's stdout) and
@@ -45,7 +46,17 @@ describe('local metrics', () => {
       ]),
     );
     for (const t of runtime().metrics.totals()) expect(t.dimensions.service).toBe('toolgate-local');
-    expect(seen).toEqual(expect.arrayContaining(['ToolCalls', 'Jobs', 'ColdStart']));
+    // An ingestion: its outcome, and the steps tier's own cold start.
+    await ingestText(runtime, token, 'Minutes of the GPU budget meeting: approved.\n');
+    await until(
+      async () => total('Ingestions', { outcome: 'ready' }),
+      (ready) => ready >= 1,
+    );
+    const stepsColdStarts = runtime()
+      .metrics.totals()
+      .filter((t) => t.name === 'ColdStart' && t.dimensions.function_name?.endsWith('-steps'));
+    expect(stepsColdStarts.map((t) => t.sum)).toEqual([1]);
+    expect(seen).toEqual(expect.arrayContaining(['ToolCalls', 'Jobs', 'ColdStart', 'Ingestions']));
     unsubscribe();
     expect(captured.join('')).not.toContain('"_aws"');
   }, 60_000);
