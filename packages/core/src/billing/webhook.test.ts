@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ConflictError, ValidationError } from '../errors';
 import { recordingMetrics } from '../testing/metrics';
+import type { BillingStore, ClaimResult } from './aws/store';
 import type { StripeEvent } from './events';
-import type { BillingStore, ClaimResult } from './store';
 import { createStripeWebhookProcessor } from './webhook';
 
 /**
