@@ -27,6 +27,7 @@ import {
 import { installLocalIam, LOCAL_IAM_ENV, type LocalIam, localIamEnabled } from './iam';
 import { type DevIssuer, startDevIssuer } from './issuer';
 import { applyEnvironment, LOCAL_CREDENTIALS, localEnvironment } from './local-env';
+import { type LocalMetrics, tapEmf } from './metrics';
 import { devStateDirIn, findRepoRoot, keysDirIn, localStateDir } from './paths';
 import type { JobsPoller, SqsHandler } from './queue/poller';
 import { type LocalJobsSettings, startLocalJobs } from './queue/settings';
@@ -139,6 +140,11 @@ export interface LocalRuntime {
   jobs: JobsPoller | null;
   /** The Step Functions emulator running the ingestion workflow (its executions, for tests and the console). */
   workflows: LocalWorkflows;
+  /**
+   * The business metrics the handlers emit (their EMF lines on stdout, parsed as CloudWatch Logs would): each data
+   * point as it comes (`subscribe`) and the totals since start. `pnpm dev` prints a per-minute summary of them.
+   */
+  metrics: LocalMetrics;
   /** The hot reloader of the tier handlers, or null when the runtime does not reload. */
   reloader: HandlerReloader | null;
   stop(): Promise<void>;
@@ -299,6 +305,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       stops.push(async () => iam.stop());
       pollerSqs.middlewareStack.use(iam.pluginFor('worker'));
     }
+    // Before any handler can emit: their EMF lines are data for the runtime, not terminal output.
+    const metrics = tapEmf();
+    stops.push(async () => metrics.stop());
     // After the environment and the IAM check are in place: the bundled modules read both when imported. The
     // Lambda runtime's streaming global first, as on AWS.
     installLambdaStreamingRuntime();
@@ -388,6 +397,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       seeded,
       workflows,
       jobs,
+      metrics,
       reloader,
       stop: stopAll,
     };

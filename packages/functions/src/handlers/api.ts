@@ -2,7 +2,7 @@ import { AGENT_SECTION } from '@toolgate/core/agent/config';
 import { streamRoutes } from '@toolgate/core/manifest';
 import { createApiApp } from '../apps/api';
 import { verifier } from '../deps/auth';
-import { readSection } from '../deps/base';
+import { config, readSection } from '../deps/base';
 import { chat } from '../deps/chat';
 import { requireCursorSigningKey } from '../deps/cursors';
 import { jobs } from '../deps/jobs';
@@ -12,6 +12,10 @@ import { uploadService } from '../deps/upload-service';
 import { users } from '../deps/users';
 import { lambdaHandler } from '../http/lambda';
 import { lambdaStreamHandler } from '../http/lambda-stream';
+import { createTierMetrics } from '../metrics';
+
+/** This handler's own instance: its ColdStart counts once per tier, even where tiers share a process (locally). */
+const metrics = createTierMetrics(config.stage);
 
 requireCursorSigningKey();
 
@@ -24,6 +28,7 @@ const app = createApiApp({
   chatDeadlineMs: readSection(AGENT_SECTION).chatDeadlineMs,
   uploads: uploadService,
   jobs,
+  metrics,
 });
 
 /** The api tier behind the HTTP API (buffered answers). */
