@@ -166,7 +166,7 @@ describe('POST /chat as Server-Sent Events', () => {
     );
     expect(streamed.events[0]?.event).toBe('start');
     expect(streamed.events.some((event) => event.event === 'done')).toBe(false);
-    const { conversationId } = streamed.events[0]?.data;
+    const conversationId = streamed.events[0]?.data.conversationId;
     const kept = await until(
       () => call(token, 'GET', `/conversations/${conversationId}`),
       (response) => response.status === 200,
