@@ -1,7 +1,8 @@
 import type { ModelProvider, ModelRequest, ModelResponse } from '../agent/provider';
 import { createDevProvider } from '../agent/providers/dev';
-import type { Clock } from '../clock';
-import { nowSeconds } from '../data/dynamo';
+import { type Clock, epochSeconds, systemClock } from '../clock';
+import { isExpired } from '../data/dynamo';
+import { leaseRules } from '../data/lease';
 import { type JobsConfig, JobsConfigSchema } from '../jobs/config';
 import { createJobFinalizer } from '../jobs/finalize';
 import type { IdempotencyStore } from '../jobs/idempotency';
@@ -12,6 +13,7 @@ import type { ResultStore } from '../jobs/results';
 import { resultKey } from '../jobs/results';
 import { createJobsService, type JobsService } from '../jobs/service';
 import type { JobSlots, SlotHolder } from '../jobs/slots';
+import { isUnsent, isUnsentBefore } from '../jobs/unsent';
 import type { JobUsageLedger } from '../jobs/usage-ledger';
 import { createJobWorker, type JobDelivery } from '../jobs/worker';
 import { DEFAULT_QUEUED_JOB_LIMITS, type QueuedJobLimits } from '../limits/jobs';
@@ -39,7 +41,8 @@ export function unusedJobsService(): JobsService {
   return { submit: unused, get: unused, list: unused };
 }
 
-export function memoryJobsRepository() {
+/** `now` decides what has expired (`expiresAt`), like the real repository's clock. */
+export function memoryJobsRepository(now: Clock = systemClock) {
   const items = new Map<string, JobRecord>();
   const write = (jobId: string, next: JobRecord) => {
     items.set(jobId, copy(next));
@@ -53,15 +56,15 @@ export function memoryJobsRepository() {
     },
     async get(jobId) {
       const item = items.get(jobId);
-      return item ? copy(item) : null;
+      return item && !isExpired(item, now()) ? copy(item) : null;
     },
     async getOwned(owner, jobId) {
-      const item = items.get(jobId);
-      return item && item.owner === owner ? copy(item) : null;
+      const item = await repository.get(jobId);
+      return item && item.owner === owner ? item : null;
     },
     async listByOwner(owner, limit) {
       const mine = [...items.values()]
-        .filter((item) => item.owner === owner)
+        .filter((item) => item.owner === owner && !isExpired(item, now()))
         .sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1));
       return { items: mine.slice(0, limit).map(copy), nextCursor: null };
     },
@@ -71,14 +74,14 @@ export function memoryJobsRepository() {
     },
     async deleteUnsent(jobId) {
       const item = items.get(jobId);
-      if (item?.status !== 'QUEUED' || item.enqueuedAt || item.attempts !== 0) return false;
+      if (!item || !isUnsent(item)) return false;
       items.delete(jobId);
       return true;
     },
     async claim(jobId, { now, at, leaseUntil, receiveCount }) {
       const item = items.get(jobId);
       if (!item) return null;
-      const free = item.status === 'QUEUED' || (item.status === 'RUNNING' && (item.leaseUntil ?? 0) < now);
+      const free = item.status === 'QUEUED' || (item.status === 'RUNNING' && leaseRules.expired(item, now));
       if (!free) return null;
       return write(jobId, {
         ...item,
@@ -92,7 +95,7 @@ export function memoryJobsRepository() {
     },
     async holdsLease(jobId, attempt, now, at) {
       const item = items.get(jobId);
-      if (item?.status !== 'RUNNING' || item.attempts !== attempt || (item.leaseUntil ?? 0) <= now) return false;
+      if (item?.status !== 'RUNNING' || item.attempts !== attempt || !leaseRules.live(item, now)) return false;
       write(jobId, { ...item, updatedAt: at });
       return true;
     },
@@ -121,10 +124,10 @@ export function memoryJobsRepository() {
       if (!item) return null;
       const allowed =
         guard.kind === 'unsent'
-          ? item.status === 'QUEUED' && item.attempts === 0 && !item.enqueuedAt && item.createdAt < guard.createdBefore
+          ? isUnsentBefore(item, guard.createdBefore)
           : item.status === 'RUNNING' &&
             item.attempts === guard.attempt &&
-            (guard.kind === 'attempt' || (item.leaseUntil ?? 0) < guard.now);
+            (guard.kind === 'attempt' || leaseRules.expired(item, guard.now));
       if (!allowed) return null;
       const { leaseUntil: _lease, ...rest } = item;
       return write(jobId, { ...rest, status: 'FAILED', error, finishedAt: at, updatedAt: at, expiresAt });
@@ -145,10 +148,10 @@ export function memoryIdempotencyStore(): IdempotencyStore {
     async reserve(sub, key, reservation, { now, ttlSeconds }) {
       const id = `${sub}#${key}`;
       const existing = reservations.get(id);
-      if (existing && existing.expiresAt > nowSeconds(now)) {
+      if (existing && !leaseRules.vacant(existing, now)) {
         return { reserved: false, jobId: existing.jobId, requestHash: existing.requestHash };
       }
-      reservations.set(id, { ...reservation, expiresAt: nowSeconds(now) + ttlSeconds });
+      reservations.set(id, { ...reservation, expiresAt: epochSeconds(now) + ttlSeconds });
       return { reserved: true, ...reservation };
     },
     async release(sub, key, jobId) {
@@ -276,7 +279,7 @@ export interface JobsHarnessOptions {
 /** The jobs service and worker over in-memory adapters, sharing one store, with the dev model by default. */
 export function jobsHarness(options: JobsHarnessOptions = {}) {
   const now = options.now ?? manualClock();
-  const jobs = memoryJobsRepository();
+  const jobs = memoryJobsRepository(now);
   const slots = memoryJobSlots();
   const ledger = memoryUsageLedger();
   const queue = memoryQueue();
