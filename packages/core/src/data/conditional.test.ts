@@ -17,7 +17,7 @@ describe('conditions from named parts', () => {
         '((attribute_not_exists(#leaseUntil)) OR (#leaseUntil < :leaseNow)))',
     );
     expect(when.values).toEqual({ ':ttlNow': 1000, ':inProgress': 'IN_PROGRESS', ':leaseNow': 1_000_000 });
-    expect(() => allOf(equals('status', 'A', 'x'), equals('plan', 'B', 'x'))).toThrow(/:x is used with two/);
+    expect(() => allOf(equals('status', 'A', 'x'), equals('plan', 'B', 'x'))).toThrow(/two values for :x/);
   });
 
   it('merges a condition with an update, leaving out empty maps', () => {

@@ -26,34 +26,28 @@ export function condition(
 }
 
 /** Placeholders of two parts must agree: the same `:now` with two different values would be a silent bug. */
-function merge<T>(into: Record<string, T>, from: Readonly<Record<string, T>>, expression: string) {
-  for (const [placeholder, value] of Object.entries(from)) {
-    if (placeholder in into && into[placeholder] !== value) {
-      throw new Error(`condition ${expression}: ${placeholder} is used with two different values`);
+function merge<T>(into: Record<string, T>, from: Readonly<Record<string, T>>): Record<string, T> {
+  for (const placeholder in from) {
+    if (placeholder in into && into[placeholder] !== from[placeholder]) {
+      throw new Error(`condition: two values for ${placeholder}`);
     }
-    into[placeholder] = value;
+    into[placeholder] = from[placeholder] as T;
   }
+  return into;
 }
 
-function join(operator: 'AND' | 'OR', parts: readonly Condition[]): Condition {
-  if (parts.length === 0) throw new Error(`condition: ${operator} of nothing`);
-  if (parts.length === 1 && parts[0]) return parts[0];
-  const expression = parts.map((part) => `(${part.expression})`).join(` ${operator} `);
-  const names: Record<string, string> = {};
-  const values: Record<string, unknown> = {};
-  for (const part of parts) {
-    merge(names, part.names, expression);
-    merge(values, part.values, expression);
-  }
-  return { expression, names, values };
-}
+const join = (operator: 'AND' | 'OR', parts: readonly Condition[]): Condition => ({
+  expression: parts.map((part) => `(${part.expression})`).join(` ${operator} `),
+  names: parts.reduce((names, part) => merge(names, part.names), {}),
+  values: parts.reduce((values, part) => merge(values, part.values), {}),
+});
 
 export const allOf = (...parts: Condition[]): Condition => join('AND', parts);
 export const anyOf = (...parts: Condition[]): Condition => join('OR', parts);
 
 /** Named parts every repository needs. `pk` is the table's partition key: present exactly when the item is. */
-export const itemExists = condition('attribute_exists(pk)');
-export const itemAbsent = condition('attribute_not_exists(pk)');
+export const itemExists: Condition = { expression: 'attribute_exists(pk)', names: {}, values: {} };
+export const itemAbsent: Condition = { expression: 'attribute_not_exists(pk)', names: {}, values: {} };
 /** `attribute = value`, with `:placeholder` (default: the attribute's name) naming the value. */
 export function equals(attribute: string, value: unknown, placeholder = attribute): Condition {
   return condition(`#${attribute} = :${placeholder}`, { [`#${attribute}`]: attribute }, { [`:${placeholder}`]: value });
@@ -71,10 +65,8 @@ export function conditionFields(
   names: Record<string, string> = {},
   values: Record<string, unknown> = {},
 ) {
-  const allNames = { ...names };
-  const allValues = { ...values };
-  merge(allNames, when.names, when.expression);
-  merge(allValues, when.values, when.expression);
+  const allNames = merge({ ...names }, when.names);
+  const allValues = merge({ ...values }, when.values);
   return {
     ConditionExpression: when.expression,
     ...(Object.keys(allNames).length ? { ExpressionAttributeNames: allNames } : {}),

@@ -3,16 +3,18 @@
  * placeholders are spelled. Values get `:set_<name>` placeholders, apart from those of the write's condition.
  */
 
-const ASSIGN = Symbol('assign');
-type Assignment = { [ASSIGN]: 'if-not-exists' | 'add'; value: unknown };
+/** An assignment other than `#a = :a`. */
+class Assignment {
+  constructor(
+    readonly spell: (name: string, placeholder: string) => string,
+    readonly value: unknown,
+  ) {}
+}
 
 /** Sets the attribute only if it has no value yet (`if_not_exists`). */
-export const ifNotExists = (value: unknown): Assignment => ({ [ASSIGN]: 'if-not-exists', value });
+export const ifNotExists = (value: unknown) => new Assignment((n, p) => `${n} = if_not_exists(${n}, ${p})`, value);
 /** Adds to the stored number (`#a = #a + :a`): the attribute must exist. */
-export const increment = (by: number): Assignment => ({ [ASSIGN]: 'add', value: by });
-
-const isAssignment = (value: unknown): value is Assignment =>
-  typeof value === 'object' && value !== null && ASSIGN in value;
+export const increment = (by: number) => new Assignment((n, p) => `${n} = ${n} + ${p}`, by);
 
 export function updateFields(set: Readonly<Record<string, unknown>>, remove: readonly string[] = []) {
   const names: Record<string, string> = {};
@@ -23,21 +25,15 @@ export function updateFields(set: Readonly<Record<string, unknown>>, remove: rea
     const name = `#${attribute}`;
     const placeholder = `:set_${attribute}`;
     names[name] = attribute;
-    if (isAssignment(value)) {
-      values[placeholder] = value.value;
-      assignments.push(
-        value[ASSIGN] === 'add'
-          ? `${name} = ${name} + ${placeholder}`
-          : `${name} = if_not_exists(${name}, ${placeholder})`,
-      );
-    } else {
-      values[placeholder] = value;
-      assignments.push(`${name} = ${placeholder}`);
-    }
+    const special = value instanceof Assignment ? value : undefined;
+    values[placeholder] = special ? special.value : value;
+    assignments.push(special ? special.spell(name, placeholder) : `${name} = ${placeholder}`);
   }
   for (const attribute of remove) names[`#${attribute}`] = attribute;
-  const expression =
-    (assignments.length ? `SET ${assignments.join(', ')}` : '') +
-    (remove.length ? ` REMOVE ${remove.map((attribute) => `#${attribute}`).join(', ')}` : '');
-  return { UpdateExpression: expression.trim(), names, values };
+  const removed = remove.map((attribute) => `#${attribute}`);
+  const clauses = [
+    assignments.length ? `SET ${assignments.join(', ')}` : '',
+    removed.length ? `REMOVE ${removed.join(', ')}` : '',
+  ];
+  return { UpdateExpression: clauses.join(' ').trim(), names, values };
 }
