@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '@toolgate/core/data/dynamo';
 import { startDynamoDb } from '../emulators/dynamodb';
 import { LOCAL_CREDENTIALS } from '../local-env';
@@ -34,4 +34,9 @@ export async function startDynaliteTable(tableName = 'toolgate-contract'): Promi
       await emulator.stop();
     },
   };
+}
+
+/** Writes an item as it is, for tests that start from data an older version of the code left behind. */
+export async function putItem(table: DynaliteTable, item: Record<string, unknown>): Promise<void> {
+  await table.doc.send(new PutCommand({ TableName: table.tableName, Item: item }));
 }
