@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { NotFoundError, RateLimitedError, ServiceUnavailableError, UnprocessableError } from '../errors';
 import { caller } from '../testing/agent-fakes';
 import { manualClock } from '../testing/clock';
-import { jobsHarness } from '../testing/jobs-fakes';
+import { jobsHarness } from '../testing/jobs-harness';
 
 const alice = caller('alice');
 const bob = caller('bob');

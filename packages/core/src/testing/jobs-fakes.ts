@@ -1,37 +1,22 @@
 import type { ModelProvider, ModelRequest, ModelResponse } from '../agent/provider';
-import { createDevProvider } from '../agent/providers/dev';
 import { type Clock, epochSeconds, systemClock } from '../clock';
 import { isExpired } from '../data/dynamo';
 import { leaseRules } from '../data/lease';
-import { type JobsConfig, JobsConfigSchema } from '../jobs/config';
-import { createJobFinalizer } from '../jobs/finalize';
 import type { IdempotencyStore } from '../jobs/idempotency';
 import type { DeliveryControl, JobQueue } from '../jobs/queue';
 import type { JobRecord } from '../jobs/record';
 import type { JobsRepository } from '../jobs/repository';
 import type { ResultStore } from '../jobs/results';
 import { resultKey } from '../jobs/results';
-import { createJobsService, type JobsService } from '../jobs/service';
+import type { JobsService } from '../jobs/service';
 import type { JobSlots, SlotHolder } from '../jobs/slots';
 import { isUnsent, isUnsentBefore } from '../jobs/unsent';
 import type { JobUsageLedger } from '../jobs/usage-ledger';
-import { createJobWorker, type JobDelivery } from '../jobs/worker';
-import { DEFAULT_QUEUED_JOB_LIMITS, type QueuedJobLimits } from '../limits/jobs';
-import { DEFAULT_PLAN_LIMITS } from '../limits/plans';
-import { createChatQuota } from '../limits/rate-limiter';
-import { monthWindow } from '../limits/windows';
-import type { Plan } from '../plans';
-import { accountTools } from '../tools/account';
-import { catalogTools } from '../tools/catalog';
-import { jobTools } from '../tools/jobs';
-import { ToolRegistry } from '../tools/registry';
-import type { UsersRepository } from '../users/repository';
-import { memoryCatalog, memoryUsage } from './agent-fakes';
-import { manualClock } from './clock';
 
 /**
- * In-memory stand-ins for the jobs adapters, for unit tests of the service and the worker. Each write keeps the
- * condition its DynamoDB counterpart states (the end-to-end suite runs the real ones against dynalite).
+ * In-memory stand-ins for the jobs adapters, for unit tests of the service and the worker (wired together in
+ * jobs-harness.ts). Each write keeps the condition its DynamoDB counterpart states, from the same rules
+ * (data/lease.ts, jobs/unsent.ts); tests/repositories holds both to the same cases against dynalite.
  */
 
 const copy = <T>(value: T): T => structuredClone(value);
@@ -264,96 +249,5 @@ export function scriptedModel(
       const response = answer(request, calls.length);
       return { stopReason: 'end_turn', usage: { inputTokens: 10, outputTokens: 5 }, ...response };
     },
-  };
-}
-
-export interface JobsHarnessOptions {
-  provider?: ModelProvider;
-  config?: Partial<JobsConfig>;
-  queuedJobs?: QueuedJobLimits;
-  plans?: Record<string, Plan>;
-  /** Defaults to a manual clock at a fixed instant; the harness returns it as `now`. */
-  now?: Clock;
-}
-
-/** The jobs service and worker over in-memory adapters, sharing one store, with the dev model by default. */
-export function jobsHarness(options: JobsHarnessOptions = {}) {
-  const now = options.now ?? manualClock();
-  const jobs = memoryJobsRepository(now);
-  const slots = memoryJobSlots();
-  const ledger = memoryUsageLedger();
-  const queue = memoryQueue();
-  const results = memoryResults();
-  const usage = memoryUsage();
-  const keys = memoryIdempotencyStore();
-  const users: UsersRepository = {
-    get: async (sub) => ({ sub, plan: options.plans?.[sub] ?? 'free' }),
-    setPlan: () => Promise.reject(new Error('unused')),
-  };
-  const quota = createChatQuota({ store: usage, plans: DEFAULT_PLAN_LIMITS, now });
-  const provider = options.provider ?? createDevProvider();
-  const config = JobsConfigSchema.parse(options.config ?? {});
-  const finalize = createJobFinalizer({
-    slots: slots.slots,
-    ledger: ledger.ledger,
-    quota,
-    model: provider.modelId,
-    now,
-  });
-  const service = createJobsService({
-    jobs: jobs.repository,
-    keys,
-    slots: slots.slots,
-    queue: queue.queue,
-    results: results.store,
-    users,
-    quota,
-    queuedJobs: options.queuedJobs ?? DEFAULT_QUEUED_JOB_LIMITS,
-    finalize,
-    config,
-    maxReceiveCount: 3,
-    now,
-  });
-  const registry = new ToolRegistry([
-    ...catalogTools(memoryCatalog()),
-    ...accountTools(users, quota, DEFAULT_PLAN_LIMITS),
-    ...jobTools(service),
-  ]);
-  const worker = createJobWorker({
-    jobs: jobs.repository,
-    delivery: queue.queue,
-    results: results.store,
-    finalize,
-    provider,
-    registry,
-    config,
-    maxReceiveCount: 3,
-    now,
-  });
-  let deliveries = 0;
-  /** A delivery SQS would vouch for (its receipt handle is known to the queue). */
-  const delivery = (jobId: string, receiveCount = 1, body = JSON.stringify({ jobId })): JobDelivery => {
-    deliveries += 1;
-    const receiptHandle = `receipt-${deliveries}`;
-    queue.deliver(receiptHandle);
-    return { messageId: `message-${deliveries}`, receiptHandle, body, receiveCount };
-  };
-  /** The tokens charged to `sub` this month. */
-  const charged = (sub: string) => usage.tokensUsed(sub, monthWindow(now()));
-  return {
-    service,
-    worker,
-    registry,
-    jobs,
-    slots,
-    ledger,
-    queue,
-    results,
-    usage,
-    charged,
-    delivery,
-    config,
-    provider,
-    now,
   };
 }
