@@ -51,3 +51,46 @@ describe('billing store: the delivery ledger on dynalite', () => {
     expect((await store().claimEvent(delivery, t0)).claimed).toBe(true);
   });
 });
+
+describe('billing store: order-safe plan writes on dynalite', () => {
+  const customer = () => `cus_${randomUUID()}`;
+  const state = (plan: 'free' | 'pro', eventCreated: number, eventId = `evt_${randomUUID()}`) => ({
+    plan,
+    eventId,
+    eventCreated,
+  });
+
+  it("stores a customer's plan unless a newer event's is stored; a same-second tie goes to the higher plan", async () => {
+    const ledger = store();
+    const id = customer();
+    expect(await ledger.recordCustomerPlan(id, state('pro', 100), t0)).toEqual({ recorded: true });
+    expect(await ledger.recordCustomerPlan(id, state('free', 99), t0)).toEqual({ recorded: false });
+    expect(await ledger.recordCustomerPlan(id, state('free', 100), t0)).toEqual({ recorded: false });
+    const same = state('pro', 101);
+    expect(await ledger.recordCustomerPlan(id, same, t0)).toEqual({ recorded: true });
+    expect(await ledger.recordCustomerPlan(id, same, t0)).toEqual({ recorded: true });
+    expect(await ledger.recordCustomerPlan(id, state('free', 102), t0)).toEqual({ recorded: true });
+    expect(await ledger.recordCustomerPlan(id, state('pro', 102), t0)).toEqual({ recorded: true });
+  });
+
+  it('links a customer to its first user only, and hands back the plan stored before the link', async () => {
+    const ledger = store();
+    const id = customer();
+    const stored = state('pro', 100);
+    await ledger.recordCustomerPlan(id, stored, t0);
+    expect(await ledger.linkCustomer(id, 'user-a', t0)).toEqual({ linked: true, state: stored });
+    expect(await ledger.linkCustomer(id, 'user-a', t0)).toMatchObject({ linked: true });
+    expect(await ledger.linkCustomer(id, 'user-b', t0)).toEqual({ linked: false });
+    expect(await ledger.recordCustomerPlan(id, state('free', 101), t0)).toEqual({ recorded: true, sub: 'user-a' });
+  });
+
+  it("sets the user's plan to the best one of the user's customers, refusing a stale state", async () => {
+    const ledger = store();
+    const sub = `user-${randomUUID()}`;
+    const [first, second] = [customer(), customer()];
+    expect(await ledger.applyUserPlan(sub, first, state('pro', 100), t0)).toBe(true);
+    expect(await ledger.applyUserPlan(sub, second, state('free', 200), t0)).toBe(true);
+    expect(await ledger.applyUserPlan(sub, first, state('free', 99), t0)).toBe(false);
+    expect(await ledger.applyUserPlan(sub, first, state('free', 300), t0)).toBe(true);
+  });
+});

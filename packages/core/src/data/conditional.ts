@@ -15,14 +15,17 @@ export interface Condition {
   readonly expression: string;
   readonly names: Readonly<Record<string, string>>;
   readonly values: Readonly<Record<string, unknown>>;
+  /** The operator joining its parts at the top level, if any: it decides where parentheses go. */
+  readonly operator?: 'AND' | 'OR';
 }
 
+/** One part, written out. One that joins clauses itself gets parentheses wherever it is used. */
 export function condition(
   expression: string,
   names: Record<string, string> = {},
   values: Record<string, unknown> = {},
 ): Condition {
-  return { expression, names, values };
+  return { expression, names, values, ...(/ (AND|OR) /i.test(expression) ? { operator: 'OR' as const } : {}) };
 }
 
 /** Placeholders of two parts must agree: the same `:now` with two different values would be a silent bug. */
@@ -36,11 +39,21 @@ function merge<T>(into: Record<string, T>, from: Readonly<Record<string, T>>): R
   return into;
 }
 
-const join = (operator: 'AND' | 'OR', parts: readonly Condition[]): Condition => ({
-  expression: parts.map((part) => `(${part.expression})`).join(` ${operator} `),
-  names: parts.reduce((names, part) => merge(names, part.names), {}),
-  values: parts.reduce((values, part) => merge(values, part.values), {}),
-});
+/**
+ * Parentheses only around a part joined by the other operator: DynamoDB refuses redundant ones (`((a = :a))`), and
+ * so does dynalite.
+ */
+const join = (operator: 'AND' | 'OR', parts: readonly Condition[]): Condition =>
+  parts.length === 1 && parts[0]
+    ? parts[0]
+    : {
+        expression: parts
+          .map((part) => (part.operator && part.operator !== operator ? `(${part.expression})` : part.expression))
+          .join(` ${operator} `),
+        names: parts.reduce((names, part) => merge(names, part.names), {}),
+        values: parts.reduce((values, part) => merge(values, part.values), {}),
+        operator,
+      };
 
 export const allOf = (...parts: Condition[]): Condition => join('AND', parts);
 export const anyOf = (...parts: Condition[]): Condition => join('OR', parts);
