@@ -19,13 +19,13 @@ export interface Condition {
   readonly operator?: 'AND' | 'OR';
 }
 
-/** One part, written out. One that joins clauses itself gets parentheses wherever it is used. */
+/** One clause, written out (`#a < :b`, `attribute_exists(#a)`, `#a IN (…)`); compose clauses with allOf/anyOf. */
 export function condition(
   expression: string,
   names: Record<string, string> = {},
   values: Record<string, unknown> = {},
 ): Condition {
-  return { expression, names, values, ...(/ (AND|OR) /i.test(expression) ? { operator: 'OR' as const } : {}) };
+  return { expression, names, values };
 }
 
 /** Placeholders of two parts must agree: the same `:now` with two different values would be a silent bug. */
