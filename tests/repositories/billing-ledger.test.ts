@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createBillingStore, stripeEventKey } from '@toolgate/core/billing/store';
+import { createBillingStore, stripeEventKey } from '@toolgate/core/billing/aws/store';
 import { TEST_EPOCH_MS } from '@toolgate/core/testing/clock';
 import { putItem } from '@toolgate/local/testing/dynalite';
 import { describe, expect, it } from 'vitest';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createIdempotencyStore, type IdempotencyStore } from '@toolgate/core/jobs/idempotency';
-import { createJobSlots, type JobSlots } from '@toolgate/core/jobs/slots';
-import { createJobUsageLedger, type JobUsageLedger } from '@toolgate/core/jobs/usage-ledger';
+import { createIdempotencyStore, type IdempotencyStore } from '@toolgate/core/jobs/aws/idempotency';
+import { createJobSlots, type JobSlots } from '@toolgate/core/jobs/aws/slots';
+import { createJobUsageLedger, type JobUsageLedger } from '@toolgate/core/jobs/aws/usage-ledger';
 import { manualClock } from '@toolgate/core/testing/clock';
 import { memoryIdempotencyStore, memoryJobSlots, memoryUsageLedger } from '@toolgate/core/testing/jobs-fakes';
 import { describe, expect, it } from 'vitest';

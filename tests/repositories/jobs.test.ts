@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '@toolgate/core/clock';
 import { createCursorCodec } from '@toolgate/core/data/cursor';
-import type { JobRecord } from '@toolgate/core/jobs/record';
-import { createJobsRepository, type JobsRepository } from '@toolgate/core/jobs/repository';
+import { createJobsRepository, type JobsRepository } from '@toolgate/core/jobs/aws/repository';
 import { manualClock } from '@toolgate/core/testing/clock';
 import { memoryJobsRepository } from '@toolgate/core/testing/jobs-fakes';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -20,6 +19,9 @@ const implementations: [string, (clock: Clock) => JobsRepository][] = [
   ['in-memory fake', (clock) => memoryJobsRepository(clock).repository],
   ['DynamoDB on dynalite', (clock) => createJobsRepository(table().doc, table().tableName, cursors, clock)],
 ];
+
+/** A stored job (jobs/record.ts), as the repository takes it. */
+type JobRecord = Parameters<JobsRepository['create']>[0];
 
 describe.each(implementations)('jobs repository: %s', (_name, create) => {
   const clock = manualClock();

@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '@toolgate/core/clock';
 import { createCursorCodec } from '@toolgate/core/data/cursor';
-import { indexKeys } from '@toolgate/core/data/keys';
 import { ConflictError } from '@toolgate/core/errors';
 import { manualClock } from '@toolgate/core/testing/clock';
 import { memoryUploads } from '@toolgate/core/testing/upload-fakes';
-import { createUploadsRepository, type UploadRecord, type UploadsRepository } from '@toolgate/core/uploads/repository';
+import {
+  createUploadsRepository,
+  documentsPartition,
+  type UploadRecord,
+  type UploadsRepository,
+} from '@toolgate/core/uploads/aws/repository';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useDynaliteTable } from '../support/dynalite';
 
@@ -44,7 +48,9 @@ describe.each(implementations)('uploads repository: %s', (_name, create) => {
     summary: `summary of ${record.filename}`,
     excerpt: 'excerpt',
     search,
-    ...indexKeys.documents(record.sub, iso(), record.id),
+    // The sparse documents index, as ingestion sets it (data/keys.ts: indexKeys.documents).
+    gsi1pk: documentsPartition(record.sub),
+    gsi1sk: `${iso()}#${record.id}`,
   });
 
   beforeEach(() => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createUsageStore, type UsageStore } from '@toolgate/core/limits/usage';
+import { createUsageStore, type UsageStore } from '@toolgate/core/limits/aws/usage';
 import { minuteWindow, monthWindow } from '@toolgate/core/limits/windows';
 import { memoryUsage } from '@toolgate/core/testing/agent-fakes';
 import { TEST_EPOCH_MS } from '@toolgate/core/testing/clock';

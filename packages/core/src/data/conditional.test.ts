@@ -1,6 +1,6 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { createJobsRepository } from '../jobs/repository';
+import { createJobsRepository } from '../jobs/aws/repository';
 import { allOf, anyOf, conditional, conditionFields, equals, itemAbsent } from './conditional';
 import { createCursorCodec } from './cursor';
 import { expired, heldBy, vacant } from './lease';

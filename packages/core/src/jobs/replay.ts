@@ -1,9 +1,9 @@
 import { type Clock, systemClock } from '../clock';
 import { ServiceUnavailableError } from '../errors';
+import type { JobQueue } from './aws/queue';
+import type { JobsRepository } from './aws/repository';
 import type { JobsConfig } from './config';
-import type { JobQueue } from './queue';
 import type { JobRecord } from './record';
-import type { JobsRepository } from './repository';
 import type { Job } from './schema';
 import type { JobSettler } from './settle';
 import { isUnsentBefore } from './unsent';

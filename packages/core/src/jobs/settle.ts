@@ -1,11 +1,11 @@
 import { type Clock, systemClock } from '../clock';
 import { nowSeconds } from '../data/dynamo';
+import type { JobsRepository } from './aws/repository';
+import type { JobSlots } from './aws/slots';
 import type { JobsConfig } from './config';
 import type { JobFinalizer } from './finalize';
 import type { JobRecord } from './record';
-import type { JobsRepository } from './repository';
 import { isTerminal } from './schema';
-import type { JobSlots } from './slots';
 import { isUnsentBefore } from './unsent';
 
 export interface JobSettlerOptions {

@@ -4,14 +4,14 @@ import { nowSeconds } from '../data/dynamo';
 import { isToolgateError, RateLimitedError, ServiceUnavailableError, UnprocessableError } from '../errors';
 import type { QueuedJobLimits } from '../limits/jobs';
 import type { ChatQuota, PlanLookup } from '../limits/rate-limiter';
+import type { IdempotencyStore } from './aws/idempotency';
+import type { JobsRepository } from './aws/repository';
+import type { JobSlots } from './aws/slots';
 import type { JobsConfig } from './config';
-import type { IdempotencyStore } from './idempotency';
 import type { JobRecord } from './record';
 import type { JobReplayer, JobSender } from './replay';
-import type { JobsRepository } from './repository';
 import { type Job, type JobRequest, requestHash } from './schema';
 import type { JobSettler } from './settle';
-import type { JobSlots } from './slots';
 import type { JobView } from './view';
 
 export interface SubmitCall {

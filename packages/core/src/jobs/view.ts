@@ -1,6 +1,6 @@
+import type { ResultStore } from './aws/results';
 import type { JobsConfig } from './config';
 import type { JobRecord } from './record';
-import type { ResultStore } from './results';
 import { isTerminal, type Job, type JobSummary } from './schema';
 
 /** A job as its owner sees it in a list: no result, no internal fields. */

@@ -13,8 +13,8 @@ import { scope } from '../scopes';
 import { caller } from '../testing/agent-fakes';
 import { scriptedModel } from '../testing/jobs-fakes';
 import { jobsHarness } from '../testing/jobs-harness';
-import { CorruptJobError } from './repository';
-import { resultKey } from './results';
+import { CorruptJobError } from './aws/repository';
+import { resultKey } from './aws/results';
 import { describeFailure, retryDelaySeconds } from './worker';
 
 const alice = caller('alice');

@@ -2,16 +2,16 @@ import type { ModelProvider, ModelRequest, ModelResponse } from '../agent/provid
 import { type Clock, epochSeconds, systemClock } from '../clock';
 import { isExpired } from '../data/dynamo';
 import { leaseRules } from '../data/lease';
-import type { IdempotencyStore } from '../jobs/idempotency';
-import type { DeliveryControl, JobQueue } from '../jobs/queue';
+import type { IdempotencyStore } from '../jobs/aws/idempotency';
+import type { DeliveryControl, JobQueue } from '../jobs/aws/queue';
+import type { JobsRepository } from '../jobs/aws/repository';
+import type { ResultStore } from '../jobs/aws/results';
+import { resultKey } from '../jobs/aws/results';
+import type { JobSlots, SlotHolder } from '../jobs/aws/slots';
+import type { JobUsageLedger } from '../jobs/aws/usage-ledger';
 import type { JobRecord } from '../jobs/record';
-import type { JobsRepository } from '../jobs/repository';
-import type { ResultStore } from '../jobs/results';
-import { resultKey } from '../jobs/results';
 import type { JobsService } from '../jobs/service';
-import type { JobSlots, SlotHolder } from '../jobs/slots';
 import { isUnsent, isUnsentBefore } from '../jobs/unsent';
-import type { JobUsageLedger } from '../jobs/usage-ledger';
 
 /**
  * In-memory stand-ins for the jobs adapters, for unit tests of the service and the worker (wired together in

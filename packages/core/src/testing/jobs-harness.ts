@@ -1,9 +1,11 @@
 import type { ModelProvider } from '../agent/provider';
 import { createDevProvider } from '../agent/providers/dev';
+import { catalogTools } from '../catalog/tools';
 import type { Clock } from '../clock';
 import { type JobsConfig, JobsConfigSchema } from '../jobs/config';
 import { createJobFinalizer } from '../jobs/finalize';
 import { createJobsService } from '../jobs/service';
+import { jobTools } from '../jobs/tools';
 import { createJobWorker, type JobDelivery } from '../jobs/worker';
 import { DEFAULT_QUEUED_JOB_LIMITS, type QueuedJobLimits } from '../limits/jobs';
 import { DEFAULT_PLAN_LIMITS } from '../limits/plans';
@@ -11,10 +13,8 @@ import { createChatQuota } from '../limits/rate-limiter';
 import { monthWindow } from '../limits/windows';
 import type { Plan } from '../plans';
 import { accountTools } from '../tools/account';
-import { catalogTools } from '../tools/catalog';
-import { jobTools } from '../tools/jobs';
 import { ToolRegistry } from '../tools/registry';
-import type { UsersRepository } from '../users/repository';
+import type { UsersRepository } from '../users/aws/repository';
 import { memoryCatalog, memoryUsage } from './agent-fakes';
 import { manualClock } from './clock';
 import {

@@ -1,7 +1,7 @@
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { conditionFields, itemAbsent, written } from '../data/conditional';
-import { keys } from '../data/keys';
-import { heldBy } from '../data/lease';
+import { conditionFields, itemAbsent, written } from '../../data/conditional';
+import { keys } from '../../data/keys';
+import { heldBy } from '../../data/lease';
 
 /**
  * Active-job slots: the per-plan cap on unfinished jobs, exact under concurrency without transactions. A user with

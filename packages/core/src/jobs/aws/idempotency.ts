@@ -1,8 +1,8 @@
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { conditionFields, written } from '../data/conditional';
-import { isExpired, nowSeconds } from '../data/dynamo';
-import { keys } from '../data/keys';
-import { heldBy, vacant } from '../data/lease';
+import { conditionFields, written } from '../../data/conditional';
+import { isExpired, nowSeconds } from '../../data/dynamo';
+import { keys } from '../../data/keys';
+import { heldBy, vacant } from '../../data/lease';
 
 /**
  * `Idempotency-Key` reservations: pk = IDEMP#<sub>#<key>, sk = IDEMP, holding the job id the key stands for and the

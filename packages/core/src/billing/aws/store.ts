@@ -5,13 +5,13 @@ import {
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { allOf, anyOf, attributeAbsent, conditional, conditionFields, equals, written } from '../data/conditional';
-import { nowSeconds } from '../data/dynamo';
-import { keys } from '../data/keys';
-import { expired, heldBy, LEASE_UNTIL, leaseUntil, vacant } from '../data/lease';
-import { ifNotExists, updateFields } from '../data/update';
-import { ConflictError } from '../errors';
-import { userKey } from '../users/repository';
+import { allOf, anyOf, attributeAbsent, conditional, conditionFields, equals, written } from '../../data/conditional';
+import { nowSeconds } from '../../data/dynamo';
+import { keys } from '../../data/keys';
+import { expired, heldBy, LEASE_UNTIL, leaseUntil, vacant } from '../../data/lease';
+import { ifNotExists, updateFields } from '../../data/update';
+import { ConflictError } from '../../errors';
+import { userKey } from '../../users/aws/repository';
 import {
   bestPlan,
   CUSTOMERS,
@@ -22,7 +22,7 @@ import {
   planStateOf,
   replaces,
   VERSION,
-} from './plan-state';
+} from '../plan-state';
 
 /**
  * Billing state in the single table, written only with single-item conditional writes (no transactions: dynalite

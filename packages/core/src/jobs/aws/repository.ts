@@ -6,8 +6,8 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { TokenUsage } from '../agent/provider';
-import { type Clock, systemClock } from '../clock';
+import type { TokenUsage } from '../../agent/provider';
+import { type Clock, systemClock } from '../../clock';
 import {
   allOf,
   anyOf,
@@ -19,16 +19,16 @@ import {
   itemAbsent,
   itemExists,
   written,
-} from '../data/conditional';
-import type { CursorCodec, ExclusiveStartKey } from '../data/cursor';
-import { isExpired } from '../data/dynamo';
-import { indexKeys, keys } from '../data/keys';
-import { expired, heldBy, LEASE_UNTIL, leaseUntil, live } from '../data/lease';
-import { ifNotExists, increment, updateFields } from '../data/update';
-import { INTERNAL_ERROR_DETAIL, ToolgateError } from '../errors';
-import { type JobRecord, JobRecordSchema } from './record';
-import type { JobError, JobResult } from './schema';
-import { UNSENT, unsentBefore } from './unsent';
+} from '../../data/conditional';
+import type { CursorCodec, ExclusiveStartKey } from '../../data/cursor';
+import { isExpired } from '../../data/dynamo';
+import { indexKeys, keys } from '../../data/keys';
+import { expired, heldBy, LEASE_UNTIL, leaseUntil, live } from '../../data/lease';
+import { ifNotExists, increment, updateFields } from '../../data/update';
+import { INTERNAL_ERROR_DETAIL, ToolgateError } from '../../errors';
+import { type JobRecord, JobRecordSchema } from '../record';
+import type { JobError, JobResult } from '../schema';
+import { UNSENT, unsentBefore } from '../unsent';
 
 /**
  * Jobs in the single table:

@@ -1,12 +1,12 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { type Clock, systemClock } from '../clock';
-import { conditional, conditionFields, equals, itemAbsent } from '../data/conditional';
-import { isExpired, nowSeconds } from '../data/dynamo';
-import { keys } from '../data/keys';
-import { ConflictError, UnreadableDataError } from '../errors';
-import * as z from '../zod';
-import { type ChatMessage, ChatMessageSchema } from './provider';
-import type { Conversation } from './schema';
+import { type Clock, systemClock } from '../../clock';
+import { conditional, conditionFields, equals, itemAbsent } from '../../data/conditional';
+import { isExpired, nowSeconds } from '../../data/dynamo';
+import { keys } from '../../data/keys';
+import { ConflictError, UnreadableDataError } from '../../errors';
+import * as z from '../../zod';
+import { type ChatMessage, ChatMessageSchema } from '../provider';
+import type { Conversation } from '../schema';
 
 const StoredMessagesSchema = z.array(ChatMessageSchema);
 
