@@ -30,6 +30,7 @@ export default $config({
     const { ingestion } = await import('./infra/workflows');
     const { api } = await import('./infra/api');
     const { alerts } = await import('./infra/alarms');
+    const { dashboard } = await import('./infra/dashboard');
 
     return {
       api: api.url,
@@ -38,6 +39,7 @@ export default $config({
       jobsQueue: jobsQueue.url,
       ingestionStateMachine: ingestion.arn,
       alertsTopic: alerts.arn,
+      dashboard: dashboard.dashboardName,
       reservedConcurrency: settings.reservedConcurrency === 'off' ? 'off' : 'on',
       ...identity.outputs,
     };

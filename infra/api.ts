@@ -56,11 +56,14 @@ export const api = new sst.aws.ApiGatewayV2('Api', {
   transform: {
     stage: (args, opts) => {
       // The default throttle of each route; routes without an authorizer get a tighter one of their own.
+      // Detailed metrics: the per-route 4xx/5xx/latency the dashboard and the route 5xx alarms read (a route's own
+      // settings replace the default ones, so each carries it too). Billed as custom metrics: docs/observability.md.
       args.defaultRouteSettings = {
         throttlingRateLimit: settings.throttling.stage.rateLimit,
         throttlingBurstLimit: settings.throttling.stage.burstLimit,
+        detailedMetricsEnabled: true,
       };
-      args.routeSettings = routeThrottleSettings(routes);
+      args.routeSettings = routeThrottleSettings(routes).map((route) => ({ ...route, detailedMetricsEnabled: true }));
       args.accessLogSettings = $output(args.accessLogSettings).apply((log) => ({
         destinationArn: log?.destinationArn ?? '',
         format: accessLogFormat(),

@@ -15,6 +15,11 @@ export interface TierFunctionArgs {
   link?: unknown[];
 }
 
+/** AWS's managed policy for sending traces to X-Ray (PutTraceSegments, PutTelemetryRecords, sampling rules). */
+export function xrayWritePolicyArn(partition: string): string {
+  return `arn:${partition}:iam::aws:policy/AWSXRayDaemonWriteAccess`;
+}
+
 /** SST's permission shape: conditions as a list of `{ test, variable, values }` instead of IAM's nested object. */
 function sstPermission(statement: IamStatement) {
   const { conditions, ...rest } = statement;
@@ -46,6 +51,11 @@ export function tierFunction(tier: Tier, args: TierFunctionArgs = {}): sst.aws.F
     concurrency: budget === 'off' ? undefined : { reserved: budget[tier] },
     logging: { format: 'json', retention: '1 month' },
     transform: {
+      // X-Ray active tracing: Lambda records each invocation (init included) and passes the trace on to SQS and Step
+      // Functions. No tracing SDK in the bundle: docs/observability.md has the measurements behind that choice.
+      function: (args) => {
+        args.tracingConfig = { mode: 'Active' };
+      },
       // SST's function role also trusts the account root (for `sst dev` live mode, which toolgate does not use: its
       // local runtime is its own), and its check for dev mode is always true when deploying: any principal of the
       // account allowed sts:AssumeRole could then act as this tier. Only Lambda may assume it.
@@ -54,6 +64,10 @@ export function tierFunction(tier: Tier, args: TierFunctionArgs = {}): sst.aws.F
           Version: '2012-10-17',
           Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
         });
+        // What active tracing needs to send segments (X-Ray's actions take no resource but `*`).
+        args.managedPolicyArns = $resolve({ arns: $output(args.managedPolicyArns ?? []), partition }).apply(
+          ({ arns, partition: part }) => [...arns, xrayWritePolicyArn(part)],
+        );
       },
     },
     // Names only: these links carry no permissions (see infra/storage.ts); the statements below are the grants.

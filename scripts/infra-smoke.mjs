@@ -9,7 +9,7 @@
 // globals, answer SST's RPC calls: function builds, bootstrap lookups), so it leans on SST internals that may
 // move in an SST upgrade. If it breaks after one, fix it here or drop it; `pnpm typecheck:infra` stays the gate.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -306,6 +306,71 @@ for (const tier of THROTTLE_ALARM_TIERS) {
 check(
   alarms.every((alarm) => alarm.inputs.alarmActions?.length === 1 && alarm.inputs.treatMissingData === 'notBreaching'),
   'every alarm notifies the Alerts topic and treats missing data as fine',
+);
+
+// Observability: the dashboard charts only what the code emits or AWS publishes (one catalogue, in core), and so do
+// the alarms; each alarm links a runbook section that exists; per-route metrics are on (the route 5xx alarms and
+// panels read them); every function and the workflow are traced.
+const { metricReferences, unknownMetricReferences } = await import(
+  pathToFileURL(join(root, 'packages/core/src/deploy/dashboard.ts')).href
+);
+const { markdownAnchors, RUNBOOK_DOC, ROUTE_5XX_ALARM_TIERS } = await import(
+  pathToFileURL(join(root, 'packages/core/src/deploy/runbook.ts')).href
+);
+const dashboards = ofType('aws:cloudwatch/dashboard:Dashboard');
+check(dashboards.length === 1, `expected one dashboard, found ${dashboards.length}`);
+const body = JSON.parse(dashboards[0]?.inputs.dashboardBody ?? '{"widgets":[]}');
+const charted = metricReferences(body);
+check(charted.length > 0, 'the dashboard charts nothing');
+for (const problem of unknownMetricReferences(charted)) failures.push(`dashboard: ${problem}`);
+const alarmReferences = alarms.flatMap((alarm) =>
+  alarm.inputs.metricName
+    ? [
+        {
+          namespace: alarm.inputs.namespace,
+          metric: alarm.inputs.metricName,
+          dimensions: Object.keys(alarm.inputs.dimensions ?? {}),
+        },
+      ]
+    : (alarm.inputs.metricQueries ?? [])
+        .filter((query) => query.metric)
+        .map((query) => ({
+          namespace: query.metric.namespace,
+          metric: query.metric.metricName,
+          dimensions: Object.keys(query.metric.dimensions ?? {}),
+        })),
+);
+for (const problem of unknownMetricReferences(alarmReferences)) failures.push(`alarm: ${problem}`);
+const runbookAnchors = new Set(markdownAnchors(readFileSync(join(root, RUNBOOK_DOC), 'utf8')));
+for (const alarm of alarms) {
+  const link = /Runbook: ([^#\s]+)#([a-z0-9_-]+)/.exec(alarm.inputs.alarmDescription ?? '');
+  check(
+    link?.[1] === RUNBOOK_DOC && runbookAnchors.has(link[2]),
+    `${alarm.inputs.name}: its description must end with a runbook link to a section of ${RUNBOOK_DOC}`,
+  );
+}
+for (const spec of manifest.filter((route) => ROUTE_5XX_ALARM_TIERS.includes(route.tier))) {
+  check(
+    alarms.some((alarm) =>
+      alarm.inputs.metricQueries?.some(
+        (query) =>
+          query.metric?.metricName === '5xx' &&
+          query.metric.dimensions?.Resource === spec.path &&
+          query.metric.dimensions?.Method === spec.method,
+      ),
+    ),
+    `${routeKey(spec)}: no 5xx rate alarm`,
+  );
+}
+check(
+  apiStage?.inputs.defaultRouteSettings?.detailedMetricsEnabled === true &&
+    (apiStage?.inputs.routeSettings ?? []).every((setting) => setting.detailedMetricsEnabled === true),
+  'per-route (detailed) metrics must be on for every route',
+);
+for (const fn of functions) check(fn.inputs.tracingConfig?.mode === 'Active', `${fn.inputs.name}: not traced`);
+check(
+  ofType('aws:sfn/stateMachine:StateMachine').every((machine) => machine.inputs.tracingConfiguration?.enabled === true),
+  'the ingestion workflow must be traced',
 );
 
 // Data the stage retains stays recoverable and undeletable whatever `protect` says (a teardown turns protect off).

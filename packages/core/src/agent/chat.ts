@@ -2,6 +2,8 @@ import type { Caller } from '../auth/verifier';
 import { type Clock, systemClock } from '../clock';
 import { GatewayTimeoutError, NotFoundError } from '../errors';
 import type { ChatQuota, PlanLookup } from '../limits/rate-limiter';
+import { recordModelUsage } from '../metrics/events';
+import { type Metrics, noMetrics } from '../metrics/port';
 import type { ToolRegistry } from '../tools/registry';
 import type { ConversationsRepository } from './aws/conversations';
 import type { AgentConfig } from './config';
@@ -18,6 +20,8 @@ export interface ChatServiceOptions {
   agent: Pick<AgentConfig, 'stepCap' | 'maxOutputTokens'>;
   now?: Clock;
   newId?: () => string;
+  /** Tokens spent, by provider (`ChatTokensIn`/`Out`). */
+  metrics?: Metrics;
 }
 
 export interface ChatCall extends ChatRequest {
@@ -44,6 +48,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
     agent,
     now = systemClock,
     newId = () => crypto.randomUUID(),
+    metrics = noMetrics,
   } = options;
   if (!Number.isInteger(agent.stepCap) || agent.stepCap < 1)
     throw new Error('chat: stepCap must be a positive integer');
@@ -75,6 +80,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
         now,
       });
 
+      recordModelUsage(metrics, provider.name, result.usage);
       // The model never answered before the deadline (a hung or overloaded provider): a 504 the client can retry,
       // not a 200 whose only content is "I ran out of time". Nothing is saved, and no token was spent.
       if (result.stoppedBy === 'deadline' && result.messages.length === history.length + 1) {

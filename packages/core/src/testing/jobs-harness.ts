@@ -25,6 +25,7 @@ import {
   memoryResults,
   memoryUsageLedger,
 } from './jobs-fakes';
+import { recordingMetrics } from './metrics';
 
 export interface JobsHarnessOptions {
   provider?: ModelProvider;
@@ -73,11 +74,11 @@ export function jobsHarness(options: JobsHarnessOptions = {}) {
     maxReceiveCount: 3,
     now,
   });
-  const registry = new ToolRegistry([
-    ...catalogTools(memoryCatalog()),
-    ...accountTools(users, quota, DEFAULT_PLAN_LIMITS),
-    ...jobTools(service),
-  ]);
+  const metrics = recordingMetrics();
+  const registry = new ToolRegistry(
+    [...catalogTools(memoryCatalog()), ...accountTools(users, quota, DEFAULT_PLAN_LIMITS), ...jobTools(service)],
+    { metrics },
+  );
   const worker = createJobWorker({
     jobs: jobs.repository,
     delivery: queue.queue,
@@ -88,6 +89,7 @@ export function jobsHarness(options: JobsHarnessOptions = {}) {
     config,
     maxReceiveCount: 3,
     now,
+    metrics,
   });
   let deliveries = 0;
   /** A delivery SQS would vouch for (its receipt handle is known to the queue). */
@@ -103,6 +105,8 @@ export function jobsHarness(options: JobsHarnessOptions = {}) {
     service,
     worker,
     registry,
+    /** What the worker and the registry recorded. */
+    metrics,
     jobs,
     slots,
     ledger,

@@ -1,7 +1,7 @@
 import { AGENT_SECTION } from '@toolgate/core/agent/config';
 import { createApiApp } from '../apps/api';
 import { verifier } from '../deps/auth';
-import { readSection } from '../deps/base';
+import { config, readSection } from '../deps/base';
 import { chat } from '../deps/chat';
 import { requireCursorSigningKey } from '../deps/cursors';
 import { jobs } from '../deps/jobs';
@@ -10,6 +10,10 @@ import { tools } from '../deps/tools';
 import { uploadService } from '../deps/upload-service';
 import { users } from '../deps/users';
 import { lambdaHandler } from '../http/lambda';
+import { createTierMetrics } from '../metrics';
+
+/** This handler's own instance: its ColdStart counts once per tier, even where tiers share a process (locally). */
+const metrics = createTierMetrics(config.stage);
 
 requireCursorSigningKey();
 
@@ -23,5 +27,6 @@ export const handler = lambdaHandler(
     chatDeadlineMs: readSection(AGENT_SECTION).chatDeadlineMs,
     uploads: uploadService,
     jobs,
+    metrics,
   }),
 );
