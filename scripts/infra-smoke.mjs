@@ -43,6 +43,7 @@ pulumi.runtime.setMocks({
     const state: Record<string, unknown> = { ...args.inputs, name: args.inputs.name ?? args.name,
       arn: args.inputs.arn ?? \`arn:aws:\${service}:us-east-1:${ACCOUNT}:\${args.name}\` };
     if (args.type === 'aws:lambda/function:Function') state.arn = \`arn:aws:lambda:us-east-1:${ACCOUNT}:function:\${state.name}\`;
+    if (args.type === 'aws:lambda/functionUrl:FunctionUrl') state.functionUrl = \`https://\${args.name.toLowerCase()}.lambda-url.us-east-1.on.aws/\`;
     if (args.type === 'aws:sqs/queue:Queue') state.url = \`https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/\${args.name}\`;
     if (args.type === 'aws:apigatewayv2/api:Api') {
       state.apiEndpoint = 'https://example.execute-api.us-east-1.amazonaws.com';
@@ -212,9 +213,41 @@ check(
   JSON.stringify(throttled.map((setting) => setting.routeKey).sort()) === JSON.stringify(openKeys),
   'every open route (and only those) must carry the tighter route throttle',
 );
-check(ofType('aws:lambda/functionUrl:FunctionUrl').length === 0, 'no Lambda function URL may exist (gateway only)');
+// The only way around the gateway is the manifest's: its `stream` routes get one response-streaming function (the api
+// tier's code, its streamHandler) behind one Function URL, whose reserved concurrency is carved out of the api tier's.
+const streamed = manifest.filter((spec) => spec.stream);
+const urls = ofType('aws:lambda/functionUrl:FunctionUrl');
+check(
+  urls.length === (streamed.length > 0 ? 1 : 0),
+  `expected ${streamed.length > 0 ? 'one Function URL (the chat stream)' : 'no Function URL'}, found ${urls.length}`,
+);
+for (const url of urls) {
+  check(
+    url.inputs.invokeMode === 'RESPONSE_STREAM',
+    `${url.name}: a Function URL must stream (${url.inputs.invokeMode})`,
+  );
+  check(
+    url.inputs.authorizationType === 'NONE',
+    `${url.name}: the stream's JWT is verified in the Lambda (auth ${url.inputs.authorizationType})`,
+  );
+}
 const functions = ofType('aws:lambda/function:Function');
-check(functions.length === 5, `expected 5 tier functions, found ${functions.length}`);
+const expectedFunctions = streamed.length > 0 ? 6 : 5;
+check(functions.length === expectedFunctions, `expected ${expectedFunctions} functions, found ${functions.length}`);
+const streamFunction = functions.find((fn) => String(fn.inputs.name).endsWith('-api-stream'));
+if (streamed.length > 0) {
+  check(streamFunction !== undefined, 'the chat stream function (…-api-stream) is missing');
+  const apiFunction = functions.find((fn) => String(fn.inputs.name).endsWith('-api'));
+  const { reservedConcurrency } = resolveStage(stage, process.env);
+  if (reservedConcurrency !== 'off') {
+    check(
+      (streamFunction?.inputs.reservedConcurrentExecutions ?? 0) +
+        (apiFunction?.inputs.reservedConcurrentExecutions ?? 0) ===
+        reservedConcurrency.api,
+      'the api function and its stream function together must reserve exactly the api tier budget',
+    );
+  }
+}
 for (const fn of functions) {
   check(fn.inputs.architectures?.[0] === 'arm64', `${fn.inputs.name}: not arm64`);
   check(/^nodejs2[24]\.x$/.test(fn.inputs.runtime), `${fn.inputs.name}: runtime ${fn.inputs.runtime}`);
@@ -247,7 +280,7 @@ for (const tier of ['Api', 'Worker', 'Steps']) {
   check(bedrock.length > 0, `${tier}: no model grant`);
   for (const statement of bedrock) {
     check(
-      JSON.stringify(statement.actions) === '["bedrock:InvokeModel"]',
+      JSON.stringify(statement.actions) === '["bedrock:InvokeModel","bedrock:InvokeModelWithResponseStream"]',
       `${tier}: model actions ${statement.actions}`,
     );
     for (const resource of statement.resources) {

@@ -23,7 +23,9 @@ export interface DevCommandOptions {
 export function describeModel(model: ModelConfig): string {
   switch (model.provider) {
     case 'dev':
-      return `dev (deterministic, offline${model.latencyMs ? `, ${model.latencyMs} ms per call` : ''})`;
+      return `dev (deterministic, offline${model.latencyMs ? `, ${model.latencyMs} ms per call` : ''}${
+        model.chunkDelayMs ? `, streams a word every ${model.chunkDelayMs} ms` : ''
+      })`;
     case 'bedrock':
       return `bedrock ${model.modelId}${model.region ? ` in ${model.region}` : ''}`;
     case 'openai': {
@@ -65,6 +67,9 @@ function banner(
   ].join('\n');
 }
 
+/** `pnpm dev`'s dev model writes a word every this many ms, so a streamed chat visibly streams (tests use 0). */
+export const DEV_CHUNK_DELAY_MS = 15;
+
 export const METRICS_SUMMARY_INTERVAL_MS = 60_000;
 
 /**
@@ -90,6 +95,7 @@ function printMetricsEveryMinute(runtime: LocalRuntime): () => void {
 /** `pnpm dev`: the whole local stack in this process until SIGINT/SIGTERM. */
 export async function runDev(options: DevCommandOptions): Promise<void> {
   const started = performance.now();
+  process.env.TOOLGATE_DEV_MODEL_CHUNK_DELAY_MS ??= String(DEV_CHUNK_DELAY_MS);
   const stateDir = localStateDir();
   const persistDir = options.persist ? dataDirIn(stateDir) : undefined;
   const allowedOrigins = [...new Set([...DEFAULT_ALLOWED_ORIGINS, ...(options.allowOrigins ?? [])])];
