@@ -1,7 +1,8 @@
 import type { CatalogRepository } from '@toolgate/core/catalog/aws/repository';
 import type { ClientBuckets } from '@toolgate/core/limits/client-buckets';
-import { createLogger, createTierApp } from '../http/app';
+import { createTierApp } from '../http/app';
 import { clientRateLimit } from '../http/rate-limit';
+import { createTierLogger } from '../logging';
 import { mountCatalog } from '../routes/catalog';
 import { mountDocs } from '../routes/docs';
 import { mountHealth } from '../routes/health';
@@ -14,7 +15,7 @@ export interface PublicDeps {
 
 /** The public tier: anonymous, cacheable, cheap. It has no verifier: no route here accepts a token. */
 export function createPublicApp(deps: PublicDeps) {
-  const app = createTierApp('public', { logger: createLogger('public'), verifier: null, stripeSignature: null });
+  const app = createTierApp('public', { logger: createTierLogger('public'), verifier: null, stripeSignature: null });
   app.use('*', clientRateLimit({ buckets: deps.clientBuckets }));
   mountHealth(app);
   mountCatalog(app, deps.catalog);

@@ -5,7 +5,6 @@ import type { Context } from 'aws-lambda';
 import { ingestionSteps } from '../deps/steps';
 import { createTierLogger } from '../logging';
 
-// Not `createLogger` from http/app: that module brings Hono and the JWT verifier, which a non-HTTP tier never uses.
 const logger = createTierLogger('steps');
 
 const MESSAGE_MAX_CHARS = 500;

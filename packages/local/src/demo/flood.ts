@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { DEFAULT_CONCURRENCY_BUDGET } from '@toolgate/core/concurrency';
 import { DEFAULT_PUBLIC_LIMITS, type LimitsConfig } from '@toolgate/core/limits/plans';
 import { HTTP_TIERS } from '@toolgate/core/manifest';
+import { percentile } from '@toolgate/core/percentile';
 import { scope } from '@toolgate/core/scopes';
 import { type LocalGateway, startLocalGateway } from '../gateway/server';
 import type { LambdaHandler, ObservedResponse } from '../gateway/types';
@@ -80,14 +81,6 @@ export interface ScenarioResult {
   flood: FloodStats;
 }
 
-/** Nearest-rank percentile (no interpolation): the value at least `p` of the samples are at or below. */
-export function percentile(samples: readonly number[], p: number): number {
-  if (samples.length === 0) return Number.NaN;
-  const sorted = [...samples].sort((a, b) => a - b);
-  const rank = Math.min(sorted.length, Math.max(1, Math.ceil(p * sorted.length)));
-  return sorted[rank - 1] as number;
-}
-
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 interface Answer {
@@ -157,8 +150,8 @@ export async function measureAuthenticated(
       sent: answers.length,
       failures: answers.filter((answer) => answer.status !== 200).length,
       failureKinds,
-      p50Ms: percentile(latencies, 0.5),
-      p99Ms: percentile(latencies, 0.99),
+      p50Ms: percentile(latencies, 50),
+      p99Ms: percentile(latencies, 99),
       maxMs: Math.max(...latencies),
       samples: answers.map(({ atMs, ms, status }) => ({
         atMs: Math.round(atMs),
@@ -204,7 +197,7 @@ export function startFlood(
         statuses: result.statuses,
         timeouts: result.timeouts,
         errors: result.errors,
-        p99Ms: percentile(result.latencies, 0.99),
+        p99Ms: percentile(result.latencies, 99),
       }),
     );
     worker.once('error', reject);

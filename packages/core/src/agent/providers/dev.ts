@@ -1,4 +1,5 @@
 import { CATEGORIES } from '../../catalog/schema';
+import { DEV_MODEL_ID } from '../config';
 import {
   type AssistantMessage,
   type ChatMessage,
@@ -297,7 +298,7 @@ export function createDevProvider(options: { latencyMs?: number } = {}): ModelPr
   const latencyMs = options.latencyMs ?? 0;
   return {
     name: 'dev',
-    modelId: 'toolgate-dev',
+    modelId: DEV_MODEL_ID,
     async converse(request: ModelRequest): Promise<ModelResponse> {
       await sleep(latencyMs, request.signal);
       const { text, results } = resultsSinceLastUser(request.messages);
