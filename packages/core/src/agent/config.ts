@@ -1,4 +1,4 @@
-import { configSection } from '../config-source';
+import { configSection } from '../config-reader';
 import * as z from '../zod';
 
 /** Used when a deployed stage names no model: on-demand in us-east-1, supports tool use through Converse. */
