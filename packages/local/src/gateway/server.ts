@@ -14,10 +14,10 @@ import {
   type GatewayThrottling,
 } from '@toolgate/core/concurrency';
 import { type HttpTier, manifest, RouteMatcher, type RouteSpec, routeKey } from '@toolgate/core/manifest';
+import { ClientAbortedError, declaredLength, RequestTooLargeError, readBody } from '../emulators/http-body';
 import { closeServer, httpUrl, listen } from '../emulators/http-server';
 import { LOOPBACK } from '../emulators/types';
 import { createJwtAuthorizer, type JwtAuthorizerConfig } from './authorizer';
-import { ClientAbortedError, declaredLength, RequestTooLargeError, readBody } from './body';
 import { createTierLimiters } from './concurrency';
 import { lambdaContext } from './context';
 import { type CorsConfig, createCors } from './cors';
