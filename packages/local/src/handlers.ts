@@ -22,6 +22,25 @@ export async function loadTierHandlers(injected: TierHandlers = {}): Promise<Tie
   return handlers;
 }
 
+/**
+ * The served tiers' handlers as hot reload gives them (`reload/reloader.ts`): each call goes to the handler of the
+ * moment, so a reload needs no change to the gateway. Injected tiers stay as given.
+ */
+export function reloadingTierHandlers(
+  current: () => { http: TierHandlers },
+  injected: TierHandlers = {},
+): TierHandlers {
+  const handlers: TierHandlers = { ...injected };
+  for (const tier of servedTiers()) {
+    handlers[tier] ??= (event, context) => {
+      const handler = current().http[tier];
+      if (!handler) throw new Error(`the reloaded handlers have no ${tier} tier`);
+      return handler(event, context);
+    };
+  }
+  return handlers;
+}
+
 /** Imports the worker tier's real SQS handler (after the local environment is in place, like the others). */
 export async function loadWorkerHandler(): Promise<SqsHandler> {
   const module = (await import('@toolgate/functions/handlers/worker')) as { handler?: unknown };

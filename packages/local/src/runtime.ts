@@ -14,13 +14,15 @@ import type { Emulator } from './emulators/types';
 import type { CorsConfig } from './gateway/cors';
 import { type LocalGateway, type LocalGatewayOptions, startLocalGateway } from './gateway/server';
 import type { AccessLogEntry, TierHandlers } from './gateway/types';
-import { loadTierHandlers, loadWorkerHandler, servedTiers } from './handlers';
+import { loadTierHandlers, loadWorkerHandler, reloadingTierHandlers, servedTiers } from './handlers';
 import { installLocalIam, LOCAL_IAM_ENV, type LocalIam, localIamEnabled } from './iam';
 import { type DevIssuer, startDevIssuer } from './issuer';
 import { applyEnvironment, LOCAL_CREDENTIALS, localEnvironment } from './local-env';
-import { keysDirIn, localStateDir } from './paths';
+import { devStateDirIn, findRepoRoot, keysDirIn, localStateDir } from './paths';
 import type { JobsPoller, SqsHandler } from './queue/poller';
 import { type LocalJobsSettings, startLocalJobs } from './queue/settings';
+import { freshBuildDir } from './reload/build-dirs';
+import { type HandlerReloader, prepareHandlerReloader, type ReloadEvent } from './reload/reloader';
 import { ensureBucket, ensureQueues, ensureTable, type QueueUrls } from './resources/provision';
 import { type LocalWorkflows, startLocalWorkflows } from './workflows';
 
@@ -85,6 +87,23 @@ export interface LocalRuntimeOptions {
    * `TOOLGATE_LOCAL_IAM=off` (an escape hatch: what it lets pass locally fails deployed).
    */
   localIam?: boolean;
+  /**
+   * Hot reload (`pnpm dev`; `reload/reloader.ts`): the tier handlers are bundled from the sources and replaced when a
+   * file under `packages/core` or `packages/functions` changes, while everything else keeps running. Off by default:
+   * tests import the handlers once, unless they test the reload itself.
+   */
+  reload?: HotReloadOptions | false;
+}
+
+export interface HotReloadOptions {
+  /** The folder whose `packages/core` and `packages/functions` are bundled and watched (default: this repo). */
+  sourceRoot?: string;
+  /** Where builds are written (default `.toolgate/run/handlers-<pid>-<random>`, removed on stop; `build-dirs.ts`). */
+  outDir?: string;
+  /** Watch the sources (default true); false leaves reloads to `runtime.reloader.reload()`. */
+  watch?: boolean;
+  debounceMs?: number;
+  onReload?: (event: ReloadEvent) => void;
 }
 
 export interface LocalRuntime {
@@ -104,6 +123,8 @@ export interface LocalRuntime {
   jobs: JobsPoller | null;
   /** The Step Functions emulator running the ingestion workflow (its executions, for tests and the console). */
   workflows: LocalWorkflows;
+  /** The hot reloader of the tier handlers, or null when the runtime does not reload. */
+  reloader: HandlerReloader | null;
   stop(): Promise<void>;
 }
 
@@ -132,7 +153,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const injected = options.handlers ?? {};
   const needsRealHandlers = servedTiers().some((tier) => !injected[tier]);
   if (active) throw new Error('A local runtime is already running in this process (one runtime per process).');
-  if (needsRealHandlers && realHandlersLoaded) {
+  // Reloaded handlers are bundles of their own, read the environment anew and never touch this process's modules.
+  if (needsRealHandlers && !options.reload && realHandlersLoaded) {
     throw new Error(
       'The tier handlers were already imported by an earlier runtime in this process and still point at its ' +
         'emulators: start one runtime per process (vitest: one per test file).',
@@ -143,6 +165,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const stage = options.stage ?? 'local';
   const iamEnabled = options.localIam ?? localIamEnabled();
   let localIam: LocalIam | undefined;
+  let reloader: HandlerReloader | null = null;
   const region = options.region ?? 'us-east-1';
   const allowedOrigins = options.allowedOrigins ?? DEFAULT_ALLOWED_ORIGINS;
   const names = { table: `toolgate-${stage}`, bucket: `toolgate-${stage}-uploads`, queuePrefix: `toolgate-${stage}` };
@@ -166,6 +189,20 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   };
 
   try {
+    const reload = options.reload && needsRealHandlers ? options.reload : null;
+    // The first bundle needs no environment: esbuild builds it while the emulators start.
+    const preparedReload = reload
+      ? prepareHandlerReloader({
+          sourceRoot: reload.sourceRoot ?? findRepoRoot(),
+          repoRoot: findRepoRoot(),
+          outDir: reload.outDir ?? freshBuildDir(devStateDirIn(localStateDir())),
+          ...(reload.watch !== undefined ? { watch: reload.watch } : {}),
+          ...(reload.debounceMs !== undefined ? { debounceMs: reload.debounceMs } : {}),
+          ...(reload.onReload ? { onReload: reload.onReload } : {}),
+          ...(options.quiet ? {} : { log: (line: string) => process.stderr.write(`${line}\n`) }),
+        })
+      : null;
+    if (preparedReload) stops.push(() => preparedReload.dispose());
     const [dynamodb, s3, sqs, issuer] = await Promise.all([
       startDynamoDb(options.persistDir ? { path: join(options.persistDir, 'dynamodb') } : {}).then(started<Emulator>),
       startS3({
@@ -184,6 +221,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         accountId: ACCOUNT_ID,
         ...(options.workflowRetryIntervalMs !== undefined ? { retryIntervalMs: options.workflowRetryIntervalMs } : {}),
         localIam: () => localIam,
+        reloadedSteps: () => reloader?.current().steps,
         logError: (message, error) => {
           if (!options.quiet) process.stderr.write(`${message}${error instanceof Error ? `: ${error.message}` : ''}\n`);
         },
@@ -245,14 +283,21 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       stops.push(async () => iam.stop());
       pollerSqs.middlewareStack.use(iam.pluginFor('worker'));
     }
-    const loaded = await loadTierHandlers(injected);
+    // After the environment and the IAM check are in place: the bundled modules read both when imported.
+    if (preparedReload) reloader = started(await preparedReload.start());
+    const current = reloader;
+    const loaded = current
+      ? reloadingTierHandlers(() => current.current(), injected)
+      : await loadTierHandlers(injected);
     const handlers: TierHandlers = localIam
       ? Object.fromEntries(
           Object.entries(loaded).map(([tier, handler]) => [tier, localIam?.asTier(tier as HttpTier, handler)]),
         )
       : loaded;
+    const realWorker = async (): Promise<SqsHandler> =>
+      current ? (event, context) => current.current().worker(event, context) : await loadWorkerHandler();
     const loadedWorker =
-      options.worker === undefined ? (needsRealHandlers ? await loadWorkerHandler() : null) : options.worker;
+      options.worker === undefined ? (needsRealHandlers ? await realWorker() : null) : options.worker;
     const worker = loadedWorker && localIam ? localIam.asTier('worker', loadedWorker) : loadedWorker;
     // After the clients it uses (so it stops before them), and before the gateway that queues its jobs.
     const jobs = worker
@@ -268,7 +313,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           }),
         )
       : null;
-    if (needsRealHandlers) realHandlersLoaded = true;
+    if (needsRealHandlers && !current) realHandlersLoaded = true;
 
     const settings = options.gateway ?? {};
     const gateway: LocalGateway = started(
@@ -315,6 +360,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       seeded,
       workflows,
       jobs,
+      reloader,
       stop: stopAll,
     };
   } catch (error) {

@@ -14,6 +14,8 @@ export interface DevCommandOptions {
   host?: string;
   /** CORS origins allowed besides the defaults (`--allow-origin`, `TOOLGATE_ALLOWED_ORIGINS`). */
   allowOrigins?: readonly string[];
+  /** Hot reload of the tier handlers when their sources change (`--no-reload` turns it off). */
+  reload?: boolean;
 }
 
 /** Which model the agent talks to, as configured (never the API key). */
@@ -55,6 +57,9 @@ function banner(
     `Dev issuer JWKS: ${endpoints.jwks}`,
     `CORS origins: ${allowedOrigins.join(', ')} (add one with --allow-origin URL)`,
     persistDir ? `Data persisted in ${persistDir}` : 'Data is in memory (use --persist to keep it between runs)',
+    runtime.reloader
+      ? 'Hot reload: on (edits under packages/core and packages/functions reload the handlers; --no-reload turns it off)'
+      : 'Hot reload: off',
     '',
   ].join('\n');
 }
@@ -71,6 +76,7 @@ export async function runDev(options: DevCommandOptions): Promise<void> {
     ...(persistDir ? { persistDir } : {}),
     keysDir: keysDirIn(stateDir),
     allowedOrigins,
+    reload: options.reload === false ? false : {},
   });
 
   const statePath = devStatePathIn(stateDir, Number(new URL(runtime.url).port));
