@@ -1,8 +1,15 @@
-import { BUNDLE_BUDGET_BYTES, THROUGHPUT_BUDGETED, type Verdict, WARM_BUDGETED } from './budgets';
+import {
+  BUNDLE_BUDGET_BYTES,
+  STREAM_FIRST_EVENT_BUDGET,
+  THROUGHPUT_BUDGETED,
+  type Verdict,
+  WARM_BUDGETED,
+} from './budgets';
 import type { BundleResult } from './bundles';
 import type { ColdResult, ColdRun } from './cold';
 import type { RunMeta } from './meta';
 import type { ProfileSummary } from './profile';
+import type { StreamResult } from './stream';
 import type { LoadResult } from './throughput';
 import type { WarmResult } from './warm';
 
@@ -18,7 +25,24 @@ export interface BenchResults {
   profile: ProfileSummary;
   warm: WarmResult[];
   load: LoadResult[];
+  /** Absent in results written before issue 18. */
+  stream?: StreamResult;
   verdicts: Verdict[];
+}
+
+/** The streamed-chat figures, as a few lines of text (the stream-only run prints them; RESULTS.md embeds them). */
+export function renderStream(stream: StreamResult): string {
+  const row = (name: string, summary: StreamResult['firstEvent']) =>
+    `| ${name} | ${summary.median.toFixed(1)} ms | ${summary.p99.toFixed(1)} ms |`;
+  return [
+    `Streamed \`POST /chat\` (\`Accept: text/event-stream\`) through the local gateway and the api bundle's response-streaming handler, against the same chat buffered, taking turns; dev model at ${stream.chunkDelayMs} ms per word, prompt "${stream.prompt}", ${stream.runs} runs each, ${stream.events} events per stream.`,
+    '',
+    '| measure | median | p99 |',
+    '|---|---|---|',
+    row('streamed: first event', stream.firstEvent),
+    row('streamed: done', stream.streamTotal),
+    row('buffered: whole answer', stream.buffered),
+  ].join('\n');
 }
 
 /** results.json: figures, not raw material (metafiles and per-run samples stay in bench/.out). */
@@ -315,6 +339,16 @@ export function renderReport(results: BenchResults): string {
     ...loadNotes(results),
     '',
   );
+  if (results.stream) {
+    out.push(
+      '### Streamed chat (issue 18)',
+      '',
+      renderStream(results.stream),
+      '',
+      `Budget: the first event within ${STREAM_FIRST_EVENT_BUDGET} × the buffered answer's time (medians, same run).`,
+      '',
+    );
+  }
 
   // 5. Memory.
   out.push(

@@ -13,11 +13,20 @@ import { startSqs } from './emulators/sqs';
 import type { Emulator } from './emulators/types';
 import type { CorsConfig } from './gateway/cors';
 import { type LocalGateway, type LocalGatewayOptions, startLocalGateway } from './gateway/server';
+import { installLambdaStreamingRuntime, type StreamingLambdaHandler } from './gateway/streaming';
 import type { AccessLogEntry, TierHandlers } from './gateway/types';
-import { loadTierHandlers, loadWorkerHandler, reloadingTierHandlers, servedTiers } from './handlers';
+import {
+  loadStreamHandlers,
+  loadTierHandlers,
+  loadWorkerHandler,
+  reloadingStreamHandlers,
+  reloadingTierHandlers,
+  servedTiers,
+} from './handlers';
 import { installLocalIam, LOCAL_IAM_ENV, type LocalIam, localIamEnabled } from './iam';
 import { type DevIssuer, startDevIssuer } from './issuer';
 import { applyEnvironment, LOCAL_CREDENTIALS, localEnvironment } from './local-env';
+import { type LocalMetrics, tapEmf } from './metrics';
 import { devStateDirIn, findRepoRoot, keysDirIn, localStateDir } from './paths';
 import type { JobsPoller, SqsHandler } from './queue/poller';
 import { type LocalJobsSettings, startLocalJobs } from './queue/settings';
@@ -68,6 +77,8 @@ export interface LocalRuntimeOptions {
   gateway?: GatewaySettings;
   /** Test injection: these tiers use the given handlers instead of importing `@toolgate/functions`. */
   handlers?: TierHandlers;
+  /** Response-streaming handlers to use instead of the tiers' own `streamHandler` exports (the bench's bundles). */
+  streamHandlers?: Partial<Record<HttpTier, StreamingLambdaHandler>>;
   /**
    * The jobs queue's consumer: a handler to inject, or `null` for no poller. By default the real worker handler,
    * whenever the real tier handlers are loaded.
@@ -123,6 +134,11 @@ export interface LocalRuntime {
   jobs: JobsPoller | null;
   /** The Step Functions emulator running the ingestion workflow (its executions, for tests and the console). */
   workflows: LocalWorkflows;
+  /**
+   * The business metrics the handlers emit (their EMF lines on stdout, parsed as CloudWatch Logs would): each data
+   * point as it comes (`subscribe`) and the totals since start. `pnpm dev` prints a per-minute summary of them.
+   */
+  metrics: LocalMetrics;
   /** The hot reloader of the tier handlers, or null when the runtime does not reload. */
   reloader: HandlerReloader | null;
   stop(): Promise<void>;
@@ -283,12 +299,26 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       stops.push(async () => iam.stop());
       pollerSqs.middlewareStack.use(iam.pluginFor('worker'));
     }
-    // After the environment and the IAM check are in place: the bundled modules read both when imported.
+    // Before any handler can emit: their EMF lines are data for the runtime, not terminal output.
+    const metrics = tapEmf();
+    stops.push(async () => metrics.stop());
+    // After the environment and the IAM check are in place: the bundled modules read both when imported. The
+    // Lambda runtime's streaming global first, as on AWS.
+    installLambdaStreamingRuntime();
     if (preparedReload) reloader = started(await preparedReload.start());
     const current = reloader;
     const loaded = current
       ? reloadingTierHandlers(() => current.current(), injected)
       : await loadTierHandlers(injected);
+    const loadedStreams = {
+      ...(current ? reloadingStreamHandlers(() => current.current(), injected) : await loadStreamHandlers(injected)),
+      ...options.streamHandlers,
+    };
+    const streamHandlers = localIam
+      ? Object.fromEntries(
+          Object.entries(loadedStreams).map(([tier, handler]) => [tier, localIam?.asTier(tier as HttpTier, handler)]),
+        )
+      : loadedStreams;
     const handlers: TierHandlers = localIam
       ? Object.fromEntries(
           Object.entries(loaded).map(([tier, handler]) => [tier, localIam?.asTier(tier as HttpTier, handler)]),
@@ -319,6 +349,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const gateway: LocalGateway = started(
       await startLocalGateway({
         handlers,
+        streamHandlers,
         authorizer: { issuer: issuer.issuer, audience: issuer.clientIds, jwks: issuer.jwks },
         ...(options.host !== undefined ? { host: options.host } : {}),
         port: options.port ?? 0,
@@ -360,6 +391,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       seeded,
       workflows,
       jobs,
+      metrics,
       reloader,
       stop: stopAll,
     };

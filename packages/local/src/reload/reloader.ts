@@ -6,6 +6,7 @@ import { HTTP_TIERS, type HttpTier } from '@toolgate/core/manifest';
 import { type FSWatcher, watch } from 'chokidar';
 import { formatMessages, type Message } from 'esbuild';
 import type { LambdaFunction } from '../emulators/stepfunctions';
+import { isStreamingHandler, type StreamingLambdaHandler } from '../gateway/streaming';
 import type { LambdaHandler } from '../gateway/types';
 import type { SqsHandler } from '../queue/poller';
 import { createHandlerBundler, type HandlerBuild, type HandlerBundler, RELOADED_PACKAGES } from './bundle';
@@ -37,6 +38,8 @@ import { createHandlerBundler, type HandlerBuild, type HandlerBundler, RELOADED_
 /** Every handler a reload replaces, ready to invoke. */
 export interface ReloadedHandlers {
   http: Partial<Record<HttpTier, LambdaHandler>>;
+  /** The tiers' response-streaming handlers (their `streamHandler` exports), for the manifest's `stream` routes. */
+  streams: Partial<Record<HttpTier, StreamingLambdaHandler>>;
   worker: SqsHandler;
   steps: LambdaFunction;
 }
@@ -177,14 +180,27 @@ async function startReloader(
       TIER_FILES.map(async (tier) => {
         const file = join(dir, `${tier}.mjs`);
         // A test runner must import builds natively (vitest: `server.deps.external`, see tests/vitest.config.ts).
-        return [tier, handlerOf(await import(/* @vite-ignore */ pathToFileURL(file).href), file)] as const;
+        const module = (await import(/* @vite-ignore */ pathToFileURL(file).href)) as {
+          handler?: unknown;
+          streamHandler?: unknown;
+        };
+        return [tier, { handler: handlerOf(module, file), streamHandler: module.streamHandler }] as const;
       }),
     );
-    const byTier = Object.fromEntries(modules) as Record<(typeof TIER_FILES)[number], unknown>;
+    const byTier = Object.fromEntries(modules) as Record<
+      (typeof TIER_FILES)[number],
+      { handler: unknown; streamHandler: unknown }
+    >;
+    const streams: Partial<Record<HttpTier, StreamingLambdaHandler>> = {};
+    for (const tier of HTTP_TIERS) {
+      const { streamHandler } = byTier[tier];
+      if (isStreamingHandler(streamHandler)) streams[tier] = streamHandler;
+    }
     return {
-      http: Object.fromEntries(HTTP_TIERS.map((tier) => [tier, byTier[tier] as LambdaHandler])),
-      worker: byTier.worker as SqsHandler,
-      steps: byTier.steps as LambdaFunction,
+      http: Object.fromEntries(HTTP_TIERS.map((tier) => [tier, byTier[tier].handler as LambdaHandler])),
+      streams,
+      worker: byTier.worker.handler as SqsHandler,
+      steps: byTier.steps.handler as LambdaFunction,
     };
   }
 

@@ -16,11 +16,11 @@ export interface ProviderEnvironment {
 export function createModelProvider(config: ModelConfig, environment: ProviderEnvironment): ModelProvider {
   switch (config.provider) {
     case 'dev': {
-      const { latencyMs } = config;
-      return onFirstCall<ModelProvider>(async () => (await import('./dev')).createDevProvider({ latencyMs }), {
-        name: 'dev',
-        modelId: DEV_MODEL_ID,
-      });
+      const { latencyMs, chunkDelayMs } = config;
+      return onFirstCall<ModelProvider>(
+        async () => (await import('./dev')).createDevProvider({ latencyMs, chunkDelayMs }),
+        { name: 'dev', modelId: DEV_MODEL_ID },
+      );
     }
     case 'bedrock': {
       const { modelId } = config;
