@@ -35,6 +35,14 @@ export class TierLogger extends Logger {
   }
 }
 
+/**
+ * A logger for a module that serves several tiers (e.g. deps/jobs: the api tier submits, the worker settles): the
+ * same service and JSON format as the tiers' loggers, labelled by component instead of tier.
+ */
+export function createComponentLogger(component: string): Logger {
+  return new Logger({ serviceName: 'toolgate', persistentKeys: { component } });
+}
+
 export function createTierLogger(tier: string): TierLogger {
   return new TierLogger({ serviceName: 'toolgate', persistentKeys: { tier } });
 }

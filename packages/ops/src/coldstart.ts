@@ -6,6 +6,7 @@
  * Pure: the CLI (`coldstart-cli.ts`) fetches the lines, this reads them. The local bench (`pnpm bench`) predicts;
  * this is what the deployed functions measured.
  */
+import { percentile } from '@toolgate/core/percentile';
 
 export interface ReportLine {
   requestId: string;
@@ -96,14 +97,6 @@ export function parseInitStart(message: string): InitStartLine | null {
 export function nodeMajorOf(runtime: string): number | undefined {
   const match = /^nodejs:?(\d+)/.exec(runtime);
   return match ? Number(match[1]) : undefined;
-}
-
-/** Nearest rank, as the bench's own statistics: every figure printed is one that was measured. */
-export function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] as number;
 }
 
 export interface TierColdStarts {
