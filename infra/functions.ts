@@ -1,7 +1,9 @@
 import type { Tier } from '../packages/core/src/concurrency';
 import { type IamStatement, iamStatements, TIER_RUNTIME } from '../packages/core/src/deploy/access';
+import { coldStartEnvironment } from '../packages/core/src/deploy/lambda-node';
 import { functionName } from '../packages/core/src/deploy/stages';
-import { ARCHITECTURE, RUNTIME, SST_HANDLERS, SST_NODEJS } from '../packages/functions/build';
+import { ARCHITECTURE, RUNTIME, RUNTIME_NODE_VERSION, SST_HANDLERS, SST_NODEJS } from '../packages/functions/build';
+import { prepareFunctionPackage } from '../packages/ops/src/compile-cache';
 import { identity } from './auth';
 import { secretsFor } from './secrets';
 import { accountId, partition, region, settings, settingsLink } from './stage';
@@ -34,7 +36,8 @@ function sstPermission(statement: IamStatement) {
 export function tierFunction(tier: Tier, args: TierFunctionArgs = {}): sst.aws.Function {
   const runtime = TIER_RUNTIME[tier];
   const budget = settings.reservedConcurrency;
-  return new sst.aws.Function(`${tier[0]!.toUpperCase()}${tier.slice(1)}Function`, {
+  const { runtimeVersionArn, ...levers } = settings.coldStart;
+  const fn = new sst.aws.Function(`${tier[0]!.toUpperCase()}${tier.slice(1)}Function`, {
     name: functionName($app.stage, tier),
     description: runtime.description,
     handler: SST_HANDLERS[tier],
@@ -45,6 +48,22 @@ export function tierFunction(tier: Tier, args: TierFunctionArgs = {}): sst.aws.F
     memory: `${runtime.memoryMb} MB`,
     concurrency: budget === 'off' ? undefined : { reserved: budget[tier] },
     logging: { format: 'json', retention: '1 month' },
+    // The cold-start levers of this stage (stages.ts `coldStart`; risks in packages/core/src/deploy/lambda-node.ts):
+    // the wrapper and the compile cache go into the package after SST bundled it, built by the exact Node release
+    // and architecture the function runs (arm64 under qemu-user), with its flags.
+    environment: coldStartEnvironment(levers),
+    hook: {
+      postbuild: (dir) =>
+        prepareFunctionPackage(dir, {
+          handlerPath: SST_HANDLERS[tier].replace(/\.handler$/, ''),
+          memoryMb: runtime.memoryMb,
+          levers,
+          arch: ARCHITECTURE === 'arm64' ? 'arm64' : 'x64',
+          nodeVersion: RUNTIME_NODE_VERSION,
+          binariesDir: '.sst/lambda-node',
+          log: (message) => console.log(`${tier}: ${message}`),
+        }),
+    },
     transform: {
       // SST's function role also trusts the account root (for `sst dev` live mode, which toolgate does not use: its
       // local runtime is its own), and its check for dev mode is always true when deploying: any principal of the
@@ -68,4 +87,12 @@ export function tierFunction(tier: Tier, args: TierFunctionArgs = {}): sst.aws.F
       ingestionArn: $output(args.ingestionArn),
     }).apply((targets) => iamStatements(tier, { ...targets, model: settings.model }).map(sstPermission)),
   });
+  // Lambda would otherwise move the function to a new runtime release by itself (`Auto`), and the compile cache,
+  // built for one release, would silently stop being used: pinned to an exact runtime version when the stage names
+  // one, else updated only by a deploy (which rebuilds the cache).
+  new aws.lambda.RuntimeManagementConfig(`${tier[0]!.toUpperCase()}${tier.slice(1)}Runtime`, {
+    functionName: fn.name,
+    ...(runtimeVersionArn ? { updateRuntimeOn: 'Manual', runtimeVersionArn } : { updateRuntimeOn: 'FunctionUpdate' }),
+  });
+  return fn;
 }

@@ -1,10 +1,11 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { TIERS } from '@toolgate/core/concurrency';
+import { COMPILE_CACHE_DIR } from '@toolgate/core/deploy/lambda-node';
 import type { LimitsConfig } from '@toolgate/core/limits/plans';
 import { type HttpTier, routeKey, routes } from '@toolgate/core/manifest';
 import { scope } from '@toolgate/core/scopes';
@@ -19,6 +20,7 @@ import { type BundleName, type BundleResult, buildBundle, builtTiers } from './b
 import { CHILD_ENV } from './children/protocol';
 import { type ColdRun, type ColdSubject, measureColdStarts } from './cold';
 import { httpEvent } from './events';
+import { buildLeverCaches, LEVER_TIERS, withLeverVariants } from './levers';
 import { runMeta } from './meta';
 import { BENCH_DIR, OUT_DIR, README_SECTION, RESULTS_JSON, RESULTS_MD } from './paths';
 import { childEnvironment, killAll, runNode, useNodeBinary } from './processes';
@@ -279,6 +281,10 @@ async function main(): Promise<number> {
     { name: 'api', bundle: fileOf(bundles, 'api'), event: meEvent(token), expectStatus: 200 },
   ];
   const runtimes = await coldRuntimes(flags.node ?? process.execPath, log);
+  // A compile cache left from an earlier build of the bundles would hold stale entries: each run builds its own.
+  for (const tier of LEVER_TIERS) {
+    await rm(join(dirname(fileOf(bundles, tier)), COMPILE_CACHE_DIR), { recursive: true, force: true });
+  }
   const dynamodbEndpoint = runtime.env.AWS_ENDPOINT_URL_DYNAMODB;
   if (!dynamodbEndpoint) throw new Error('the local runtime gave no DynamoDB endpoint');
   const tls = flags['dynamodb-http'] ? undefined : await startTlsProxy(new URL(dynamodbEndpoint));
@@ -298,25 +304,28 @@ async function main(): Promise<number> {
       });
       continue;
     }
+    const runSubjects = target.lambda
+      ? withLeverVariants(subjects).map((subject) => lambdaSubject(subject, target.major, runtime.region))
+      : subjects;
+    if (target.lambda) {
+      for (const line of await buildLeverCaches(runSubjects, target)) log(`  compile cache: ${line}`);
+    }
     log(
-      `cold starts on ${target.label}: ${SETTINGS.coldRuns} fresh processes each for ${subjects.map((subject) => subject.name).join(', ')}`,
+      `cold starts on ${target.label}: ${SETTINGS.coldRuns} fresh processes each for ${runSubjects.map((subject) => subject.name).join(', ')}`,
     );
     reported = 0;
-    const results = await measureColdStarts(
-      subjects.map((subject) => (target.lambda ? lambdaSubject(subject, target.major, runtime.region) : subject)),
-      {
-        node: target.binary,
-        runs: SETTINGS.coldRuns,
-        env: target.lambda ? lambdaBaseEnvironment(env, tls) : env,
-        childScript: children.cold,
-        onRun: (done, total) => {
-          if (done === total || done - reported >= total / 4) {
-            reported = done;
-            log(`  ${done}/${total}`);
-          }
-        },
+    const results = await measureColdStarts(runSubjects, {
+      node: target.binary,
+      runs: SETTINGS.coldRuns,
+      env: target.lambda ? lambdaBaseEnvironment(env, tls) : env,
+      childScript: children.cold,
+      onRun: (done, total) => {
+        if (done === total || done - reported >= total / 4) {
+          reported = done;
+          log(`  ${done}/${total}`);
+        }
       },
-    );
+    });
     coldRuns.push({ label: target.label, node: target.node, lambda: target.lambda, results });
   }
   const cold = coldRuns.find((run) => !run.lambda)?.results ?? [];
