@@ -1,5 +1,5 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -20,11 +20,13 @@ import { type BundleName, type BundleResult, buildBundle, builtTiers } from './b
 import { CHILD_ENV } from './children/protocol';
 import { type ColdRun, type ColdSubject, measureColdStarts } from './cold';
 import { httpEvent } from './events';
+import { type FloodResult, runFlood } from './flood';
 import { buildLeverCaches, LEVER_TIERS, withLeverVariants } from './levers';
 import { runMeta } from './meta';
 import { BENCH_DIR, OUT_DIR, README_SECTION, RESULTS_JSON, RESULTS_MD } from './paths';
 import { childEnvironment, killAll, runNode, useNodeBinary } from './processes';
 import { summarizeProfile } from './profile';
+import { writeCharts } from './report/charts';
 import {
   type BenchResults,
   printSummary,
@@ -32,7 +34,7 @@ import {
   renderReadmeSection,
   renderReport,
   withoutDetail,
-} from './report';
+} from './report/index';
 import { coldRuntimes, lambdaBaseEnvironment, lambdaSubject } from './runtimes';
 import { type LoadResult, type LoadTarget, runLoad } from './throughput';
 import { startTlsProxy } from './tls-proxy';
@@ -73,6 +75,7 @@ const SETTINGS = flags.quick
       loadSeconds: 3,
       loadRounds: 1,
       warmLoadSeconds: 1,
+      floodSeconds: 2,
     }
   : {
       coldRuns: 25,
@@ -82,6 +85,7 @@ const SETTINGS = flags.quick
       loadSeconds: 10,
       loadRounds: 2,
       warmLoadSeconds: 2,
+      floodSeconds: 8,
     };
 if (flags.runs !== undefined) {
   const runs = Number(flags.runs);
@@ -430,6 +434,18 @@ async function main(): Promise<number> {
   await new Promise((resolve) => setTimeout(resolve, 1_000));
   restoreStdout();
 
+  // 5. The flood-isolation demo, in its own process and runtime (the emulators above are stopped first: it would
+  // compete with them for the same cores).
+  await cleanUp();
+  notePhase('flood');
+  log(`flood isolation: pnpm demo:flood --seconds ${SETTINGS.floodSeconds}`);
+  let flood: FloodResult | undefined;
+  try {
+    flood = await runFlood(SETTINGS.floodSeconds, childEnvironment({}));
+  } catch (error) {
+    log(`flood isolation not measured: ${(error as Error).message.split('\n')[0]}`);
+  }
+
   const verdicts = evaluateBudgets({ bundles: tierBundles, cold: coldRuns, warm, load });
   const results: BenchResults = {
     meta: { ...meta, quick: SCRATCH, durationS: Math.round((performance.now() - startedAt) / 1000), phaseLoad },
@@ -441,6 +457,7 @@ async function main(): Promise<number> {
     profile,
     warm,
     load,
+    ...(flood ? { flood } : {}),
     verdicts,
   };
   const out = SCRATCH
@@ -448,12 +465,16 @@ async function main(): Promise<number> {
         md: join(OUT_DIR, 'RESULTS.quick.md'),
         json: join(OUT_DIR, 'results.quick.json'),
         readme: join(OUT_DIR, 'README-section.quick.md'),
+        dir: OUT_DIR,
       }
-    : { md: RESULTS_MD, json: RESULTS_JSON, readme: README_SECTION };
+    : { md: RESULTS_MD, json: RESULTS_JSON, readme: README_SECTION, dir: BENCH_DIR };
+  const charts = await writeCharts(results, out.dir);
+  // The hand-written part of RESULTS.md (decisions and history) is carried over from the published file.
+  const previous = await readFile(RESULTS_MD, 'utf8').catch(() => undefined);
   await writeFile(out.json, `${JSON.stringify(withoutDetail(results), null, 2)}\n`);
-  await writeFile(out.md, renderReport(results));
+  await writeFile(out.md, renderReport(results, charts, previous));
   await writeFile(out.readme, renderReadmeSection(results));
-  log(`wrote ${out.md}, ${out.json} and ${out.readme}`);
+  log(`wrote ${out.md}, ${out.json}, ${out.readme} and ${charts.length} charts in ${join(out.dir, 'charts')}`);
   printSummary({ bundles: tierBundles, verdicts });
   return flags.check && verdicts.some((verdict) => !verdict.pass) ? 1 : 0;
 }

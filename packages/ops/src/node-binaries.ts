@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -76,7 +76,8 @@ export function nodeCommand(binary: string, arch: string = process.arch): { comm
 export async function ensureNode(version: string, cacheDir: string, arch: string = process.arch): Promise<NodeBinary> {
   try {
     const spec = nodePackage(version, process.platform, arch);
-    const { dir, binary } = nodeBinaryPath(version, cacheDir, process.platform, arch);
+    // Absolute: the binary is later run from other working directories (a package being given its compile cache).
+    const { dir, binary } = nodeBinaryPath(version, resolve(cacheDir), process.platform, arch);
     if (!existsSync(binary)) {
       await rm(dir, { recursive: true, force: true });
       await mkdir(dir, { recursive: true });
