@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createConversationsRepository } from '@toolgate/core/agent/conversations';
+import { createConversationsRepository } from '@toolgate/core/agent/aws/conversations';
 import { createDocumentClient } from '@toolgate/core/data/dynamo';
 import { ConflictError } from '@toolgate/core/errors';
 import { scope } from '@toolgate/core/scopes';

@@ -133,7 +133,7 @@ describe('GET /me', () => {
   });
 
   it('reads the plan from the user record, never from the token', async () => {
-    const { createUsersRepository } = await import('@toolgate/core/users/repository');
+    const { createUsersRepository } = await import('@toolgate/core/users/aws/repository');
     const { createDocumentClient } = await import('@toolgate/core/data/dynamo');
     const doc = createDocumentClient({ endpoint: runtime().endpoints.dynamodb, region: runtime().region });
     await createUsersRepository(doc, runtime().tableName).setPlan('carol', 'pro');

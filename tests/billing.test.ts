@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { createBillingStore, stripeCustomerKey, stripeEventKey } from '@toolgate/core/billing/store';
+import { createBillingStore, stripeCustomerKey, stripeEventKey } from '@toolgate/core/billing/aws/store';
 import { createStripeWebhookProcessor } from '@toolgate/core/billing/webhook';
 import { epochSeconds, systemClock } from '@toolgate/core/clock';
 import { LOCAL_STRIPE_PRO_PRICE, LOCAL_STRIPE_WEBHOOK_SECRET } from '@toolgate/core/config-source';
 import { createDocumentClient } from '@toolgate/core/data/dynamo';
+import { createUsageStore } from '@toolgate/core/limits/aws/usage';
 import { DEFAULT_PLAN_LIMITS } from '@toolgate/core/limits/plans';
 import { createPlanRateLimiter } from '@toolgate/core/limits/rate-limiter';
-import { createUsageStore } from '@toolgate/core/limits/usage';
 import { scope } from '@toolgate/core/scopes';
-import { createUsersRepository, userKey } from '@toolgate/core/users/repository';
+import { createUsersRepository, userKey } from '@toolgate/core/users/aws/repository';
 import { apiGatewayEvent, lambdaContext } from '@toolgate/functions/testing/events';
 import { stripeSignatureHeader, stripeV1 } from '@toolgate/functions/testing/stripe';
 import { type LocalRuntime, startLocalRuntime } from '@toolgate/local/runtime';

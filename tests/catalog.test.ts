@@ -5,7 +5,7 @@ import { getJson, useLocalRuntime } from './support/runtime';
 
 const runtime = useLocalRuntime();
 const fixture: Product[] = JSON.parse(
-  await readFile(new URL('../packages/local/fixtures/catalog.json', import.meta.url), 'utf8'),
+  await readFile(new URL('../packages/core/src/catalog/products.json', import.meta.url), 'utf8'),
 );
 
 async function walk(query: string, limit: number) {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createDocumentClient } from '@toolgate/core/data/dynamo';
 import type { LimitsConfig } from '@toolgate/core/limits/plans';
 import { scope } from '@toolgate/core/scopes';
-import { createUsersRepository } from '@toolgate/core/users/repository';
+import { createUsersRepository } from '@toolgate/core/users/aws/repository';
 import { LOCAL_CREDENTIALS } from '@toolgate/local/local-env';
 import { scanTable } from '@toolgate/local/testing/table';
 import { afterAll, describe, expect, it } from 'vitest';

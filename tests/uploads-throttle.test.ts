@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { scope } from '@toolgate/core/scopes';
-import { uploadItemKey } from '@toolgate/core/uploads/repository';
+import { uploadItemKey } from '@toolgate/core/uploads/aws/repository';
 import { STRANDED_REASON } from '@toolgate/core/uploads/service';
 import {
   INGESTION_RETRY,

@@ -587,7 +587,9 @@ describe('workflow failures', () => {
 /** Issue 20.6, against the local S3: a read pinned to an ETag never returns another version's bytes. */
 describe('upload storage pinned reads', () => {
   it('reads the version it was pinned to, and refuses once the key was written again', async () => {
-    const { createS3Client, createUploadStorage, ObjectChangedError } = await import('@toolgate/core/uploads/storage');
+    const { createS3Client, createUploadStorage, ObjectChangedError } = await import(
+      '@toolgate/core/uploads/aws/storage'
+    );
     const storage = createUploadStorage(
       createS3Client({ region: runtime().region, local: true }),
       runtime().bucketName,
@@ -610,7 +612,7 @@ describe('document summaries and the monthly model tokens', () => {
     const [{ doc, config }, { createUsageStore }, { monthWindow }, { systemClock }, { DEFAULT_PLAN_LIMITS }] =
       await Promise.all([
         import('@toolgate/functions/deps/base'),
-        import('@toolgate/core/limits/usage'),
+        import('@toolgate/core/limits/aws/usage'),
         import('@toolgate/core/limits/windows'),
         import('@toolgate/core/clock'),
         import('@toolgate/core/limits/plans'),

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { serve } from '@hono/node-server';
-import { createCatalogRepository } from '@toolgate/core/catalog/repository';
+import { createCatalogRepository } from '@toolgate/core/catalog/aws/repository';
 import type { Product } from '@toolgate/core/catalog/schema';
 import { createCursorCodec } from '@toolgate/core/data/cursor';
 import { createDocumentClient } from '@toolgate/core/data/dynamo';

@@ -7,8 +7,8 @@ import { JobsConfigSchema } from './jobs/config';
 import { DEFAULT_PLAN_LIMITS, DEFAULT_PUBLIC_LIMITS } from './limits/plans';
 import { manifest } from './manifest';
 import { RATE_CLASSES } from './manifest/types';
-import { EXCERPT_MAX_BYTES } from './uploads/ingestion-steps';
 import { DOCUMENTS_PAGE } from './uploads/schema';
+import { EXCERPT_MAX_BYTES } from './workflows/ingestion-steps';
 
 /**
  * The gateway ADR and docs/limits.md quote the defaults; a default changed in code and not in the docs would make

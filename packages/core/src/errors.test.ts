@@ -9,8 +9,8 @@ import {
   ToolgateError,
   toProblem,
 } from './errors';
-import * as jobs from './jobs/repository';
-import { CorruptJobError } from './jobs/repository';
+import * as jobs from './jobs/aws/repository';
+import { CorruptJobError } from './jobs/aws/repository';
 import * as workflow from './workflows/errors';
 import { DocumentRejectedError, InvalidStepInputError, TransientError } from './workflows/errors';
 

@@ -5,7 +5,7 @@ import { createAccessTokenVerifier } from '@toolgate/core/auth/verifier';
 import { unusedJobsService } from '@toolgate/core/testing/jobs-fakes';
 import { unusedUploadService } from '@toolgate/core/testing/upload-fakes';
 import { ToolRegistry } from '@toolgate/core/tools/registry';
-import type { UsersRepository } from '@toolgate/core/users/repository';
+import type { UsersRepository } from '@toolgate/core/users/aws/repository';
 import { handle } from 'hono/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiApp } from './apps/api';

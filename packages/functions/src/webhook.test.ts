@@ -1,4 +1,4 @@
-import type { BillingStore } from '@toolgate/core/billing/store';
+import type { BillingStore } from '@toolgate/core/billing/aws/store';
 import { createStripeWebhookProcessor } from '@toolgate/core/billing/webhook';
 import { epochSeconds } from '@toolgate/core/clock';
 import { manualClock } from '@toolgate/core/testing/clock';

@@ -26,5 +26,3 @@ export const dataDirIn = (stateDir: string) => join(stateDir, 'data');
 /** One state file per running `pnpm dev`, named by its port: two runtimes on two ports never overwrite each other. */
 export const devStateDirIn = (stateDir: string) => join(stateDir, 'run');
 export const devStatePathIn = (stateDir: string, port: number) => join(devStateDirIn(stateDir), `dev-${port}.json`);
-
-export const CATALOG_FIXTURE = fileURLToPath(new URL('../fixtures/catalog.json', import.meta.url));

@@ -1,5 +1,5 @@
 import { createDocumentClient } from '@toolgate/core/data/dynamo';
-import { createUsersRepository } from '@toolgate/core/users/repository';
+import { createUsersRepository } from '@toolgate/core/users/aws/repository';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS } from './local-env';
 import { type LocalRuntime, startLocalRuntime } from './runtime';

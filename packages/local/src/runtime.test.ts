@@ -1,12 +1,12 @@
 import { DescribeTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { GetBucketCorsCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { loadCatalogFixture } from '@toolgate/core/catalog/seed';
 import { JOBS_QUEUE, TABLE } from '@toolgate/core/resources';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS } from './local-env';
 import { createTableInput } from './resources/definitions';
 import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from './runtime';
-import { loadCatalogFixture } from './seed';
 import { recordingHandler, sleep, temporaryDir } from './testing/fixtures';
 
 // Every tier injected: no real handler module is imported, so this file may start several runtimes in turn.

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { loadCatalogFixture, seedCatalog } from '@toolgate/core/catalog/seed';
 import type { GatewayThrottling } from '@toolgate/core/concurrency';
 import { createDocumentClient } from '@toolgate/core/data/dynamo';
 import { corsPolicy } from '@toolgate/core/deploy/gateway';
@@ -22,7 +23,6 @@ import { keysDirIn, localStateDir } from './paths';
 import type { JobsPoller, SqsHandler } from './queue/poller';
 import { type LocalJobsSettings, startLocalJobs } from './queue/settings';
 import { ensureBucket, ensureQueues, ensureTable, type QueueUrls } from './resources/provision';
-import { loadCatalogFixture, seedCatalog } from './seed';
 import { type LocalWorkflows, startLocalWorkflows } from './workflows';
 
 /**

@@ -1,6 +1,6 @@
-import { createDocumentClient } from '@toolgate/core/data/dynamo';
 // The same loader and writer the local runtime seeds its emulator with, so both stores get identical items.
-import { loadCatalogFixture, seedCatalog } from '@toolgate/local/seed';
+import { loadCatalogFixture, seedCatalog } from '@toolgate/core/catalog/seed';
+import { createDocumentClient } from '@toolgate/core/data/dynamo';
 import { parseArgs, requireRegion, stageArg, stringArg, UsageError } from './args';
 import { planSeed } from './seed';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readConfig } from '../config';
+import { trimHistory } from './aws/conversations';
 import { DEFAULT_BEDROCK_MODEL_ID } from './config';
-import { trimHistory } from './conversations';
 import type { ChatMessage } from './provider';
 import { complete } from './provider';
 import { createModelProvider } from './providers';

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { catalogTools } from '../catalog/tools';
 import { UnreadableDataError } from '../errors';
 import { DEFAULT_PLAN_LIMITS } from '../limits/plans';
 import { createChatQuota } from '../limits/rate-limiter';
 import { caller, memoryCatalog, memoryUsage } from '../testing/agent-fakes';
 import { memoryDocumentClient, unreadableConversationItem } from '../testing/document-fakes';
-import { catalogTools } from '../tools/catalog';
 import { ToolRegistry } from '../tools/registry';
+import { createConversationsRepository } from './aws/conversations';
 import { createChatService } from './chat';
-import { createConversationsRepository } from './conversations';
 import { createDevProvider } from './providers/dev';
 
 const NOW = Date.parse('2026-03-02T10:00:00Z');

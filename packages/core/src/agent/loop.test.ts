@@ -1,10 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
+import { catalogTools } from '../catalog/tools';
 import { DEFAULT_PLAN_LIMITS } from '../limits/plans';
 import { createChatQuota } from '../limits/rate-limiter';
 import { scope } from '../scopes';
 import { caller, memoryCatalog, memoryUsage } from '../testing/agent-fakes';
 import { accountTools } from '../tools/account';
-import { catalogTools } from '../tools/catalog';
 import { defineTool, ToolRegistry } from '../tools/registry';
 import * as z from '../zod';
 import { MAX_TOOL_CALLS_PER_STEP, runAgent } from './loop';

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ConflictError, ValidationError } from '../errors';
+import type { BillingStore, ClaimResult } from './aws/store';
 import type { StripeEvent } from './events';
-import type { BillingStore, ClaimResult } from './store';
 import { createStripeWebhookProcessor } from './webhook';
 
 /**

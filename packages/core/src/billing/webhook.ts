@@ -1,8 +1,8 @@
 import { type Clock, systemClock } from '../clock';
 import { ConflictError } from '../errors';
+import type { BillingStore, PlanState } from './aws/store';
 import { isHandledEventType, type StripeEvent } from './events';
 import { type BillingDecision, decide, type PriceMap } from './rules';
-import type { BillingStore, PlanState } from './store';
 
 /**
  * What became of one delivery:

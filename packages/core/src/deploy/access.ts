@@ -49,7 +49,7 @@ const READ: readonly TableAction[] = ['dynamodb:GetItem', 'dynamodb:Query'];
 const READ_WRITE: readonly TableAction[] = [...READ, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
 
 /**
- * The catalog's partitions (packages/core/src/catalog/repository.ts): products are `pk = PRODUCT#<id>` (GetItem),
+ * The catalog's partitions (packages/core/src/catalog/aws/repository.ts): products are `pk = PRODUCT#<id>` (GetItem),
  * listed through `gsi1` with `gsi1pk = CATALOG` (Query). For a Query on an index, the partition key value in the
  * request is the index's (`gsi1pk`), so the index statement names `CATALOG`; the table statement names the products.
  * Sources: AWS, "Using IAM policy conditions for fine-grained access control" (LeadingKeys is the partition key, with

@@ -1,9 +1,9 @@
 import { type Clock, systemClock } from '../clock';
 import type { ChatQuota } from '../limits/rate-limiter';
+import type { JobSlots } from './aws/slots';
+import type { JobUsageLedger } from './aws/usage-ledger';
 import type { JobRecord } from './record';
 import { isTerminal } from './schema';
-import type { JobSlots } from './slots';
-import type { JobUsageLedger } from './usage-ledger';
 
 export interface JobFinalizerOptions {
   slots: JobSlots;

@@ -10,13 +10,14 @@ import {
 } from '../errors';
 import type { QueuedJobLimits } from '../limits/jobs';
 import type { ChatQuota, PlanLookup } from '../limits/rate-limiter';
+import type { IdempotencyStore } from './aws/idempotency';
+import type { JobQueue } from './aws/queue';
+import type { JobsRepository } from './aws/repository';
+import type { ResultStore } from './aws/results';
+import type { JobSlots } from './aws/slots';
 import type { JobsConfig } from './config';
 import type { JobFinalizer } from './finalize';
-import type { IdempotencyStore } from './idempotency';
-import type { JobQueue } from './queue';
 import type { JobRecord } from './record';
-import type { JobsRepository } from './repository';
-import type { ResultStore } from './results';
 import {
   isTerminal,
   type Job,
@@ -26,7 +27,6 @@ import {
   type JobSummary,
   requestHash,
 } from './schema';
-import type { JobSlots } from './slots';
 
 /** A QUEUED job not yet marked as sent is left to the request creating it for this long before a replay re-sends. */
 export const RESEND_GRACE_MS = 10_000;

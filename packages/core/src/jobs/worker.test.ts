@@ -12,8 +12,8 @@ import {
 import { scope } from '../scopes';
 import { caller } from '../testing/agent-fakes';
 import { jobsHarness, scriptedModel } from '../testing/jobs-fakes';
-import { CorruptJobError } from './repository';
-import { resultKey } from './results';
+import { CorruptJobError } from './aws/repository';
+import { resultKey } from './aws/results';
 import { describeFailure, retryDelaySeconds } from './worker';
 
 const alice = caller('alice');

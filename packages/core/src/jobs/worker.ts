@@ -5,12 +5,12 @@ import { type Clock, systemClock } from '../clock';
 import { nowSeconds } from '../data/dynamo';
 import { GatewayTimeoutError, isToolgateError } from '../errors';
 import type { ToolRegistry } from '../tools/registry';
+import type { DeliveryControl } from './aws/queue';
+import { CorruptJobError, type JobsRepository } from './aws/repository';
+import type { ResultStore } from './aws/results';
 import type { JobsConfig } from './config';
 import type { JobFinalizer } from './finalize';
-import type { DeliveryControl } from './queue';
 import type { JobRecord } from './record';
-import { CorruptJobError, type JobsRepository } from './repository';
-import type { ResultStore } from './results';
 import { isTerminal, type JobError, JobMessageSchema, type JobResult, jobMessages } from './schema';
 
 /** One SQS message as the worker sees it (the Lambda adapter maps `SQSRecord` onto this). */

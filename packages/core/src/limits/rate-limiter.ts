@@ -2,8 +2,8 @@ import { type Clock, systemClock } from '../clock';
 import { RateLimitedError } from '../errors';
 import { RATE_CLASSES, type RateClass } from '../manifest/types';
 import type { Plan } from '../plans';
+import type { UsageStore } from './aws/usage';
 import { assertLimitsComplete, type PlanLimits } from './plans';
-import type { UsageStore } from './usage';
 import { minuteWindow, monthWindow, secondsUntil } from './windows';
 
 /** Where a user's plan comes from: our own records (set by billing), never the token. */

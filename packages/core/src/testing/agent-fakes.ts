@@ -1,7 +1,7 @@
 import type { Caller } from '../auth/verifier';
-import type { CatalogRepository } from '../catalog/repository';
+import type { CatalogRepository } from '../catalog/aws/repository';
 import type { Product } from '../catalog/schema';
-import type { UsageStore } from '../limits/usage';
+import type { UsageStore } from '../limits/aws/usage';
 import type { FixedWindow } from '../limits/windows';
 import { ALL_SCOPES } from '../scopes';
 

@@ -3,13 +3,13 @@ import type { Clock } from '../clock';
 import { isExpired } from '../data/dynamo';
 import { indexKeys } from '../data/keys';
 import { ConflictError } from '../errors';
+import type { DocumentHit, UploadRecord, UploadsRepository } from '../uploads/aws/repository';
+import type { ObjectInfo, PresignedPost, UploadStorage } from '../uploads/aws/storage';
 import { DEFAULT_MAX_UPLOAD_BYTES } from '../uploads/config';
 import { ObjectChangedError } from '../uploads/object-changed';
-import type { DocumentHit, UploadRecord, UploadsRepository } from '../uploads/repository';
 import { createUploadRequestSchema } from '../uploads/schema';
 import type { UploadService } from '../uploads/service';
-import type { ObjectInfo, PresignedPost, UploadStorage } from '../uploads/storage';
-import type { IngestionStarter } from '../workflows/starter';
+import type { IngestionStarter } from '../workflows/aws/starter';
 
 /** What S3 gives a single-part upload: the quoted MD5 of its bytes. */
 const etagOf = (body: Uint8Array) => `"${createHash('md5').update(body).digest('hex')}"`;

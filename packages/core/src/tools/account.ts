@@ -2,7 +2,7 @@ import type { PlanLimits } from '../limits/plans';
 import type { ChatQuota } from '../limits/rate-limiter';
 import { type Plan, PlanSchema } from '../plans';
 import { scope } from '../scopes';
-import type { UsersRepository } from '../users/repository';
+import type { UsersRepository } from '../users/aws/repository';
 import * as z from '../zod';
 import { defineTool } from './registry';
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { catalogTools } from '../catalog/tools';
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import { DEFAULT_PLAN_LIMITS } from '../limits/plans';
 import { createChatQuota } from '../limits/rate-limiter';
@@ -6,7 +7,6 @@ import { scope } from '../scopes';
 import { caller, memoryCatalog, memoryUsage } from '../testing/agent-fakes';
 import * as z from '../zod';
 import { accountTools } from './account';
-import { catalogTools } from './catalog';
 import { defineTool, ToolRegistry } from './registry';
 import { bedrockToolSpec, describeTool, openAiFunction, toolDefinition } from './schemas';
 

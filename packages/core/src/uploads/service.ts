@@ -5,11 +5,12 @@ import { nowSeconds } from '../data/dynamo';
 import { BadRequestError, ConflictError, NotFoundError, UnprocessableError } from '../errors';
 import type { ChatQuota, PlanLookup } from '../limits/rate-limiter';
 import { UPLOADS_BUCKET } from '../resources';
+import type { IngestionStarter } from '../workflows/aws/starter';
 import { INGESTION_STRANDED_AFTER_SECONDS } from '../workflows/ingestion';
-import type { IngestionStarter } from '../workflows/starter';
+import type { UploadRecord, UploadsRepository } from './aws/repository';
+import type { ObjectInfo, UploadStorage } from './aws/storage';
 import type { UploadsConfig } from './config';
 import { uploadKey } from './keys';
-import type { UploadRecord, UploadsRepository } from './repository';
 import {
   type CompletedUpload,
   type CreatedUpload,
@@ -19,7 +20,6 @@ import {
   type UploadRequest,
   type UploadView,
 } from './schema';
-import type { ObjectInfo, UploadStorage } from './storage';
 
 export interface UploadServiceDeps {
   uploads: UploadsRepository;

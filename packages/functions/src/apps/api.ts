@@ -6,7 +6,7 @@ import type { PlanRateLimiter } from '@toolgate/core/limits/rate-limiter';
 import { routeKey, routes, routesOfTier } from '@toolgate/core/manifest';
 import type { ToolRegistry } from '@toolgate/core/tools/registry';
 import type { UploadService } from '@toolgate/core/uploads/service';
-import type { UsersRepository } from '@toolgate/core/users/repository';
+import type { UsersRepository } from '@toolgate/core/users/aws/repository';
 import { createLogger, createTierApp } from '../http/app';
 import { planRateLimit } from '../http/rate-limit';
 import { mcpRequestCost } from '../mcp/batch';

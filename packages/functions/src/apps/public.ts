@@ -1,4 +1,4 @@
-import type { CatalogRepository } from '@toolgate/core/catalog/repository';
+import type { CatalogRepository } from '@toolgate/core/catalog/aws/repository';
 import type { ClientBuckets } from '@toolgate/core/limits/client-buckets';
 import { createLogger, createTierApp } from '../http/app';
 import { clientRateLimit } from '../http/rate-limit';

@@ -1,4 +1,4 @@
-import { createBillingStore } from '@toolgate/core/billing/store';
+import { createBillingStore } from '@toolgate/core/billing/aws/store';
 import { createStripeWebhookProcessor } from '@toolgate/core/billing/webhook';
 import { config, doc } from './base';
 

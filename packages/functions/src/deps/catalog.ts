@@ -1,4 +1,4 @@
-import { createCatalogRepository } from '@toolgate/core/catalog/repository';
+import { createCatalogRepository } from '@toolgate/core/catalog/aws/repository';
 import { config, doc } from './base';
 import { cursors } from './cursors';
 

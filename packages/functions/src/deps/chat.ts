@@ -1,6 +1,6 @@
+import { createConversationsRepository } from '@toolgate/core/agent/aws/conversations';
 import { createChatService } from '@toolgate/core/agent/chat';
 import { AGENT_SECTION } from '@toolgate/core/agent/config';
-import { createConversationsRepository } from '@toolgate/core/agent/conversations';
 import { config, doc, readSection } from './base';
 import { chatQuota } from './limits';
 import { modelProvider } from './model';

@@ -1,5 +1,5 @@
 import { loadOnce, onFirstCall } from '@toolgate/core/data/on-first-call';
-import type { IngestionStarter } from '@toolgate/core/workflows/starter';
+import type { IngestionStarter } from '@toolgate/core/workflows/aws/starter';
 import { config } from './base';
 
 if (!config.ingestionArn) {
@@ -10,13 +10,13 @@ const stateMachineArn = config.ingestionArn;
 
 /** The Step Functions client, loaded on first use: only a confirmed upload starts a workflow. */
 export const sfnClient = loadOnce(async () => {
-  const { createSfnClient } = await import('@toolgate/core/workflows/starter');
+  const { createSfnClient } = await import('@toolgate/core/workflows/aws/starter');
   return createSfnClient({ region: config.region });
 });
 
 export const ingestion = onFirstCall<IngestionStarter>(async () => {
   const [{ createSfnIngestionStarter }, sfn] = await Promise.all([
-    import('@toolgate/core/workflows/starter'),
+    import('@toolgate/core/workflows/aws/starter'),
     sfnClient(),
   ]);
   return createSfnIngestionStarter(sfn, stateMachineArn);

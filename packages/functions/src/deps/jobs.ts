@@ -1,14 +1,14 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { loadOnce, onFirstCall } from '@toolgate/core/data/on-first-call';
+import { createIdempotencyStore } from '@toolgate/core/jobs/aws/idempotency';
+import type { DeliveryControl, JobQueue } from '@toolgate/core/jobs/aws/queue';
+import { createJobsRepository } from '@toolgate/core/jobs/aws/repository';
+import type { ResultStore } from '@toolgate/core/jobs/aws/results';
+import { createJobSlots } from '@toolgate/core/jobs/aws/slots';
+import { createJobUsageLedger } from '@toolgate/core/jobs/aws/usage-ledger';
 import { JOBS_SECTION } from '@toolgate/core/jobs/config';
 import { createJobFinalizer } from '@toolgate/core/jobs/finalize';
-import { createIdempotencyStore } from '@toolgate/core/jobs/idempotency';
-import type { DeliveryControl, JobQueue } from '@toolgate/core/jobs/queue';
-import { createJobsRepository } from '@toolgate/core/jobs/repository';
-import type { ResultStore } from '@toolgate/core/jobs/results';
 import { createJobsService } from '@toolgate/core/jobs/service';
-import { createJobSlots } from '@toolgate/core/jobs/slots';
-import { createJobUsageLedger } from '@toolgate/core/jobs/usage-ledger';
 import { DEFAULT_QUEUED_JOB_LIMITS } from '@toolgate/core/limits/jobs';
 import { LIMITS_SECTION } from '@toolgate/core/limits/plans';
 import { JOBS_QUEUE } from '@toolgate/core/resources';
@@ -31,17 +31,17 @@ const queueUrl = config.jobsQueueUrl;
 
 /** The SQS client, loaded on first use (`import()`): only a job submission or the worker needs it. */
 export const sqsClient = loadOnce(async () => {
-  const { createSqsClient } = await import('@toolgate/core/jobs/queue');
+  const { createSqsClient } = await import('@toolgate/core/jobs/aws/queue');
   return createSqsClient({ region: config.region });
 });
 export const jobsQueue = onFirstCall<JobQueue & DeliveryControl>(async () => {
-  const [{ createSqsJobQueue }, sqs] = await Promise.all([import('@toolgate/core/jobs/queue'), sqsClient()]);
+  const [{ createSqsJobQueue }, sqs] = await Promise.all([import('@toolgate/core/jobs/aws/queue'), sqsClient()]);
   return createSqsJobQueue(sqs, queueUrl);
 }, {});
 export const jobsRepository = createJobsRepository(doc, config.tableName, cursors);
 export const jobSlots = createJobSlots(doc, config.tableName);
 export const jobResults = onFirstCall<ResultStore>(async () => {
-  const [{ createS3ResultStore }, s3] = await Promise.all([import('@toolgate/core/jobs/results'), s3Client()]);
+  const [{ createS3ResultStore }, s3] = await Promise.all([import('@toolgate/core/jobs/aws/results'), s3Client()]);
   return createS3ResultStore(s3, config.bucketName);
 }, {});
 export const finalizeJob = createJobFinalizer({

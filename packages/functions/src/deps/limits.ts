@@ -1,6 +1,6 @@
+import { createUsageStore } from '@toolgate/core/limits/aws/usage';
 import { LIMITS_SECTION } from '@toolgate/core/limits/plans';
 import { createChatQuota, createPlanRateLimiter } from '@toolgate/core/limits/rate-limiter';
-import { createUsageStore } from '@toolgate/core/limits/usage';
 import { config, doc, readSection } from './base';
 import { users } from './users';
 

@@ -1,5 +1,5 @@
 import { UPLOADS_SECTION } from '@toolgate/core/uploads/config';
-import { createIngestionSteps } from '@toolgate/core/uploads/ingestion-steps';
+import { createIngestionSteps } from '@toolgate/core/workflows/ingestion-steps';
 import { readSection } from './base';
 import { chatQuota } from './limits';
 import { modelProvider } from './model';

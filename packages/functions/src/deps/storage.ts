@@ -1,5 +1,5 @@
 import { loadOnce, onFirstCall } from '@toolgate/core/data/on-first-call';
-import type { UploadStorage } from '@toolgate/core/uploads/storage';
+import type { UploadStorage } from '@toolgate/core/uploads/aws/storage';
 import { config } from './base';
 
 /**
@@ -7,13 +7,13 @@ import { config } from './base';
  * requests never touch S3, and its client is the largest in the SDK, so a cold start does not parse it.
  */
 export const s3Client = loadOnce(async () => {
-  const { createS3Client } = await import('@toolgate/core/uploads/storage');
+  const { createS3Client } = await import('@toolgate/core/uploads/aws/storage');
   return createS3Client({ region: config.region, local: config.local });
 });
 
 export const uploadStorage = onFirstCall<UploadStorage>(
   async () => {
-    const [{ createUploadStorage }, s3] = await Promise.all([import('@toolgate/core/uploads/storage'), s3Client()]);
+    const [{ createUploadStorage }, s3] = await Promise.all([import('@toolgate/core/uploads/aws/storage'), s3Client()]);
     return createUploadStorage(s3, config.bucketName);
   },
   { bucket: config.bucketName },

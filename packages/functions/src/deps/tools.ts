@@ -1,9 +1,9 @@
+import { catalogTools } from '@toolgate/core/catalog/tools';
+import { jobTools } from '@toolgate/core/jobs/tools';
 import { LIMITS_SECTION } from '@toolgate/core/limits/plans';
 import { accountTools } from '@toolgate/core/tools/account';
-import { catalogTools } from '@toolgate/core/tools/catalog';
-import { documentTools } from '@toolgate/core/tools/documents';
-import { jobTools } from '@toolgate/core/tools/jobs';
 import { ToolRegistry } from '@toolgate/core/tools/registry';
+import { documentTools } from '@toolgate/core/uploads/tools';
 import { readSection } from './base';
 import { catalog } from './catalog';
 import { jobs } from './jobs';

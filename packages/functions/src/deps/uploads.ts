@@ -1,4 +1,4 @@
-import { createUploadsRepository } from '@toolgate/core/uploads/repository';
+import { createUploadsRepository } from '@toolgate/core/uploads/aws/repository';
 import { config, doc } from './base';
 import { cursors } from './cursors';
 

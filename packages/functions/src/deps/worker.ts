@@ -1,5 +1,5 @@
+import { queueNameOfUrl } from '@toolgate/core/jobs/aws/queue';
 import { JOBS_SECTION } from '@toolgate/core/jobs/config';
-import { queueNameOfUrl } from '@toolgate/core/jobs/queue';
 import { createJobWorker } from '@toolgate/core/jobs/worker';
 import { JOBS_QUEUE } from '@toolgate/core/resources';
 import { config, readSection } from './base';

@@ -1,7 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { systemClock } from '@toolgate/core/clock';
 import { CORRELATION_ATTRIBUTE, correlationIdOf } from '@toolgate/core/correlation';
-import { queueNameOfArn } from '@toolgate/core/jobs/queue';
+import { queueNameOfArn } from '@toolgate/core/jobs/aws/queue';
 import * as z from '@toolgate/core/zod';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { jobsQueueName, jobWorker } from '../deps/worker';

@@ -1,5 +1,5 @@
 import { RateLimitedError } from '@toolgate/core/errors';
-import { CorruptJobError } from '@toolgate/core/jobs/repository';
+import { CorruptJobError } from '@toolgate/core/jobs/aws/repository';
 import { DocumentRejectedError, TransientError } from '@toolgate/core/workflows/errors';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-import { createConversationsRepository } from '@toolgate/core/agent/conversations';
+import { createConversationsRepository } from '@toolgate/core/agent/aws/conversations';
 import { createDevProvider } from '@toolgate/core/agent/providers/dev';
 import { scope } from '@toolgate/core/scopes';
 import { memoryDocumentClient, unreadableConversationItem } from '@toolgate/core/testing/document-fakes';

@@ -1,4 +1,4 @@
-import type { CatalogRepository } from '@toolgate/core/catalog/repository';
+import type { CatalogRepository } from '@toolgate/core/catalog/aws/repository';
 import { CatalogQuerySchema, ProductIdSchema } from '@toolgate/core/catalog/schema';
 import { NotFoundError } from '@toolgate/core/errors';
 import { routes } from '@toolgate/core/manifest';

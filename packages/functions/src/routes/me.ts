@@ -1,5 +1,5 @@
 import { routes } from '@toolgate/core/manifest';
-import type { UsersRepository } from '@toolgate/core/users/repository';
+import type { UsersRepository } from '@toolgate/core/users/aws/repository';
 import type { Hono } from 'hono';
 import type { AppEnv } from '../http/types';
 import { honoPath } from './path';

@@ -6,7 +6,7 @@ import { ToolRegistry } from '@toolgate/core/tools/registry';
 import { UploadsConfigSchema } from '@toolgate/core/uploads/config';
 import { uploadKey } from '@toolgate/core/uploads/keys';
 import { createUploadService } from '@toolgate/core/uploads/service';
-import type { UsersRepository } from '@toolgate/core/users/repository';
+import type { UsersRepository } from '@toolgate/core/users/aws/repository';
 import { describe, expect, it } from 'vitest';
 import { createApiApp } from '../apps/api';
 import { fakeVerifier } from '../testing/agent-app';

@@ -1,8 +1,9 @@
+import type { ConversationsRepository, StoredConversation } from '@toolgate/core/agent/aws/conversations';
 import { createChatService } from '@toolgate/core/agent/chat';
-import type { ConversationsRepository, StoredConversation } from '@toolgate/core/agent/conversations';
 import type { ModelProvider } from '@toolgate/core/agent/provider';
 import { createDevProvider } from '@toolgate/core/agent/providers/dev';
 import type { AccessTokenVerifier, Caller } from '@toolgate/core/auth/verifier';
+import { catalogTools } from '@toolgate/core/catalog/tools';
 import { ConflictError, ForbiddenError, UnauthorizedError } from '@toolgate/core/errors';
 import { DEFAULT_PLAN_LIMITS } from '@toolgate/core/limits/plans';
 import { createChatQuota, createPlanRateLimiter, type PlanRateLimiter } from '@toolgate/core/limits/rate-limiter';
@@ -10,9 +11,8 @@ import { memoryCatalog, memoryUsage } from '@toolgate/core/testing/agent-fakes';
 import { unusedJobsService } from '@toolgate/core/testing/jobs-fakes';
 import { unusedUploadService } from '@toolgate/core/testing/upload-fakes';
 import { accountTools } from '@toolgate/core/tools/account';
-import { catalogTools } from '@toolgate/core/tools/catalog';
 import { ToolRegistry } from '@toolgate/core/tools/registry';
-import type { UsersRepository } from '@toolgate/core/users/repository';
+import type { UsersRepository } from '@toolgate/core/users/aws/repository';
 import { createApiApp } from '../apps/api';
 
 /**

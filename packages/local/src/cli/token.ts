@@ -1,7 +1,7 @@
 import { createDocumentClient } from '@toolgate/core/data/dynamo';
 import { type Plan, PlanSchema } from '@toolgate/core/plans';
 import { ALL_SCOPES } from '@toolgate/core/scopes';
-import { createUsersRepository } from '@toolgate/core/users/repository';
+import { createUsersRepository } from '@toolgate/core/users/aws/repository';
 import { findDevRuntime, NoDevRuntimeError } from '../dev-state';
 import {
   createTokenMinter,

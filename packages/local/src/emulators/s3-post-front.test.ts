@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { S3Client } from '@aws-sdk/client-s3';
-import { createUploadStorage, type PresignedPost } from '@toolgate/core/uploads/storage';
+import { createUploadStorage, type PresignedPost } from '@toolgate/core/uploads/aws/storage';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS } from '../local-env';
 import { rawRequest } from '../testing/http';

@@ -1,5 +1,5 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { createUploadStorage, type PresignedPost } from '@toolgate/core/uploads/storage';
+import { createUploadStorage, type PresignedPost } from '@toolgate/core/uploads/aws/storage';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS } from '../local-env';

@@ -1,5 +1,5 @@
+import { createSfnClient, createSfnIngestionStarter } from '@toolgate/core/workflows/aws/starter';
 import { ingestionDefinition } from '@toolgate/core/workflows/ingestion';
-import { createSfnClient, createSfnIngestionStarter } from '@toolgate/core/workflows/starter';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS } from '../local-env';
 import { type StepFunctionsEmulator, startStepFunctions } from './stepfunctions';

@@ -70,11 +70,12 @@ function requestsOf(calls: TierCalls): { command: string; request: IamRequest }[
  */
 const IMPORTED_NOT_SENT: Partial<Record<Tier, Record<string, string>>> = {
   api: {
-    'SQSClient ChangeMessageVisibilityCommand': "jobs/queue.ts's delivery control, which only the worker uses",
+    'SQSClient ChangeMessageVisibilityCommand': "jobs/aws/queue.ts's delivery control, which only the worker uses",
   },
   worker: {
-    'SQSClient SendMessageCommand': "jobs/queue.ts's submitting half; the worker only changes message visibility",
-    'S3Client DeleteObjectCommand': "uploads/storage.ts's delete, used by the api and steps tiers, not by the worker",
+    'SQSClient SendMessageCommand': "jobs/aws/queue.ts's submitting half; the worker only changes message visibility",
+    'S3Client DeleteObjectCommand':
+      "uploads/aws/storage.ts's delete, used by the api and steps tiers, not by the worker",
   },
 };
 

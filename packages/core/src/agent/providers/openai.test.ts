@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { catalogTools } from '../../catalog/tools';
 import { ServiceUnavailableError } from '../../errors';
 import { caller, memoryCatalog } from '../../testing/agent-fakes';
 import { type RecordedRequest, startWireServer, type WireReply } from '../../testing/wire-server';
-import { catalogTools } from '../../tools/catalog';
 import { ToolRegistry } from '../../tools/registry';
 import * as z from '../../zod';
 import { runAgent } from '../loop';

@@ -1,9 +1,9 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { type Clock, systemClock } from '../clock';
-import { isConditionFailure } from '../data/conditional';
-import { isExpired, nowSeconds } from '../data/dynamo';
-import { keys } from '../data/keys';
-import type { FixedWindow } from './windows';
+import { type Clock, systemClock } from '../../clock';
+import { isConditionFailure } from '../../data/conditional';
+import { isExpired, nowSeconds } from '../../data/dynamo';
+import { keys } from '../../data/keys';
+import type { FixedWindow } from '../windows';
 
 /**
  * Usage counters in the single table, one item per user, counter and window, under the user's partition:

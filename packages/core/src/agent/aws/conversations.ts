@@ -1,12 +1,12 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { type Clock, systemClock } from '../clock';
-import { isExpired, nowSeconds } from '../data/dynamo';
-import { keys } from '../data/keys';
-import { ConflictError, UnreadableDataError } from '../errors';
-import * as z from '../zod';
-import { type ChatMessage, ChatMessageSchema } from './provider';
-import type { Conversation } from './schema';
+import { type Clock, systemClock } from '../../clock';
+import { isExpired, nowSeconds } from '../../data/dynamo';
+import { keys } from '../../data/keys';
+import { ConflictError, UnreadableDataError } from '../../errors';
+import * as z from '../../zod';
+import { type ChatMessage, ChatMessageSchema } from '../provider';
+import type { Conversation } from '../schema';
 
 const StoredMessagesSchema = z.array(ChatMessageSchema);
 

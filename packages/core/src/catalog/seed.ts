@@ -1,8 +1,11 @@
 import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { toCatalogItem } from '@toolgate/core/catalog/repository';
-import { type Product, ProductSchema } from '@toolgate/core/catalog/schema';
-import { CATALOG_FIXTURE } from './paths';
+import { toCatalogItem } from './aws/repository';
+import { type Product, ProductSchema } from './schema';
+
+/** The demo catalog every store is seeded with: the local emulator at start, a deployed stage by `pnpm seed`. */
+export const CATALOG_FIXTURE = fileURLToPath(new URL('./products.json', import.meta.url));
 
 const BATCH_SIZE = 25; // BatchWriteItem's maximum
 const MAX_ATTEMPTS = 8;

@@ -1,8 +1,8 @@
 import { SFNClient, type SFNClientConfig, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { awsClientConfig } from '../data/aws-client-config';
-import { withClientPlugins } from '../data/aws-client-plugins';
-import { ServiceUnavailableError } from '../errors';
-import type { IngestionInput } from './ingestion';
+import { awsClientConfig } from '../../data/aws-client-config';
+import { withClientPlugins } from '../../data/aws-client-plugins';
+import { ServiceUnavailableError } from '../../errors';
+import type { IngestionInput } from '../ingestion';
 
 /** Starts the ingestion workflow for one confirmed upload, at most once per upload. */
 export interface IngestionStarter {

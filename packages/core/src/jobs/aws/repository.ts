@@ -6,15 +6,15 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { TokenUsage } from '../agent/provider';
-import { type Clock, systemClock } from '../clock';
-import { conditional } from '../data/conditional';
-import type { CursorCodec, ExclusiveStartKey } from '../data/cursor';
-import { isExpired } from '../data/dynamo';
-import { indexKeys, keys } from '../data/keys';
-import { INTERNAL_ERROR_DETAIL, ToolgateError } from '../errors';
-import { type JobRecord, JobRecordSchema } from './record';
-import type { JobError, JobResult } from './schema';
+import type { TokenUsage } from '../../agent/provider';
+import { type Clock, systemClock } from '../../clock';
+import { conditional } from '../../data/conditional';
+import type { CursorCodec, ExclusiveStartKey } from '../../data/cursor';
+import { isExpired } from '../../data/dynamo';
+import { indexKeys, keys } from '../../data/keys';
+import { INTERNAL_ERROR_DETAIL, ToolgateError } from '../../errors';
+import { type JobRecord, JobRecordSchema } from '../record';
+import type { JobError, JobResult } from '../schema';
 
 /**
  * Jobs in the single table:

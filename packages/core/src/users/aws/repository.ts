@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { type Clock, systemClock } from '../clock';
-import { keys } from '../data/keys';
-import { DEFAULT_PLAN, type Plan, PlanSchema } from '../plans';
+import { type Clock, systemClock } from '../../clock';
+import { keys } from '../../data/keys';
+import { DEFAULT_PLAN, type Plan, PlanSchema } from '../../plans';
 
 /** One item per user: pk = USER#<sub>, sk = PROFILE. `sub` always comes from a verified token. */
 export const userKey = keys.userProfile;

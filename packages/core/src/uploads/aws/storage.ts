@@ -7,11 +7,11 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
-import { awsClientConfig } from '../data/aws-client-config';
-import { withClientPlugins } from '../data/aws-client-plugins';
-import { PENDING_UPLOAD_TAG } from '../deploy/access';
-import { CLAIMED_UPLOAD_TAG } from './keys';
-import { ObjectChangedError } from './object-changed';
+import { awsClientConfig } from '../../data/aws-client-config';
+import { withClientPlugins } from '../../data/aws-client-plugins';
+import { PENDING_UPLOAD_TAG } from '../../deploy/access';
+import { CLAIMED_UPLOAD_TAG } from '../keys';
+import { ObjectChangedError } from '../object-changed';
 
 const taggingXml = (tag: { key: string; value: string }) =>
   `<Tagging><TagSet><Tag><Key>${tag.key}</Key><Value>${tag.value}</Value></Tag></TagSet></Tagging>`;

@@ -1,8 +1,8 @@
 import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { CORRELATION_ATTRIBUTE } from '../correlation';
-import { awsClientConfig } from '../data/aws-client-config';
-import { withClientPlugins } from '../data/aws-client-plugins';
-import type { JobMessage } from './schema';
+import { CORRELATION_ATTRIBUTE } from '../../correlation';
+import { awsClientConfig } from '../../data/aws-client-config';
+import { withClientPlugins } from '../../data/aws-client-plugins';
+import type { JobMessage } from '../schema';
 
 /** The jobs queue as the API and the worker use it: send a job id; prove and extend a delivery. */
 

@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { CursorCodec, ExclusiveStartKey } from '../data/cursor';
-import { indexKeys, keys } from '../data/keys';
-import { type CatalogPage, type CatalogQuery, type Product, ProductSchema } from './schema';
+import type { CursorCodec, ExclusiveStartKey } from '../../data/cursor';
+import { indexKeys, keys } from '../../data/keys';
+import { type CatalogPage, type CatalogQuery, type Product, ProductSchema } from '../schema';
 
 /**
  * Products live in the single table:

@@ -1,6 +1,6 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
-import { ServiceUnavailableError } from '../errors';
+import { ServiceUnavailableError } from '../../errors';
 import { createSfnIngestionStarter, executionArnOf } from './starter';
 
 const MACHINE = 'arn:aws:states:eu-west-1:123456789012:stateMachine:toolgate-prod-ingestion';

@@ -1,7 +1,7 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { type Clock, systemClock } from '../clock';
-import { JOB_RESULT_TAG, UPLOADS_BUCKET } from '../resources';
+import { type Clock, systemClock } from '../../clock';
+import { JOB_RESULT_TAG, UPLOADS_BUCKET } from '../../resources';
 
 /**
  * Large job results live in the uploads bucket under the owner's prefix, `users/<sub>/results/<jobId>.json`, and are

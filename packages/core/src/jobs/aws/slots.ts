@@ -1,6 +1,6 @@
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { isConditionFailure } from '../data/conditional';
-import { keys } from '../data/keys';
+import { isConditionFailure } from '../../data/conditional';
+import { keys } from '../../data/keys';
 
 /**
  * Active-job slots: the per-plan cap on unfinished jobs, exact under concurrency without transactions. A user with

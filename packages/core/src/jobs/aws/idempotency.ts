@@ -1,7 +1,7 @@
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { isConditionFailure } from '../data/conditional';
-import { isExpired, nowSeconds } from '../data/dynamo';
-import { keys } from '../data/keys';
+import { isConditionFailure } from '../../data/conditional';
+import { isExpired, nowSeconds } from '../../data/dynamo';
+import { keys } from '../../data/keys';
 
 /**
  * `Idempotency-Key` reservations: pk = IDEMP#<sub>#<key>, sk = IDEMP, holding the job id the key stands for and the

@@ -4,7 +4,16 @@ import { CorrelationIdSchema } from '../correlation';
 import { indexKeys } from '../data/keys';
 import { isToolgateError } from '../errors';
 import type { ChatQuota, PlanLookup } from '../limits/rate-limiter';
-import { DOCUMENT_REJECTED, DocumentRejectedError, InvalidStepInputError, TransientError } from '../workflows/errors';
+import type { UploadRecord, UploadsRepository } from '../uploads/aws/repository';
+import type { UploadStorage } from '../uploads/aws/storage';
+import type { UploadsConfig } from '../uploads/config';
+import { extractText } from '../uploads/extract';
+import { documentTextKey, uploadKey } from '../uploads/keys';
+import { ObjectChangedError } from '../uploads/object-changed';
+import { UploadIdSchema, type UploadStatus } from '../uploads/schema';
+import { objectMismatches } from '../uploads/service';
+import * as z from '../zod';
+import { DOCUMENT_REJECTED, DocumentRejectedError, InvalidStepInputError, TransientError } from './errors';
 import {
   INGESTION_RETRY,
   INGESTION_STEPS,
@@ -12,16 +21,7 @@ import {
   LAMBDA_THROTTLED,
   THROTTLE_RETRY,
   TRANSIENT_ERROR,
-} from '../workflows/ingestion';
-import * as z from '../zod';
-import type { UploadsConfig } from './config';
-import { extractText } from './extract';
-import { documentTextKey, uploadKey } from './keys';
-import { ObjectChangedError } from './object-changed';
-import type { UploadRecord, UploadsRepository } from './repository';
-import { UploadIdSchema, type UploadStatus } from './schema';
-import { objectMismatches } from './service';
-import type { UploadStorage } from './storage';
+} from './ingestion';
 
 /**
  * The ingestion workflow's task handlers. Each receives only `{ step, uploadId, sub }` from the state machine (and

@@ -14,12 +14,12 @@ import { monthWindow } from '../limits/windows';
 import { memoryUsage } from '../testing/agent-fakes';
 import { manualClock } from '../testing/clock';
 import { memoryStorage, memoryUploads } from '../testing/upload-fakes';
-import { DocumentRejectedError, InvalidStepInputError, TransientError } from '../workflows/errors';
-import { INGESTION_RETRY, THROTTLE_RETRY } from '../workflows/ingestion';
-import { UploadsConfigSchema } from './config';
+import type { UploadRecord } from '../uploads/aws/repository';
+import { UploadsConfigSchema } from '../uploads/config';
+import { documentTextKey, uploadKey } from '../uploads/keys';
+import { DocumentRejectedError, InvalidStepInputError, TransientError } from './errors';
+import { INGESTION_RETRY, THROTTLE_RETRY } from './ingestion';
 import { classifyStepError, createIngestionSteps, failureReason } from './ingestion-steps';
-import { documentTextKey, uploadKey } from './keys';
-import type { UploadRecord } from './repository';
 
 const ID = '11111111-1111-4111-8111-111111111111';
 const limits = UploadsConfigSchema.parse({});

@@ -5,11 +5,11 @@ import {
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { nowSeconds } from '../data/dynamo';
-import { keys } from '../data/keys';
-import { ConflictError } from '../errors';
-import { PLANS, type Plan } from '../plans';
-import { userKey } from '../users/repository';
+import { nowSeconds } from '../../data/dynamo';
+import { keys } from '../../data/keys';
+import { ConflictError } from '../../errors';
+import { PLANS, type Plan } from '../../plans';
+import { userKey } from '../../users/aws/repository';
 
 /**
  * Billing state in the single table, written only with single-item conditional writes (no transactions: dynalite

@@ -1,8 +1,8 @@
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { TokenUsage } from '../agent/provider';
-import { isConditionFailure } from '../data/conditional';
-import { nowSeconds } from '../data/dynamo';
-import { keys } from '../data/keys';
+import type { TokenUsage } from '../../agent/provider';
+import { isConditionFailure } from '../../data/conditional';
+import { nowSeconds } from '../../data/dynamo';
+import { keys } from '../../data/keys';
 
 /**
  * One usage record per finished job: pk = USER#<sub>, sk = USAGE#JOB#<jobId>, written with a condition on its

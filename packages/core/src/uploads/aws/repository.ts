@@ -6,13 +6,13 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { type Clock, systemClock } from '../clock';
-import type { CursorCodec, ExclusiveStartKey } from '../data/cursor';
-import { isExpired } from '../data/dynamo';
-import { indexKeys, keys } from '../data/keys';
-import { ConflictError, ValidationError } from '../errors';
-import * as z from '../zod';
-import { UPLOAD_CONTENT_TYPES, UPLOAD_STATUSES, type UploadStatus } from './schema';
+import { type Clock, systemClock } from '../../clock';
+import type { CursorCodec, ExclusiveStartKey } from '../../data/cursor';
+import { isExpired } from '../../data/dynamo';
+import { indexKeys, keys } from '../../data/keys';
+import { ConflictError, ValidationError } from '../../errors';
+import * as z from '../../zod';
+import { UPLOAD_CONTENT_TYPES, UPLOAD_STATUSES, type UploadStatus } from '../schema';
 
 /**
  * Uploads live in the owner's partition: pk = USER#<sub>, sk = UPLOAD#<id>, keyed by the verified `sub`, so an id

@@ -1,9 +1,9 @@
-import type { CatalogRepository } from '../catalog/repository';
-import { CatalogPageSchema, CategorySchema, ProductIdSchema, ProductSchema } from '../catalog/schema';
 import { NotFoundError, ValidationError } from '../errors';
 import { scope } from '../scopes';
+import { defineTool } from '../tools/registry';
 import * as z from '../zod';
-import { defineTool } from './registry';
+import type { CatalogRepository } from './aws/repository';
+import { CatalogPageSchema, CategorySchema, ProductIdSchema, ProductSchema } from './schema';
 
 /** Smaller pages than the HTTP listing: every result goes into a model's context window. */
 const TOOL_PAGE = { defaultLimit: 5, maxLimit: 20 } as const;

@@ -1,9 +1,9 @@
 import { NotFoundError } from '../errors';
 import { scope } from '../scopes';
-import type { DocumentHit, UploadsRepository } from '../uploads/repository';
-import { UploadContentTypeSchema, UploadIdSchema } from '../uploads/schema';
+import { defineTool } from '../tools/registry';
 import * as z from '../zod';
-import { defineTool } from './registry';
+import type { DocumentHit, UploadsRepository } from './aws/repository';
+import { UploadContentTypeSchema, UploadIdSchema } from './schema';
 
 /** Results go into a model's context window: few, and short. */
 const SEARCH_LIMIT = { default: 5, max: 10 } as const;

@@ -1,8 +1,8 @@
-import { JobErrorSchema, JobIdSchema, JobStatusSchema } from '../jobs/schema';
-import type { JobsService } from '../jobs/service';
 import { scope } from '../scopes';
+import { defineTool } from '../tools/registry';
 import * as z from '../zod';
-import { defineTool } from './registry';
+import { JobErrorSchema, JobIdSchema, JobStatusSchema } from './schema';
+import type { JobsService } from './service';
 
 /** A model reads the reply; anything longer is cut here (the full result stays on GET /jobs/{id}). */
 const MAX_REPLY_CHARS = 8_000;

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { caller } from '../testing/agent-fakes';
 import { manualClock } from '../testing/clock';
 import { memoryUploads } from '../testing/upload-fakes';
-import type { UploadRecord } from '../uploads/repository';
-import { documentTools, searchWords, snippet } from './documents';
-import { ToolRegistry } from './registry';
+import { ToolRegistry } from '../tools/registry';
+import type { UploadRecord } from './aws/repository';
+import { documentTools, searchWords, snippet } from './tools';
 
 const READY_ID = '11111111-1111-4111-8111-111111111111';
 const PENDING_ID = '22222222-2222-4222-8222-222222222222';
