@@ -28,16 +28,20 @@ export default $config({
     const { table, uploads } = await import('./infra/storage');
     const { jobsQueue } = await import('./infra/jobs');
     const { ingestion } = await import('./infra/workflows');
-    const { api } = await import('./infra/api');
+    const { api, chatStream } = await import('./infra/api');
     const { alerts } = await import('./infra/alarms');
+    const { dashboard } = await import('./infra/dashboard');
 
     return {
       api: api.url,
+      // POST /chat with Accept: text/event-stream, streamed (docs/adr/0003-streaming.md).
+      ...(chatStream ? { chatStream: chatStream.url } : {}),
       table: table.name,
       uploadsBucket: uploads.name,
       jobsQueue: jobsQueue.url,
       ingestionStateMachine: ingestion.arn,
       alertsTopic: alerts.arn,
+      dashboard: dashboard.dashboardName,
       reservedConcurrency: settings.reservedConcurrency === 'off' ? 'off' : 'on',
       ...identity.outputs,
     };

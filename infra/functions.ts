@@ -15,6 +15,18 @@ export interface TierFunctionArgs {
   ingestionArn?: $util.Input<string>;
   /** Links beyond the ones every tier has (Table, Uploads, Auth, Settings and its secrets). */
   link?: unknown[];
+  /**
+   * The tier's response-streaming function instead (its `streamHandler` export, behind a Function URL in
+   * RESPONSE_STREAM mode): its own name and reserved concurrency, the tier's code, IAM and links.
+   */
+  stream?: { url: sst.aws.FunctionArgs['url'] };
+  /** Reserved concurrency instead of the tier's budget (the api tier's split with its stream function). */
+  reserved?: number;
+}
+
+/** AWS's managed policy for sending traces to X-Ray (PutTraceSegments, PutTelemetryRecords, sampling rules). */
+export function xrayWritePolicyArn(partition: string): string {
+  return `arn:${partition}:iam::aws:policy/AWSXRayDaemonWriteAccess`;
 }
 
 /** SST's permission shape: conditions as a list of `{ test, variable, values }` instead of IAM's nested object. */
@@ -36,17 +48,21 @@ function sstPermission(statement: IamStatement) {
 export function tierFunction(tier: Tier, args: TierFunctionArgs = {}): sst.aws.Function {
   const runtime = TIER_RUNTIME[tier];
   const budget = settings.reservedConcurrency;
+  const { stream } = args;
+  const reserved = budget === 'off' ? undefined : (args.reserved ?? budget[tier]);
   const { runtimeVersionArn, ...levers } = settings.coldStart;
-  const fn = new sst.aws.Function(`${tier[0]!.toUpperCase()}${tier.slice(1)}Function`, {
-    name: functionName($app.stage, tier),
-    description: runtime.description,
-    handler: SST_HANDLERS[tier],
+  const resourceName = `${tier[0]!.toUpperCase()}${tier.slice(1)}${stream ? 'Stream' : ''}`;
+  const fn = new sst.aws.Function(`${resourceName}Function`, {
+    name: stream ? `${functionName($app.stage, tier)}-stream` : functionName($app.stage, tier),
+    description: stream ? `${runtime.description}: response streaming (Function URL)` : runtime.description,
+    handler: stream ? SST_HANDLERS[tier].replace(/\.handler$/, '.streamHandler') : SST_HANDLERS[tier],
+    ...(stream ? { streaming: true, url: stream.url } : {}),
     runtime: RUNTIME,
     architecture: ARCHITECTURE,
     nodejs: SST_NODEJS,
     timeout: `${runtime.timeoutSeconds} seconds`,
     memory: `${runtime.memoryMb} MB`,
-    concurrency: budget === 'off' ? undefined : { reserved: budget[tier] },
+    concurrency: reserved === undefined ? undefined : { reserved },
     logging: { format: 'json', retention: '1 month' },
     // The cold-start levers of this stage (stages.ts `coldStart`; risks in packages/core/src/deploy/lambda-node.ts):
     // the wrapper and the compile cache go into the package after SST bundled it, built by the exact Node release
@@ -65,6 +81,11 @@ export function tierFunction(tier: Tier, args: TierFunctionArgs = {}): sst.aws.F
         }),
     },
     transform: {
+      // X-Ray active tracing: Lambda records each invocation (init included) and passes the trace on to SQS and Step
+      // Functions. No tracing SDK in the bundle: docs/observability.md has the measurements behind that choice.
+      function: (args) => {
+        args.tracingConfig = { mode: 'Active' };
+      },
       // SST's function role also trusts the account root (for `sst dev` live mode, which toolgate does not use: its
       // local runtime is its own), and its check for dev mode is always true when deploying: any principal of the
       // account allowed sts:AssumeRole could then act as this tier. Only Lambda may assume it.
@@ -73,6 +94,10 @@ export function tierFunction(tier: Tier, args: TierFunctionArgs = {}): sst.aws.F
           Version: '2012-10-17',
           Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
         });
+        // What active tracing needs to send segments (X-Ray's actions take no resource but `*`).
+        args.managedPolicyArns = $resolve({ arns: $output(args.managedPolicyArns ?? []), partition }).apply(
+          ({ arns, partition: part }) => [...arns, xrayWritePolicyArn(part)],
+        );
       },
     },
     // Names only: these links carry no permissions (see infra/storage.ts); the statements below are the grants.
@@ -90,7 +115,7 @@ export function tierFunction(tier: Tier, args: TierFunctionArgs = {}): sst.aws.F
   // Lambda would otherwise move the function to a new runtime release by itself (`Auto`), and the compile cache,
   // built for one release, would silently stop being used: pinned to an exact runtime version when the stage names
   // one, else updated only by a deploy (which rebuilds the cache).
-  new aws.lambda.RuntimeManagementConfig(`${tier[0]!.toUpperCase()}${tier.slice(1)}Runtime`, {
+  new aws.lambda.RuntimeManagementConfig(`${resourceName}Runtime`, {
     functionName: fn.name,
     ...(runtimeVersionArn ? { updateRuntimeOn: 'Manual', runtimeVersionArn } : { updateRuntimeOn: 'FunctionUpdate' }),
   });

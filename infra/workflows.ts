@@ -1,7 +1,7 @@
 import { stateMachineStatements } from '../packages/core/src/deploy/access';
 import { ingestionDefinition, ingestionTrustPolicy } from '../packages/core/src/workflows/ingestion';
-import { tierFunction } from './functions';
-import { accountId } from './stage';
+import { tierFunction, xrayWritePolicyArn } from './functions';
+import { accountId, partition } from './stage';
 
 /**
  * Document ingestion as a Step Functions Standard workflow. The definition is the hand-written JSONPath ASL in
@@ -30,14 +30,21 @@ const invokeSteps = new aws.iam.RolePolicy('IngestionInvokeSteps', {
   ),
 });
 
+// Traced like the functions: an execution's trace continues into each steps-tier task it invokes.
+const traces = new aws.iam.RolePolicyAttachment('IngestionTraces', {
+  role: role.name,
+  policyArn: partition.apply(xrayWritePolicyArn),
+});
+
 export const ingestion = new aws.sfn.StateMachine(
   'IngestionStateMachine',
   {
     type: 'STANDARD',
     roleArn: role.arn,
     definition: steps.arn.apply((arn) => JSON.stringify(ingestionDefinition(arn))),
+    tracingConfiguration: { enabled: true },
   },
-  { dependsOn: [invokeSteps] },
+  { dependsOn: [invokeSteps, traces] },
 );
 
 /** Read by the api tier (`Resource.Ingestion.arn`) to start an execution for a confirmed upload. */

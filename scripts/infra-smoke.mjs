@@ -9,7 +9,7 @@
 // globals, answer SST's RPC calls: function builds, bootstrap lookups), so it leans on SST internals that may
 // move in an SST upgrade. If it breaks after one, fix it here or drop it; `pnpm typecheck:infra` stays the gate.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -43,6 +43,7 @@ pulumi.runtime.setMocks({
     const state: Record<string, unknown> = { ...args.inputs, name: args.inputs.name ?? args.name,
       arn: args.inputs.arn ?? \`arn:aws:\${service}:us-east-1:${ACCOUNT}:\${args.name}\` };
     if (args.type === 'aws:lambda/function:Function') state.arn = \`arn:aws:lambda:us-east-1:${ACCOUNT}:function:\${state.name}\`;
+    if (args.type === 'aws:lambda/functionUrl:FunctionUrl') state.functionUrl = \`https://\${args.name.toLowerCase()}.lambda-url.us-east-1.on.aws/\`;
     if (args.type === 'aws:sqs/queue:Queue') state.url = \`https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/\${args.name}\`;
     if (args.type === 'aws:apigatewayv2/api:Api') {
       state.apiEndpoint = 'https://example.execute-api.us-east-1.amazonaws.com';
@@ -220,9 +221,41 @@ check(
   JSON.stringify(throttled.map((setting) => setting.routeKey).sort()) === JSON.stringify(openKeys),
   'every open route (and only those) must carry the tighter route throttle',
 );
-check(ofType('aws:lambda/functionUrl:FunctionUrl').length === 0, 'no Lambda function URL may exist (gateway only)');
+// The only way around the gateway is the manifest's: its `stream` routes get one response-streaming function (the api
+// tier's code, its streamHandler) behind one Function URL, whose reserved concurrency is carved out of the api tier's.
+const streamed = manifest.filter((spec) => spec.stream);
+const urls = ofType('aws:lambda/functionUrl:FunctionUrl');
+check(
+  urls.length === (streamed.length > 0 ? 1 : 0),
+  `expected ${streamed.length > 0 ? 'one Function URL (the chat stream)' : 'no Function URL'}, found ${urls.length}`,
+);
+for (const url of urls) {
+  check(
+    url.inputs.invokeMode === 'RESPONSE_STREAM',
+    `${url.name}: a Function URL must stream (${url.inputs.invokeMode})`,
+  );
+  check(
+    url.inputs.authorizationType === 'NONE',
+    `${url.name}: the stream's JWT is verified in the Lambda (auth ${url.inputs.authorizationType})`,
+  );
+}
 const functions = ofType('aws:lambda/function:Function');
-check(functions.length === 5, `expected 5 tier functions, found ${functions.length}`);
+const expectedFunctions = streamed.length > 0 ? 6 : 5;
+check(functions.length === expectedFunctions, `expected ${expectedFunctions} functions, found ${functions.length}`);
+const streamFunction = functions.find((fn) => String(fn.inputs.name).endsWith('-api-stream'));
+if (streamed.length > 0) {
+  check(streamFunction !== undefined, 'the chat stream function (…-api-stream) is missing');
+  const apiFunction = functions.find((fn) => String(fn.inputs.name).endsWith('-api'));
+  const { reservedConcurrency } = resolveStage(stage, process.env);
+  if (reservedConcurrency !== 'off') {
+    check(
+      (streamFunction?.inputs.reservedConcurrentExecutions ?? 0) +
+        (apiFunction?.inputs.reservedConcurrentExecutions ?? 0) ===
+        reservedConcurrency.api,
+      'the api function and its stream function together must reserve exactly the api tier budget',
+    );
+  }
+}
 for (const fn of functions) {
   check(fn.inputs.architectures?.[0] === 'arm64', `${fn.inputs.name}: not arm64`);
   check(/^nodejs2[24]\.x$/.test(fn.inputs.runtime), `${fn.inputs.name}: runtime ${fn.inputs.runtime}`);
@@ -250,8 +283,9 @@ for (const build of builds) {
 }
 const pins = ofType('aws:lambda/runtimeManagementConfig:RuntimeManagementConfig');
 check(
-  pins.length === 5 && pins.every((pin) => ['Manual', 'FunctionUpdate'].includes(pin.inputs.updateRuntimeOn)),
-  `every tier's runtime must be pinned or updated only by a deploy (${pins.length} runtime configs)`,
+  pins.length === functions.length &&
+    pins.every((pin) => ['Manual', 'FunctionUpdate'].includes(pin.inputs.updateRuntimeOn)),
+  `every function's runtime must be pinned or updated only by a deploy (${pins.length} runtime configs for ${functions.length} functions)`,
 );
 for (const role of ofType('aws:iam/role:Role')) {
   for (const policy of role.inputs.inlinePolicies ?? []) {
@@ -281,7 +315,7 @@ for (const tier of ['Api', 'Worker', 'Steps']) {
   check(bedrock.length > 0, `${tier}: no model grant`);
   for (const statement of bedrock) {
     check(
-      JSON.stringify(statement.actions) === '["bedrock:InvokeModel"]',
+      JSON.stringify(statement.actions) === '["bedrock:InvokeModel","bedrock:InvokeModelWithResponseStream"]',
       `${tier}: model actions ${statement.actions}`,
     );
     for (const resource of statement.resources) {
@@ -340,6 +374,71 @@ for (const tier of THROTTLE_ALARM_TIERS) {
 check(
   alarms.every((alarm) => alarm.inputs.alarmActions?.length === 1 && alarm.inputs.treatMissingData === 'notBreaching'),
   'every alarm notifies the Alerts topic and treats missing data as fine',
+);
+
+// Observability: the dashboard charts only what the code emits or AWS publishes (one catalogue, in core), and so do
+// the alarms; each alarm links a runbook section that exists; per-route metrics are on (the route 5xx alarms and
+// panels read them); every function and the workflow are traced.
+const { metricReferences, unknownMetricReferences } = await import(
+  pathToFileURL(join(root, 'packages/core/src/deploy/dashboard.ts')).href
+);
+const { markdownAnchors, RUNBOOK_DOC, ROUTE_5XX_ALARM_TIERS } = await import(
+  pathToFileURL(join(root, 'packages/core/src/deploy/runbook.ts')).href
+);
+const dashboards = ofType('aws:cloudwatch/dashboard:Dashboard');
+check(dashboards.length === 1, `expected one dashboard, found ${dashboards.length}`);
+const body = JSON.parse(dashboards[0]?.inputs.dashboardBody ?? '{"widgets":[]}');
+const charted = metricReferences(body);
+check(charted.length > 0, 'the dashboard charts nothing');
+for (const problem of unknownMetricReferences(charted)) failures.push(`dashboard: ${problem}`);
+const alarmReferences = alarms.flatMap((alarm) =>
+  alarm.inputs.metricName
+    ? [
+        {
+          namespace: alarm.inputs.namespace,
+          metric: alarm.inputs.metricName,
+          dimensions: Object.keys(alarm.inputs.dimensions ?? {}),
+        },
+      ]
+    : (alarm.inputs.metricQueries ?? [])
+        .filter((query) => query.metric)
+        .map((query) => ({
+          namespace: query.metric.namespace,
+          metric: query.metric.metricName,
+          dimensions: Object.keys(query.metric.dimensions ?? {}),
+        })),
+);
+for (const problem of unknownMetricReferences(alarmReferences)) failures.push(`alarm: ${problem}`);
+const runbookAnchors = new Set(markdownAnchors(readFileSync(join(root, RUNBOOK_DOC), 'utf8')));
+for (const alarm of alarms) {
+  const link = /Runbook: ([^#\s]+)#([a-z0-9_-]+)/.exec(alarm.inputs.alarmDescription ?? '');
+  check(
+    link?.[1] === RUNBOOK_DOC && runbookAnchors.has(link[2]),
+    `${alarm.inputs.name}: its description must end with a runbook link to a section of ${RUNBOOK_DOC}`,
+  );
+}
+for (const spec of manifest.filter((route) => ROUTE_5XX_ALARM_TIERS.includes(route.tier))) {
+  check(
+    alarms.some((alarm) =>
+      alarm.inputs.metricQueries?.some(
+        (query) =>
+          query.metric?.metricName === '5xx' &&
+          query.metric.dimensions?.Resource === spec.path &&
+          query.metric.dimensions?.Method === spec.method,
+      ),
+    ),
+    `${routeKey(spec)}: no 5xx rate alarm`,
+  );
+}
+check(
+  apiStage?.inputs.defaultRouteSettings?.detailedMetricsEnabled === true &&
+    (apiStage?.inputs.routeSettings ?? []).every((setting) => setting.detailedMetricsEnabled === true),
+  'per-route (detailed) metrics must be on for every route',
+);
+for (const fn of functions) check(fn.inputs.tracingConfig?.mode === 'Active', `${fn.inputs.name}: not traced`);
+check(
+  ofType('aws:sfn/stateMachine:StateMachine').every((machine) => machine.inputs.tracingConfiguration?.enabled === true),
+  'the ingestion workflow must be traced',
 );
 
 // Data the stage retains stays recoverable and undeletable whatever `protect` says (a teardown turns protect off).

@@ -7,6 +7,7 @@ import { LOCAL_CREDENTIALS } from '@toolgate/local/local-env';
 import { scanTable } from '@toolgate/local/testing/table';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getJson, useLocalRuntime } from './support/runtime';
+import { streamChat } from './support/sse';
 
 /**
  * Per-plan limits end to end: DynamoDB counters (dynalite) behind the api tier, and the public tier's in-memory
@@ -145,6 +146,31 @@ describe('per-plan limits (DynamoDB counters)', () => {
     endOfMonth.setUTCMonth(endOfMonth.getUTCMonth() + 1, 1);
     endOfMonth.setUTCHours(0, 0, 0, 0);
     expect(Number(second.headers.get('retry-after'))).toBeCloseTo((endOfMonth.getTime() - Date.now()) / 1000, -2);
+  });
+});
+
+describe('a streamed chat (Accept: text/event-stream) is limited like any chat, before its stream opens', () => {
+  it('monthly token quota: 429 problem+json, not an event stream', async () => {
+    await freshWindow();
+    const token = await tokenFor(newUser());
+    const first = await streamChat(runtime().url, token, { message: 'what is my plan?' });
+    expect(first.events.at(-1)?.event).toBe('done');
+    const refused = await streamChat(runtime().url, token, { message: 'and again?' });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('content-type')).toBe('application/problem+json');
+    expect(refused.body.detail).toContain('chat tokens');
+    expect(refused.events).toEqual([]);
+  });
+
+  it('the chat rate class: the request past it is a 429 with Retry-After', async () => {
+    await freshWindow();
+    const sub = newUser();
+    await setPlan(sub, 'pro');
+    const token = await tokenFor(sub);
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push(await streamChat(runtime().url, token, { message: 'hello' }));
+    expect(statuses.map((response) => response.status)).toEqual([200, 200, 200, 200, 429]);
+    expect(Number(statuses[4]?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
   });
 });
 

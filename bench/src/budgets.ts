@@ -1,6 +1,7 @@
 import type { Tier } from '@toolgate/core/concurrency';
 import { type BundleResult, ZOD_CLASSIC } from './bundles';
 import type { ColdRun } from './cold';
+import type { StreamResult } from './stream';
 import type { LoadResult } from './throughput';
 import type { WarmResult } from './warm';
 
@@ -39,6 +40,16 @@ export const THROUGHPUT_BUDGET = 0.7;
 export const THROUGHPUT_BUDGETED = {
   subject: 'gateway GET /catalog/{id}',
   baseline: 'bare node-server, same DynamoDB read',
+} as const;
+
+/**
+ * A streamed chat's first event, as a fraction of the same chat's buffered answer time, medians of the same run
+ * (issue 18): streaming is worth it only if the client sees something long before the whole answer.
+ */
+export const STREAM_FIRST_EVENT_BUDGET = 0.2;
+export const STREAM_BUDGETED = {
+  subject: 'streamed POST /chat, first event',
+  baseline: 'buffered POST /chat, whole answer',
 } as const;
 
 const KiB = 1024;
@@ -98,6 +109,7 @@ interface Measured {
   cold?: readonly ColdRun[];
   warm?: readonly WarmResult[];
   load?: readonly LoadResult[];
+  stream?: StreamResult;
 }
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
@@ -160,6 +172,18 @@ export function evaluateBudgets(measured: Measured): Verdict[] {
       measured: `${gateway.requestsPerSecond} req/s = ${(gateway.requestsPerSecond / bare.requestsPerSecond).toFixed(2)} × bare (${bare.requestsPerSecond} req/s)`,
       limit: `≥ ${THROUGHPUT_BUDGET} × bare`,
       pass: gateway.requestsPerSecond >= THROUGHPUT_BUDGET * bare.requestsPerSecond,
+    });
+  }
+
+  if (measured.stream) {
+    const first = measured.stream.firstEvent.median;
+    const whole = measured.stream.buffered.median;
+    verdicts.push({
+      name: 'chat stream first event',
+      deterministic: false,
+      measured: `${first.toFixed(1)} ms = ${(first / whole).toFixed(3)} × buffered (${whole.toFixed(1)} ms)`,
+      limit: `≤ ${STREAM_FIRST_EVENT_BUDGET} × buffered`,
+      pass: first <= STREAM_FIRST_EVENT_BUDGET * whole,
     });
   }
   return verdicts;

@@ -10,6 +10,8 @@ import { COMPILE_CACHE_DIR } from '@toolgate/core/deploy/lambda-node';
 import type { LimitsConfig } from '@toolgate/core/limits/plans';
 import { type HttpTier, routeKey, routes } from '@toolgate/core/manifest';
 import { scope } from '@toolgate/core/scopes';
+import { DEV_CHUNK_DELAY_MS } from '@toolgate/local/cli/dev';
+import { installLambdaStreamingRuntime, type StreamingLambdaHandler } from '@toolgate/local/gateway/streaming';
 import type { LambdaHandler } from '@toolgate/local/gateway/types';
 import { servedTiers } from '@toolgate/local/handlers';
 import { type LocalRuntime, startLocalRuntime } from '@toolgate/local/runtime';
@@ -33,9 +35,11 @@ import {
   renderColdRuns,
   renderReadmeSection,
   renderReport,
+  renderStream,
   withoutDetail,
 } from './report/index';
 import { coldRuntimes, lambdaBaseEnvironment, lambdaSubject } from './runtimes';
+import { measureStream, type StreamResult } from './stream';
 import { type LoadResult, type LoadTarget, runLoad } from './throughput';
 import { startTlsProxy } from './tls-proxy';
 import { measureWarm, type WarmResult, type WarmSubject } from './warm';
@@ -62,6 +66,8 @@ const { values: flags } = parseArgs({
     'dynamodb-http': { type: 'boolean', default: false },
     /** Cold starts only (no profile, warm or throughput), written to bench/.out/ only: for working on the harness. */
     'cold-only': { type: 'boolean', default: false },
+    /** The streamed chat against the buffered one only (issue 18), written to bench/.out/ only. */
+    'stream-only': { type: 'boolean', default: false },
   },
   strict: true,
 });
@@ -93,7 +99,14 @@ if (flags.runs !== undefined) {
   SETTINGS.coldRuns = runs;
 }
 /** A partial run must never overwrite the published results. */
-const SCRATCH = flags.quick || flags['cold-only'] || flags.runs !== undefined;
+const SCRATCH = flags.quick || flags['cold-only'] || flags['stream-only'] || flags.runs !== undefined;
+/** Streamed-versus-buffered chats per run. */
+const STREAM_RUNS = flags.quick ? 10 : 40;
+/**
+ * The dev model's time per word in the stream phase: what `pnpm dev` uses, so the figures are the ones a developer
+ * sees. A buffered chat spends it too (the model generates at that pace either way).
+ */
+const STREAM_CHUNK_DELAY_MS = DEV_CHUNK_DELAY_MS;
 const CONNECTIONS = 10;
 
 /**
@@ -240,8 +253,19 @@ async function main(): Promise<number> {
       }
       return handler(event, context);
     };
+  // The api bundle's response-streaming handler, as a Function URL invokes it (the runtime's global first).
+  installLambdaStreamingRuntime();
+  let streamHandler: StreamingLambdaHandler | undefined;
+  const bundleStreamHandler: StreamingLambdaHandler = async (event, responseStream, context) => {
+    streamHandler ??= (
+      (await import(pathToFileURL(fileOf(bundles, 'api')).href)) as { streamHandler: StreamingLambdaHandler }
+    ).streamHandler;
+    return streamHandler(event, responseStream, context);
+  };
+  process.env.TOOLGATE_DEV_MODEL_CHUNK_DELAY_MS = String(STREAM_CHUNK_DELAY_MS);
   const runtime: LocalRuntime = await startLocalRuntime({
     handlers: Object.fromEntries(servedTiers().map((tier) => [tier, bundleHandler(tier)])),
+    streamHandlers: { api: bundleStreamHandler },
     port: 0,
     quiet: true,
     keysDir,
@@ -249,6 +273,33 @@ async function main(): Promise<number> {
   });
   cleanups.push(() => runtime.stop());
   const env = childEnvironment({ ...runtime.env, TOOLGATE_LIMITS: process.env.TOOLGATE_LIMITS });
+
+  const chatToken = await runtime.issuer.mintAccessToken({
+    sub: 'bench-chat-user',
+    scopes: [scope('chat'), scope('tools'), scope('profile')],
+    expiresInSeconds: 3600,
+  });
+  const streamPhase = async (): Promise<StreamResult> => {
+    notePhase('stream');
+    log(
+      `stream: ${STREAM_RUNS} streamed and ${STREAM_RUNS} buffered chats, dev model at ${STREAM_CHUNK_DELAY_MS} ms/word`,
+    );
+    return measureStream({
+      url: runtime.url,
+      token: chatToken,
+      runs: STREAM_RUNS,
+      chunkDelayMs: STREAM_CHUNK_DELAY_MS,
+    });
+  };
+  if (flags['stream-only']) {
+    const stream = await streamPhase();
+    restoreStdout();
+    const verdicts = evaluateBudgets({ bundles: tierBundles, stream });
+    await writeFile(join(OUT_DIR, 'stream.quick.json'), `${JSON.stringify(stream, null, 2)}\n`);
+    log(renderStream(stream));
+    printSummary({ bundles: tierBundles, verdicts: verdicts.filter((verdict) => !verdict.deterministic) });
+    return flags.check && verdicts.some((verdict) => !verdict.pass) ? 1 : 0;
+  }
 
   const product = (await loadCatalogFixture())[0];
   if (!product) throw new Error('the catalog fixture is empty');
@@ -432,9 +483,12 @@ async function main(): Promise<number> {
   // Requests autocannon abandoned at its deadline may still be in the handlers: let them finish before the
   // emulators stop under them (dynalite throws on a closed database).
   await new Promise((resolve) => setTimeout(resolve, 1_000));
+
+  // 5. A streamed chat against the buffered one.
+  const stream = await streamPhase();
   restoreStdout();
 
-  // 5. The flood-isolation demo, in its own process and runtime (the emulators above are stopped first: it would
+  // 6. The flood-isolation demo, in its own process and runtime (the emulators above are stopped first: it would
   // compete with them for the same cores).
   await cleanUp();
   notePhase('flood');
@@ -446,7 +500,7 @@ async function main(): Promise<number> {
     log(`flood isolation not measured: ${(error as Error).message.split('\n')[0]}`);
   }
 
-  const verdicts = evaluateBudgets({ bundles: tierBundles, cold: coldRuns, warm, load });
+  const verdicts = evaluateBudgets({ bundles: tierBundles, cold: coldRuns, warm, load, stream });
   const results: BenchResults = {
     meta: { ...meta, quick: SCRATCH, durationS: Math.round((performance.now() - startedAt) / 1000), phaseLoad },
     settings: { ...SETTINGS, connections: CONNECTIONS },
@@ -457,6 +511,7 @@ async function main(): Promise<number> {
     profile,
     warm,
     load,
+    stream,
     ...(flood ? { flood } : {}),
     verdicts,
   };

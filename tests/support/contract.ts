@@ -1,6 +1,7 @@
 import type { ObservedResponse } from '@toolgate/local/gateway/types';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
 
 /**
  * The OpenAPI document checked against behaviour (issue 20): every answer the local gateway writes during the
@@ -46,6 +47,29 @@ function pointAtRegistered(value: unknown): unknown {
 }
 
 const isJson = (mediaType: string) => mediaType === 'application/json' || mediaType.endsWith('+json');
+const EVENT_STREAM = 'text/event-stream';
+
+/**
+ * A Server-Sent Events body as the items its schema describes: `{ event, data }` per event, `data` parsed as JSON
+ * (OpenAPI 3.2's `itemSchema` convention, which toolgate writes as the media type's schema). Parsed by the same
+ * library a client would use.
+ */
+export function eventStreamItems(body: string): { items: { event: string; data: unknown }[]; errors: string[] } {
+  const items: { event: string; data: unknown }[] = [];
+  const errors: string[] = [];
+  const parser = createParser({
+    onEvent: (message: EventSourceMessage) => {
+      try {
+        items.push({ event: message.event ?? 'message', data: JSON.parse(message.data) });
+      } catch {
+        errors.push(`event ${message.event ?? 'message'} has data that is not JSON: ${message.data.slice(0, 120)}`);
+      }
+    },
+    onError: (error) => errors.push(`not a valid event stream: ${error.message}`),
+  });
+  parser.feed(body);
+  return { items, errors };
+}
 
 function headerValue(headers: ObservedResponse['headers'], name: string): string | undefined {
   const value = headers[name];
@@ -119,7 +143,19 @@ export function createContractChecker(document: OpenApiDocument): ContractChecke
           `${where}: Content-Type ${contentType ?? '(none)'} is not documented (documented: ${Object.keys(response.content)})`,
         ];
       }
-      // Streams and pages (text/event-stream, text/html) are checked for their status and media type only.
+      if (mediaType === EVENT_STREAM && media.schema) {
+        const validate = validatorOf(`${operationKey}|${status}|${mediaType}`, media.schema);
+        const { items, errors } = eventStreamItems(observed.body.toString('utf8'));
+        if (items.length === 0) errors.push('an event stream without a single event');
+        for (const [index, item] of items.entries()) {
+          const valid: boolean = validate(item);
+          if (valid) continue;
+          const why = (validate.errors ?? []).map((error) => `${error.instancePath || '/'} ${error.message}`);
+          errors.push(`event ${index} (${item.event}) does not match the documented schema: ${why.join('; ')}`);
+        }
+        return errors.map((error) => `${where}: ${error}`);
+      }
+      // Pages (text/html) are checked for their status and media type only.
       if (!isJson(mediaType) || !media.schema) return [];
 
       let body: unknown;

@@ -10,12 +10,14 @@ import {
   floodSection,
   memorySection,
   profileSection,
+  streamSection,
   throughputSection,
   warmSection,
 } from './sections';
 
 export { renderReadmeSection } from './readme';
 export { type BenchResults, withoutDetail } from './results';
+export { renderStream } from './sections';
 export { renderColdRuns };
 
 /**
@@ -126,6 +128,7 @@ export function renderReport(
     ...bundlesSection(results),
     ...warmSection(results),
     ...throughputSection(results, chart('throughput')),
+    ...streamSection(results),
     ...floodSection(results, chart('flood')),
     ...memorySection(results),
     ...LAMBDA_DIFFERENCES,

@@ -4,6 +4,7 @@ import type { ColdResult, ColdRun } from '../cold';
 import type { FloodResult } from '../flood';
 import type { RunMeta } from '../meta';
 import type { ProfileSummary } from '../profile';
+import type { StreamResult } from '../stream';
 import type { LoadResult } from '../throughput';
 import type { WarmResult } from '../warm';
 
@@ -20,6 +21,8 @@ export interface BenchResults {
   profile: ProfileSummary;
   warm: WarmResult[];
   load: LoadResult[];
+  /** Streamed `POST /chat` against the buffered one (issue 18); absent in results written before it. */
+  stream?: StreamResult;
   flood?: FloodResult;
   verdicts: Verdict[];
 }

@@ -1,5 +1,6 @@
-import { BUNDLE_BUDGET_BYTES, THROUGHPUT_BUDGETED } from '../budgets';
+import { BUNDLE_BUDGET_BYTES, STREAM_FIRST_EVENT_BUDGET, THROUGHPUT_BUDGETED } from '../budgets';
 import type { FloodScenario } from '../flood';
+import type { StreamResult } from '../stream';
 import { find, kb, ms, table, times } from './format';
 import { BUNDLE_BUDGET_NOTES, WARM_NOTES } from './notes';
 import type { BenchResults } from './results';
@@ -195,6 +196,33 @@ export function memorySection(results: BenchResults): string[] {
     'Every tier fits the 128 MB Lambda minimum with room; the memory size is chosen for CPU, which Lambda scales with',
     'memory (1,769 MB is one vCPU). A cold start is CPU-bound and single-threaded, so below 1,769 MB it stretches by',
     '`1769 / memory` for the same GB-seconds: `pnpm cost --memory` prints cold start and monthly cost per size.',
+    '',
+  ];
+}
+
+/** The streamed-chat figures, as a few lines of text (the stream-only run prints them; RESULTS.md embeds them). */
+export function renderStream(stream: StreamResult): string {
+  const row = (name: string, summary: StreamResult['firstEvent']) =>
+    `| ${name} | ${summary.median.toFixed(1)} ms | ${summary.p99.toFixed(1)} ms |`;
+  return [
+    `Streamed \`POST /chat\` (\`Accept: text/event-stream\`) through the local gateway and the api bundle's response-streaming handler, against the same chat buffered, taking turns; dev model at ${stream.chunkDelayMs} ms per word, prompt "${stream.prompt}", ${stream.runs} runs each, ${stream.events} events per stream.`,
+    '',
+    '| measure | median | p99 |',
+    '|---|---|---|',
+    row('streamed: first event', stream.firstEvent),
+    row('streamed: done', stream.streamTotal),
+    row('buffered: whole answer', stream.buffered),
+  ].join('\n');
+}
+
+export function streamSection(results: BenchResults): string[] {
+  if (!results.stream) return [];
+  return [
+    '## Streamed chat (issue 18)',
+    '',
+    renderStream(results.stream),
+    '',
+    `Budget: the first event within ${STREAM_FIRST_EVENT_BUDGET} × the buffered answer's time (medians, same run).`,
     '',
   ];
 }

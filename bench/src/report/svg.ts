@@ -62,7 +62,8 @@ export function renderBarChart(chart: BarChart): string {
   const caption = wrap(chart.caption, 120);
   const height = y + 10 + caption.length * 15;
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="${FONT}" font-size="12" fill="#212529">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" role="img" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="${FONT}" font-size="12" fill="#212529">`,
+    `<title>${xml(chart.title)}</title>`,
     `<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>`,
     `<text x="8" y="22" font-size="15" font-weight="700">${xml(chart.title)}</text>`,
     ...body,

@@ -17,6 +17,18 @@ export const DEFAULT_CONCURRENCY_BUDGET: ConcurrencyBudget = {
   steps: 5,
 };
 
+/**
+ * The chat stream's function (docs/adr/0003-streaming.md) belongs to the api tier: the api tier's code behind a
+ * Lambda Function URL in RESPONSE_STREAM mode. Its reserved concurrency is carved out of the api tier's, so the
+ * budget and its checks stay per tier: a flood of streams can take at most this share, and never the executions the
+ * api tier's buffered routes keep.
+ */
+export function splitApiConcurrency(api: number): { buffered: number; stream: number } {
+  if (!Number.isInteger(api) || api < 2) throw new Error('the api tier needs at least 2 reserved executions to split');
+  const stream = Math.max(1, Math.floor(api / 5));
+  return { buffered: api - stream, stream };
+}
+
 /** AWS keeps this many executions unreserved in every account; a deploy that would go below it fails. */
 export const UNRESERVED_MINIMUM = 100;
 

@@ -111,6 +111,7 @@ function fromLocalEnv(env: Env): RawConfig {
       provider: env.TOOLGATE_MODEL_PROVIDER ?? 'dev',
       modelId: env.TOOLGATE_MODEL_ID,
       latencyMs: envNumber(env.TOOLGATE_DEV_MODEL_LATENCY_MS),
+      chunkDelayMs: envNumber(env.TOOLGATE_DEV_MODEL_CHUNK_DELAY_MS),
       region: env.TOOLGATE_BEDROCK_REGION,
       baseUrl: env.TOOLGATE_OPENAI_BASE_URL,
       apiKey: env.TOOLGATE_OPENAI_API_KEY,

@@ -97,8 +97,11 @@ describe('token CLI', () => {
 });
 
 /** Starts `pnpm dev --port 0` in a child process and resolves with its URL once it listens. */
-function startDev() {
-  const dev = spawn(process.execPath, ['--import', 'tsx', cli, 'dev', '--port', '0'], { cwd: root, env: childEnv() });
+function startDev(flags: string[] = []) {
+  const dev = spawn(process.execPath, ['--import', 'tsx', cli, 'dev', '--port', '0', ...flags], {
+    cwd: root,
+    env: childEnv(),
+  });
   let stdout = '';
   dev.stdout.on('data', (chunk) => (stdout += chunk));
   dev.stderr.resume();
@@ -146,6 +149,7 @@ describe('dev CLI', () => {
     expect(health.status).toBe(200);
     expect(elapsed).toBeLessThan(5000);
     expect(output()).toContain('GET     /me');
+    expect(output()).toContain('Hot reload: on');
 
     const statePath = join(state.path, 'run', `dev-${new URL(url).port}.json`);
     const devState = JSON.parse(await readFile(statePath, 'utf8')) as { pid: number; url: string };
@@ -168,9 +172,10 @@ describe('dev CLI', () => {
 
   it('two runtimes on two ports keep their own state; a CLI asks which one instead of guessing', async () => {
     const first = startDev();
-    const second = startDev();
+    const second = startDev(['--no-reload']);
     children.push(first.dev, second.dev);
     const urls = await Promise.all([first.url, second.url]);
+    expect(second.output()).toContain('Hot reload: off');
     const ports = urls.map((url) => new URL(url).port);
     for (const port of ports) expect(existsSync(join(state.path, 'run', `dev-${port}.json`))).toBe(true);
 

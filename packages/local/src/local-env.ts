@@ -27,6 +27,9 @@ export function localEnvironment(input: LocalEnvInput): Record<string, string> {
     TOOLGATE_STAGE: input.stage,
     AWS_REGION: input.region,
     AWS_DEFAULT_REGION: input.region,
+    // What Lambda sets for an on-demand instance: Powertools then reports each tier's first invocation as its cold
+    // start (the `cold_start` log key, the ColdStart metric), as deployed.
+    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     AWS_ENDPOINT_URL_DYNAMODB: input.endpoints.dynamodb,

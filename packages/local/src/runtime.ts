@@ -14,14 +14,25 @@ import { startSqs } from './emulators/sqs';
 import type { Emulator } from './emulators/types';
 import type { CorsConfig } from './gateway/cors';
 import { type LocalGateway, startLocalGateway } from './gateway/server';
+import { installLambdaStreamingRuntime, type StreamingLambdaHandler } from './gateway/streaming';
 import type { AccessLogEntry, ObservedResponse, TierHandlers } from './gateway/types';
-import { loadTierHandlers, loadWorkerHandler, servedTiers } from './handlers';
+import {
+  loadStreamHandlers,
+  loadTierHandlers,
+  loadWorkerHandler,
+  reloadingStreamHandlers,
+  reloadingTierHandlers,
+  servedTiers,
+} from './handlers';
 import { installLocalIam, LOCAL_IAM_ENV, type LocalIam, localIamEnabled } from './iam';
 import { type DevIssuer, startDevIssuer } from './issuer';
 import { applyEnvironment, LOCAL_CREDENTIALS, localEnvironment } from './local-env';
-import { keysDirIn, localStateDir } from './paths';
+import { type LocalMetrics, tapEmf } from './metrics';
+import { devStateDirIn, findRepoRoot, keysDirIn, localStateDir } from './paths';
 import type { JobsPoller, SqsHandler } from './queue/poller';
 import { type LocalJobsSettings, startLocalJobs } from './queue/settings';
+import { freshBuildDir } from './reload/build-dirs';
+import { type HandlerReloader, prepareHandlerReloader, type ReloadEvent } from './reload/reloader';
 import { ensureBucket, ensureQueues, ensureTable, type QueueUrls } from './resources/provision';
 import { type LocalWorkflows, startLocalWorkflows } from './workflows';
 
@@ -72,6 +83,8 @@ export interface LocalRuntimeOptions {
   gateway?: GatewaySettings;
   /** Test injection: these tiers use the given handlers instead of importing `@toolgate/functions`. */
   handlers?: TierHandlers;
+  /** Response-streaming handlers to use instead of the tiers' own `streamHandler` exports (the bench's bundles). */
+  streamHandlers?: Partial<Record<HttpTier, StreamingLambdaHandler>>;
   /**
    * The jobs queue's consumer: a handler to inject, or `null` for no poller. By default the real worker handler,
    * whenever the real tier handlers are loaded.
@@ -91,6 +104,23 @@ export interface LocalRuntimeOptions {
    * `TOOLGATE_LOCAL_IAM=off` (an escape hatch: what it lets pass locally fails deployed).
    */
   localIam?: boolean;
+  /**
+   * Hot reload (`pnpm dev`; `reload/reloader.ts`): the tier handlers are bundled from the sources and replaced when a
+   * file under `packages/core` or `packages/functions` changes, while everything else keeps running. Off by default:
+   * tests import the handlers once, unless they test the reload itself.
+   */
+  reload?: HotReloadOptions | false;
+}
+
+export interface HotReloadOptions {
+  /** The folder whose `packages/core` and `packages/functions` are bundled and watched (default: this repo). */
+  sourceRoot?: string;
+  /** Where builds are written (default `.toolgate/run/handlers-<pid>-<random>`, removed on stop; `build-dirs.ts`). */
+  outDir?: string;
+  /** Watch the sources (default true); false leaves reloads to `runtime.reloader.reload()`. */
+  watch?: boolean;
+  debounceMs?: number;
+  onReload?: (event: ReloadEvent) => void;
 }
 
 export interface LocalRuntime {
@@ -110,6 +140,13 @@ export interface LocalRuntime {
   jobs: JobsPoller | null;
   /** The Step Functions emulator running the ingestion workflow (its executions, for tests and the console). */
   workflows: LocalWorkflows;
+  /**
+   * The business metrics the handlers emit (their EMF lines on stdout, parsed as CloudWatch Logs would): each data
+   * point as it comes (`subscribe`) and the totals since start. `pnpm dev` prints a per-minute summary of them.
+   */
+  metrics: LocalMetrics;
+  /** The hot reloader of the tier handlers, or null when the runtime does not reload. */
+  reloader: HandlerReloader | null;
   stop(): Promise<void>;
 }
 
@@ -138,7 +175,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const injected = options.handlers ?? {};
   const needsRealHandlers = servedTiers().some((tier) => !injected[tier]);
   if (active) throw new Error('A local runtime is already running in this process (one runtime per process).');
-  if (needsRealHandlers && realHandlersLoaded) {
+  // Reloaded handlers are bundles of their own, read the environment anew and never touch this process's modules.
+  if (needsRealHandlers && !options.reload && realHandlersLoaded) {
     throw new Error(
       'The tier handlers were already imported by an earlier runtime in this process and still point at its ' +
         'emulators: start one runtime per process (vitest: one per test file).',
@@ -149,6 +187,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const stage = options.stage ?? 'local';
   const iamEnabled = options.localIam ?? localIamEnabled();
   let localIam: LocalIam | undefined;
+  let reloader: HandlerReloader | null = null;
   const region = options.region ?? 'us-east-1';
   const allowedOrigins = options.allowedOrigins ?? DEFAULT_ALLOWED_ORIGINS;
   const names = { table: `toolgate-${stage}`, bucket: `toolgate-${stage}-uploads`, queuePrefix: `toolgate-${stage}` };
@@ -172,6 +211,20 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   };
 
   try {
+    const reload = options.reload && needsRealHandlers ? options.reload : null;
+    // The first bundle needs no environment: esbuild builds it while the emulators start.
+    const preparedReload = reload
+      ? prepareHandlerReloader({
+          sourceRoot: reload.sourceRoot ?? findRepoRoot(),
+          repoRoot: findRepoRoot(),
+          outDir: reload.outDir ?? freshBuildDir(devStateDirIn(localStateDir())),
+          ...(reload.watch !== undefined ? { watch: reload.watch } : {}),
+          ...(reload.debounceMs !== undefined ? { debounceMs: reload.debounceMs } : {}),
+          ...(reload.onReload ? { onReload: reload.onReload } : {}),
+          ...(options.quiet ? {} : { log: (line: string) => process.stderr.write(`${line}\n`) }),
+        })
+      : null;
+    if (preparedReload) stops.push(() => preparedReload.dispose());
     const [dynamodb, s3, sqs, issuer] = await Promise.all([
       startDynamoDb(options.persistDir ? { path: join(options.persistDir, 'dynamodb') } : {}).then(started<Emulator>),
       startS3({
@@ -190,6 +243,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         accountId: ACCOUNT_ID,
         ...(options.workflowRetryIntervalMs !== undefined ? { retryIntervalMs: options.workflowRetryIntervalMs } : {}),
         localIam: () => localIam,
+        reloadedSteps: () => reloader?.current().steps,
         logError: (message, error) => {
           if (!options.quiet) process.stderr.write(`${message}${error instanceof Error ? `: ${error.message}` : ''}\n`);
         },
@@ -251,14 +305,35 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       stops.push(async () => iam.stop());
       pollerSqs.middlewareStack.use(iam.pluginFor('worker'));
     }
-    const loaded = await loadTierHandlers(injected);
+    // Before any handler can emit: their EMF lines are data for the runtime, not terminal output.
+    const metrics = tapEmf();
+    stops.push(async () => metrics.stop());
+    // After the environment and the IAM check are in place: the bundled modules read both when imported. The
+    // Lambda runtime's streaming global first, as on AWS.
+    installLambdaStreamingRuntime();
+    if (preparedReload) reloader = started(await preparedReload.start());
+    const current = reloader;
+    const loaded = current
+      ? reloadingTierHandlers(() => current.current(), injected)
+      : await loadTierHandlers(injected);
+    const loadedStreams = {
+      ...(current ? reloadingStreamHandlers(() => current.current(), injected) : await loadStreamHandlers(injected)),
+      ...options.streamHandlers,
+    };
+    const streamHandlers = localIam
+      ? Object.fromEntries(
+          Object.entries(loadedStreams).map(([tier, handler]) => [tier, localIam?.asTier(tier as HttpTier, handler)]),
+        )
+      : loadedStreams;
     const handlers: TierHandlers = localIam
       ? Object.fromEntries(
           Object.entries(loaded).map(([tier, handler]) => [tier, localIam?.asTier(tier as HttpTier, handler)]),
         )
       : loaded;
+    const realWorker = async (): Promise<SqsHandler> =>
+      current ? (event, context) => current.current().worker(event, context) : await loadWorkerHandler();
     const loadedWorker =
-      options.worker === undefined ? (needsRealHandlers ? await loadWorkerHandler() : null) : options.worker;
+      options.worker === undefined ? (needsRealHandlers ? await realWorker() : null) : options.worker;
     const worker = loadedWorker && localIam ? localIam.asTier('worker', loadedWorker) : loadedWorker;
     // After the clients it uses (so it stops before them), and before the gateway that queues its jobs.
     const jobs = worker
@@ -274,12 +349,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           }),
         )
       : null;
-    if (needsRealHandlers) realHandlersLoaded = true;
+    if (needsRealHandlers && !current) realHandlersLoaded = true;
 
     const settings = options.gateway ?? {};
     const gateway: LocalGateway = started(
       await startLocalGateway({
         handlers,
+        streamHandlers,
         authorizer: { issuer: issuer.issuer, audience: issuer.clientIds, jwks: issuer.jwks },
         ...(options.host !== undefined ? { host: options.host } : {}),
         port: options.port ?? 0,
@@ -321,6 +397,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       seeded,
       workflows,
       jobs,
+      metrics,
+      reloader,
       stop: stopAll,
     };
   } catch (error) {

@@ -17,7 +17,23 @@ export interface LocalWorkflowsOptions {
    * machine's role. Absent or returning undefined: no check.
    */
   localIam?: () => LocalIam | undefined;
+  /** Under hot reload, the steps handler of the moment (read on every task) instead of importing the module. */
+  reloadedSteps?: () => LambdaFunction | undefined;
 }
+
+async function importSteps(): Promise<LambdaFunction> {
+  const module = (await import('@toolgate/functions/handlers/steps')) as { handler?: unknown };
+  if (typeof module.handler !== 'function') throw new Error('@toolgate/functions/handlers/steps has no handler');
+  return module.handler as LambdaFunction;
+}
+
+const reloading =
+  (current: () => LambdaFunction | undefined): LambdaFunction =>
+  (event, context) => {
+    const handler = current();
+    if (!handler) throw new Error('the reloaded handlers have no steps handler');
+    return handler(event, context);
+  };
 
 export interface LocalWorkflows {
   emulator: StepFunctionsEmulator;
@@ -51,10 +67,7 @@ export async function startLocalWorkflows(options: LocalWorkflowsOptions): Promi
     functions: {
       [stepsArn]: {
         load: async () => {
-          const module = (await import('@toolgate/functions/handlers/steps')) as { handler?: unknown };
-          if (typeof module.handler !== 'function')
-            throw new Error('@toolgate/functions/handlers/steps has no handler');
-          const handler = module.handler as LambdaFunction;
+          const handler = options.reloadedSteps?.() ? reloading(options.reloadedSteps) : await importSteps();
           const iam = options.localIam?.();
           return iam ? iam.asTier('steps', handler) : handler;
         },

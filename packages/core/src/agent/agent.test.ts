@@ -55,7 +55,7 @@ describe('model configuration', () => {
 
   it('defaults to the dev model locally, with a 6-step cap and a deadline under the 30 s gateway limit', () => {
     const config = readConfig(base);
-    expect(config.model).toEqual({ provider: 'dev', latencyMs: 0 });
+    expect(config.model).toEqual({ provider: 'dev', latencyMs: 0, chunkDelayMs: 0 });
     expect(config.agent).toEqual({
       stepCap: 6,
       chatDeadlineMs: 25_000,

@@ -10,6 +10,8 @@ export const ModelConfigSchema = z.discriminatedUnion('provider', [
     provider: z.literal('dev'),
     /** Simulated latency per model call, to see the deadline and the step cap at work locally. */
     latencyMs: z._default(z.int().check(z.minimum(0), z.maximum(60_000)), 0),
+    /** Time per generated word, streamed or not (`pnpm dev` sets 15 so that streaming is visible; tests 0). */
+    chunkDelayMs: z._default(z.int().check(z.minimum(0), z.maximum(5_000)), 0),
   }),
   z.object({
     provider: z.literal('bedrock'),
@@ -49,7 +51,10 @@ export const AgentConfigSchema = z.object({
 export type AgentConfig = z.infer<typeof AgentConfigSchema>;
 
 /** The `model` section: the chat loop and the worker read it (`functions/src/deps/model.ts`). */
-export const MODEL_SECTION = configSection('model', z._default(ModelConfigSchema, { provider: 'dev', latencyMs: 0 }));
+export const MODEL_SECTION = configSection(
+  'model',
+  z._default(ModelConfigSchema, { provider: 'dev', latencyMs: 0, chunkDelayMs: 0 }),
+);
 
 /** The `agent` section: the chat service reads it (`functions/src/deps/chat.ts`). */
 export const AGENT_SECTION = configSection('agent', z.prefault(AgentConfigSchema, {}));

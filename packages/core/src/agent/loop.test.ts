@@ -7,7 +7,7 @@ import { caller, memoryCatalog, memoryUsage } from '../testing/agent-fakes';
 import { accountTools } from '../tools/account';
 import { defineTool, ToolRegistry } from '../tools/registry';
 import * as z from '../zod';
-import { MAX_TOOL_CALLS_PER_STEP, runAgent } from './loop';
+import { type AgentEvent, AgentInterruptedError, MAX_TOOL_CALLS_PER_STEP, runAgent } from './loop';
 import type { ChatMessage, ModelProvider, ModelRequest } from './provider';
 import { createDevProvider } from './providers/dev';
 
@@ -310,5 +310,101 @@ describe('runAgent with the dev model', () => {
     // Every call still has its result message, so the history stays valid for the next model call.
     expect(result.messages.filter((message) => message.role === 'tool')).toHaveLength(asks);
     expect(result.reply).toBe('Done.');
+  });
+});
+
+describe('runAgent streaming (onEvent)', () => {
+  const deltas = (events: AgentEvent[]) =>
+    events.flatMap((event) => (event.type === 'delta' ? [event.text] : [])).join('');
+
+  it('emits tool calls, their results and the text as it is generated; the deltas are the reply', async () => {
+    const events: AgentEvent[] = [];
+    const result = await runAgent({
+      provider: createDevProvider({ chunkDelayMs: 1 }),
+      registry,
+      caller: caller(),
+      messages: user('Find the cheapest GPU and tell me its price'),
+      stepCap: 6,
+      deadlineAt: soon(),
+      onEvent: (event) => events.push(event),
+    });
+    const kinds = events.map((event) => event.type);
+    expect(kinds.slice(0, 4)).toEqual(['tool_call', 'tool_result', 'tool_call', 'tool_result']);
+    expect(kinds.slice(4).every((kind) => kind === 'delta')).toBe(true);
+    expect(kinds.length).toBeGreaterThan(8);
+    expect(deltas(events)).toBe(result.reply);
+    const buffered = await runAgent({
+      provider: dev,
+      registry,
+      caller: caller(),
+      messages: user('Find the cheapest GPU and tell me its price'),
+      stepCap: 6,
+      deadlineAt: soon(),
+    });
+    expect(buffered.reply).toBe(result.reply);
+  });
+
+  it('a caller abort mid-answer ends with AgentInterruptedError: the text so far kept, marked interrupted, charged', async () => {
+    const controller = new AbortController();
+    const events: AgentEvent[] = [];
+    const run = runAgent({
+      provider: createDevProvider({ chunkDelayMs: 2 }),
+      registry,
+      caller: caller(),
+      messages: user('hello'),
+      stepCap: 6,
+      deadlineAt: soon(),
+      signal: controller.signal,
+      onEvent: (event) => {
+        events.push(event);
+        if (events.length === 3) controller.abort(new Error('client went away'));
+      },
+    });
+    const error = await run.catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(AgentInterruptedError);
+    const { partial } = error as AgentInterruptedError;
+    expect(partial.messages.at(-1)).toEqual({ role: 'assistant', content: deltas(events), interrupted: true });
+    expect(partial.reply).toBe(deltas(events));
+    expect(partial.usage.inputTokens).toBeGreaterThan(0);
+    expect(partial.usage.outputTokens).toBeGreaterThan(0);
+  });
+
+  it('an abort while a tool runs keeps a valid history: the unanswered call gets a "not run" result', async () => {
+    const controller = new AbortController();
+    const run = runAgent({
+      provider: dev,
+      registry,
+      caller: caller(),
+      messages: user('find a gpu'),
+      stepCap: 6,
+      deadlineAt: soon(),
+      signal: controller.signal,
+      onEvent: (event) => {
+        if (event.type === 'tool_call') controller.abort(new Error('client went away'));
+      },
+    });
+    const { partial } = (await run.catch((caught: unknown) => caught)) as AgentInterruptedError;
+    const [, assistant, tool, last] = partial.messages;
+    expect(assistant).toMatchObject({ role: 'assistant', toolCalls: [{ name: 'catalog_search' }] });
+    expect(tool).toMatchObject({ role: 'tool', isError: true, name: 'catalog_search' });
+    expect(last).toEqual({ role: 'assistant', content: '', interrupted: true });
+  });
+
+  it('the deadline mid-stream ends it cleanly: stoppedBy deadline, and the deltas still spell the reply', async () => {
+    const events: AgentEvent[] = [];
+    const result = await runAgent({
+      provider: createDevProvider({ chunkDelayMs: 20 }),
+      registry,
+      caller: caller(),
+      messages: user('hello'),
+      stepCap: 6,
+      deadlineAt: Date.now() + 150,
+      onEvent: (event) => events.push(event),
+    });
+    expect(result.stoppedBy).toBe('deadline');
+    expect(result.modelAnswered).toBe(true);
+    expect(result.reply).toContain('ran out of time');
+    expect(deltas(events)).toBe(result.reply);
+    expect(result.usage.outputTokens).toBeGreaterThan(0);
   });
 });

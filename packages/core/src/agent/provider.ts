@@ -21,6 +21,8 @@ export const ChatMessageSchema = z.discriminatedUnion('role', [
     role: z.literal('assistant'),
     content: z.string(),
     toolCalls: z.optional(z.array(ToolCallRequestSchema)),
+    /** The client went away while this answer streamed: `content` is what was produced until then. */
+    interrupted: z.optional(z.literal(true)),
   }),
   z.object({
     role: z.literal('tool'),
@@ -47,6 +49,11 @@ export interface ModelRequest {
   tools: readonly ToolDefinition[];
   maxOutputTokens: number;
   signal?: AbortSignal;
+  /**
+   * Set by a caller that streams: the provider then asks its model for a stream and calls this with each text
+   * fragment as it arrives. The returned message's `content` is exactly their concatenation.
+   */
+  onText?: (delta: string) => void;
 }
 
 export type StopReason = 'end_turn' | 'tool_use' | 'max_tokens' | 'other';
@@ -102,4 +109,13 @@ export async function complete(
 /** Rough token count (~4 characters per token) for providers that report none. */
 export function estimateTokens(text: string): number {
   return Math.ceil(text.length / 4);
+}
+
+/** Rough input tokens of a request: what a model call is charged when it reports none (dev, an aborted stream). */
+export function estimateInputTokens(request: Pick<ModelRequest, 'system' | 'messages' | 'tools'>): number {
+  return estimateTokens(
+    (request.system ?? '') +
+      request.messages.map((m) => m.content).join('\n') +
+      JSON.stringify(request.tools.map((tool) => tool.inputSchema)),
+  );
 }

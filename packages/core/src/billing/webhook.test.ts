@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ConflictError, ValidationError } from '../errors';
+import { recordingMetrics } from '../testing/metrics';
 import type { BillingStore, ClaimResult } from './aws/store';
 import type { StripeEvent } from './events';
 import { createStripeWebhookProcessor } from './webhook';
@@ -41,6 +42,23 @@ const processorWith = (store: BillingStore) =>
   createStripeWebhookProcessor({ store, prices: { [PRO]: 'pro' }, now: () => 1_700_000_200_000 });
 
 describe('stripe webhook processor', () => {
+  it('counts each processed delivery by its outcome, and a refused one not at all', async () => {
+    const metrics = recordingMetrics();
+    const processor = createStripeWebhookProcessor({ store: scriptedStore(), prices: { [PRO]: 'pro' }, metrics });
+    await processor.process(subscriptionEvent());
+    await processor.process({ ...subscriptionEvent(), type: 'invoice.created' });
+    const busy = scriptedStore({
+      claimEvent: vi.fn(async (): Promise<ClaimResult> => ({ claimed: false, status: 'in-progress' })),
+    });
+    await expect(
+      createStripeWebhookProcessor({ store: busy, prices: { [PRO]: 'pro' }, metrics }).process(subscriptionEvent()),
+    ).rejects.toThrow(ConflictError);
+    expect(metrics.records).toEqual([
+      { name: 'Webhooks', value: 1, dimensions: { outcome: 'applied' } },
+      { name: 'Webhooks', value: 1, dimensions: { outcome: 'ignored' } },
+    ]);
+  });
+
   it('claims, records the customer plan, applies it to the linked user and completes the event', async () => {
     const store = scriptedStore();
     const result = await processorWith(store).process(subscriptionEvent());

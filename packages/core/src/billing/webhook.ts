@@ -1,5 +1,6 @@
 import { type Clock, systemClock } from '../clock';
 import { ConflictError } from '../errors';
+import { type Metrics, noMetrics } from '../metrics/port';
 import type { BillingStore, PlanState } from './aws/store';
 import { isHandledEventType, type StripeEvent } from './events';
 import { type BillingDecision, decide, type PriceMap } from './rules';
@@ -37,11 +38,14 @@ export interface StripeWebhookProcessorOptions {
   prices: PriceMap;
   /** Epoch milliseconds; tests pass a clock. */
   now?: Clock;
+  /** Each processed delivery's outcome (`Webhooks`). */
+  metrics?: Metrics;
 }
 
 export function createStripeWebhookProcessor(options: StripeWebhookProcessorOptions): StripeWebhookProcessor {
   const { store, prices } = options;
   const now = options.now ?? systemClock;
+  const metrics = options.metrics ?? noMetrics;
   if (!store) throw new Error('stripe webhook: a billing store is required');
   if (!prices || typeof prices !== 'object')
     throw new Error('stripe webhook: a price map is required (it may be empty)');
@@ -63,31 +67,36 @@ export function createStripeWebhookProcessor(options: StripeWebhookProcessorOpti
     return (await store.applyUserPlan(customer.sub, decision.customerId, state, now())) ? 'applied' : 'stale';
   }
 
+  async function process(event: StripeEvent): Promise<WebhookResult> {
+    if (!isHandledEventType(event.type)) return { eventId: event.id, outcome: 'ignored', why: 'unhandled event type' };
+    // Decided before anything is written: a malformed object is a 400 with no trace in the table.
+    const decision = decide({ ...event, type: event.type }, prices);
+    if (decision.kind === 'ignore') return { eventId: event.id, outcome: 'ignored', why: decision.why };
+
+    const claim = await store.claimEvent(event, now());
+    if (!claim.claimed) {
+      if (claim.status === 'completed') return { eventId: event.id, outcome: 'duplicate' };
+      throw new ConflictError('This event is being processed by another delivery; retry later.', {
+        headers: { 'Retry-After': '30' },
+      });
+    }
+    let outcome: WebhookOutcome;
+    try {
+      outcome = await apply(decision, event);
+      await store.completeEvent(event.id, claim.token, outcome, now());
+    } catch (error) {
+      // Without the claim, Stripe's next retry processes the event again; every write above is safe to repeat.
+      await store.releaseEvent(event.id, claim.token).catch(() => undefined);
+      throw error;
+    }
+    return { eventId: event.id, outcome, ...(decision.kind === 'plan' ? { why: decision.why } : {}) };
+  }
+
   return {
     async process(event) {
-      if (!isHandledEventType(event.type))
-        return { eventId: event.id, outcome: 'ignored', why: 'unhandled event type' };
-      // Decided before anything is written: a malformed object is a 400 with no trace in the table.
-      const decision = decide({ ...event, type: event.type }, prices);
-      if (decision.kind === 'ignore') return { eventId: event.id, outcome: 'ignored', why: decision.why };
-
-      const claim = await store.claimEvent(event, now());
-      if (!claim.claimed) {
-        if (claim.status === 'completed') return { eventId: event.id, outcome: 'duplicate' };
-        throw new ConflictError('This event is being processed by another delivery; retry later.', {
-          headers: { 'Retry-After': '30' },
-        });
-      }
-      let outcome: WebhookOutcome;
-      try {
-        outcome = await apply(decision, event);
-        await store.completeEvent(event.id, claim.token, outcome, now());
-      } catch (error) {
-        // Without the claim, Stripe's next retry processes the event again; every write above is safe to repeat.
-        await store.releaseEvent(event.id, claim.token).catch(() => undefined);
-        throw error;
-      }
-      return { eventId: event.id, outcome, ...(decision.kind === 'plan' ? { why: decision.why } : {}) };
+      const result = await process(event);
+      metrics.record('Webhooks', 1, { outcome: result.outcome });
+      return result;
     },
   };
 }

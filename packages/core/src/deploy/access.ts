@@ -210,8 +210,11 @@ const PROFILE_PREFIX = new RegExp(
     .join('|')})\\.(.+)$`,
 );
 
+/** What Converse needs, and ConverseStream (the streamed chat, issue 18): the same model, read as a stream. */
+export const MODEL_ACTIONS = ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'];
+
 /**
- * `bedrock:InvokeModel` (what Converse needs; nothing here streams) on the configured model only, in the stage's
+ * `MODEL_ACTIONS` (Converse and ConverseStream) on the configured model only, in the stage's
  * partition. A foundation model id (`amazon.nova-lite-v1:0`) is granted in its one Region. A system-defined inference
  * profile id (`us.`, `eu.`, `global.`... prefix) is granted as the profile in the calling Region, plus the underlying
  * foundation model in every Region the profile routes to (AWS requires both), and that second grant only through
@@ -232,7 +235,7 @@ export function modelStatements(targets: AccessTargets, tier: Tier = 'api'): Iam
   if (!profile) {
     return [
       {
-        actions: ['bedrock:InvokeModel'],
+        actions: [...MODEL_ACTIONS],
         resources: [`arn:${partition}:bedrock:${region}::foundation-model/${modelId}`],
       },
     ];
@@ -244,9 +247,9 @@ export function modelStatements(targets: AccessTargets, tier: Tier = 'api'): Iam
   // Global profiles are also authorized against the Region-less foundation model ARN.
   if (geography === 'global') routed.push(`arn:${partition}:bedrock:::foundation-model/${foundationModel}`);
   return [
-    { actions: ['bedrock:InvokeModel'], resources: [profileArn] },
+    { actions: [...MODEL_ACTIONS], resources: [profileArn] },
     {
-      actions: ['bedrock:InvokeModel'],
+      actions: [...MODEL_ACTIONS],
       resources: routed,
       conditions: { StringEquals: { 'bedrock:InferenceProfileArn': [profileArn] } },
     },

@@ -190,12 +190,12 @@ describe('least privilege per tier', () => {
     }
   });
 
-  it('grants the configured Bedrock model only, partition-aware, with InvokeModel only', () => {
+  it('grants the configured Bedrock model only, partition-aware, to invoke it (streamed or not) only', () => {
     const models = (tier: string) => statements[tier]!.filter((s) => s.actions.some((a) => a.startsWith('bedrock:')));
     for (const tier of ['api', 'worker', 'steps']) {
       expect(models(tier), tier).toEqual([
         {
-          actions: ['bedrock:InvokeModel'],
+          actions: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
           resources: ['arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0'],
         },
       ]);
@@ -205,7 +205,7 @@ describe('least privilege per tier', () => {
       modelStatements({ ...china, model: { provider: 'bedrock', modelId: 'amazon.titan-text-express-v1' } }),
     ).toEqual([
       {
-        actions: ['bedrock:InvokeModel'],
+        actions: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
         resources: ['arn:aws-cn:bedrock:cn-north-1::foundation-model/amazon.titan-text-express-v1'],
       },
     ]);
@@ -223,9 +223,9 @@ describe('least privilege per tier', () => {
     expect(
       modelStatements({ ...targets, model: { provider: 'bedrock', modelId: 'us.anthropic.claude-sonnet-4-v1:0' } }),
     ).toEqual([
-      { actions: ['bedrock:InvokeModel'], resources: [profile] },
+      { actions: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'], resources: [profile] },
       {
-        actions: ['bedrock:InvokeModel'],
+        actions: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
         resources: ['arn:aws:bedrock:us-*::foundation-model/anthropic.claude-sonnet-4-v1:0'],
         conditions: { StringEquals: { 'bedrock:InferenceProfileArn': [profile] } },
       },

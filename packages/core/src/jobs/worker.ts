@@ -4,6 +4,8 @@ import type { Caller } from '../auth/verifier';
 import { type Clock, systemClock } from '../clock';
 import { nowSeconds } from '../data/dynamo';
 import { GatewayTimeoutError, isToolgateError } from '../errors';
+import { recordModelUsage } from '../metrics/events';
+import { type Metrics, noMetrics } from '../metrics/port';
 import type { ToolRegistry } from '../tools/registry';
 import type { DeliveryControl } from './aws/queue';
 import { CorruptJobError, type JobsRepository } from './aws/repository';
@@ -53,6 +55,8 @@ export interface JobWorkerOptions {
   maxReceiveCount: number;
   log?: JobWorkerLog;
   now?: Clock;
+  /** Job deliveries by outcome and how long they ran (`Jobs`, `JobDuration`), and the tokens spent. */
+  metrics?: Metrics;
 }
 
 export interface Invocation {
@@ -120,6 +124,7 @@ export function retryDelaySeconds(base: number, attempt: number): number {
 export function createJobWorker(options: JobWorkerOptions) {
   const { jobs, delivery, results, finalize, provider, registry, config, maxReceiveCount, now = systemClock } = options;
   const workerLog = options.log ?? quiet;
+  const metrics = options.metrics ?? noMetrics;
   if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < 1) throw new Error('worker: maxReceiveCount must be ≥ 1');
   const iso = () => new Date(now()).toISOString();
   const retainUntil = () => nowSeconds(now()) + config.retentionDays * 24 * 3600;
@@ -265,10 +270,28 @@ export function createJobWorker(options: JobWorkerOptions) {
     }
     const attempt = claimed.attempts;
     log.info('job started', { jobId, attempt, receiveCount: message.receiveCount });
+    const startedAt = now();
+    const outcome = await attemptJob(claimed, attempt, message, invocation, log);
+    const counted = outcome === 'succeeded' ? 'succeeded' : outcome === 'failed' ? 'failed' : 'retried';
+    metrics.record('Jobs', 1, { outcome: counted });
+    metrics.record('JobDuration', Math.max(0, now() - startedAt), { outcome: counted });
+    return outcome;
+  }
 
+  /** One attempt at a job this delivery claimed. */
+  async function attemptJob(
+    claimed: JobRecord,
+    attempt: number,
+    message: JobDelivery,
+    invocation: Invocation,
+    log: JobWorkerLog,
+  ): Promise<DeliveryOutcome> {
+    const { jobId } = claimed;
     let completed: JobRecord | null;
     try {
-      completed = await complete(claimed, attempt, await run(claimed, invocation, log));
+      const result = await run(claimed, invocation, log);
+      recordModelUsage(metrics, provider.name, result.usage);
+      completed = await complete(claimed, attempt, result);
     } catch (error) {
       return fail(claimed, attempt, error, message, log);
     }

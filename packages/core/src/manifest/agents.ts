@@ -54,6 +54,10 @@ export const agentRoutes = {
     tier: 'api',
     auth: { kind: 'jwt', scopes: [scope('chat')] },
     rateClass: 'chat',
+    stream: {
+      via: 'function-url',
+      reason: 'a chat UI shows tokens and tool calls as they happen (Accept: text/event-stream)',
+    },
     summary: 'Send a message to the agent, which may call tools as the caller before it answers',
   },
   conversationGet: {

@@ -10,6 +10,11 @@ export function routesOfTier(tier: HttpTier): readonly RouteSpec[] {
   return manifest.filter((route) => route.tier === tier);
 }
 
+/** The routes that also answer as a Server-Sent Events stream: what the streaming Function URL serves. */
+export function streamRoutes(entries: readonly RouteSpec[] = manifest): readonly RouteSpec[] {
+  return entries.filter((route) => route.tier === 'api' && route.stream !== undefined);
+}
+
 /** Throws on a manifest that the types cannot rule out: empty reasons, duplicate keys, bad paths. */
 export function assertManifestValid(entries: readonly RouteSpec[] = manifest): void {
   const seen = new Set<string>();
@@ -30,6 +35,9 @@ export function assertManifestValid(entries: readonly RouteSpec[] = manifest): v
     }
     if (route.auth.kind === 'jwt' && route.auth.scopes.length === 0) {
       throw new Error(`Route manifest: ${key} is jwt and names no scope`);
+    }
+    if (route.tier === 'api' && route.stream && route.stream.reason.trim().length < 10) {
+      throw new Error(`Route manifest: ${key} streams and needs a written reason`);
     }
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { scope } from '../scopes';
-import { assertManifestValid, manifest, RouteMatcher, type RouteSpec, routeKey, routes } from './index';
+import { assertManifestValid, manifest, RouteMatcher, type RouteSpec, routeKey, routes, streamRoutes } from './index';
 
 describe('route manifest', () => {
   it('is valid: unique keys, well-formed paths, reasons for every public route', () => {
@@ -59,6 +59,29 @@ describe('route manifest', () => {
     const ok = { ...base, path: '/a', auth: { kind: 'public', reason: 'a written reason' } } as const;
     expect(() => assertManifestValid([ok, ok])).toThrow(/duplicate/);
     expect(() => assertManifestValid([{ ...ok, path: 'a/b' }])).toThrow(/invalid path/);
+  });
+
+  it('lets only api (hence jwt) routes stream around the HTTP API, each with a written reason', () => {
+    const streaming: RouteSpec = {
+      method: 'POST',
+      path: '/s',
+      tier: 'api',
+      auth: { kind: 'jwt', scopes: [scope('chat')] },
+      stream: { via: 'function-url', reason: '' },
+      summary: 's',
+    };
+    expect(() => assertManifestValid([streaming])).toThrow(/streams and needs a written reason/);
+    const open: RouteSpec = {
+      method: 'GET',
+      path: '/o',
+      tier: 'public',
+      auth: { kind: 'public', reason: 'a written reason' },
+      // @ts-expect-error — an open route cannot get a gateway-less stream
+      stream: { via: 'function-url', reason: 'a written reason' },
+      summary: 'o',
+    };
+    expect(open.tier).toBe('public');
+    expect(streamRoutes().map(routeKey)).toEqual(['POST /chat']);
   });
 
   it('declares the foundation routes', () => {

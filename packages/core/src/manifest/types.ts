@@ -35,6 +35,18 @@ export type RouteAuth = JwtAuth | PublicAuth | StripeSignatureAuth;
 export const RATE_CLASSES = ['standard', 'tools', 'chat'] as const;
 export type RateClass = (typeof RATE_CLASSES)[number];
 
+/**
+ * A route that also answers as a stream of Server-Sent Events, when the client sends `Accept: text/event-stream`.
+ * API Gateway's HTTP API cannot stream, so deployed the stream is served by the same tier code behind a Lambda
+ * Function URL in RESPONSE_STREAM mode, which verifies the bearer JWT in the Lambda as every tier does
+ * (docs/adr/0003-streaming.md). Only `api` routes, hence only `jwt` routes, can declare one.
+ */
+export interface RouteStream {
+  readonly via: 'function-url';
+  /** Why this route streams (the manifest's rule for every exception to the HTTP API). */
+  readonly reason: string;
+}
+
 interface RouteBase {
   readonly method: HttpMethod;
   /** API Gateway path syntax: `/catalog/{id}`. */
@@ -48,7 +60,12 @@ interface RouteBase {
  * sense are the only ones that type-check: a JWT route cannot land in the public tier and vice versa.
  */
 export type RouteSpec =
-  | (RouteBase & { readonly tier: 'api'; readonly auth: JwtAuth; readonly rateClass?: RateClass })
+  | (RouteBase & {
+      readonly tier: 'api';
+      readonly auth: JwtAuth;
+      readonly rateClass?: RateClass;
+      readonly stream?: RouteStream;
+    })
   | (RouteBase & { readonly tier: 'public'; readonly auth: PublicAuth })
   | (RouteBase & { readonly tier: 'webhook'; readonly auth: StripeSignatureAuth });
 

@@ -1,4 +1,5 @@
 import { ChatRequestSchema, ChatResponseSchema, ConversationIdSchema, ConversationSchema } from '../agent/schema';
+import { CHAT_STREAM_CONTENT_TYPE, ChatStreamEventSchema } from '../agent/stream';
 import { MAX_JSON_BODY_BYTES } from '../limits/body';
 import type { RouteId } from '../manifest';
 import * as z from '../zod';
@@ -131,12 +132,26 @@ export const agentDocs = {
     description:
       'The agent may call tools (as the caller, within the caller’s scopes) before it answers. The loop stops at a ' +
       'step cap or a deadline under the gateway’s 30 s, and then says so in `reply` and `stoppedBy`; long work ' +
-      'belongs in POST /jobs.',
+      'belongs in POST /jobs.\n\n' +
+      'Send `Accept: text/event-stream` to get the answer as it is produced, as Server-Sent Events (schema ' +
+      '`ChatStreamEvent`): `delta` {text} as the model writes (all deltas concatenate to `reply`), `tool_call` ' +
+      '{id, name, input} when a tool starts, `tool_result` {id, name, ok, error?, durationMs} when it ends, `usage` ' +
+      '{inputTokens, outputTokens} once, then `done` {conversationId, stoppedBy}; or `error` (a Problem) if it fails ' +
+      'after the stream opened. Every refusal (400, 401, 403, 404, 409, 429) comes before the stream opens, as ' +
+      'problem+json. A client that disconnects stops the model; what was produced is kept in the conversation, its ' +
+      'last message marked `interrupted`, and the tokens spent are charged. Deployed, the stream is served on the ' +
+      "streaming endpoint (docs/adr/0003-streaming.md): API Gateway's HTTP API cannot stream.",
     body: ChatRequestSchema,
     bodyRequired: true,
     maxBodyBytes: MAX_JSON_BODY_BYTES,
     responses: {
-      200: { description: 'The reply, with the trace of tool calls and the tokens used', schema: ChatResponseSchema },
+      200: {
+        description:
+          'The reply, with the trace of tool calls and the tokens used; or, with `Accept: text/event-stream`, the ' +
+          'same as a stream of events',
+        schema: ChatResponseSchema,
+        variants: [{ contentType: CHAT_STREAM_CONTENT_TYPE, schema: ChatStreamEventSchema }],
+      },
       404: problem("No such conversation for this caller (another user's id is not found either)"),
       409: problem('The conversation changed concurrently; send the message again'),
       415: problem('The body is not application/json'),

@@ -9,6 +9,8 @@ export interface ResponseDoc {
   contentType?: string | readonly string[];
   /** Response headers worth a client's attention, by name: their descriptions (string values). */
   headers?: Record<string, string>;
+  /** Other media types the same status answers in, each with its own schema (e.g. a text/event-stream). */
+  variants?: readonly { contentType: string; schema: z.core.$ZodType }[];
 }
 
 /**

@@ -26,6 +26,7 @@ import { ToolRegistry } from '../tools/registry';
 import type { UsersRepository } from '../users/aws/repository';
 import { memoryCatalog, memoryUsage } from './agent-fakes';
 import { manualClock } from './clock';
+import { recordingMetrics } from './metrics';
 
 /**
  * In-memory stand-ins for the jobs adapters, for unit tests of the service and the worker. Each write keeps the
@@ -311,11 +312,11 @@ export function jobsHarness(options: JobsHarnessOptions = {}) {
     maxReceiveCount: 3,
     now,
   });
-  const registry = new ToolRegistry([
-    ...catalogTools(memoryCatalog()),
-    ...accountTools(users, quota, DEFAULT_PLAN_LIMITS),
-    ...jobTools(service),
-  ]);
+  const metrics = recordingMetrics();
+  const registry = new ToolRegistry(
+    [...catalogTools(memoryCatalog()), ...accountTools(users, quota, DEFAULT_PLAN_LIMITS), ...jobTools(service)],
+    { metrics },
+  );
   const worker = createJobWorker({
     jobs: jobs.repository,
     delivery: queue.queue,
@@ -326,6 +327,7 @@ export function jobsHarness(options: JobsHarnessOptions = {}) {
     config,
     maxReceiveCount: 3,
     now,
+    metrics,
   });
   let deliveries = 0;
   /** A delivery SQS would vouch for (its receipt handle is known to the queue). */
@@ -341,6 +343,8 @@ export function jobsHarness(options: JobsHarnessOptions = {}) {
     service,
     worker,
     registry,
+    /** What the worker and the registry recorded. */
+    metrics,
     jobs,
     slots,
     ledger,

@@ -13,6 +13,11 @@ export interface WireReply {
   status?: number;
   headers?: Record<string, string>;
   body: unknown;
+  /**
+   * Instead of `body`: the exact bytes of a Server-Sent Events stream, written one piece at a time as a server flushes
+   * them (`text/event-stream`), for recorded streaming shapes.
+   */
+  stream?: readonly (string | Uint8Array)[];
 }
 
 /**
@@ -44,6 +49,18 @@ export async function startWireServer(
       };
       requests.push(request);
       const answer = reply(request, requests.length - 1);
+      if (answer.stream) {
+        res.writeHead(answer.status ?? 200, { 'content-type': 'text/event-stream', ...answer.headers });
+        const pieces = [...answer.stream];
+        const next = () => {
+          const piece = pieces.shift();
+          if (piece === undefined) return void res.end();
+          (res as ServerResponse).write(piece);
+          setImmediate(next);
+        };
+        next();
+        return;
+      }
       res.writeHead(answer.status ?? 200, { 'content-type': 'application/json', ...answer.headers });
       res.end(JSON.stringify(answer.body));
     });

@@ -1,5 +1,6 @@
 import type { Caller } from '../auth/verifier';
-import { ForbiddenError, NotFoundError, ValidationError } from '../errors';
+import { ForbiddenError, isToolgateError, NotFoundError, ValidationError } from '../errors';
+import { type Metrics, noMetrics } from '../metrics/port';
 import type { Scope } from '../scopes';
 import * as z from '../zod';
 
@@ -34,10 +35,17 @@ export function defineTool<I extends z.core.$ZodObject, O extends z.core.$ZodObj
 // biome-ignore lint/suspicious/noExplicitAny: a registry holds tools of every input/output type
 export type AnyTool = Tool<any, any>;
 
+export interface ToolRegistryOptions {
+  /** Counts every call of a registered tool by outcome (`ToolCalls`); an unknown name is not counted. */
+  metrics?: Metrics;
+}
+
 export class ToolRegistry {
   private readonly tools = new Map<string, AnyTool>();
+  private readonly metrics: Metrics;
 
-  constructor(tools: readonly AnyTool[]) {
+  constructor(tools: readonly AnyTool[], options: ToolRegistryOptions = {}) {
+    this.metrics = options.metrics ?? noMetrics;
     // No JSON Schema conversion here: it is not free, and a cold start that answers `GET /me` needs none of it.
     // `describeTool` converts each tool once, when a listing or a model first asks for it.
     for (const tool of tools) {
@@ -62,6 +70,20 @@ export class ToolRegistry {
   async call(name: string, rawInput: unknown, context: ToolContext): Promise<unknown> {
     const tool = this.tools.get(name);
     if (!tool) throw new NotFoundError(`No tool named ${name}.`);
+    try {
+      const output = await this.run(tool, rawInput, context);
+      this.metrics.record('ToolCalls', 1, { tool: tool.name, outcome: 'ok' });
+      return output;
+    } catch (error) {
+      // A refusal of the caller's request (scope, input) is not the tool failing.
+      const outcome = isToolgateError(error) && error.status < 500 ? 'rejected' : 'failed';
+      this.metrics.record('ToolCalls', 1, { tool: tool.name, outcome });
+      throw error;
+    }
+  }
+
+  private async run(tool: AnyTool, rawInput: unknown, context: ToolContext): Promise<unknown> {
+    const { name } = tool;
     if (!context.caller.scopes.includes(tool.scope)) {
       throw new ForbiddenError(`The tool ${name} requires the scope ${tool.scope}.`);
     }

@@ -4,6 +4,8 @@ import { CorrelationIdSchema } from '../correlation';
 import { indexKeys } from '../data/keys';
 import { isToolgateError } from '../errors';
 import type { ChatQuota, PlanLookup } from '../limits/rate-limiter';
+import { recordModelUsage } from '../metrics/events';
+import { type Metrics, noMetrics } from '../metrics/port';
 import type { UploadRecord, UploadsRepository } from '../uploads/aws/repository';
 import type { UploadStorage } from '../uploads/aws/storage';
 import type { UploadsConfig } from '../uploads/config';
@@ -169,6 +171,8 @@ export interface IngestionStepsDeps {
   users: PlanLookup;
   quota: Pick<ChatQuota, 'status' | 'record'>;
   now?: Clock;
+  /** Ingestion outcomes (`Ingestions`) and the summary's tokens (`ChatTokensIn`/`Out`). */
+  metrics?: Metrics;
 }
 
 export interface IngestionSteps {
@@ -180,6 +184,7 @@ export function createIngestionSteps(deps: IngestionStepsDeps): IngestionSteps {
   const { uploads, storage, model, limits, users, quota } = deps;
   if (!users || !quota) throw new Error('ingestion steps: a plan lookup and the token quota are required');
   const now = deps.now ?? systemClock;
+  const metrics = deps.metrics ?? noMetrics;
 
   async function load(sub: string, id: string, allowed: readonly UploadStatus[]): Promise<UploadRecord> {
     const record = await uploads.get(sub, id);
@@ -272,6 +277,7 @@ export function createIngestionSteps(deps: IngestionStepsDeps): IngestionSteps {
         maxOutputTokens: SUMMARY_MAX_OUTPUT_TOKENS,
       });
       // Charged as soon as it is spent, once per model call (a retried step that calls again spends again).
+      recordModelUsage(metrics, model.name, usage);
       await quota.record(sub, usage.inputTokens + usage.outputTokens);
       const clean = summary.replace(/\s+/g, ' ').trim();
       if (!clean) throw new TransientError('The model returned an empty summary.');
@@ -298,9 +304,14 @@ export function createIngestionSteps(deps: IngestionStepsDeps): IngestionSteps {
       }
       const readyAt = new Date(now()).toISOString();
       // Only now does the item enter the sparse documents index: listing and search never see half a document.
-      return advance(record, ['PROCESSING'], { status: 'READY', readyAt, ...indexKeys.documents(sub, readyAt, id) }, [
-        'error',
-      ]);
+      const ready = await advance(
+        record,
+        ['PROCESSING'],
+        { status: 'READY', readyAt, ...indexKeys.documents(sub, readyAt, id) },
+        ['error'],
+      );
+      metrics.record('Ingestions', 1, { outcome: 'ready' });
+      return ready;
     },
 
     async markFailed(sub, id, payload) {
@@ -313,6 +324,7 @@ export function createIngestionSteps(deps: IngestionStepsDeps): IngestionSteps {
         set: { status: 'FAILED', error: failureReason(payload.error) },
         now: now(),
       });
+      if (failed) metrics.record('Ingestions', 1, { outcome: 'failed' });
       return failed ?? ((await uploads.get(sub, id)) as UploadRecord);
     },
   };

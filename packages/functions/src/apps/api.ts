@@ -10,6 +10,7 @@ import type { UsersRepository } from '@toolgate/core/users/aws/repository';
 import { createLogger, createTierApp } from '../http/app';
 import { planRateLimit } from '../http/rate-limit';
 import { mcpRequestCost } from '../mcp/batch';
+import type { TierMetrics } from '../metrics';
 import { mountChat } from '../routes/chat';
 import { mountJobs } from '../routes/jobs';
 import { mountMcp } from '../routes/mcp';
@@ -29,11 +30,18 @@ export interface ApiDeps {
   clock?: Clock;
   uploads: UploadService;
   jobs: JobsService;
+  /** ColdStart and the per-plan 429s (the services record their own events); none when absent. */
+  metrics?: TierMetrics;
 }
 
 /** The api tier: every route needs a verified access token with the route's scope. */
 export function createApiApp(deps: ApiDeps) {
-  const app = createTierApp('api', { logger: createLogger('api'), verifier: deps.verifier, stripeSignature: null });
+  const app = createTierApp('api', {
+    logger: createLogger('api'),
+    metrics: deps.metrics,
+    verifier: deps.verifier,
+    stripeSignature: null,
+  });
   // Right after the guard (which createTierApp mounted) and before any route: no jwt route escapes its limit.
   app.use(
     '*',
@@ -41,6 +49,7 @@ export function createApiApp(deps: ApiDeps) {
       routes: routesOfTier('api'),
       limiter: deps.rateLimiter,
       costs: { [routeKey(routes.mcp)]: mcpRequestCost },
+      metrics: deps.metrics,
     }),
   );
   mountMe(app, deps.users);

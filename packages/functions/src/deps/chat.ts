@@ -3,6 +3,7 @@ import { createChatService } from '@toolgate/core/agent/chat';
 import { AGENT_SECTION } from '@toolgate/core/agent/config';
 import { config, doc, readSection } from './base';
 import { chatQuota } from './limits';
+import { metrics } from './metrics';
 import { modelProvider } from './model';
 import { tools } from './tools';
 import { users } from './users';
@@ -20,4 +21,5 @@ export const chat = createChatService({
   users,
   quota: chatQuota,
   agent,
+  metrics,
 });

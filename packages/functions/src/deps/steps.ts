@@ -2,6 +2,7 @@ import { UPLOADS_SECTION } from '@toolgate/core/uploads/config';
 import { createIngestionSteps } from '@toolgate/core/workflows/ingestion-steps';
 import { readSection } from './base';
 import { chatQuota } from './limits';
+import { metrics } from './metrics';
 import { modelProvider } from './model';
 import { uploadStorage } from './storage';
 import { uploads } from './uploads';
@@ -14,4 +15,5 @@ export const ingestionSteps = createIngestionSteps({
   limits: readSection(UPLOADS_SECTION),
   users,
   quota: chatQuota,
+  metrics,
 });

@@ -8,13 +8,17 @@ import { readSection } from './base';
 import { catalog } from './catalog';
 import { jobs } from './jobs';
 import { chatQuota } from './limits';
+import { metrics } from './metrics';
 import { uploads } from './uploads';
 import { users } from './users';
 
 /** The one tool registry, served over REST, MCP and inside chat. Features add their tool factories here. */
-export const tools = new ToolRegistry([
-  ...catalogTools(catalog),
-  ...accountTools(users, chatQuota, readSection(LIMITS_SECTION).plans),
-  ...documentTools(uploads),
-  ...jobTools(jobs),
-]);
+export const tools = new ToolRegistry(
+  [
+    ...catalogTools(catalog),
+    ...accountTools(users, chatQuota, readSection(LIMITS_SECTION).plans),
+    ...documentTools(uploads),
+    ...jobTools(jobs),
+  ],
+  { metrics },
+);

@@ -4,6 +4,7 @@ import { createJobWorker } from '@toolgate/core/jobs/worker';
 import { JOBS_QUEUE } from '@toolgate/core/resources';
 import { config, readSection } from './base';
 import { finalizeJob, jobResults, jobsQueue, jobsRepository } from './jobs';
+import { metrics } from './metrics';
 import { modelProvider } from './model';
 import { tools } from './tools';
 
@@ -19,4 +20,5 @@ export const jobWorker = createJobWorker({
   registry: tools,
   config: readSection(JOBS_SECTION),
   maxReceiveCount: JOBS_QUEUE.maxReceiveCount,
+  metrics,
 });

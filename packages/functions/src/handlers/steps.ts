@@ -2,8 +2,13 @@ import { correlationIdOf } from '@toolgate/core/correlation';
 import { UploadIdSchema } from '@toolgate/core/uploads/schema';
 import { TRANSIENT_ERROR } from '@toolgate/core/workflows/ingestion';
 import type { Context } from 'aws-lambda';
+import { config } from '../deps/base';
 import { ingestionSteps } from '../deps/steps';
 import { createTierLogger } from '../logging';
+import { createTierMetrics } from '../metrics';
+
+/** This handler's own instance: its ColdStart counts once per tier, even where tiers share a process (locally). */
+const metrics = createTierMetrics(config.stage);
 
 // Not `createLogger` from http/app: that module brings Hono and the JWT verifier, which a non-HTTP tier never uses.
 const logger = createTierLogger('steps');
@@ -39,6 +44,7 @@ function describe(error: unknown) {
  * Errors are thrown as they are: their `name` is what the state machine's Retry and Catch match on.
  */
 export async function handler(event: unknown, context?: Partial<Context>) {
+  metrics.coldStart(context?.functionName);
   const payload = (event ?? {}) as { step?: unknown; uploadId?: unknown; correlationId?: unknown };
   const correlationId = correlationIdOf(payload.correlationId);
   const log = logger.forInvocation(context, correlationId ? { correlation_id: correlationId } : {});

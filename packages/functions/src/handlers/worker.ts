@@ -4,8 +4,13 @@ import { CORRELATION_ATTRIBUTE, correlationIdOf } from '@toolgate/core/correlati
 import { queueNameOfArn } from '@toolgate/core/jobs/aws/queue';
 import * as z from '@toolgate/core/zod';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { config } from '../deps/base';
 import { jobsQueueName, jobWorker } from '../deps/worker';
 import { createTierLogger } from '../logging';
+import { createTierMetrics } from '../metrics';
+
+/** This handler's own instance: its ColdStart counts once per tier, even where tiers share a process (locally). */
+const metrics = createTierMetrics(config.stage);
 
 /**
  * The worker tier: the jobs queue's event source mapping invokes it with batches of messages. Each record is one job
@@ -33,6 +38,7 @@ class RetryLater extends Error {
 }
 
 export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  metrics.coldStart(context?.functionName);
   const deadlineAt = systemClock() + context.getRemainingTimeInMillis();
   // A child logger (with this invocation's Lambda context) and a processor per invocation: the local poller runs
   // several invocations at once in one process, and a BatchProcessor keeps the state of the batch it is working on.

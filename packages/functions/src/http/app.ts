@@ -1,12 +1,15 @@
 import { type HttpTier, routesOfTier } from '@toolgate/core/manifest';
 import { Hono } from 'hono';
 import { createTierLogger, type TierLogger } from '../logging';
+import type { TierMetrics } from '../metrics';
 import { createGuard, type GuardOptions } from './guard';
 import { notFound, onError } from './problem';
 import type { AppEnv } from './types';
 
 export interface TierAppOptions extends Omit<GuardOptions, 'tier' | 'routes'> {
   logger: TierLogger;
+  /** The tier's metrics (its ColdStart is counted here); none when absent (tests of other concerns). */
+  metrics?: TierMetrics | undefined;
 }
 
 /**
@@ -16,9 +19,10 @@ export interface TierAppOptions extends Omit<GuardOptions, 'tier' | 'routes'> {
  */
 export function createTierApp(tier: HttpTier, options: TierAppOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const { logger } = options;
+  const { logger, metrics } = options;
 
   app.use('*', async (c, next) => {
+    metrics?.coldStart(c.env?.lambdaContext?.functionName);
     const requestId =
       c.env?.event?.requestContext && 'requestId' in c.env.event.requestContext
         ? String(c.env.event.requestContext.requestId)

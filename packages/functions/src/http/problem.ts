@@ -15,17 +15,16 @@ import type { AppEnv } from './types';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
+/** The RFC 9457 object of an error, its instance the request id. */
+export function problemOf(c: Context<AppEnv>, error: ToolgateError) {
+  return toProblem(error, c.get('requestId') ? `urn:request:${c.get('requestId')}` : undefined);
+}
+
 export function problemResponse(c: Context<AppEnv>, error: ToolgateError): Response {
   const headers = new Headers(error.headers);
   headers.set('Content-Type', PROBLEM_CONTENT_TYPE);
   headers.set('Cache-Control', 'no-store');
-  return new Response(
-    JSON.stringify(toProblem(error, c.get('requestId') ? `urn:request:${c.get('requestId')}` : undefined)),
-    {
-      status: error.status,
-      headers,
-    },
-  );
+  return new Response(JSON.stringify(problemOf(c, error)), { status: error.status, headers });
 }
 
 /** Maps Hono's own exceptions (e.g. body-limit) onto the hierarchy so that every answer is problem+json. */
@@ -84,7 +83,13 @@ function causeChain(cause: unknown, depth = 3): { name: string; message: string 
 }
 
 /** The one place errors become HTTP answers. Unknown errors are logged and become an opaque 500. */
-export const onError: ErrorHandler<AppEnv> = (error, c) => {
+export const onError: ErrorHandler<AppEnv> = (error, c) => problemResponse(c, servedError(error, c));
+
+/**
+ * The error as the client is told it, logged: a known client error as it is, anything else as the 503/504/500 it
+ * stands for. `onError` answers it; a stream that has already opened sends it as its last event.
+ */
+export function servedError(error: unknown, c: Context<AppEnv>): ToolgateError {
   const known = isToolgateError(error)
     ? error
     : error instanceof HTTPException
@@ -93,7 +98,7 @@ export const onError: ErrorHandler<AppEnv> = (error, c) => {
   const logger = c.get('logger');
   if (known && known.status < 500) {
     logger?.info('request rejected', { requestId: c.get('requestId'), status: known.status, problem: known.slug });
-    return problemResponse(c, known);
+    return known;
   }
   const served = known ?? new InternalError({ cause: error });
   logger?.error('request failed', {
@@ -103,7 +108,7 @@ export const onError: ErrorHandler<AppEnv> = (error, c) => {
     error: error instanceof Error ? { name: error.name, message: error.message } : String(error),
     ...(error instanceof Error && error.cause !== undefined ? { causes: causeChain(error.cause) } : {}),
   });
-  return problemResponse(c, served);
-};
+  return served;
+}
 
 export const notFound: NotFoundHandler<AppEnv> = (c) => problemResponse(c, new NotFoundError());

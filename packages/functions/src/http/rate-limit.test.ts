@@ -3,6 +3,7 @@ import { createClientBuckets } from '@toolgate/core/limits/client-buckets';
 import type { PlanRateLimiter } from '@toolgate/core/limits/rate-limiter';
 import { type RouteSpec, routesOfTier } from '@toolgate/core/manifest';
 import { ALL_SCOPES } from '@toolgate/core/scopes';
+import { recordingMetrics } from '@toolgate/core/testing/metrics';
 import { handle } from 'hono/aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { createPublicApp } from '../apps/public';
@@ -57,6 +58,38 @@ describe('per-plan limits cover every jwt route', () => {
     });
     expect((await counting.app.request('/tools')).status).toBe(401);
     expect(checks).toBe(0);
+  });
+});
+
+describe('429 metrics', () => {
+  it('counts a per-plan 429 by the plan and rate class the limiter refused, and a per-IP 429 as anonymous/public', async () => {
+    const metrics = { ...recordingMetrics(), coldStart: () => undefined };
+    const { app } = createAgentTestApp({
+      callers: { 'all.scopes.x': { sub: 'alice', scopes: ALL_SCOPES, clientId: 'c' } },
+      limiter: {
+        check: async (_sub, rateClass) => {
+          throw new RateLimitedError('no', 30, { extensions: { plan: 'pro', rateClass } });
+        },
+      },
+      metrics,
+    });
+    const headers = { authorization: 'Bearer all.scopes.x', 'content-type': 'application/json' };
+    expect((await app.request('/tools', { headers })).status).toBe(429);
+    expect((await app.request('/chat', { method: 'POST', headers, body: '{}' })).status).toBe(429);
+    const handler = handle(
+      createPublicApp({
+        catalog: { get: async () => null, list: async () => ({ items: [], nextCursor: null }) },
+        clientBuckets: createClientBuckets({ burst: 1, refillPerSecond: 0.001, maxTrackedClients: 10 }),
+        metrics,
+      }),
+    );
+    await handler(apiGatewayEvent('GET', '/health'), lambdaContext());
+    expect((await handler(apiGatewayEvent('GET', '/health'), lambdaContext())).statusCode).toBe(429);
+    expect(metrics.records).toEqual([
+      { name: 'RateLimited', value: 1, dimensions: { plan: 'pro', rateClass: 'standard' } },
+      { name: 'RateLimited', value: 1, dimensions: { plan: 'pro', rateClass: 'chat' } },
+      { name: 'RateLimited', value: 1, dimensions: { plan: 'anonymous', rateClass: 'public' } },
+    ]);
   });
 });
 

@@ -3,6 +3,8 @@ import { rateClassOf } from '@toolgate/core/limits/classes';
 import type { ClientBuckets } from '@toolgate/core/limits/client-buckets';
 import { type PlanRateLimiter, rateLimitHeaders } from '@toolgate/core/limits/rate-limiter';
 import { RATE_CLASSES, type RouteSpec, routeKey } from '@toolgate/core/manifest';
+import type { Metrics } from '@toolgate/core/metrics/port';
+import { PlanSchema } from '@toolgate/core/plans';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from './types';
 
@@ -16,6 +18,8 @@ export interface PlanRateLimitOptions {
    * in a batch). The cost is counted all or nothing before the route runs; every other route costs one.
    */
   costs?: Readonly<Record<string, (c: Context<AppEnv>) => Promise<number>>>;
+  /** Counts each 429 by plan and rate class (`RateLimited`). */
+  metrics?: Metrics | undefined;
 }
 
 /**
@@ -24,7 +28,7 @@ export interface PlanRateLimitOptions {
  * `Retry-After` and the RateLimit headers, and successful answers carry the RateLimit headers too.
  */
 export function planRateLimit(options: PlanRateLimitOptions): MiddlewareHandler<AppEnv> {
-  const { routes, limiter, costs = {} } = options;
+  const { routes, limiter, costs = {}, metrics } = options;
   if (limiter === undefined) throw new Error('planRateLimit: pass a limiter, or null to disable limiting explicitly');
   for (const route of routes) {
     const rateClass = rateClassOf(route);
@@ -44,7 +48,15 @@ export function planRateLimit(options: PlanRateLimitOptions): MiddlewareHandler<
     // The guard sets the caller for every jwt route before this runs; without one, refuse rather than not count.
     if (!caller) throw new Error('planRateLimit: mounted before the guard');
     const costOf = costs[routeKey(route)];
-    const decision = await limiter.check(caller.sub, rateClass, costOf ? await costOf(c) : 1);
+    const decision = await limiter
+      .check(caller.sub, rateClass, costOf ? await costOf(c) : 1)
+      .catch((error: unknown) => {
+        if (error instanceof RateLimitedError) {
+          const plan = PlanSchema.safeParse(error.extensions?.plan);
+          if (plan.success) metrics?.record('RateLimited', 1, { plan: plan.data, rateClass });
+        }
+        throw error;
+      });
     c.set('plan', decision.plan);
     await next();
     for (const [name, value] of Object.entries(rateLimitHeaders(decision))) c.header(name, value);
@@ -53,6 +65,8 @@ export function planRateLimit(options: PlanRateLimitOptions): MiddlewareHandler<
 
 export interface ClientRateLimitOptions {
   buckets: ClientBuckets;
+  /** Counts each 429 as the `anonymous` plan's `public` class (`RateLimited`). */
+  metrics?: Metrics | undefined;
 }
 
 /** The caller's IP as API Gateway saw it. Never X-Forwarded-For: any client can write that header. */
@@ -67,12 +81,13 @@ function sourceIp(c: Parameters<MiddlewareHandler<AppEnv>>[0]): string {
  * request, so a flood costs compute that reserved concurrency already caps, never a write bill.
  */
 export function clientRateLimit(options: ClientRateLimitOptions): MiddlewareHandler<AppEnv> {
-  const { buckets } = options;
+  const { buckets, metrics } = options;
   if (!buckets) throw new Error('clientRateLimit: buckets are required');
 
   return async (c, next) => {
     const decision = buckets.take(sourceIp(c));
     if (!decision.allowed) {
+      metrics?.record('RateLimited', 1, { plan: 'anonymous', rateClass: 'public' });
       throw new RateLimitedError('Too many requests from this address; slow down.', decision.retryAfterSeconds, {
         headers: {
           'RateLimit-Limit': String(decision.limit),

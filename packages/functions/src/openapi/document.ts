@@ -189,12 +189,16 @@ function responseOf(converter: SchemaConverter, doc: ResponseDoc): ResponseObjec
   ]);
   const { schema } = doc;
   const types = typeof doc.contentType === 'string' ? [doc.contentType] : (doc.contentType ?? ['application/json']);
+  const content = [
+    ...(schema ? types.map((type) => [type, { schema: converter.convert(schema, 'output') }] as const) : []),
+    ...(doc.variants ?? []).map(
+      (variant) => [variant.contentType, { schema: converter.convert(variant.schema, 'output') }] as const,
+    ),
+  ];
   return {
     description: doc.description,
     ...(headers.length > 0 ? { headers: Object.fromEntries(headers) } : {}),
-    ...(schema
-      ? { content: Object.fromEntries(types.map((type) => [type, { schema: converter.convert(schema, 'output') }])) }
-      : {}),
+    ...(content.length > 0 ? { content: Object.fromEntries(content) } : {}),
   };
 }
 

@@ -206,4 +206,29 @@ describe('POST /chat', () => {
     expect(late.status).toBe(200);
     expect(await late.json()).toMatchObject({ stoppedBy: 'deadline', reply: expect.stringContaining('POST /jobs') });
   });
+
+  it('ends a streamed chat at the deadline cleanly: its last events are usage and done with stoppedBy deadline', async () => {
+    const slow = createAgentTestApp({
+      callers,
+      provider: createDevProvider({ latencyMs: 400 }),
+      chatDeadlineMs: 1_000,
+    }).app;
+    const response = await slow.request('/chat', {
+      ...json('alice.token.x', { message: 'compare every compute product' }),
+      headers: { ...auth('alice.token.x'), 'content-type': 'application/json', accept: 'text/event-stream' },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const events = (await response.text())
+      .split('\n\n')
+      .filter(Boolean)
+      .map((block) => ({
+        event: /^event: (.*)$/m.exec(block)?.[1],
+        data: JSON.parse(/^data: (.*)$/m.exec(block)?.[1] ?? 'null'),
+      }));
+    expect(events.map((event) => event.event).slice(-2)).toEqual(['usage', 'done']);
+    expect(events.at(-1)?.data).toMatchObject({ stoppedBy: 'deadline' });
+    const text = events.flatMap((event) => (event.event === 'delta' ? [event.data.text] : [])).join('');
+    expect(text).toContain('POST /jobs');
+  });
 });

@@ -1,4 +1,4 @@
-import type { ChatService } from '@toolgate/core/agent/chat';
+import type { ChatCall, ChatService } from '@toolgate/core/agent/chat';
 import { MAX_CHAT_DEADLINE_MS } from '@toolgate/core/agent/config';
 import { ChatRequestSchema, ConversationIdSchema } from '@toolgate/core/agent/schema';
 import type { Clock } from '@toolgate/core/clock';
@@ -6,6 +6,7 @@ import { routes } from '@toolgate/core/manifest';
 import * as z from '@toolgate/core/zod';
 import type { Context, Hono } from 'hono';
 import { readJsonBody } from '../http/json-body';
+import { acceptsEventStream, eventStream } from '../http/sse';
 import type { AppEnv } from '../http/types';
 import { parseInput } from '../http/validate';
 import { honoPath } from './path';
@@ -32,21 +33,46 @@ export function mountChat(app: Hono<AppEnv>, chat: ChatService, chatDeadlineMs: 
   app.post(honoPath(routes.chat), async (c) => {
     const body = parseInput(ChatRequestSchema, await readJsonBody(c), 'body');
     const logger = c.get('logger');
-    const response = await chat.chat({
+    const streamed = acceptsEventStream(c);
+    const abort = new AbortController();
+    const call: ChatCall = {
       ...body,
       caller: c.get('caller'),
       deadlineAt: chatDeadline(c, chatDeadlineMs, clock()),
-      signal: c.req.raw.signal,
+      signal: AbortSignal.any([c.req.raw.signal, abort.signal]),
       onToolError: (error, call) =>
         logger?.error('tool failed in chat', {
           tool: call.name,
           error: error instanceof Error ? { name: error.name, message: error.message } : String(error),
         }),
-    });
+    };
     // Never the message or the reply: they may hold personal data.
-    logger?.info('chat', { stoppedBy: response.stoppedBy, toolCalls: response.toolCalls.length, ...response.usage });
-    c.header('Cache-Control', 'no-store');
-    return c.json(response);
+    const logDone = (response: Awaited<ReturnType<ChatService['chat']>>) =>
+      logger?.info('chat', {
+        stoppedBy: response.stoppedBy,
+        toolCalls: response.toolCalls.length,
+        streamed,
+        ...response.usage,
+      });
+
+    // Quota, the conversation: refusals come before anything is streamed, as problem+json with their status.
+    const started = await chat.start(call);
+    if (!streamed) {
+      const response = await started.run();
+      logDone(response);
+      c.header('Cache-Control', 'no-store');
+      return c.json(response);
+    }
+    return eventStream(c, {
+      abort,
+      produce: async (send) => {
+        logDone(await started.run(({ type, ...data }) => send(type, data)));
+      },
+      onClientGone: (error) =>
+        logger?.info('chat interrupted: the client went away', {
+          error: error instanceof Error ? error.name : String(error),
+        }),
+    });
   });
 
   app.get(honoPath(routes.conversationGet), async (c) => {

@@ -14,6 +14,7 @@ import { accountTools } from '@toolgate/core/tools/account';
 import { ToolRegistry } from '@toolgate/core/tools/registry';
 import type { UsersRepository } from '@toolgate/core/users/aws/repository';
 import { createApiApp } from '../apps/api';
+import type { TierMetrics } from '../metrics';
 
 /**
  * The api tier's app with in-memory collaborators, for route tests with `app.request()`: a verifier that maps
@@ -55,6 +56,7 @@ export interface AgentAppOptions {
   conversations?: ConversationsRepository;
   stepCap?: number;
   chatDeadlineMs?: number;
+  metrics?: TierMetrics;
 }
 
 export function createAgentTestApp(options: AgentAppOptions) {
@@ -94,6 +96,7 @@ export function createAgentTestApp(options: AgentAppOptions) {
     chatDeadlineMs: options.chatDeadlineMs ?? 25_000,
     uploads: unusedUploadService(),
     jobs: unusedJobsService(),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
   });
   return { app, tools, usage, userReads };
 }

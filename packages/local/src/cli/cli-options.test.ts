@@ -44,7 +44,10 @@ describe('the Node version check', () => {
 
 describe('the banner names the model', () => {
   it('for each provider, and never an API key', () => {
-    expect(describeModel({ provider: 'dev', latencyMs: 0 })).toBe('dev (deterministic, offline)');
+    expect(describeModel({ provider: 'dev', latencyMs: 0, chunkDelayMs: 0 })).toBe('dev (deterministic, offline)');
+    expect(describeModel({ provider: 'dev', latencyMs: 0, chunkDelayMs: 15 })).toBe(
+      'dev (deterministic, offline, streams a word every 15 ms)',
+    );
     expect(describeModel({ provider: 'bedrock', modelId: 'amazon.nova-lite-v1:0' })).toBe(
       'bedrock amazon.nova-lite-v1:0',
     );

@@ -5,9 +5,10 @@ import { parseOrigins } from './origins';
 import { parseTokenOptions, runToken, UsageError } from './token';
 
 const USAGE = `usage:
-  cli dev [--persist] [--port N] [--host H] [--allow-origin URL]...
+  cli dev [--persist] [--port N] [--host H] [--allow-origin URL]... [--no-reload]
                                                 the local runtime (port: --port, else PORT, else 3000; 0 = any);
-                                                CORS origins beyond localhost:3000/5173 (or TOOLGATE_ALLOWED_ORIGINS=a,b)
+                                                CORS origins beyond localhost:3000/5173 (or TOOLGATE_ALLOWED_ORIGINS=a,b);
+                                                --no-reload: no hot reload of the handlers on source changes
   cli token [--sub ID] [--scope "a b"] [--plan free|pro] [--client agent|web] [--expires SECONDS] [--port N]
 `;
 
@@ -33,11 +34,14 @@ async function main(argv: string[]): Promise<void> {
         port: { type: 'string' },
         host: { type: 'string' },
         'allow-origin': { type: 'string', multiple: true },
+        reload: { type: 'boolean', default: true },
       },
+      allowNegative: true,
       strict: true,
     });
     await runDev({
       persist: values.persist ?? false,
+      reload: values.reload ?? true,
       port: portOf(values.port, process.env.PORT),
       ...(values.host ? { host: values.host } : {}),
       allowOrigins: parseOrigins([

@@ -25,12 +25,18 @@ import { buildEvent, collectHeaders, type JwtAuthorizerContext } from './event';
 import { invokeWithTimeout } from './invoke';
 import { type GatewayStatus, gatewayAnswer, type HttpResponse, newRequestId } from './responses';
 import { LAMBDA_MAX_RESPONSE_BYTES, toHttpResponse } from './result';
+import { invokeStreaming, type StreamingLambdaHandler } from './streaming';
 import { GatewayThrottle } from './throttle';
 import type { AccessLogEntry, LambdaHandler, ObservedResponse, TierHandlers } from './types';
 
 export interface LocalGatewayOptions {
   /** Each tier's Lambda handler; a matched route whose tier has none gets a 500, like a broken integration. */
   handlers: TierHandlers;
+  /**
+   * Each tier's response-streaming handler (deployed behind a Function URL in RESPONSE_STREAM mode): a manifest route
+   * with `stream` asked for `text/event-stream` is invoked through it, and its body is written as it comes.
+   */
+  streamHandlers?: Partial<Record<HttpTier, StreamingLambdaHandler>>;
   /** The JWT authorizer attached to every `jwt` route. */
   authorizer: JwtAuthorizerConfig;
   /** Defaults to the whole manifest. */
@@ -93,6 +99,8 @@ interface Admitted {
 
 interface Outcome {
   response: HttpResponse;
+  /** A streamed answer: `response` holds its status and headers, this its body as the function writes it. */
+  stream?: { body: NodeJS.ReadableStream; close(): void };
   route: RouteSpec | null;
   gatewayError?: string;
   /** A CORS preflight answered by the gateway: its headers are already complete. */
@@ -110,6 +118,12 @@ const answer = (
   gatewayError: reason,
 });
 
+/** `Accept: text/event-stream` (with or without parameters, among other types). */
+function acceptsEventStream(req: IncomingMessage): boolean {
+  const accept = req.headers.accept ?? '';
+  return accept.split(',').some((range) => range.split(';')[0]?.trim().toLowerCase() === 'text/event-stream');
+}
+
 function splitUrl(url: string): { rawPath: string; rawQueryString: string } {
   const index = url.indexOf('?');
   return index === -1
@@ -126,6 +140,7 @@ function nodeHeaders(
   response: HttpResponse,
   cors: { configured: boolean; headers: [string, string][] },
   requestId: string,
+  streamed = false,
 ): OutgoingHttpHeaders {
   const headers: Record<string, string | string[]> = {};
   const add = (name: string, value: string) => {
@@ -144,7 +159,7 @@ function nodeHeaders(
   for (const cookie of response.cookies) add('set-cookie', cookie);
   for (const [name, value] of cors.headers) add(name, value);
   headers['apigw-requestid'] = requestId;
-  headers['content-length'] = String(response.body.length);
+  if (!streamed) headers['content-length'] = String(response.body.length);
   return headers;
 }
 
@@ -214,6 +229,22 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       ...(authorizer ? { authorizer } : {}),
     });
     const context = lambdaContext({ tier: route.tier, region, accountId, deadline: receivedAt + timeoutMs });
+    const streamHandler = options.streamHandlers?.[route.tier];
+    if (streamHandler && route.tier === 'api' && route.stream && acceptsEventStream(req)) {
+      const invocation = invokeStreaming(streamHandler, event, context);
+      void invocation.settled.then(release);
+      const prelude = await invocation.prelude;
+      if (!prelude) {
+        invocation.close();
+        logError(`The ${route.tier} streaming handler wrote no response metadata on ${routeKey(route)}`);
+        return answer(500, 'malformed integration response', route);
+      }
+      return {
+        response: { ...prelude, body: Buffer.alloc(0) },
+        route,
+        stream: { body: invocation.body, close: invocation.close },
+      };
+    }
     const { outcome, settled } = invokeWithTimeout(handler, event, context, timeoutMs);
     // The slot stays taken until the function really finishes, even after the gateway gave up on it.
     void settled.then(release);
@@ -300,31 +331,55 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
           outcome.gatewayError = 'malformed integration response';
           headers = nodeHeaders(outcome.response, corsHeaders, requestId);
         }
-        res.writeHead(outcome.response.statusCode, headers).end(outcome.response.body);
-        if (options.onResponse) {
-          try {
-            options.onResponse({
-              method: req.method ?? '',
-              path: splitUrl(req.url ?? '/').rawPath,
-              routeKey: outcome.route ? routeKey(outcome.route) : null,
-              preflight: outcome.preflight === true,
-              status: outcome.response.statusCode,
-              headers: headers as Record<string, string | string[]>,
-              body: outcome.response.body,
-            });
-          } catch (error) {
-            logError('The response observer threw', error);
+        const finish = (body: Buffer) => {
+          if (options.onResponse) {
+            try {
+              options.onResponse({
+                method: req.method ?? '',
+                path: splitUrl(req.url ?? '/').rawPath,
+                routeKey: outcome.route ? routeKey(outcome.route) : null,
+                preflight: outcome.preflight === true,
+                status: outcome.response.statusCode,
+                headers: headers as Record<string, string | string[]>,
+                body,
+              });
+            } catch (error) {
+              logError('The response observer threw', error);
+            }
           }
+          options.log?.({
+            requestId,
+            method: req.method ?? '',
+            path: splitUrl(req.url ?? '/').rawPath,
+            routeKey: outcome.route ? routeKey(outcome.route) : null,
+            tier: outcome.route?.tier ?? null,
+            status: res.statusCode,
+            latencyMs: Math.round((performance.now() - started) * 10) / 10,
+            ...(outcome.gatewayError ? { gatewayError: outcome.gatewayError } : {}),
+          });
+        };
+        const { stream } = outcome;
+        if (!stream) {
+          res.writeHead(outcome.response.statusCode, headers).end(outcome.response.body);
+          finish(outcome.response.body);
+          return;
         }
-        options.log?.({
-          requestId,
-          method: req.method ?? '',
-          path: splitUrl(req.url ?? '/').rawPath,
-          routeKey: outcome.route ? routeKey(outcome.route) : null,
-          tier: outcome.route?.tier ?? null,
-          status: res.statusCode,
-          latencyMs: Math.round((performance.now() - started) * 10) / 10,
-          ...(outcome.gatewayError ? { gatewayError: outcome.gatewayError } : {}),
+        // A stream is written as the function writes it: headers now, each chunk when it comes, nothing buffered.
+        delete headers['content-length'];
+        res.writeHead(outcome.response.statusCode, headers);
+        res.flushHeaders();
+        const chunks: Buffer[] = [];
+        stream.body.on('data', (chunk: Buffer) => {
+          if (options.onResponse) chunks.push(chunk);
+          res.write(chunk);
+        });
+        stream.body.on('end', () => {
+          res.end();
+          finish(Buffer.concat(chunks));
+        });
+        // The client went away: the function's response stream closes, and the function sees it.
+        res.on('close', () => {
+          if (!res.writableFinished) stream.close();
         });
       });
   });

@@ -2,7 +2,10 @@ import {
   BedrockRuntimeClient,
   type ContentBlock,
   ConverseCommand,
+  type ConverseCommandInput,
   type ConverseCommandOutput,
+  ConverseStreamCommand,
+  type ConverseStreamOutput,
   type Message,
   type Tool,
   type ToolResultContentBlock,
@@ -131,6 +134,97 @@ export function createBedrockClient(region: string): BedrockRuntimeClient {
   return withClientPlugins(new BedrockRuntimeClient({ region, maxAttempts: 2 }));
 }
 
+/** The exceptions ConverseStream reports inside the stream, after it started. */
+const STREAM_EXCEPTIONS = [
+  'internalServerException',
+  'modelStreamErrorException',
+  'validationException',
+  'throttlingException',
+  'serviceUnavailableException',
+] as const;
+
+/**
+ * A ConverseStream answer read as it comes: text passed to `onText` as it arrives (a new text block after another
+ * starts on a new line, as `fromConverseOutput` joins them), tool uses assembled from their `contentBlockStart` and
+ * the input fragments of their deltas, usage from the `metadata` event.
+ */
+export async function fromConverseStream(
+  stream: AsyncIterable<ConverseStreamOutput>,
+  onText: (text: string) => void,
+  signal?: AbortSignal,
+): Promise<ModelResponse> {
+  let text = '';
+  let lastTextBlock: number | undefined;
+  const uses = new Map<number, { toolUseId?: string; name: string; input: string }>();
+  let stop: string | undefined;
+  let usage = { inputTokens: 0, outputTokens: 0 };
+  for await (const event of stream) {
+    // An abort closes the connection, and the SDK then ends the iteration quietly: the answer is not complete.
+    if (signal?.aborted) throw signal.reason;
+    for (const name of STREAM_EXCEPTIONS) {
+      const exception = event[name as keyof ConverseStreamOutput] as { message?: string } | undefined;
+      if (exception) {
+        const type = `${name[0]?.toUpperCase()}${name.slice(1)}`;
+        throw upstreamError(Object.assign(new Error(exception.message ?? type), { name: type }));
+      }
+    }
+    const start = event.contentBlockStart;
+    if (start?.start?.toolUse) {
+      uses.set(start.contentBlockIndex ?? uses.size, {
+        ...(start.start.toolUse.toolUseId ? { toolUseId: start.start.toolUse.toolUseId } : {}),
+        name: start.start.toolUse.name ?? '',
+        input: '',
+      });
+    }
+    const delta = event.contentBlockDelta;
+    if (delta?.delta?.text) {
+      const index = delta.contentBlockIndex ?? 0;
+      const piece = `${lastTextBlock !== undefined && lastTextBlock !== index && text ? '\n' : ''}${delta.delta.text}`;
+      lastTextBlock = index;
+      text += piece;
+      onText(piece);
+    }
+    if (delta?.delta?.toolUse?.input !== undefined) {
+      const use = uses.get(delta.contentBlockIndex ?? 0);
+      if (use) use.input += delta.delta.toolUse.input;
+    }
+    if (event.messageStop) stop = event.messageStop.stopReason;
+    if (event.metadata?.usage) {
+      usage = {
+        inputTokens: event.metadata.usage.inputTokens ?? 0,
+        outputTokens: event.metadata.usage.outputTokens ?? 0,
+      };
+    }
+  }
+  if (signal?.aborted) throw signal.reason;
+  if (stop === undefined) {
+    throw new ServiceUnavailableError('The model stream broke off; retry shortly.', 2, {
+      cause: new Error('ConverseStream ended without messageStop'),
+    });
+  }
+  const blocks: ContentBlock[] = [
+    ...(text ? [{ text }] : []),
+    ...[...uses.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([, use]) => {
+        let input: unknown = {};
+        try {
+          input = use.input ? JSON.parse(use.input) : {};
+        } catch {
+          input = use.input;
+        }
+        return { toolUse: { toolUseId: use.toolUseId, name: use.name, input: input as DocumentValue } } as ContentBlock;
+      }),
+  ];
+  return fromConverseOutput({
+    output: { message: { role: 'assistant', content: blocks } },
+    stopReason: stop as ConverseCommandOutput['stopReason'],
+    usage: { ...usage, totalTokens: usage.inputTokens + usage.outputTokens },
+    metrics: undefined,
+    $metadata: {},
+  });
+}
+
 /** Amazon Bedrock through the Converse API (one request shape for every model that supports tool use). */
 export function createBedrockProvider(options: { client: BedrockRuntimeClient; modelId: string }): ModelProvider {
   const { client, modelId } = options;
@@ -138,7 +232,7 @@ export function createBedrockProvider(options: { client: BedrockRuntimeClient; m
     name: 'bedrock',
     modelId,
     async converse(request: ModelRequest): Promise<ModelResponse> {
-      const command = new ConverseCommand({
+      const input: ConverseCommandInput = {
         modelId,
         messages: toConverseMessages(request.messages),
         ...(request.system ? { system: [{ text: request.system }] } : {}),
@@ -146,11 +240,19 @@ export function createBedrockProvider(options: { client: BedrockRuntimeClient; m
         ...(request.tools.length > 0
           ? { toolConfig: { tools: request.tools.map((tool) => bedrockToolSpec(tool) as Tool) } }
           : {}),
-      });
+      };
+      // The signal reaches the SDK's HTTP handler: an abort closes the connection, and Bedrock stops generating.
+      const sendOptions = request.signal ? { abortSignal: request.signal } : {};
       try {
-        return fromConverseOutput(await client.send(command, request.signal ? { abortSignal: request.signal } : {}));
+        if (request.onText) {
+          const output = await client.send(new ConverseStreamCommand(input), sendOptions);
+          if (!output.stream) throw new Error('ConverseStream answered without a stream');
+          return await fromConverseStream(output.stream, request.onText, request.signal);
+        }
+        return fromConverseOutput(await client.send(new ConverseCommand(input), sendOptions));
       } catch (error) {
         if (request.signal?.aborted) throw request.signal.reason;
+        if (error instanceof ServiceUnavailableError || error instanceof GatewayTimeoutError) throw error;
         throw upstreamError(error);
       }
     },

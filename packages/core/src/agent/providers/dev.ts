@@ -2,12 +2,14 @@ import { CATEGORIES } from '../../catalog/schema';
 import {
   type AssistantMessage,
   type ChatMessage,
+  estimateInputTokens,
   estimateTokens,
   type ModelProvider,
   type ModelRequest,
   type ModelResponse,
   type ToolCallRequest,
 } from '../provider';
+import { pause } from './pause';
 
 /**
  * The dev model: deterministic, offline, instant (unless asked to simulate latency). It reads the last user message,
@@ -277,29 +279,32 @@ function documentTurn(query: string, results: ToolResult[], id: string): Assista
   };
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
+/**
+ * The pieces the dev model "generates" its text in: a word with the whitespace before it, so that the pieces
+ * concatenate to the text exactly.
+ */
+export function devChunks(text: string): string[] {
+  return text.match(/\s*\S+|\s+$/g) ?? [];
 }
 
-export function createDevProvider(options: { latencyMs?: number } = {}): ModelProvider {
+export interface DevProviderOptions {
+  /** Simulated latency before each model call answers anything. */
+  latencyMs?: number;
+  /**
+   * Time to generate each chunk (a word) of a text answer, streamed or not, as a real model spends it: with it,
+   * streaming is visible locally and a buffered answer takes as long as the stream.
+   */
+  chunkDelayMs?: number;
+}
+
+export function createDevProvider(options: DevProviderOptions = {}): ModelProvider {
   const latencyMs = options.latencyMs ?? 0;
+  const chunkDelayMs = options.chunkDelayMs ?? 0;
   return {
     name: 'dev',
     modelId: 'toolgate-dev',
     async converse(request: ModelRequest): Promise<ModelResponse> {
-      await sleep(latencyMs, request.signal);
+      await pause(latencyMs, request.signal);
       const { text, results } = resultsSinceLastUser(request.messages);
       const available = new Set(request.tools.map((tool) => tool.name));
       let message: AssistantMessage;
@@ -319,15 +324,15 @@ export function createDevProvider(options: { latencyMs?: number } = {}): ModelPr
             }
           : { role: 'assistant', content: answer(intent, results, available.size > 0) };
       }
-      const input =
-        (request.system ?? '') +
-        request.messages.map((m) => m.content).join('\n') +
-        JSON.stringify(request.tools.map((tool) => tool.inputSchema));
+      for (const chunk of devChunks(message.content)) {
+        await pause(chunkDelayMs, request.signal);
+        request.onText?.(chunk);
+      }
       return {
         message,
         stopReason: message.toolCalls ? 'tool_use' : 'end_turn',
         usage: {
-          inputTokens: estimateTokens(input),
+          inputTokens: estimateInputTokens(request),
           outputTokens: estimateTokens(message.content + JSON.stringify(message.toolCalls ?? [])),
         },
       };

@@ -16,7 +16,7 @@ export interface ProviderEnvironment {
 export function createModelProvider(config: ModelConfig, environment: ProviderEnvironment): ModelProvider {
   switch (config.provider) {
     case 'dev':
-      return createDevProvider({ latencyMs: config.latencyMs });
+      return createDevProvider({ latencyMs: config.latencyMs, chunkDelayMs: config.chunkDelayMs });
     case 'bedrock': {
       const { modelId } = config;
       const region = config.region ?? environment.region;

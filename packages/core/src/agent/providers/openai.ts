@@ -1,3 +1,4 @@
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { type Clock, systemClock } from '../../clock';
 import { ServiceUnavailableError } from '../../errors';
 import { openAiFunction } from '../../tools/schemas';
@@ -11,6 +12,7 @@ import type {
   StopReason,
   ToolCallRequest,
 } from '../provider';
+import { pause } from './pause';
 import { toolCallIds } from './tool-call-id';
 
 /** The part of an OpenAI Chat Completions response we use, validated (servers differ in what else they send). */
@@ -36,6 +38,37 @@ const CompletionSchema = z.object({
     )
     .check(z.minLength(1)),
   usage: z.nullish(z.object({ prompt_tokens: z.number(), completion_tokens: z.number() })),
+});
+
+/** One chunk of a streamed completion (`stream: true`): OpenAI, vLLM, llama.cpp, Ollama and LM Studio send this. */
+const StreamChunkSchema = z.object({
+  choices: z.nullish(
+    z.array(
+      z.object({
+        index: z.nullish(z.number()),
+        delta: z.nullish(
+          z.object({
+            content: z.nullish(z.union([z.string(), z.array(z.unknown())])),
+            tool_calls: z.nullish(
+              z.array(
+                z.object({
+                  /** Which call this fragment belongs to; the first fragment of a call carries its id and name. */
+                  index: z.nullish(z.number()),
+                  id: z.nullish(z.string()),
+                  function: z.nullish(z.object({ name: z.nullish(z.string()), arguments: z.nullish(z.string()) })),
+                }),
+              ),
+            ),
+          }),
+        ),
+        finish_reason: z.nullish(z.string()),
+      }),
+    ),
+  ),
+  /** With `stream_options: { include_usage: true }`: on the last chunk (whose `choices` is then empty). */
+  usage: z.nullish(z.object({ prompt_tokens: z.number(), completion_tokens: z.number() })),
+  /** Some servers report a failure after the stream started as a chunk with an error. */
+  error: z.optional(z.unknown()),
 });
 
 type WireMessage =
@@ -182,21 +215,6 @@ interface Failure {
   refusedParameter?: string;
 }
 
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 export interface OpenAiProviderOptions {
   /** e.g. `https://api.openai.com/v1` or `http://127.0.0.1:8080/v1` (llama.cpp, vLLM). */
   baseUrl: string;
@@ -262,14 +280,14 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): ModelProvi
   }
 
   /** One POST: the response when it is a 2xx, else the failure, retryable for a connection error, 429 or 5xx. */
-  async function post(body: string, signal: AbortSignal | undefined): Promise<Response | Failure> {
+  async function post(body: string, signal: AbortSignal | undefined, streamed: boolean): Promise<Response | Failure> {
     let response: Response;
     try {
       response = await fetchImpl(url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          accept: 'application/json',
+          accept: streamed ? 'text/event-stream' : 'application/json',
           ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
         },
         body,
@@ -306,9 +324,9 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): ModelProvi
   }
 
   /** `post` until a 2xx, at most `maxAttempts` times, retrying only when it can help and the wait is short. */
-  async function send(body: string, signal: AbortSignal | undefined): Promise<Response | Failure> {
+  async function send(body: string, signal: AbortSignal | undefined, streamed: boolean): Promise<Response | Failure> {
     for (let attempt = 1; ; attempt++) {
-      const outcome = await post(body, signal);
+      const outcome = await post(body, signal, streamed);
       if (outcome instanceof Response) return outcome;
       const { retryInMs } = outcome;
       // A long Retry-After goes back to the caller (503 with it) rather than eating the chat's deadline here.
@@ -328,16 +346,118 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): ModelProvi
         messages: toOpenAiMessages(request.system, request.messages),
         [parameter]: request.maxOutputTokens,
         ...(request.tools.length > 0 ? { tools: request.tools.map(openAiFunction), tool_choice: 'auto' } : {}),
+        // The usage of a streamed completion comes only when asked for, on its last chunk.
+        ...(request.onText ? { stream: true, stream_options: { include_usage: true } } : {}),
       });
     const tried = tokensParameter;
-    let outcome = await send(bodyNaming(tried), request.signal);
+    const streamed = request.onText !== undefined;
+    let outcome = await send(bodyNaming(tried), request.signal, streamed);
     if (!(outcome instanceof Response) && maxTokensParameter === undefined && outcome.refusedParameter === tried) {
       const other = OTHER_PARAMETER[tried];
-      outcome = await send(bodyNaming(other), request.signal);
+      outcome = await send(bodyNaming(other), request.signal, streamed);
       if (outcome instanceof Response) tokensParameter = other;
     }
     if (outcome instanceof Response) return outcome;
     throw outcome.error;
+  }
+
+  const unexpected = (cause: unknown) =>
+    new ServiceUnavailableError('The model endpoint sent an unexpected response.', 5, { cause });
+
+  /**
+   * A streamed completion, read as it comes: its SSE parsed by eventsource-parser, text passed to `onText` as it
+   * arrives, tool calls assembled from their fragments by index, usage from the last chunk.
+   */
+  async function readStream(response: Response, request: ModelRequest): Promise<ModelResponse> {
+    const onText = request.onText ?? (() => undefined);
+    let text = '';
+    const calls = new Map<number, { id?: string; name: string; arguments: string }>();
+    let finish: string | null | undefined;
+    let usage: { prompt_tokens: number; completion_tokens: number } | null | undefined;
+    let ended = false;
+    let failure: Error | undefined;
+    const parser = createParser({
+      onEvent: ({ data }: EventSourceMessage) => {
+        if (ended || failure) return;
+        if (data.trim() === '[DONE]') {
+          ended = true;
+          return;
+        }
+        let json: unknown;
+        try {
+          json = JSON.parse(data);
+        } catch (error) {
+          failure = unexpected(error);
+          return;
+        }
+        const chunk = StreamChunkSchema.safeParse(json);
+        if (!chunk.success) {
+          failure = unexpected(chunk.error);
+          return;
+        }
+        if (chunk.data.error !== undefined) {
+          const upstream = upstreamErrorOf(JSON.stringify({ error: chunk.data.error }));
+          failure = new ServiceUnavailableError('The model failed while answering; retry shortly.', 2, {
+            cause: new Error(`POST ${shownUrl} streamed an error: ${redacted(upstream.message)}`),
+          });
+          return;
+        }
+        if (chunk.data.usage) usage = chunk.data.usage;
+        for (const choice of chunk.data.choices ?? []) {
+          if ((choice.index ?? 0) !== 0) continue;
+          const piece = contentText(choice.delta?.content);
+          if (piece) {
+            text += piece;
+            onText(piece);
+          }
+          for (const [position, fragment] of (choice.delta?.tool_calls ?? []).entries()) {
+            const index = fragment.index ?? position;
+            const call = calls.get(index) ?? { name: '', arguments: '' };
+            if (fragment.id) call.id = fragment.id;
+            if (fragment.function?.name) call.name += fragment.function.name;
+            if (fragment.function?.arguments) call.arguments += fragment.function.arguments;
+            calls.set(index, call);
+          }
+          if (choice.finish_reason) finish = choice.finish_reason;
+        }
+      },
+    });
+    try {
+      const reader = response.body?.pipeThrough(new TextDecoderStream()).getReader();
+      for (;;) {
+        const next = await reader?.read();
+        if (!next || next.done) break;
+        parser.feed(next.value);
+        if (failure) {
+          await reader?.cancel().catch(() => undefined);
+          break;
+        }
+      }
+    } catch (error) {
+      if (request.signal?.aborted) throw request.signal.reason;
+      throw new ServiceUnavailableError('The model stream broke off; retry shortly.', 2, {
+        cause: new Error(`POST ${shownUrl} stream failed: ${networkReason(error)}`, { cause: error }),
+      });
+    }
+    if (failure) throw failure;
+    if (!ended && finish === undefined) {
+      throw new ServiceUnavailableError('The model stream broke off; retry shortly.', 2, {
+        cause: new Error(`POST ${shownUrl}: the stream ended with neither a finish reason nor [DONE]`),
+      });
+    }
+    const ordered = [...calls.entries()].sort(([a], [b]) => a - b).map(([, call]) => call);
+    const named = ordered.filter((call) => call.name);
+    const ids = toolCallIds(named.map((call) => call.id));
+    const toolCalls: ToolCallRequest[] = named.map((call, index) => ({
+      id: ids[index] as string,
+      name: call.name,
+      input: parseArguments(call.arguments),
+    }));
+    return {
+      message: { role: 'assistant', content: text, ...(toolCalls.length > 0 ? { toolCalls } : {}) },
+      stopReason: stopReasonOf(finish),
+      usage: { inputTokens: usage?.prompt_tokens ?? 0, outputTokens: usage?.completion_tokens ?? 0 },
+    };
   }
 
   return {
@@ -345,12 +465,12 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): ModelProvi
     modelId,
     async converse(request: ModelRequest): Promise<ModelResponse> {
       const response = await sendRequest(request);
-      const parsed = CompletionSchema.safeParse(await response.json().catch(() => null));
-      if (!parsed.success) {
-        throw new ServiceUnavailableError('The model endpoint sent an unexpected response.', 5, {
-          cause: parsed.error,
-        });
+      // A server that ignores `stream: true` answers JSON: read as such (the loop then says its text at once).
+      if (request.onText && response.headers.get('content-type')?.includes('text/event-stream')) {
+        return readStream(response, request);
       }
+      const parsed = CompletionSchema.safeParse(await response.json().catch(() => null));
+      if (!parsed.success) throw unexpected(parsed.error);
       const choice = parsed.data.choices[0] as z.infer<typeof CompletionSchema>['choices'][number];
       const calls = choice.message.tool_calls ?? [];
       const ids = toolCallIds(calls.map((call) => call.id));
