@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createBillingStore, stripeCustomerKey, stripeEventKey } from '@toolgate/core/billing/aws/store';
 import { createStripeWebhookProcessor } from '@toolgate/core/billing/webhook';
 import { epochSeconds, systemClock } from '@toolgate/core/clock';
-import { LOCAL_STRIPE_PRO_PRICE, LOCAL_STRIPE_WEBHOOK_SECRET } from '@toolgate/core/config-source';
+import { LOCAL_STRIPE_PRO_PRICE, LOCAL_STRIPE_WEBHOOK_SECRET } from '@toolgate/core/config-reader';
 import { createDocumentClient } from '@toolgate/core/data/dynamo';
 import { createUsageStore } from '@toolgate/core/limits/aws/usage';
 import { DEFAULT_PLAN_LIMITS } from '@toolgate/core/limits/plans';

@@ -49,6 +49,7 @@ describe('POST /chat as Server-Sent Events', () => {
     expect(streamed.headers.get('cache-control')).toBe('no-store');
     const names = streamed.events.map((event) => event.event);
     expect(names.filter((name) => name !== 'delta')).toEqual([
+      'start',
       'tool_call',
       'tool_result',
       'tool_call',
@@ -58,13 +59,16 @@ describe('POST /chat as Server-Sent Events', () => {
     ]);
     expect(names.filter((name) => name === 'delta').length).toBeGreaterThan(5);
     expect(names.indexOf('delta')).toBeGreaterThan(names.lastIndexOf('tool_result'));
-    expect(streamed.events[0]?.data).toMatchObject({ name: 'catalog_search', input: { q: 'gpu' } });
-    expect(streamed.events[1]?.data).toMatchObject({ name: 'catalog_search', ok: true });
-    expect(streamed.events[1]?.data.durationMs).toBeGreaterThanOrEqual(0);
+    const started = streamed.events[0]?.data;
+    expect(started.conversationId).toEqual(expect.any(String));
+    expect(streamed.events[1]?.data).toMatchObject({ name: 'catalog_search', input: { q: 'gpu' } });
+    expect(streamed.events[2]?.data).toMatchObject({ name: 'catalog_search', ok: true });
+    expect(streamed.events[2]?.data.durationMs).toBeGreaterThanOrEqual(0);
     const usage = streamed.events.at(-2)?.data;
     expect(usage.inputTokens).toBeGreaterThan(0);
     const done = streamed.events.at(-1)?.data;
     expect(done.stoppedBy).toBe('answer');
+    expect(done.conversationId).toBe(started.conversationId);
 
     // The same prompt without the header: the buffered answer, whose reply the deltas spell exactly.
     const buffered = await call(await tokenFor(newUser()), 'POST', '/chat', { message: prompt });
@@ -143,6 +147,32 @@ describe('POST /chat as Server-Sent Events', () => {
       (tokens) => tokens > before,
     );
     expect(after).toBeGreaterThan(before);
+  });
+
+  it('a new conversation cut off mid-stream is found by the id its start event named', async () => {
+    const token = await tokenFor(newUser());
+    const abort = new AbortController();
+    let deltas = 0;
+    const streamed = await streamChat(
+      runtime().url,
+      token,
+      { message: 'hello' },
+      {
+        signal: abort.signal,
+        onEvent: (event) => {
+          if (event.event === 'delta' && ++deltas === 2) abort.abort();
+        },
+      },
+    );
+    expect(streamed.events[0]?.event).toBe('start');
+    expect(streamed.events.some((event) => event.event === 'done')).toBe(false);
+    const conversationId = streamed.events[0]?.data.conversationId;
+    const kept = await until(
+      () => call(token, 'GET', `/conversations/${conversationId}`),
+      (response) => response.status === 200,
+    );
+    expect(kept.body.messages.map((message: { role: string }) => message.role)).toEqual(['user', 'assistant']);
+    expect(kept.body.messages.at(-1)).toMatchObject({ interrupted: true });
   });
 
   it('an error after the stream opened is its last event, a Problem', async () => {

@@ -1,14 +1,12 @@
 import {
   DEMO_PLAN,
-  type FloodLab,
   type FloodPlan,
-  HTTP_TIERS_RESERVED,
   isolationProblems,
   p99Allowance,
   type ScenarioResult,
-  startFloodLab,
   starvationShown,
 } from '@toolgate/local/demo/flood';
+import { type FloodLab, HTTP_TIERS_RESERVED, startFloodLab } from '@toolgate/local/demo/flood-lab';
 import { temporaryDir } from '@toolgate/local/testing/fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contractObserver } from './support/contract';

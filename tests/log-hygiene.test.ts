@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { LOCAL_STRIPE_WEBHOOK_SECRET } from '@toolgate/core/config-source';
+import { LOCAL_STRIPE_WEBHOOK_SECRET } from '@toolgate/core/config-reader';
 import { ALL_SCOPES } from '@toolgate/core/scopes';
 import { afterAll, describe, expect, it } from 'vitest';
 import { captureProcessOutput } from './support/output-capture';

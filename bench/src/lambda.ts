@@ -58,7 +58,7 @@ export function lambdaEnvironment(input: LambdaEnvironmentInput): Record<string,
  * toolgate's configuration as a deployed function receives it: SST links as `SST_RESOURCE_<Name>` JSON variables,
  * built from the local runtime's `TOOLGATE_*` variables (which are then dropped, but for the table name and
  * issuer settings that the baselines read as a plain Express Lambda would), so that the child takes the
- * deployed branch of `runtime-config.ts` (SST's `Resource`, `local: false`) against the same emulators. Deployed,
+ * deployed branch of `process-config.ts` (SST's `Resource`, `local: false`) against the same emulators. Deployed,
  * SST may put the same JSON in an encrypted file (`SST_KEY_FILE`) instead; decrypting it is not measured here.
  */
 const BASELINE_SETTINGS = ['TOOLGATE_TABLE_NAME', 'TOOLGATE_AUTH'];

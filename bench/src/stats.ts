@@ -1,3 +1,5 @@
+import { percentile } from '@toolgate/core/percentile';
+
 export interface Summary {
   n: number;
   median: number;
@@ -6,13 +8,6 @@ export interface Summary {
   min: number;
   max: number;
   mean: number;
-}
-
-/** Nearest-rank percentile (no interpolation): every reported figure is a value that was actually measured. */
-export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] as number;
 }
 
 export function summarize(values: readonly number[]): Summary {

@@ -1,6 +1,7 @@
+import { percentile } from '@toolgate/core/percentile';
 import { CHILD_ENV, type WarmInput, type WarmOutput } from './children/protocol';
 import { resultOf, runNode } from './processes';
-import { percentile, type Summary } from './stats';
+import type { Summary } from './stats';
 
 export interface WarmSubject {
   name: string;

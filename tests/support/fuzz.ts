@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
-import { LOCAL_STRIPE_WEBHOOK_SECRET } from '@toolgate/core/config-source';
+import { LOCAL_STRIPE_WEBHOOK_SECRET } from '@toolgate/core/config-reader';
 import type { RouteSpec } from '@toolgate/core/manifest';
 import { GATEWAY_MESSAGES } from '@toolgate/local/gateway/responses';
 import fc from 'fast-check';

@@ -45,7 +45,7 @@ const HOW_NODE_RUNS: string[] = [
   '  `AWS_LAMBDA_FUNCTION_MEMORY_SIZE`, `AWS_EXECUTION_ENV=AWS_Lambda_nodejs22.x`/`24.x`, `AWS_REGION`,',
   "  `LAMBDA_TASK_ROOT`, `NODE_PATH`, `TZ=:UTC`, `AWS_LAMBDA_INITIALIZATION_TYPE=on-demand`, ...), and toolgate's",
   '  configuration as SST links (`SST_RESOURCE_<Name>` JSON), so the tiers take the deployed branch of',
-  '  `runtime-config.ts` (`local: false`) against the same emulators. The baselines read plain variables, as an',
+  '  `process-config.ts` (`local: false`) against the same emulators. The baselines read plain variables, as an',
   '  Express Lambda would. Every tier gets every link the configuration reads (JobsQueue, Ingestion, OpenAiApiKey,',
   "  StripeWebhookSecret): SST's `Resource` throws on a link the function lacks, and `fromSstResources` reads them all,",
   '  so a tier linked exactly as `infra/functions.ts` links it fails at init (found by this harness; open).',

@@ -37,6 +37,14 @@ export class TierLogger extends Logger {
   }
 }
 
+/**
+ * A logger for a module that serves several tiers (e.g. deps/jobs: the api tier submits, the worker settles): the
+ * same service and JSON format as the tiers' loggers, labelled by component instead of tier.
+ */
+export function createComponentLogger(component: string): Logger {
+  return new Logger({ serviceName: 'toolgate', persistentKeys: { component } });
+}
+
 export function createTierLogger(tier: string): TierLogger {
   const logger = new TierLogger({ serviceName: 'toolgate', persistentKeys: { tier } });
   // Once per instance (each tier builds its logger at init): how this instance started, for `pnpm coldstart:report`.

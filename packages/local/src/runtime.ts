@@ -4,7 +4,6 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { loadCatalogFixture, seedCatalog } from '@toolgate/core/catalog/seed';
-import type { GatewayThrottling } from '@toolgate/core/concurrency';
 import { createDocumentClient } from '@toolgate/core/data/dynamo';
 import { corsPolicy } from '@toolgate/core/deploy/gateway';
 import type { HttpTier } from '@toolgate/core/manifest';
@@ -13,9 +12,9 @@ import { startS3 } from './emulators/s3';
 import { startSqs } from './emulators/sqs';
 import type { Emulator } from './emulators/types';
 import type { CorsConfig } from './gateway/cors';
-import { type LocalGateway, startLocalGateway } from './gateway/server';
+import { type LocalGateway, type LocalGatewayOptions, startLocalGateway } from './gateway/server';
 import { installLambdaStreamingRuntime, type StreamingLambdaHandler } from './gateway/streaming';
-import type { AccessLogEntry, ObservedResponse, TierHandlers } from './gateway/types';
+import type { AccessLogEntry, TierHandlers } from './gateway/types';
 import {
   loadStreamHandlers,
   loadTierHandlers,
@@ -44,25 +43,20 @@ import { type LocalWorkflows, startLocalWorkflows } from './workflows';
  * runtime in the same process would leave them talking to the first one's (stopped) emulators. Vitest runs each
  * test file in its own module graph, so "one runtime per test file" is the model; injected handlers (tests of the
  * gateway itself) have no such constraint.
+ *
+ * Longer than 300 lines on purpose: the start sequence (emulators, resources, environment before any handler import,
+ * seed, issuer, IAM, gateway, jobs, workflows) and its reverse stop are one ordered procedure; every step it calls
+ * is a module of its own.
  */
 
-export interface GatewaySettings {
-  timeoutMs?: number;
-  maxPayloadBytes?: number;
-  /** `null` turns throttling off. */
-  throttling?: GatewayThrottling | null;
-  concurrency?: Partial<Record<HttpTier, number>>;
-  /** All tiers share one pool of this many executions instead of their reserved concurrency. */
-  sharedPool?: number;
+/** The local gateway's options a runtime passes through (documented on `LocalGatewayOptions`). */
+export type GatewaySettings = Pick<
+  LocalGatewayOptions,
+  'timeoutMs' | 'maxPayloadBytes' | 'throttling' | 'concurrency' | 'sharedPool' | 'stage' | 'basePath' | 'onResponse'
+> & {
   /** Defaults from `allowedOrigins`; `null` for no CORS configuration at all. */
   cors?: CorsConfig | null;
-  /** An API Gateway stage other than `$default`: routes are then under `/{stage}` (see the gateway's option). */
-  stage?: string;
-  /** A custom domain's API mapping path: routes are then under `/{basePath}`. */
-  basePath?: string;
-  /** Every answer the gateway writes, body included (tests: the OpenAPI contract check). */
-  onResponse?: (response: ObservedResponse) => void;
-}
+};
 
 export interface LocalRuntimeOptions {
   /** 0 picks a free port (tests); `pnpm dev` passes PORT or 3000. */

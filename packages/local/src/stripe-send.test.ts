@@ -1,6 +1,6 @@
 import { HANDLED_EVENT_TYPES, StripeEventSchema } from '@toolgate/core/billing/events';
 import { decide } from '@toolgate/core/billing/rules';
-import { LOCAL_STRIPE_PRICES, LOCAL_STRIPE_WEBHOOK_SECRET } from '@toolgate/core/config-source';
+import { LOCAL_STRIPE_PRICES, LOCAL_STRIPE_WEBHOOK_SECRET } from '@toolgate/core/config-reader';
 import { createStripeSignatureVerifier } from '@toolgate/functions/billing/stripe-signature';
 import { describe, expect, it } from 'vitest';
 import { listStripeFixtures, loadStripeFixture, prepareStripeDelivery } from './stripe-send';

@@ -4,7 +4,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type Clock, epochSeconds, systemClock } from '@toolgate/core/clock';
-import { LOCAL_STRIPE_WEBHOOK_SECRET } from '@toolgate/core/config-source';
+import { LOCAL_STRIPE_WEBHOOK_SECRET } from '@toolgate/core/config-reader';
 import { routes } from '@toolgate/core/manifest';
 import { stripeTestSignature } from '@toolgate/functions/billing/stripe-signature';
 import { findDevRuntime } from './dev-state';

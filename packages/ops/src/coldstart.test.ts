@@ -6,7 +6,6 @@ import {
   parseInitCheck,
   parseInitStart,
   parseReport,
-  percentile,
   summarizeTier,
 } from './coldstart';
 
@@ -127,12 +126,6 @@ describe('a tier summary', () => {
     expect(
       formatColdStartReport({ stage: 'dev', region: 'r', hours: 1, deployedRuntime: 'nodejs22.x', tiers: [old] }),
     ).toContain('MISMATCH, infra deploys nodejs22.x but instances started on api: nodejs:20.v51');
-  });
-
-  it('uses nearest-rank percentiles', () => {
-    expect(percentile([5, 1, 4, 2, 3], 50)).toBe(3);
-    expect(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 90)).toBe(9);
-    expect(percentile([], 50)).toBeNaN();
   });
 });
 

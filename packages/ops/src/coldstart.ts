@@ -8,6 +8,7 @@
  */
 
 import { type ColdStartLevers, INIT_CHECK_MESSAGE, type InitCheck } from '@toolgate/core/deploy/lambda-node';
+import { percentile } from '@toolgate/core/percentile';
 
 export interface ReportLine {
   requestId: string;
@@ -124,14 +125,6 @@ export function parseInitCheck(message: string): InitCheck | null {
 export function nodeMajorOf(runtime: string): number | undefined {
   const match = /^nodejs:?(\d+)/.exec(runtime);
   return match ? Number(match[1]) : undefined;
-}
-
-/** Nearest rank, as the bench's own statistics: every figure printed is one that was measured. */
-export function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] as number;
 }
 
 export interface TierColdStarts {

@@ -18,11 +18,11 @@ import { TIERS } from '@toolgate/core/concurrency';
 import { functionName } from '@toolgate/core/deploy/stages';
 import {
   type AccountConcurrency,
-  type BackupFacts,
   GATEWAY_SERVICE_CODE,
   GATEWAY_THROTTLE_QUOTA_CODE,
   parseSecretNames,
 } from './preflight';
+import type { BackupFacts } from './preflight-teardown';
 
 /** The AWS side of preflight: reads only, no writes. */
 

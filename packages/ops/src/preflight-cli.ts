@@ -4,7 +4,7 @@ import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { systemClock } from '@toolgate/core/clock';
 import { resolveStage, TEARDOWN_BACKUP_ENV } from '@toolgate/core/deploy/stages';
 import { parseArgs, stageArg, stringArg, UsageError } from './args';
-import { checkTeardownBackup, formatReport, preflight } from './preflight';
+import { formatReport, preflight } from './preflight';
 import {
   readAccountConcurrency,
   readBackup,
@@ -12,6 +12,7 @@ import {
   readOwnReserved,
   readSecretNames,
 } from './preflight-aws';
+import { checkTeardownBackup } from './preflight-teardown';
 
 const USAGE = [
   'usage: pnpm preflight --stage <stage>   (uses your AWS credentials and region, like sst deploy)',

@@ -8,15 +8,9 @@ import { DEFAULT_CONCURRENCY_BUDGET } from '@toolgate/core/concurrency';
 import { gatewayRateDemand } from '@toolgate/core/deploy/gateway';
 import { resolveStage } from '@toolgate/core/deploy/stages';
 import { describe, expect, it } from 'vitest';
-import {
-  checkTeardownBackup,
-  formatReport,
-  type PreflightFacts,
-  parseSecretNames,
-  preflight,
-  TEARDOWN_BACKUP_MAX_AGE_HOURS,
-} from './preflight';
+import { formatReport, type PreflightFacts, parseSecretNames, preflight } from './preflight';
 import { readGatewayThrottleQuota } from './preflight-aws';
+import { checkTeardownBackup, TEARDOWN_BACKUP_MAX_AGE_HOURS } from './preflight-teardown';
 
 const ALL_SECRETS = new Set(['StripeWebhookSecret', 'CursorSigningKey']);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readConfig } from '../config';
+import { readConfig } from '../config-schema';
 import { trimHistory } from './aws/conversations';
 import { DEFAULT_BEDROCK_MODEL_ID } from './config';
 import type { ChatMessage } from './provider';

@@ -45,6 +45,7 @@ export interface StartedChat {
 
 /** Everything a streamed chat tells its client, in order; `functions/src/http/sse.ts` writes them as SSE. */
 export type ChatEvent =
+  | { type: 'start'; conversationId: string }
   | AgentEvent
   | ({ type: 'usage' } & TokenUsage)
   | { type: 'done'; conversationId: string; stoppedBy: ChatResponse['stoppedBy'] };
@@ -111,6 +112,8 @@ export function createChatService(options: ChatServiceOptions): ChatService {
 
       const history: ChatMessage[] = [...(existing?.messages ?? []), { role: 'user', content: message }];
       const run = async (onEvent?: ChatEventSink): Promise<ChatResponse> => {
+        // First, so a client that goes away before `done` still knows which conversation keeps what was produced.
+        onEvent?.({ type: 'start', conversationId: id });
         let result: AgentResult;
         try {
           result = await runAgent({

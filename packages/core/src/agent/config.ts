@@ -1,8 +1,11 @@
-import { configSection } from '../config-source';
+import { configSection } from '../config-reader';
 import * as z from '../zod';
 
 /** Used when a deployed stage names no model: on-demand in us-east-1, supports tool use through Converse. */
 export const DEFAULT_BEDROCK_MODEL_ID = 'amazon.nova-lite-v1:0';
+
+/** The dev model's id, known without loading the dev provider (which the deployed tiers load only when configured). */
+export const DEV_MODEL_ID = 'toolgate-dev';
 
 /** Which model the agent talks to. `dev` is deterministic and offline (the local default). */
 export const ModelConfigSchema = z.discriminatedUnion('provider', [

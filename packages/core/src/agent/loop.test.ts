@@ -1,9 +1,10 @@
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { catalogTools } from '../catalog/tools';
 import { DEFAULT_PLAN_LIMITS } from '../limits/plans';
 import { createChatQuota } from '../limits/rate-limiter';
 import { scope } from '../scopes';
 import { caller, memoryCatalog, memoryUsage } from '../testing/agent-fakes';
+import { TEST_EPOCH_MS } from '../testing/clock';
 import { accountTools } from '../tools/account';
 import { defineTool, ToolRegistry } from '../tools/registry';
 import * as z from '../zod';
@@ -22,6 +23,16 @@ const registry = new ToolRegistry([
 const dev = createDevProvider();
 const user = (content: string): ChatMessage[] => [{ role: 'user', content }];
 const soon = () => Date.now() + 10_000;
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** vitest's fake timers from the test epoch; `now` is the clock the code under test gets, moving with them. */
+function fakeTime() {
+  vi.useFakeTimers({ now: TEST_EPOCH_MS, toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  return { now: () => Date.now(), advance: (ms: number) => vi.advanceTimersByTimeAsync(ms) };
+}
 
 describe('runAgent with the dev model', () => {
   it('runs a multi-step tool loop: search, then a lookup of what the search found, then answers', async () => {
@@ -116,21 +127,26 @@ describe('runAgent with the dev model', () => {
   });
 
   it('stops cleanly at the deadline while the model is still thinking', async () => {
+    // The loop's clock and its timers (the deadline, the model's latency) run on fake time: the deadline is met to
+    // the millisecond, with no wall clock in the assertion.
+    const { now, advance } = fakeTime();
     const slow = createDevProvider({ latencyMs: 200 });
-    const started = Date.now();
-    const result = await runAgent({
+    const started = now();
+    const running = runAgent({
       provider: slow,
       registry,
       caller: caller(),
       messages: user('compare every compute product'),
       stepCap: 20,
       deadlineAt: started + 500,
-    });
-    const elapsed = Date.now() - started;
+      now,
+    }).then((result) => ({ result, at: now() }));
+    await advance(500);
+    const { result, at } = await running;
     expect(result.stoppedBy).toBe('deadline');
-    expect(elapsed).toBeLessThan(900);
-    expect(result.toolCalls.length).toBeGreaterThanOrEqual(1);
-    expect(result.toolCalls.length).toBeLessThan(4);
+    expect(at - started).toBe(500);
+    // Two model answers (at 200 and 400 ms), each with a tool call; the third was cut off at 500 ms.
+    expect(result.toolCalls).toHaveLength(2);
     expect(result.reply).toContain('ran out of time');
     expect(result.reply).toContain('POST /jobs');
     // The history stays valid for the next turn: every tool call has its result, and it ends with the assistant.
@@ -161,14 +177,18 @@ describe('runAgent with the dev model', () => {
         usage: { inputTokens: 10, outputTokens: 5 },
       }),
     };
-    const result = await runAgent({
+    const { now, advance } = fakeTime();
+    const running = runAgent({
       provider: callsHang,
       registry: hanging,
       caller: caller(),
       messages: user('wait'),
       stepCap: 6,
-      deadlineAt: Date.now() + 150,
+      deadlineAt: now() + 150,
+      now,
     });
+    await advance(150);
+    const result = await running;
     expect(result.stoppedBy).toBe('deadline');
     expect(result.toolCalls).toEqual([
       expect.objectContaining({ name: 'wait_forever', ok: false, error: expect.objectContaining({ status: 504 }) }),

@@ -7,6 +7,7 @@ import { ConversationIdSchema, TokenUsageSchema } from './schema';
  * `POST /chat` with `Accept: text/event-stream`: the wire format of a streamed chat. Each Server-Sent Event has an
  * `event` name and one line of JSON `data`:
  *
+ *   start        { conversationId }                first: the conversation this run is saved in (also if cut off)
  *   delta        { text }                          text as the model writes it; all deltas concatenate to `reply`
  *   tool_call    { id, name, input }               a tool call is about to run (as the caller)
  *   tool_result  { id, name, ok, error?, durationMs }
@@ -20,6 +21,7 @@ import { ConversationIdSchema, TokenUsageSchema } from './schema';
 
 export const CHAT_STREAM_CONTENT_TYPE = 'text/event-stream';
 
+export const ChatStartSchema = z.object({ conversationId: ConversationIdSchema }).check(z.meta({ id: 'ChatStart' }));
 export const ChatDeltaSchema = z.object({ text: z.string() }).check(z.meta({ id: 'ChatDelta' }));
 export const ChatToolCallSchema = z
   .object({ id: z.string(), name: z.string(), input: z.unknown() })
@@ -39,6 +41,7 @@ export const ChatDoneSchema = z
 
 /** The event names and their data, in the order a client meets them. */
 export const CHAT_STREAM_EVENTS = {
+  start: ChatStartSchema,
   delta: ChatDeltaSchema,
   tool_call: ChatToolCallSchema,
   tool_result: ChatToolResultSchema,
@@ -58,6 +61,7 @@ const item = <E extends ChatStreamEventName>(event: E) =>
 
 export const ChatStreamEventSchema = z
   .discriminatedUnion('event', [
+    item('start'),
     item('delta'),
     item('tool_call'),
     item('tool_result'),
@@ -70,6 +74,6 @@ export const ChatStreamEventSchema = z
       id: 'ChatStreamEvent',
       description:
         'One Server-Sent Event of a streamed chat: `event:` is the name, `data:` one line of JSON. Deltas concatenate ' +
-        'to the reply; `done` or `error` is last.',
+        'to the reply; `start` is first, `done` or `error` is last.',
     }),
   );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readConfig } from '../config';
+import { readConfig } from '../config-schema';
 
 /** The Auth link as the deploy writes it: with the issuer's keys when it could fetch them, without otherwise. */
 describe('auth configuration', () => {

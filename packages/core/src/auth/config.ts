@@ -1,4 +1,4 @@
-import { configSection } from '../config-source';
+import { configSection } from '../config-reader';
 import * as z from '../zod';
 
 /**

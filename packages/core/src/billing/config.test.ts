@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { readConfig } from '../config';
-import { LOCAL_STRIPE_PRICES, LOCAL_STRIPE_WEBHOOK_SECRET } from '../config-source';
+import { LOCAL_STRIPE_PRICES, LOCAL_STRIPE_WEBHOOK_SECRET } from '../config-reader';
+import { readConfig } from '../config-schema';
 
 /** The billing part of the config: the webhook secret and the price → plan map. */
 describe('billing configuration', () => {

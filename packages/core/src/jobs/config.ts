@@ -1,4 +1,4 @@
-import { configSection } from '../config-source';
+import { configSection } from '../config-reader';
 import { WORKER_TIMEOUT_SECONDS } from '../resources';
 import * as z from '../zod';
 
@@ -28,6 +28,12 @@ export const JobsConfigSchema = z.object({
   retentionDays: z._default(z.int().check(z.minimum(1), z.maximum(365)), 30),
   /** Lifetime of the presigned GET URL of a large result. */
   resultUrlTtlSeconds: z._default(z.int().check(z.minimum(60), z.maximum(3600)), 900),
+  /** An unsent job (jobs/unsent.ts) is left to the request creating it this long before a replay of its key re-sends it. */
+  resendGraceSeconds: z._default(z.int().check(z.minimum(1), z.maximum(300)), 10),
+  /** An unsent job this old was lost between its write and its SendMessage: reads fail it (`not-queued`). */
+  unsentTimeoutSeconds: z._default(z.int().check(z.minimum(60), z.maximum(3600)), 300),
+  /** A slot whose job cannot be found this long after its claim was taken by a request that never wrote its job. */
+  orphanSlotSeconds: z._default(z.int().check(z.minimum(10), z.maximum(3600)), 60),
 });
 export type JobsConfig = z.infer<typeof JobsConfigSchema>;
 

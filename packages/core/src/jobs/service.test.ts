@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { NotFoundError, RateLimitedError, ServiceUnavailableError, UnprocessableError } from '../errors';
 import { caller } from '../testing/agent-fakes';
 import { manualClock } from '../testing/clock';
-import { jobsHarness } from '../testing/jobs-fakes';
-import { RESEND_GRACE_MS, UNSENT_TIMEOUT_MS } from './service';
+import { jobsHarness } from '../testing/jobs-harness';
 
 const alice = caller('alice');
 const bob = caller('bob');
@@ -130,7 +129,7 @@ describe('jobs service: submit', () => {
     h.jobs.items.set(job.jobId, unsent);
     await h.service.submit({ caller: alice, request: { prompt: 'x' }, idempotencyKey: KEY });
     expect(h.queue.sent).toHaveLength(1); // too early: its creator may be sending it right now
-    clock.advance(RESEND_GRACE_MS + 1);
+    clock.advance(h.config.resendGraceSeconds * 1000 + 1);
     await h.service.submit({ caller: alice, request: { prompt: 'x' }, idempotencyKey: KEY });
     expect(h.queue.sent).toEqual([job.jobId, job.jobId]);
     expect(h.jobs.items.get(job.jobId)?.enqueuedAt).toBeDefined();
@@ -188,7 +187,7 @@ describe('jobs service: reads', () => {
     const { enqueuedAt: _sent, ...unsent } = item;
     h.jobs.items.set(job.jobId, unsent);
     await expect(h.service.get(alice, job.jobId)).resolves.toMatchObject({ status: 'QUEUED' });
-    clock.advance(UNSENT_TIMEOUT_MS + 1);
+    clock.advance(h.config.unsentTimeoutSeconds * 1000 + 1);
     const listed = await h.service.list(alice, { limit: 5 });
     expect(listed.items[0]).toMatchObject({ status: 'FAILED', error: { code: 'not-queued' } });
     expect(h.slots.held.size).toBe(0);

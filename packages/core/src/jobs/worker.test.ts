@@ -11,7 +11,8 @@ import {
 } from '../errors';
 import { scope } from '../scopes';
 import { caller } from '../testing/agent-fakes';
-import { jobsHarness, scriptedModel } from '../testing/jobs-fakes';
+import { scriptedModel } from '../testing/jobs-fakes';
+import { jobsHarness } from '../testing/jobs-harness';
 import { CorruptJobError } from './aws/repository';
 import { resultKey } from './aws/results';
 import { describeFailure, retryDelaySeconds } from './worker';

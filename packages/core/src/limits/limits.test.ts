@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { readConfig } from '../config';
+import { readConfig } from '../config-schema';
 import { RateLimitedError } from '../errors';
 import { memoryUsage } from '../testing/agent-fakes';
 import { createClientBuckets } from './client-buckets';

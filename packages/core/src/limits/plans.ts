@@ -1,4 +1,4 @@
-import { configSection } from '../config-source';
+import { configSection } from '../config-reader';
 import { RATE_CLASSES, type RateClass } from '../manifest/types';
 import { PLANS, type Plan } from '../plans';
 import * as z from '../zod';

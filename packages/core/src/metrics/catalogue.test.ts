@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ForbiddenError } from '../errors';
 import { caller } from '../testing/agent-fakes';
-import { jobsHarness } from '../testing/jobs-fakes';
+import { jobsHarness } from '../testing/jobs-harness';
 import { recordingMetrics } from '../testing/metrics';
 import { defineTool, ToolRegistry } from '../tools/registry';
 import * as z from '../zod';

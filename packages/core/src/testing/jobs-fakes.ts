@@ -1,8 +1,7 @@
 import type { ModelProvider, ModelRequest, ModelResponse } from '../agent/provider';
-import { createDevProvider } from '../agent/providers/dev';
-import { catalogTools } from '../catalog/tools';
-import type { Clock } from '../clock';
-import { nowSeconds } from '../data/dynamo';
+import { type Clock, epochSeconds, systemClock } from '../clock';
+import { isExpired } from '../data/dynamo';
+import { leaseRules } from '../data/lease';
 import type { IdempotencyStore } from '../jobs/aws/idempotency';
 import type { DeliveryControl, JobQueue } from '../jobs/aws/queue';
 import type { JobsRepository } from '../jobs/aws/repository';
@@ -10,27 +9,14 @@ import type { ResultStore } from '../jobs/aws/results';
 import { resultKey } from '../jobs/aws/results';
 import type { JobSlots, SlotHolder } from '../jobs/aws/slots';
 import type { JobUsageLedger } from '../jobs/aws/usage-ledger';
-import { type JobsConfig, JobsConfigSchema } from '../jobs/config';
-import { createJobFinalizer } from '../jobs/finalize';
 import type { JobRecord } from '../jobs/record';
-import { createJobsService, type JobsService } from '../jobs/service';
-import { jobTools } from '../jobs/tools';
-import { createJobWorker, type JobDelivery } from '../jobs/worker';
-import { DEFAULT_QUEUED_JOB_LIMITS, type QueuedJobLimits } from '../limits/jobs';
-import { DEFAULT_PLAN_LIMITS } from '../limits/plans';
-import { createChatQuota } from '../limits/rate-limiter';
-import { monthWindow } from '../limits/windows';
-import type { Plan } from '../plans';
-import { accountTools } from '../tools/account';
-import { ToolRegistry } from '../tools/registry';
-import type { UsersRepository } from '../users/aws/repository';
-import { memoryCatalog, memoryUsage } from './agent-fakes';
-import { manualClock } from './clock';
-import { recordingMetrics } from './metrics';
+import type { JobsService } from '../jobs/service';
+import { isUnsent, isUnsentBefore } from '../jobs/unsent';
 
 /**
- * In-memory stand-ins for the jobs adapters, for unit tests of the service and the worker. Each write keeps the
- * condition its DynamoDB counterpart states (the end-to-end suite runs the real ones against dynalite).
+ * In-memory stand-ins for the jobs adapters, for unit tests of the service and the worker (wired together in
+ * jobs-harness.ts). Each write keeps the condition its DynamoDB counterpart states, from the same rules
+ * (data/lease.ts, jobs/unsent.ts); tests/repositories holds both to the same cases against dynalite.
  */
 
 const copy = <T>(value: T): T => structuredClone(value);
@@ -40,7 +26,8 @@ export function unusedJobsService(): JobsService {
   return { submit: unused, get: unused, list: unused };
 }
 
-export function memoryJobsRepository() {
+/** `now` decides what has expired (`expiresAt`), like the real repository's clock. */
+export function memoryJobsRepository(now: Clock = systemClock) {
   const items = new Map<string, JobRecord>();
   const write = (jobId: string, next: JobRecord) => {
     items.set(jobId, copy(next));
@@ -54,15 +41,15 @@ export function memoryJobsRepository() {
     },
     async get(jobId) {
       const item = items.get(jobId);
-      return item ? copy(item) : null;
+      return item && !isExpired(item, now()) ? copy(item) : null;
     },
     async getOwned(owner, jobId) {
-      const item = items.get(jobId);
-      return item && item.owner === owner ? copy(item) : null;
+      const item = await repository.get(jobId);
+      return item && item.owner === owner ? item : null;
     },
     async listByOwner(owner, limit) {
       const mine = [...items.values()]
-        .filter((item) => item.owner === owner)
+        .filter((item) => item.owner === owner && !isExpired(item, now()))
         .sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1));
       return { items: mine.slice(0, limit).map(copy), nextCursor: null };
     },
@@ -72,14 +59,14 @@ export function memoryJobsRepository() {
     },
     async deleteUnsent(jobId) {
       const item = items.get(jobId);
-      if (item?.status !== 'QUEUED' || item.enqueuedAt || item.attempts !== 0) return false;
+      if (!item || !isUnsent(item)) return false;
       items.delete(jobId);
       return true;
     },
     async claim(jobId, { now, at, leaseUntil, receiveCount }) {
       const item = items.get(jobId);
       if (!item) return null;
-      const free = item.status === 'QUEUED' || (item.status === 'RUNNING' && (item.leaseUntil ?? 0) < now);
+      const free = item.status === 'QUEUED' || (item.status === 'RUNNING' && leaseRules.expired(item, now));
       if (!free) return null;
       return write(jobId, {
         ...item,
@@ -93,7 +80,7 @@ export function memoryJobsRepository() {
     },
     async holdsLease(jobId, attempt, now, at) {
       const item = items.get(jobId);
-      if (item?.status !== 'RUNNING' || item.attempts !== attempt || (item.leaseUntil ?? 0) <= now) return false;
+      if (item?.status !== 'RUNNING' || item.attempts !== attempt || !leaseRules.live(item, now)) return false;
       write(jobId, { ...item, updatedAt: at });
       return true;
     },
@@ -122,10 +109,10 @@ export function memoryJobsRepository() {
       if (!item) return null;
       const allowed =
         guard.kind === 'unsent'
-          ? item.status === 'QUEUED' && item.attempts === 0 && !item.enqueuedAt && item.createdAt < guard.createdBefore
+          ? isUnsentBefore(item, guard.createdBefore)
           : item.status === 'RUNNING' &&
             item.attempts === guard.attempt &&
-            (guard.kind === 'attempt' || (item.leaseUntil ?? 0) < guard.now);
+            (guard.kind === 'attempt' || leaseRules.expired(item, guard.now));
       if (!allowed) return null;
       const { leaseUntil: _lease, ...rest } = item;
       return write(jobId, { ...rest, status: 'FAILED', error, finishedAt: at, updatedAt: at, expiresAt });
@@ -146,10 +133,10 @@ export function memoryIdempotencyStore(): IdempotencyStore {
     async reserve(sub, key, reservation, { now, ttlSeconds }) {
       const id = `${sub}#${key}`;
       const existing = reservations.get(id);
-      if (existing && existing.expiresAt > nowSeconds(now)) {
+      if (existing && !leaseRules.vacant(existing, now)) {
         return { reserved: false, jobId: existing.jobId, requestHash: existing.requestHash };
       }
-      reservations.set(id, { ...reservation, expiresAt: nowSeconds(now) + ttlSeconds });
+      reservations.set(id, { ...reservation, expiresAt: epochSeconds(now) + ttlSeconds });
       return { reserved: true, ...reservation };
     },
     async release(sub, key, jobId) {
@@ -262,99 +249,5 @@ export function scriptedModel(
       const response = answer(request, calls.length);
       return { stopReason: 'end_turn', usage: { inputTokens: 10, outputTokens: 5 }, ...response };
     },
-  };
-}
-
-export interface JobsHarnessOptions {
-  provider?: ModelProvider;
-  config?: Partial<JobsConfig>;
-  queuedJobs?: QueuedJobLimits;
-  plans?: Record<string, Plan>;
-  /** Defaults to a manual clock at a fixed instant; the harness returns it as `now`. */
-  now?: Clock;
-}
-
-/** The jobs service and worker over in-memory adapters, sharing one store, with the dev model by default. */
-export function jobsHarness(options: JobsHarnessOptions = {}) {
-  const now = options.now ?? manualClock();
-  const jobs = memoryJobsRepository();
-  const slots = memoryJobSlots();
-  const ledger = memoryUsageLedger();
-  const queue = memoryQueue();
-  const results = memoryResults();
-  const usage = memoryUsage();
-  const keys = memoryIdempotencyStore();
-  const users: UsersRepository = {
-    get: async (sub) => ({ sub, plan: options.plans?.[sub] ?? 'free' }),
-    setPlan: () => Promise.reject(new Error('unused')),
-  };
-  const quota = createChatQuota({ store: usage, plans: DEFAULT_PLAN_LIMITS, now });
-  const provider = options.provider ?? createDevProvider();
-  const config = JobsConfigSchema.parse(options.config ?? {});
-  const finalize = createJobFinalizer({
-    slots: slots.slots,
-    ledger: ledger.ledger,
-    quota,
-    model: provider.modelId,
-    now,
-  });
-  const service = createJobsService({
-    jobs: jobs.repository,
-    keys,
-    slots: slots.slots,
-    queue: queue.queue,
-    results: results.store,
-    users,
-    quota,
-    queuedJobs: options.queuedJobs ?? DEFAULT_QUEUED_JOB_LIMITS,
-    finalize,
-    config,
-    maxReceiveCount: 3,
-    now,
-  });
-  const metrics = recordingMetrics();
-  const registry = new ToolRegistry(
-    [...catalogTools(memoryCatalog()), ...accountTools(users, quota, DEFAULT_PLAN_LIMITS), ...jobTools(service)],
-    { metrics },
-  );
-  const worker = createJobWorker({
-    jobs: jobs.repository,
-    delivery: queue.queue,
-    results: results.store,
-    finalize,
-    provider,
-    registry,
-    config,
-    maxReceiveCount: 3,
-    now,
-    metrics,
-  });
-  let deliveries = 0;
-  /** A delivery SQS would vouch for (its receipt handle is known to the queue). */
-  const delivery = (jobId: string, receiveCount = 1, body = JSON.stringify({ jobId })): JobDelivery => {
-    deliveries += 1;
-    const receiptHandle = `receipt-${deliveries}`;
-    queue.deliver(receiptHandle);
-    return { messageId: `message-${deliveries}`, receiptHandle, body, receiveCount };
-  };
-  /** The tokens charged to `sub` this month. */
-  const charged = (sub: string) => usage.tokensUsed(sub, monthWindow(now()));
-  return {
-    service,
-    worker,
-    registry,
-    /** What the worker and the registry recorded. */
-    metrics,
-    jobs,
-    slots,
-    ledger,
-    queue,
-    results,
-    usage,
-    charged,
-    delivery,
-    config,
-    provider,
-    now,
   };
 }

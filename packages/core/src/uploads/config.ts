@@ -1,4 +1,4 @@
-import { configSection } from '../config-source';
+import { configSection } from '../config-reader';
 import * as z from '../zod';
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024;

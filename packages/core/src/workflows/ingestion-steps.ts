@@ -27,9 +27,12 @@ import {
 
 /**
  * The ingestion workflow's task handlers. Each receives only `{ step, uploadId, sub }` from the state machine (and
- * a `correlationId` that only labels the log lines) and trusts nothing else: it loads the upload by its key (built from `sub`, so the owner is part of the lookup),
- * checks the state the step may run in, and re-reads everything it needs from S3 and DynamoDB. Every step is safe
- * to run twice (Step Functions retries, and Lambda may deliver twice).
+ * a `correlationId` that only labels the log lines) and trusts nothing else: it loads the upload by its key (built
+ * from `sub`, so the owner is part of the lookup), checks the state the step may run in, and re-reads everything it
+ * needs from S3 and DynamoDB. Every step is safe to run twice (Step Functions retries, and Lambda may deliver twice).
+ *
+ * Longer than 300 lines on purpose: the steps share one set of dependencies and the failure rules the ASL's Retry
+ * and Catch match on (`classifyStepError`, `failureReason`), which read best beside the steps that throw.
  */
 
 /** What the state machine sends; `error` only to markFailed (informational, used for the reason text). */

@@ -7,8 +7,9 @@ import { routeKey, routes, routesOfTier } from '@toolgate/core/manifest';
 import type { ToolRegistry } from '@toolgate/core/tools/registry';
 import type { UploadService } from '@toolgate/core/uploads/service';
 import type { UsersRepository } from '@toolgate/core/users/aws/repository';
-import { createLogger, createTierApp } from '../http/app';
+import { createTierApp } from '../http/app';
 import { planRateLimit } from '../http/rate-limit';
+import { createTierLogger } from '../logging';
 import { mcpRequestCost } from '../mcp/batch';
 import type { TierMetrics } from '../metrics';
 import { mountChat } from '../routes/chat';
@@ -37,7 +38,7 @@ export interface ApiDeps {
 /** The api tier: every route needs a verified access token with the route's scope. */
 export function createApiApp(deps: ApiDeps) {
   const app = createTierApp('api', {
-    logger: createLogger('api'),
+    logger: createTierLogger('api'),
     metrics: deps.metrics,
     verifier: deps.verifier,
     stripeSignature: null,

@@ -1,7 +1,8 @@
 import type { CatalogRepository } from '@toolgate/core/catalog/aws/repository';
 import type { ClientBuckets } from '@toolgate/core/limits/client-buckets';
-import { createLogger, createTierApp } from '../http/app';
+import { createTierApp } from '../http/app';
 import { clientRateLimit } from '../http/rate-limit';
+import { createTierLogger } from '../logging';
 import type { TierMetrics } from '../metrics';
 import { mountCatalog } from '../routes/catalog';
 import { mountDocs } from '../routes/docs';
@@ -18,7 +19,7 @@ export interface PublicDeps {
 /** The public tier: anonymous, cacheable, cheap. It has no verifier: no route here accepts a token. */
 export function createPublicApp(deps: PublicDeps) {
   const app = createTierApp('public', {
-    logger: createLogger('public'),
+    logger: createTierLogger('public'),
     metrics: deps.metrics,
     verifier: null,
     stripeSignature: null,

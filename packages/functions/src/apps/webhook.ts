@@ -1,6 +1,7 @@
 import type { StripeWebhookProcessor } from '@toolgate/core/billing/webhook';
-import { createLogger, createTierApp } from '../http/app';
+import { createTierApp } from '../http/app';
 import type { SignatureVerifier } from '../http/guard';
+import { createTierLogger } from '../logging';
 import type { TierMetrics } from '../metrics';
 import { mountStripeWebhook } from '../routes/stripe-webhook';
 
@@ -14,7 +15,7 @@ export interface WebhookDeps {
 /** The webhook tier: open at the gateway, every request authenticated by its sender's signature in the guard. */
 export function createWebhookApp(deps: WebhookDeps) {
   const app = createTierApp('webhook', {
-    logger: createLogger('webhook'),
+    logger: createTierLogger('webhook'),
     metrics: deps.metrics,
     verifier: null,
     stripeSignature: deps.stripeSignature,

@@ -1,5 +1,5 @@
 import { createDocumentClient } from '@toolgate/core/data/dynamo';
-import { config, readSection } from '@toolgate/core/runtime-config';
+import { config, readSection } from '@toolgate/core/process-config';
 
 /**
  * Module-scope singletons, created once per Lambda instance. One small module per dependency, so that each tier's

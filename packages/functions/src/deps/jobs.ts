@@ -1,4 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { loadOnce, onFirstCall } from '@toolgate/core/data/on-first-call';
 import { createIdempotencyStore } from '@toolgate/core/jobs/aws/idempotency';
 import type { DeliveryControl, JobQueue } from '@toolgate/core/jobs/aws/queue';
@@ -12,6 +11,7 @@ import { createJobsService } from '@toolgate/core/jobs/service';
 import { DEFAULT_QUEUED_JOB_LIMITS } from '@toolgate/core/limits/jobs';
 import { LIMITS_SECTION } from '@toolgate/core/limits/plans';
 import { JOBS_QUEUE } from '@toolgate/core/resources';
+import { createComponentLogger } from '../logging';
 import { config, doc, readSection } from './base';
 import { cursors } from './cursors';
 import { chatQuota } from './limits';
@@ -24,12 +24,14 @@ if (!config.jobsQueueUrl) {
   throw new Error('Configuration: the jobs queue URL is missing (link JobsQueue, or TOOLGATE_JOBS_QUEUE_URL locally)');
 }
 
-const logger = new Logger({ serviceName: 'toolgate', persistentKeys: { component: 'jobs' } });
+const logger = createComponentLogger('jobs');
 
-/** Exported like the other SDK clients in deps/, so that tests can inject faults into it (tests/faults.test.ts). */
 const queueUrl = config.jobsQueueUrl;
 
-/** The SQS client, loaded on first use (`import()`): only a job submission or the worker needs it. */
+/**
+ * The SQS client, loaded on first use (`import()`): only a job submission or the worker needs it. Exported like the
+ * other SDK clients in deps/, so that tests can inject faults into it (tests/faults.test.ts).
+ */
 export const sqsClient = loadOnce(async () => {
   const { createSqsClient } = await import('@toolgate/core/jobs/aws/queue');
   return createSqsClient({ region: config.region });

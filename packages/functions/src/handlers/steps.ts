@@ -10,7 +10,6 @@ import { createTierMetrics } from '../metrics';
 /** This handler's own instance: its ColdStart counts once per tier, even where tiers share a process (locally). */
 const metrics = createTierMetrics(config.stage);
 
-// Not `createLogger` from http/app: that module brings Hono and the JWT verifier, which a non-HTTP tier never uses.
 const logger = createTierLogger('steps');
 
 const MESSAGE_MAX_CHARS = 500;

@@ -1,7 +1,7 @@
 import { routes } from '@toolgate/core/manifest';
 import { scope } from '@toolgate/core/scopes';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createLogger } from '../http/app';
+import { createTierLogger } from '../logging';
 import { honoPath } from '../routes/path';
 import { fakeVerifier } from '../testing/agent-app';
 import { apiGatewayEvent, lambdaContext } from '../testing/events';
@@ -40,7 +40,7 @@ afterEach(() => {
 describe('per-request log context', () => {
   it('keeps each of two overlapping requests on its own ids, on every line (one shared app, interleaved)', async () => {
     vi.stubEnv('AWS_LAMBDA_INITIALIZATION_TYPE', 'on-demand'); // what Lambda sets (a logger reads it when made)
-    const logger = createLogger('api');
+    const logger = createTierLogger('api');
     logger.setLogLevel('INFO'); // tests run with POWERTOOLS_LOG_LEVEL=SILENT
     const app = createTierApp('api', { logger, verifier: fakeVerifier(callers), stripeSignature: null });
     const gates = new Map<string, { promise: Promise<void>; resolve: () => void }>();

@@ -1,6 +1,6 @@
 import { type HttpTier, routesOfTier } from '@toolgate/core/manifest';
 import { Hono } from 'hono';
-import { createTierLogger, type TierLogger } from '../logging';
+import type { TierLogger } from '../logging';
 import type { TierMetrics } from '../metrics';
 import { createGuard, type GuardOptions } from './guard';
 import { notFound, onError } from './problem';
@@ -62,8 +62,4 @@ export function createTierApp(tier: HttpTier, options: TierAppOptions): Hono<App
   app.onError(onError);
   app.notFound(notFound);
   return app;
-}
-
-export function createLogger(tier: HttpTier): TierLogger {
-  return createTierLogger(tier);
 }

@@ -14,6 +14,9 @@ import * as z from '@toolgate/core/zod';
  *
  * Schemas are converted by zod's own `toJSONSchema` (OpenAPI 3.1 uses JSON Schema 2020-12), the converter that
  * also gives the tools' schemas to MCP clients and models: one zod, one conversion, for every consumer.
+ *
+ * Longer than 300 lines on purpose: one build-time generator whose parts (schema conversion, responses, operations,
+ * security schemes) all write through one converter's component table; no tier bundles it.
  */
 
 type JsonSchema = { [key: string]: unknown };

@@ -1,6 +1,6 @@
 import { MODEL_SECTION, type ModelConfig } from '@toolgate/core/agent/config';
 import { systemClock } from '@toolgate/core/clock';
-import { parseConfig, rawConfig } from '@toolgate/core/config-source';
+import { parseConfig, rawConfig } from '@toolgate/core/config-reader';
 import { manifest } from '@toolgate/core/manifest';
 import { type DevState, removeDevState, writeDevState } from '../dev-state';
 import { formatMetricsSummary, type MetricPoint } from '../metrics';

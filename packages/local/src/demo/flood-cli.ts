@@ -3,13 +3,12 @@ import { temporaryDir } from '../testing/fixtures';
 import {
   DEMO_PLAN,
   type FloodPlan,
-  HTTP_TIERS_RESERVED,
   isolationProblems,
   onlyLatencyMissed,
   type ScenarioResult,
-  startFloodLab,
   starvationShown,
 } from './flood';
+import { HTTP_TIERS_RESERVED, startFloodLab } from './flood-lab';
 
 /**
  * `pnpm demo:flood`: the flood-isolation experiment, printed side by side. Loopback only, bounded in requests and

@@ -224,15 +224,16 @@ describe('writing the integration response', () => {
   });
 
   it('answers 503 Service Unavailable when the integration times out', async () => {
+    let finish: () => void = () => undefined;
     const gw = await gateway(
-      { public: () => sleep(300).then(() => ({ statusCode: 200, body: 'late' })) },
+      { public: () => new Promise((resolve) => (finish = () => resolve({ statusCode: 200, body: 'late' }))) },
       { timeoutMs: 50 },
     );
-    const started = performance.now();
+    // The integration never answers until told to: the 503 can only be the gateway's own timeout.
     const res = await rawRequest(gw.url, '/health');
     expect(res.status).toBe(503);
     expect(message(res.text)).toEqual({ message: 'Service Unavailable' });
-    expect(performance.now() - started).toBeLessThan(250);
+    finish();
   });
 
   it('gives the handler a context whose remaining time follows the gateway timeout', async () => {

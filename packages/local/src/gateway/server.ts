@@ -14,10 +14,10 @@ import {
   type GatewayThrottling,
 } from '@toolgate/core/concurrency';
 import { type HttpTier, manifest, RouteMatcher, type RouteSpec, routeKey } from '@toolgate/core/manifest';
+import { ClientAbortedError, declaredLength, RequestTooLargeError, readBody } from '../emulators/http-body';
 import { closeServer, httpUrl, listen } from '../emulators/http-server';
 import { LOOPBACK } from '../emulators/types';
 import { createJwtAuthorizer, type JwtAuthorizerConfig } from './authorizer';
-import { ClientAbortedError, declaredLength, RequestTooLargeError, readBody } from './body';
 import { createTierLimiters } from './concurrency';
 import { lambdaContext } from './context';
 import { type CorsConfig, createCors } from './cors';
@@ -29,6 +29,13 @@ import { invokeStreaming, type StreamingLambdaHandler } from './streaming';
 import { GatewayThrottle } from './throttle';
 import type { AccessLogEntry, LambdaHandler, ObservedResponse, TierHandlers } from './types';
 
+/**
+ * The local API Gateway (HTTP API, payload 2.0) in front of the tiers' Lambda handlers, as strict as AWS: the
+ * manifest's routes, stages and base paths, CORS, stage and route throttling, the JWT authorizer, per-tier reserved
+ * concurrency, the payload, response and timeout limits, and an access log. Longer than 300 lines on purpose: a
+ * request's path through the gateway reads in order in one function, while each check it makes is its own module
+ * beside it (authorizer, cors, throttle, concurrency, event, invoke, result).
+ */
 export interface LocalGatewayOptions {
   /** Each tier's Lambda handler; a matched route whose tier has none gets a 500, like a broken integration. */
   handlers: TierHandlers;

@@ -28,6 +28,9 @@ import { functionContext } from '../gateway/context';
  *
  * Differences from AWS, on purpose: one poller instead of a fleet that scales with the backlog; a timed-out
  * invocation keeps running in this process (it cannot be killed), although its slot is freed and its batch failed.
+ *
+ * Longer than 300 lines on purpose: the mapping's loop (receive, gather, invoke, settle, count) shares its state in
+ * one closure; the event shaping and the partial-batch rule above it are pure and tested on their own.
  */
 
 export type SqsHandler = (event: SQSEvent, context: Context) => unknown;

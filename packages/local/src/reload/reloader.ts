@@ -29,6 +29,10 @@ import { createHandlerBundler, type HandlerBuild, type HandlerBundler, RELOADED_
  *
  * A build error (syntax, unresolved import) or a module that throws while loading is printed with its file and line,
  * and the last good handlers keep serving. esbuild strips types without checking them: `pnpm typecheck` still does.
+ *
+ * Slightly over 300 lines on purpose: the build, the import of a build and the watch share one reloader's state
+ * (the esbuild context, the last good handlers, the build folders); creating and cleaning those folders is
+ * build-dirs.ts.
  */
 
 /** Every handler a reload replaces, ready to invoke. */

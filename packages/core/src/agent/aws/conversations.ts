@@ -1,6 +1,6 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type Clock, systemClock } from '../../clock';
+import { conditional, conditionFields, equals, itemAbsent } from '../../data/conditional';
 import { isExpired, nowSeconds } from '../../data/dynamo';
 import { keys } from '../../data/keys';
 import { ConflictError, UnreadableDataError } from '../../errors';
@@ -96,8 +96,8 @@ export function createConversationsRepository(
         );
       }
       const updatedAtMs = Date.parse(conversation.updatedAt);
-      try {
-        await doc.send(
+      const saved = await conditional(() =>
+        doc.send(
           new PutCommand({
             TableName: tableName,
             Item: {
@@ -109,25 +109,12 @@ export function createConversationsRepository(
               version,
               expiresAt: nowSeconds(updatedAtMs) + options.ttlDays * 24 * 3600,
             },
-            ...(expectedVersion === null
-              ? { ConditionExpression: 'attribute_not_exists(pk)' }
-              : {
-                  ConditionExpression: '#version = :expected',
-                  ExpressionAttributeNames: { '#version': 'version' },
-                  ExpressionAttributeValues: { ':expected': expectedVersion },
-                }),
+            ...conditionFields(expectedVersion === null ? itemAbsent : equals('version', expectedVersion, 'expected')),
           }),
-        );
-      } catch (error) {
-        if (
-          error instanceof ConditionalCheckFailedException ||
-          (error as Error)?.name === 'ConditionalCheckFailedException'
-        ) {
-          throw new ConflictError('The conversation changed while this message was processed; send it again.', {
-            cause: error,
-          });
-        }
-        throw error;
+        ),
+      );
+      if (!saved) {
+        throw new ConflictError('The conversation changed while this message was processed; send it again.');
       }
       return { ...conversation, messages, version };
     },

@@ -1,4 +1,5 @@
 import { CATEGORIES } from '../../catalog/schema';
+import { DEV_MODEL_ID } from '../config';
 import {
   type AssistantMessage,
   type ChatMessage,
@@ -302,7 +303,7 @@ export function createDevProvider(options: DevProviderOptions = {}): ModelProvid
   const chunkDelayMs = options.chunkDelayMs ?? 0;
   return {
     name: 'dev',
-    modelId: 'toolgate-dev',
+    modelId: DEV_MODEL_ID,
     async converse(request: ModelRequest): Promise<ModelResponse> {
       await pause(latencyMs, request.signal);
       const { text, results } = resultsSinceLastUser(request.messages);

@@ -1,7 +1,6 @@
 import { onFirstCall } from '../../data/on-first-call';
-import type { ModelConfig } from '../config';
+import { DEV_MODEL_ID, type ModelConfig } from '../config';
 import type { ModelProvider } from '../provider';
-import { createDevProvider } from './dev';
 import { createOpenAiProvider } from './openai';
 
 export interface ProviderEnvironment {
@@ -10,13 +9,19 @@ export interface ProviderEnvironment {
 }
 
 /**
- * The configured model provider. Call once at init. The Bedrock provider and its SDK client load on the first model
- * call (`import()`): the tiers that hold a provider answer most requests without one.
+ * The configured model provider. Call once at init. The dev and Bedrock providers (and Bedrock's SDK client) load on
+ * the first model call (`import()`): the tiers that hold a provider answer most requests without one, and a deployed
+ * bundle configured for Bedrock never parses the dev model.
  */
 export function createModelProvider(config: ModelConfig, environment: ProviderEnvironment): ModelProvider {
   switch (config.provider) {
-    case 'dev':
-      return createDevProvider({ latencyMs: config.latencyMs, chunkDelayMs: config.chunkDelayMs });
+    case 'dev': {
+      const { latencyMs, chunkDelayMs } = config;
+      return onFirstCall<ModelProvider>(
+        async () => (await import('./dev')).createDevProvider({ latencyMs, chunkDelayMs }),
+        { name: 'dev', modelId: DEV_MODEL_ID },
+      );
+    }
     case 'bedrock': {
       const { modelId } = config;
       const region = config.region ?? environment.region;

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { catalogTools } from '../../catalog/tools';
 import { ServiceUnavailableError } from '../../errors';
 import { caller, memoryCatalog } from '../../testing/agent-fakes';
@@ -11,7 +11,10 @@ import { createOpenAiProvider, type OpenAiProviderOptions, retryDelayMs } from '
 
 /** The OpenAI-compatible provider against a loopback server speaking the Chat Completions wire format. */
 let close: (() => Promise<void>) | undefined;
-afterEach(() => close?.());
+afterEach(() => {
+  vi.useRealTimers();
+  return close?.();
+});
 
 async function openAiAt(
   reply: (request: RecordedRequest, index: number) => WireReply,
@@ -29,6 +32,17 @@ async function openAiAt(
       ...options,
     }),
   };
+}
+
+/** A fetch that answers from a script with no server behind it, so that a test can run on fake timers. */
+function scriptedFetch(reply: (index: number) => WireReply) {
+  const requests: string[] = [];
+  const fetch = (async (url: string | URL | Request) => {
+    const { status = 200, headers = {}, body } = reply(requests.length);
+    requests.push(String(url));
+    return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
+  }) as typeof globalThis.fetch;
+  return { fetch, requests };
 }
 
 const completion = (message: object, finish: string) => ({
@@ -239,13 +253,27 @@ describe('openai-compatible provider (Chat Completions wire format)', () => {
       await expect(unreachable.converse(ask)).rejects.toThrow(/could not be reached/);
       expect(calls).toBe(2);
 
+      // The pause before the retry (250 ms) runs on fake timers: the abort is honoured with no time passing.
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
       const deadline = new AbortController();
-      const { provider, server } = await openAiAt(() => busy(503));
-      setTimeout(() => deadline.abort(new Error('chat deadline')), 50);
-      const started = performance.now();
-      await expect(provider.converse({ ...ask, signal: deadline.signal })).rejects.toThrow('chat deadline');
-      expect(performance.now() - started).toBeLessThan(200); // not the full 250 ms pause
-      expect(server.requests).toHaveLength(1);
+      const scripted = scriptedFetch(() => busy(503));
+      const provider = createOpenAiProvider({
+        baseUrl: 'http://model.invalid/v1',
+        modelId: 'm',
+        fetch: scripted.fetch,
+      });
+      const answer = provider.converse({ ...ask, signal: deadline.signal });
+      const settled = answer.then(
+        () => 'answered',
+        (error: Error) => error.message,
+      );
+      await vi.advanceTimersByTimeAsync(50);
+      expect(scripted.requests).toHaveLength(1);
+      expect(vi.getTimerCount()).toBe(1); // the pause, 200 ms to go
+      deadline.abort(new Error('chat deadline'));
+      expect(await settled).toBe('chat deadline');
+      expect(vi.getTimerCount()).toBe(0);
+      expect(scripted.requests).toHaveLength(1);
     });
   });
 
@@ -451,15 +479,23 @@ describe('openai-compatible provider (Chat Completions wire format)', () => {
     });
 
     it('honours retry-after-ms (OpenAI), waiting 1.5 s before the retry', async () => {
-      const { provider, server } = await openAiAt((_request, index) =>
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      const scripted = scriptedFetch((index) =>
         index === 0
           ? { status: 429, headers: { 'retry-after-ms': '1500' }, body: { error: { message: 'Rate limit reached' } } }
           : completion({ content: 'Hello.' }, 'stop'),
       );
-      const started = performance.now();
-      expect((await provider.converse(ask)).message.content).toBe('Hello.');
-      expect(performance.now() - started).toBeGreaterThanOrEqual(1_400);
-      expect(server.requests).toHaveLength(2);
+      const provider = createOpenAiProvider({
+        baseUrl: 'http://model.invalid/v1',
+        modelId: 'm',
+        fetch: scripted.fetch,
+      });
+      const answer = provider.converse(ask);
+      await vi.advanceTimersByTimeAsync(1_499);
+      expect(scripted.requests).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(1);
+      expect((await answer).message.content).toBe('Hello.');
+      expect(scripted.requests).toHaveLength(2);
     });
 
     it('reads Retry-After as an HTTP-date against the clock, and passes a long one on', async () => {

@@ -5,19 +5,33 @@ import {
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { allOf, anyOf, attributeAbsent, conditional, conditionFields, equals, written } from '../../data/conditional';
 import { nowSeconds } from '../../data/dynamo';
 import { keys } from '../../data/keys';
+import { expired, heldBy, LEASE_UNTIL, leaseUntil, vacant } from '../../data/lease';
+import { ifNotExists, updateFields } from '../../data/update';
 import { ConflictError } from '../../errors';
-import { PLANS, type Plan } from '../../plans';
 import { userKey } from '../../users/aws/repository';
+import {
+  bestPlan,
+  CUSTOMERS,
+  linkedCustomers,
+  notOlderThanStored,
+  type PlanState,
+  planFields,
+  planStateOf,
+  replaces,
+  VERSION,
+} from '../plan-state';
 
 /**
  * Billing state in the single table, written only with single-item conditional writes (no transactions: dynalite
  * has none, and none are needed):
  *
  * - `STRIPE_EVENT#<event id>` / `EVENT` — the delivery ledger that makes each event take effect once. A claim is
- *   a conditional put (`IN_PROGRESS` with a lease); success marks it `COMPLETED`; a failure deletes it so that
- *   Stripe's retry can process the event. An expired lease (a crashed or timed-out Lambda) can be taken over.
+ *   a conditional put (`IN_PROGRESS` with a lease held by a random token, data/lease.ts); success marks it
+ *   `COMPLETED`; a failure deletes it so that Stripe's retry can process the event. An expired lease (a crashed or
+ *   timed-out Lambda) can be taken over.
  * - `STRIPE_CUSTOMER#<customer id>` / `CUSTOMER` — which user a Stripe customer belongs to, and the customer's
  *   newest plan state (kept even before the customer is linked, since Stripe may deliver the subscription before
  *   the checkout).
@@ -33,12 +47,7 @@ import { userKey } from '../../users/aws/repository';
  * order), and re-applying the same event is always allowed (a retry after a partial failure completes it).
  */
 
-export interface PlanState {
-  plan: Plan;
-  eventId: string;
-  /** Stripe's `created` of the event (epoch seconds). */
-  eventCreated: number;
-}
+export type { PlanState };
 
 export type ClaimResult = { claimed: true; token: string } | { claimed: false; status: 'completed' | 'in-progress' };
 
@@ -75,95 +84,9 @@ export const stripeEventKey = keys.stripeEvent;
 export const stripeCustomerKey = keys.stripeCustomer;
 
 const IN_PROGRESS = 'IN_PROGRESS';
-/** The profile's per-customer plan states, and the version its optimistic writes are conditioned on. */
-const CUSTOMERS = 'stripeCustomers';
-const VERSION = 'entitlementsVersion';
 /** Concurrent writers to one profile are a user's own events: a handful of retries settles them. */
 const MAX_PROFILE_ATTEMPTS = 5;
 const COMPLETED = 'COMPLETED';
-
-function isConditionFailure(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
-}
-
-/** `true` when the write happened, `false` when its condition refused it; other errors propagate. */
-async function conditional(write: Promise<unknown>): Promise<boolean> {
-  try {
-    await write;
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
-}
-
-/** The condition and values that let `state` replace a stored plan state only if it is not older. */
-function notOlderThanStored(state: PlanState) {
-  const lower = PLANS.slice(0, PLANS.indexOf(state.plan));
-  const tie = [
-    '#eventId = :eventId',
-    ...(lower.length > 0 ? [`#plan IN (${lower.map((_, i) => `:lower${i}`).join(', ')})`] : []),
-  ];
-  return {
-    ConditionExpression: `attribute_not_exists(#created) OR #created < :created OR (#created = :created AND (${tie.join(' OR ')}))`,
-    names: { '#plan': 'plan', '#created': 'planEventCreated', '#eventId': 'planEventId' },
-    values: {
-      ':plan': state.plan,
-      ':created': state.eventCreated,
-      ':eventId': state.eventId,
-      ...Object.fromEntries(lower.map((plan, i) => [`:lower${i}`, plan])),
-    },
-  };
-}
-
-/**
- * Whether `state` may replace the customer's `stored` state: it is from a newer event, or from the same second and
- * either the same event (a retry completing it) or a higher plan (the tie rule of `notOlderThanStored`).
- */
-export function replaces(state: PlanState, stored: PlanState): boolean {
-  if (state.eventCreated !== stored.eventCreated) return state.eventCreated > stored.eventCreated;
-  return state.eventId === stored.eventId || PLANS.indexOf(stored.plan) < PLANS.indexOf(state.plan);
-}
-
-/** The best plan any linked customer grants (`free` without any). */
-export function bestPlan(customers: Readonly<Record<string, PlanState>>): Plan {
-  let best: Plan = PLANS[0];
-  for (const { plan } of Object.values(customers)) if (PLANS.indexOf(plan) > PLANS.indexOf(best)) best = plan;
-  return best;
-}
-
-/**
- * The profile's per-customer states. A profile written before they existed holds one customer's state in its
- * top-level fields: it reads as that one customer.
- */
-function linkedCustomers(item: Record<string, unknown> | undefined): Record<string, PlanState> {
-  const map = item?.[CUSTOMERS];
-  const customers: Record<string, PlanState> = {};
-  if (map && typeof map === 'object') {
-    for (const [id, value] of Object.entries(map as Record<string, unknown>)) {
-      const state = planStateOf(value as Record<string, unknown>, 'plan', 'eventId', 'eventCreated');
-      if (state) customers[id] = state;
-    }
-    return customers;
-  }
-  const legacy = planStateOf(item);
-  if (legacy && typeof item?.stripeCustomerId === 'string') customers[item.stripeCustomerId] = legacy;
-  return customers;
-}
-
-function planStateOf(
-  item: Record<string, unknown> | undefined,
-  planField = 'plan',
-  eventIdField = 'planEventId',
-  createdField = 'planEventCreated',
-): PlanState | undefined {
-  const plan = item?.[planField];
-  const eventId = item?.[eventIdField];
-  const eventCreated = item?.[createdField];
-  if (typeof plan !== 'string' || !(PLANS as readonly string[]).includes(plan)) return undefined;
-  if (typeof eventId !== 'string' || typeof eventCreated !== 'number') return undefined;
-  return { plan: plan as Plan, eventId, eventCreated };
-}
 
 export function createBillingStore(
   doc: DynamoDBDocumentClient,
@@ -178,7 +101,7 @@ export function createBillingStore(
   return {
     async claimEvent(event, now) {
       const token = crypto.randomUUID();
-      const claimed = await conditional(
+      const claimed = await written(() =>
         doc.send(
           new PutCommand({
             TableName: tableName,
@@ -187,15 +110,12 @@ export function createBillingStore(
               status: IN_PROGRESS,
               token,
               eventType: event.type,
-              leaseExpiresAt: now + leaseMs,
+              ...leaseUntil(now + leaseMs),
               receivedAt: new Date(now).toISOString(),
               expiresAt: nowSeconds(now) + retentionSeconds,
             },
-            // Expired records may linger (DynamoDB deletes within ~48 h, dynalite never): they count as absent.
-            ConditionExpression:
-              'attribute_not_exists(pk) OR expiresAt <= :nowSeconds OR (#status = :inProgress AND leaseExpiresAt < :now)',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':nowSeconds': nowSeconds(now), ':now': now, ':inProgress': IN_PROGRESS },
+            // A retention that ran out counts as absent (`vacant`); so does a lease whose holder crashed.
+            ...conditionFields(anyOf(vacant(now), allOf(equals('status', IN_PROGRESS, 'inProgress'), expired(now)))),
           }),
         ),
       );
@@ -208,35 +128,29 @@ export function createBillingStore(
     },
 
     async completeEvent(eventId, token, outcome, now) {
-      await conditional(
+      const { UpdateExpression, names, values } = updateFields(
+        { status: COMPLETED, outcome, completedAt: new Date(now).toISOString() },
+        [LEASE_UNTIL, 'token'],
+      );
+      await written(() =>
         doc.send(
           new UpdateCommand({
             TableName: tableName,
             Key: stripeEventKey(eventId),
-            UpdateExpression:
-              'SET #status = :completed, outcome = :outcome, completedAt = :at REMOVE leaseExpiresAt, #token',
-            ConditionExpression: '#token = :token',
-            ExpressionAttributeNames: { '#status': 'status', '#token': 'token' },
-            ExpressionAttributeValues: {
-              ':completed': COMPLETED,
-              ':outcome': outcome,
-              ':at': new Date(now).toISOString(),
-              ':token': token,
-            },
+            UpdateExpression,
+            ...conditionFields(heldBy('token', token), names, values),
           }),
         ),
       );
     },
 
     async releaseEvent(eventId, token) {
-      await conditional(
+      await written(() =>
         doc.send(
           new DeleteCommand({
             TableName: tableName,
             Key: stripeEventKey(eventId),
-            ConditionExpression: '#token = :token',
-            ExpressionAttributeNames: { '#token': 'token' },
-            ExpressionAttributeValues: { ':token': token },
+            ...conditionFields(heldBy('token', token)),
           }),
         ),
       );
@@ -244,49 +158,50 @@ export function createBillingStore(
 
     async recordCustomerPlan(customerId, state, now) {
       const at = new Date(now).toISOString();
-      const guard = notOlderThanStored(state);
-      try {
-        const { Attributes } = await doc.send(
+      const { UpdateExpression, names, values } = updateFields({
+        ...planFields(state),
+        customerId,
+        updatedAt: at,
+        createdAt: ifNotExists(at),
+      });
+      const output = await conditional(() =>
+        doc.send(
           new UpdateCommand({
             TableName: tableName,
             Key: stripeCustomerKey(customerId),
-            UpdateExpression:
-              'SET #plan = :plan, #created = :created, #eventId = :eventId, customerId = :customerId, updatedAt = :at, createdAt = if_not_exists(createdAt, :at)',
-            ConditionExpression: guard.ConditionExpression,
-            ExpressionAttributeNames: guard.names,
-            ExpressionAttributeValues: { ...guard.values, ':customerId': customerId, ':at': at },
+            UpdateExpression,
+            ...conditionFields(notOlderThanStored(state), names, values),
             ReturnValues: 'ALL_NEW',
           }),
-        );
-        return { recorded: true, ...(typeof Attributes?.sub === 'string' ? { sub: Attributes.sub } : {}) };
-      } catch (error) {
-        if (isConditionFailure(error)) return { recorded: false };
-        throw error;
-      }
+        ),
+      );
+      if (!output) return { recorded: false };
+      const sub = output.Attributes?.sub;
+      return { recorded: true, ...(typeof sub === 'string' ? { sub } : {}) };
     },
 
     async linkCustomer(customerId, sub, now) {
       const at = new Date(now).toISOString();
-      try {
-        const { Attributes } = await doc.send(
+      const output = await conditional(() =>
+        doc.send(
           new UpdateCommand({
             TableName: tableName,
             Key: stripeCustomerKey(customerId),
             UpdateExpression:
               'SET #sub = :sub, customerId = :customerId, updatedAt = :at, createdAt = if_not_exists(createdAt, :at)',
             // The first checkout decides whose customer this is; a different user later is refused, not re-linked.
-            ConditionExpression: 'attribute_not_exists(#sub) OR #sub = :sub',
-            ExpressionAttributeNames: { '#sub': 'sub' },
-            ExpressionAttributeValues: { ':sub': sub, ':customerId': customerId, ':at': at },
+            ...conditionFields(
+              anyOf(attributeAbsent('sub'), equals('sub', sub)),
+              {},
+              { ':customerId': customerId, ':at': at },
+            ),
             ReturnValues: 'ALL_NEW',
           }),
-        );
-        const state = planStateOf(Attributes);
-        return { linked: true, ...(state ? { state } : {}) };
-      } catch (error) {
-        if (isConditionFailure(error)) return { linked: false };
-        throw error;
-      }
+        ),
+      );
+      if (!output) return { linked: false };
+      const state = planStateOf(output.Attributes);
+      return { linked: true, ...(state ? { state } : {}) };
     },
 
     async applyUserPlan(sub, customerId, state, now) {
@@ -300,39 +215,27 @@ export function createBillingStore(
         if (stored && !replaces(state, stored)) return false;
         const next = { ...customers, [customerId]: state };
         const version = typeof Item?.[VERSION] === 'number' ? (Item[VERSION] as number) : undefined;
-        const written = await conditional(
+        const { UpdateExpression, names, values } = updateFields({
+          ...planFields({ ...state, plan: bestPlan(next) }),
+          stripeCustomerId: customerId,
+          [CUSTOMERS]: next,
+          [VERSION]: (version ?? 0) + 1,
+          sub,
+          updatedAt: at,
+          createdAt: ifNotExists(at),
+        });
+        const unchanged = version === undefined ? attributeAbsent(VERSION) : equals(VERSION, version, 'version');
+        const saved = await written(() =>
           doc.send(
             new UpdateCommand({
               TableName: tableName,
               Key: userKey(sub),
-              UpdateExpression:
-                'SET #plan = :plan, #created = :created, #eventId = :eventId, stripeCustomerId = :customerId, ' +
-                '#customers = :customers, #version = :nextVersion, #sub = :sub, updatedAt = :at, ' +
-                'createdAt = if_not_exists(createdAt, :at)',
-              ConditionExpression: version === undefined ? 'attribute_not_exists(#version)' : '#version = :version',
-              ExpressionAttributeNames: {
-                '#plan': 'plan',
-                '#created': 'planEventCreated',
-                '#eventId': 'planEventId',
-                '#customers': CUSTOMERS,
-                '#version': VERSION,
-                '#sub': 'sub',
-              },
-              ExpressionAttributeValues: {
-                ':plan': bestPlan(next),
-                ':created': state.eventCreated,
-                ':eventId': state.eventId,
-                ':customerId': customerId,
-                ':customers': next,
-                ':nextVersion': (version ?? 0) + 1,
-                ':sub': sub,
-                ':at': at,
-                ...(version === undefined ? {} : { ':version': version }),
-              },
+              UpdateExpression,
+              ...conditionFields(unchanged, names, values),
             }),
           ),
         );
-        if (written) return true;
+        if (saved) return true;
         // Another event of this user (another customer's, or a redelivery) wrote in between: read again.
       }
       throw new ConflictError('The plan of this user is being changed by another event; retry later.', {

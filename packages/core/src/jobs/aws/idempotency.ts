@@ -1,13 +1,17 @@
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { isConditionFailure } from '../../data/conditional';
+import { conditionFields, written } from '../../data/conditional';
 import { isExpired, nowSeconds } from '../../data/dynamo';
 import { keys } from '../../data/keys';
+import { heldBy, vacant } from '../../data/lease';
 
 /**
  * `Idempotency-Key` reservations: pk = IDEMP#<sub>#<key>, sk = IDEMP, holding the job id the key stands for and the
  * hash of the request it came with. One conditional put decides which of any number of concurrent requests with the
  * same key reserves it; the others read the reservation and get the same job (or a 422 for a different body).
  * Keys never contain `#` (the schema forbids it), so two users' keys cannot collide.
+ *
+ * A reservation is a lease (data/lease.ts) held by its job id until its TTL: it is taken when `vacant`, and only
+ * its holder can give it back.
  */
 export const idempotencyKeyOf = keys.idempotency;
 
@@ -39,8 +43,8 @@ export function createIdempotencyStore(doc: DynamoDBDocumentClient, tableName: s
     async reserve(sub, key, reservation, { now, ttlSeconds }) {
       // Two rounds: a reservation can expire (or be read as expired) between the failed put and the read.
       for (let round = 0; round < 2; round++) {
-        try {
-          await doc.send(
+        const reserved = await written(() =>
+          doc.send(
             new PutCommand({
               TableName: tableName,
               Item: {
@@ -50,15 +54,11 @@ export function createIdempotencyStore(doc: DynamoDBDocumentClient, tableName: s
                 createdAt: new Date(now).toISOString(),
                 expiresAt: nowSeconds(now) + ttlSeconds,
               },
-              // An expired reservation may still be there (TTL deletion is lazy): it no longer counts.
-              ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
-              ExpressionAttributeValues: { ':now': nowSeconds(now) },
+              ...conditionFields(vacant(now)),
             }),
-          );
-          return { reserved: true, ...reservation };
-        } catch (error) {
-          if (!isConditionFailure(error)) throw error;
-        }
+          ),
+        );
+        if (reserved) return { reserved: true, ...reservation };
         const { Item } = await doc.send(
           new GetCommand({ TableName: tableName, Key: idempotencyKeyOf(sub, key), ConsistentRead: true }),
         );
@@ -70,18 +70,15 @@ export function createIdempotencyStore(doc: DynamoDBDocumentClient, tableName: s
     },
 
     async release(sub, key, jobId) {
-      try {
-        await doc.send(
+      await written(() =>
+        doc.send(
           new DeleteCommand({
             TableName: tableName,
             Key: idempotencyKeyOf(sub, key),
-            ConditionExpression: 'jobId = :jobId',
-            ExpressionAttributeValues: { ':jobId': jobId },
+            ...conditionFields(heldBy('jobId', jobId)),
           }),
-        );
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-      }
+        ),
+      );
     },
   };
 }

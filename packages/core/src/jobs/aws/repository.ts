@@ -8,13 +8,27 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { TokenUsage } from '../../agent/provider';
 import { type Clock, systemClock } from '../../clock';
-import { conditional } from '../../data/conditional';
+import {
+  allOf,
+  anyOf,
+  type Condition,
+  condition,
+  conditional,
+  conditionFields,
+  equals,
+  itemAbsent,
+  itemExists,
+  written,
+} from '../../data/conditional';
 import type { CursorCodec, ExclusiveStartKey } from '../../data/cursor';
 import { isExpired } from '../../data/dynamo';
 import { indexKeys, keys } from '../../data/keys';
+import { expired, heldBy, LEASE_UNTIL, leaseUntil, live } from '../../data/lease';
+import { ifNotExists, increment, updateFields } from '../../data/update';
 import { INTERNAL_ERROR_DETAIL, ToolgateError } from '../../errors';
 import { type JobRecord, JobRecordSchema } from '../record';
 import type { JobError, JobResult } from '../schema';
+import { UNSENT, unsentBefore } from '../unsent';
 
 /**
  * Jobs in the single table:
@@ -99,34 +113,74 @@ function parseRecord(item: Record<string, unknown>): JobRecord {
   return parsed.data;
 }
 
+/** The named conditions of the job's state changes (the lease ones come from data/lease.ts). */
+const queued = equals('status', 'QUEUED', 'queued');
+const running = equals('status', 'RUNNING', 'running');
+const unfinished = condition(
+  '#status IN (:queued, :running)',
+  { '#status': 'status' },
+  { ':queued': 'QUEUED', ':running': 'RUNNING' },
+);
+/** The attempt that claimed the job still holds it (the attempt number is the fencing token). */
+const attemptHolds = (attempt: number) => allOf(running, heldBy('attempts', attempt));
+
+function guardCondition(guard: FailGuard): Condition {
+  switch (guard.kind) {
+    case 'attempt':
+      return attemptHolds(guard.attempt);
+    case 'abandoned':
+      return allOf(attemptHolds(guard.attempt), expired(guard.now));
+    case 'unsent':
+      return unsentBefore(guard.createdBefore);
+  }
+}
+
+const finished = (status: 'SUCCEEDED' | 'FAILED', at: string, expiresAt: number) => ({
+  status,
+  finishedAt: at,
+  updatedAt: at,
+  expiresAt,
+});
+
 export function createJobsRepository(
   doc: DynamoDBDocumentClient,
   tableName: string,
   cursors: CursorCodec,
   clock: Clock = systemClock,
 ): JobsRepository {
-  const update = async (
+  const send = (
     jobId: string,
-    expression: string,
-    condition: string,
-    names: Record<string, string>,
-    values: Record<string, unknown>,
-  ): Promise<JobRecord | null> => {
-    const output = await conditional(() =>
+    when: Condition,
+    set: Record<string, unknown>,
+    remove: readonly string[],
+    returnNew: boolean,
+  ) => {
+    const { UpdateExpression, names, values } = updateFields(set, remove);
+    return conditional(() =>
       doc.send(
         new UpdateCommand({
           TableName: tableName,
           Key: jobKey(jobId),
-          UpdateExpression: expression,
-          ConditionExpression: condition,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
+          UpdateExpression,
+          ...conditionFields(when, names, values),
+          ...(returnNew ? { ReturnValues: 'ALL_NEW' as const } : {}),
         }),
       ),
     );
+  };
+  /** The updated job, or null when `when` refused the change. */
+  const update = async (
+    jobId: string,
+    when: Condition,
+    set: Record<string, unknown>,
+    remove: readonly string[] = [],
+  ) => {
+    const output = await send(jobId, when, set, remove, true);
     return output?.Attributes ? parseRecord(output.Attributes) : null;
   };
+  /** Whether the change was made; the item is not read back (it may be one that does not parse). */
+  const change = async (jobId: string, when: Condition, set: Record<string, unknown>) =>
+    (await send(jobId, when, set, [], false)) !== null;
 
   const get = async (jobId: string): Promise<JobRecord | null> => {
     const { Item } = await doc.send(new GetCommand({ TableName: tableName, Key: jobKey(jobId), ConsistentRead: true }));
@@ -135,21 +189,15 @@ export function createJobsRepository(
   };
 
   return {
-    async create(record) {
-      const written = await conditional(() =>
-        doc.send(
-          new PutCommand({
-            TableName: tableName,
-            Item: {
-              ...record,
-              ...jobKey(record.jobId),
-              ...indexKeys.ownerJobs(record.owner, record.createdAt, record.jobId),
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        ),
+    create(record) {
+      const item = {
+        ...record,
+        ...jobKey(record.jobId),
+        ...indexKeys.ownerJobs(record.owner, record.createdAt, record.jobId),
+      };
+      return written(() =>
+        doc.send(new PutCommand({ TableName: tableName, Item: item, ...conditionFields(itemAbsent) })),
       );
-      return written !== null;
     },
 
     get,
@@ -182,195 +230,49 @@ export function createJobsRepository(
     },
 
     async markEnqueued(jobId, messageId, at) {
-      await conditional(() =>
-        doc.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: jobKey(jobId),
-            UpdateExpression: 'SET #enqueuedAt = if_not_exists(#enqueuedAt, :at), #messageId = :messageId',
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeNames: { '#enqueuedAt': 'enqueuedAt', '#messageId': 'messageId' },
-            ExpressionAttributeValues: { ':at': at, ':messageId': messageId },
-          }),
-        ),
+      await change(jobId, itemExists, { enqueuedAt: ifNotExists(at), messageId });
+    },
+
+    deleteUnsent(jobId) {
+      return written(() =>
+        doc.send(new DeleteCommand({ TableName: tableName, Key: jobKey(jobId), ...conditionFields(UNSENT) })),
       );
     },
 
-    async deleteUnsent(jobId) {
-      const deleted = await conditional(() =>
-        doc.send(
-          new DeleteCommand({
-            TableName: tableName,
-            Key: jobKey(jobId),
-            ConditionExpression: '#status = :queued AND attribute_not_exists(#enqueuedAt) AND #attempts = :zero',
-            ExpressionAttributeNames: { '#status': 'status', '#enqueuedAt': 'enqueuedAt', '#attempts': 'attempts' },
-            ExpressionAttributeValues: { ':queued': 'QUEUED', ':zero': 0 },
-          }),
-        ),
-      );
-      return deleted !== null;
+    claim(jobId, { now, at, leaseUntil: until, receiveCount }) {
+      return update(jobId, anyOf(queued, allOf(running, expired(now))), {
+        status: 'RUNNING',
+        attempts: increment(1),
+        ...leaseUntil(until),
+        claimedReceiveCount: receiveCount,
+        startedAt: ifNotExists(at),
+        updatedAt: at,
+      });
     },
 
-    claim(jobId, { now, at, leaseUntil, receiveCount }) {
-      return update(
-        jobId,
-        'SET #status = :running, #attempts = #attempts + :one, #leaseUntil = :leaseUntil, ' +
-          '#claimedReceiveCount = :receiveCount, #startedAt = if_not_exists(#startedAt, :at), #updatedAt = :at',
-        '#status = :queued OR (#status = :running AND #leaseUntil < :now)',
-        {
-          '#status': 'status',
-          '#attempts': 'attempts',
-          '#leaseUntil': 'leaseUntil',
-          '#claimedReceiveCount': 'claimedReceiveCount',
-          '#startedAt': 'startedAt',
-          '#updatedAt': 'updatedAt',
-        },
-        {
-          ':running': 'RUNNING',
-          ':queued': 'QUEUED',
-          ':one': 1,
-          ':leaseUntil': leaseUntil,
-          ':receiveCount': receiveCount,
-          ':at': at,
-          ':now': now,
-        },
-      );
-    },
-
-    async holdsLease(jobId, attempt, now, at) {
-      const held = await update(
-        jobId,
-        'SET #updatedAt = :at',
-        '#status = :running AND #attempts = :attempt AND #leaseUntil > :now',
-        { '#status': 'status', '#attempts': 'attempts', '#leaseUntil': 'leaseUntil', '#updatedAt': 'updatedAt' },
-        { ':running': 'RUNNING', ':attempt': attempt, ':now': now, ':at': at },
-      );
-      return held !== null;
+    holdsLease(jobId, attempt, now, at) {
+      return change(jobId, allOf(attemptHolds(attempt), live(now)), { updatedAt: at });
     },
 
     complete(jobId, attempt, { result, resultRef, usage, at, expiresAt }) {
-      const stored: Record<string, string> = result ? { '#result': 'result' } : { '#resultRef': 'resultRef' };
       return update(
         jobId,
-        `SET #status = :succeeded, ${result ? '#result = :result' : '#resultRef = :resultRef'}, #usage = :usage, ` +
-          '#finishedAt = :at, #updatedAt = :at, #expiresAt = :expiresAt REMOVE #leaseUntil, #lastError',
-        '#status = :running AND #attempts = :attempt',
-        {
-          '#status': 'status',
-          ...stored,
-          '#usage': 'usage',
-          '#finishedAt': 'finishedAt',
-          '#updatedAt': 'updatedAt',
-          '#expiresAt': 'expiresAt',
-          '#leaseUntil': 'leaseUntil',
-          '#lastError': 'lastError',
-          '#attempts': 'attempts',
-        },
-        {
-          ':succeeded': 'SUCCEEDED',
-          ...(result ? { ':result': result } : { ':resultRef': resultRef }),
-          ':usage': usage,
-          ':at': at,
-          ':expiresAt': expiresAt,
-          ':running': 'RUNNING',
-          ':attempt': attempt,
-        },
+        attemptHolds(attempt),
+        { ...finished('SUCCEEDED', at, expiresAt), ...(result ? { result } : { resultRef }), usage },
+        [LEASE_UNTIL, 'lastError'],
       );
     },
 
     requeue(jobId, attempt, lastError, at) {
-      return update(
-        jobId,
-        'SET #status = :queued, #lastError = :lastError, #updatedAt = :at REMOVE #leaseUntil',
-        '#status = :running AND #attempts = :attempt',
-        {
-          '#status': 'status',
-          '#lastError': 'lastError',
-          '#updatedAt': 'updatedAt',
-          '#leaseUntil': 'leaseUntil',
-          '#attempts': 'attempts',
-        },
-        { ':queued': 'QUEUED', ':lastError': lastError, ':at': at, ':running': 'RUNNING', ':attempt': attempt },
-      );
+      return update(jobId, attemptHolds(attempt), { status: 'QUEUED', lastError, updatedAt: at }, [LEASE_UNTIL]);
     },
 
     fail(jobId, error, at, expiresAt, guard) {
-      const names: Record<string, string> = {
-        '#status': 'status',
-        '#error': 'error',
-        '#finishedAt': 'finishedAt',
-        '#updatedAt': 'updatedAt',
-        '#expiresAt': 'expiresAt',
-        '#leaseUntil': 'leaseUntil',
-      };
-      const values: Record<string, unknown> = {
-        ':failed': 'FAILED',
-        ':error': error,
-        ':at': at,
-        ':expiresAt': expiresAt,
-      };
-      let condition: string;
-      switch (guard.kind) {
-        case 'attempt':
-        case 'abandoned':
-          names['#attempts'] = 'attempts';
-          values[':running'] = 'RUNNING';
-          values[':attempt'] = guard.attempt;
-          condition = '#status = :running AND #attempts = :attempt';
-          if (guard.kind === 'abandoned') {
-            values[':now'] = guard.now;
-            condition += ' AND #leaseUntil < :now';
-          }
-          break;
-        case 'unsent':
-          names['#attempts'] = 'attempts';
-          names['#enqueuedAt'] = 'enqueuedAt';
-          names['#createdAt'] = 'createdAt';
-          values[':queued'] = 'QUEUED';
-          values[':zero'] = 0;
-          values[':createdBefore'] = guard.createdBefore;
-          condition =
-            '#status = :queued AND #attempts = :zero AND attribute_not_exists(#enqueuedAt) AND #createdAt < :createdBefore';
-          break;
-      }
-      return update(
-        jobId,
-        'SET #status = :failed, #error = :error, #finishedAt = :at, #updatedAt = :at, #expiresAt = :expiresAt ' +
-          'REMOVE #leaseUntil',
-        condition,
-        names,
-        values,
-      );
+      return update(jobId, guardCondition(guard), { ...finished('FAILED', at, expiresAt), error }, [LEASE_UNTIL]);
     },
 
-    async failUnreadable(jobId, error, at, expiresAt) {
-      const written = await conditional(() =>
-        doc.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: jobKey(jobId),
-            UpdateExpression:
-              'SET #status = :failed, #error = :error, #finishedAt = :at, #updatedAt = :at, #expiresAt = :expiresAt',
-            ConditionExpression: '#status IN (:queued, :running)',
-            ExpressionAttributeNames: {
-              '#status': 'status',
-              '#error': 'error',
-              '#finishedAt': 'finishedAt',
-              '#updatedAt': 'updatedAt',
-              '#expiresAt': 'expiresAt',
-            },
-            ExpressionAttributeValues: {
-              ':failed': 'FAILED',
-              ':error': error,
-              ':at': at,
-              ':expiresAt': expiresAt,
-              ':queued': 'QUEUED',
-              ':running': 'RUNNING',
-            },
-          }),
-        ),
-      );
-      return written !== null;
+    failUnreadable(jobId, error, at, expiresAt) {
+      return change(jobId, unfinished, { ...finished('FAILED', at, expiresAt), error });
     },
   };
 }

@@ -1,12 +1,14 @@
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { isConditionFailure } from '../../data/conditional';
+import { conditionFields, itemAbsent, written } from '../../data/conditional';
 import { keys } from '../../data/keys';
+import { heldBy } from '../../data/lease';
 
 /**
  * Active-job slots: the per-plan cap on unfinished jobs, exact under concurrency without transactions. A user with
  * a cap of N has slot items pk = USER#<sub>, sk = JOBSLOT#0000..N-1; a job holds one from submission until it
  * finishes. Claiming is a conditional put on a free slot (two concurrent submissions cannot take the same one),
- * releasing a conditional delete on the job id (idempotent, so a redelivered message can release it again).
+ * releasing a conditional delete on the job id (idempotent, so a redelivered message can release it again): a lease
+ * (data/lease.ts) held by the job, without an end.
  */
 const slotKey = keys.jobSlot;
 
@@ -51,36 +53,31 @@ export function createJobSlots(doc: DynamoDBDocumentClient, tableName: string): 
       const busy = new Set(taken.map((holder) => holder.slot));
       for (let slot = 0; slot < cap; slot++) {
         if (busy.has(slot)) continue;
-        try {
-          await doc.send(
+        const claimed = await written(() =>
+          doc.send(
             new PutCommand({
               TableName: tableName,
               Item: { ...slotKey(sub, slot), jobId, claimedAt: at },
-              ConditionExpression: 'attribute_not_exists(pk)',
+              ...conditionFields(itemAbsent),
             }),
-          );
-          return slot;
-        } catch (error) {
-          if (!isConditionFailure(error)) throw error;
-          // Taken by a concurrent submission since the read: try the next one.
-        }
+          ),
+        );
+        if (claimed) return slot;
+        // Taken by a concurrent submission since the read: try the next one.
       }
       return null;
     },
 
     async release(sub, slot, jobId) {
-      try {
-        await doc.send(
+      await written(() =>
+        doc.send(
           new DeleteCommand({
             TableName: tableName,
             Key: slotKey(sub, slot),
-            ConditionExpression: 'jobId = :jobId',
-            ExpressionAttributeValues: { ':jobId': jobId },
+            ...conditionFields(heldBy('jobId', jobId)),
           }),
-        );
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-      }
+        ),
+      );
     },
   };
 }

@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { TokenUsage } from '../../agent/provider';
-import { isConditionFailure } from '../../data/conditional';
+import { conditionFields, itemAbsent, written } from '../../data/conditional';
 import { nowSeconds } from '../../data/dynamo';
 import { keys } from '../../data/keys';
 
@@ -28,8 +28,8 @@ export interface JobUsageLedger {
 export function createJobUsageLedger(doc: DynamoDBDocumentClient, tableName: string): JobUsageLedger {
   return {
     async record(sub, jobId, { usage, model, at }) {
-      try {
-        await doc.send(
+      return written(() =>
+        doc.send(
           new PutCommand({
             TableName: tableName,
             Item: {
@@ -42,14 +42,10 @@ export function createJobUsageLedger(doc: DynamoDBDocumentClient, tableName: str
               recordedAt: new Date(at).toISOString(),
               expiresAt: nowSeconds(at) + RETENTION_S,
             },
-            ConditionExpression: 'attribute_not_exists(pk)',
+            ...conditionFields(itemAbsent),
           }),
-        );
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
-      }
+        ),
+      );
     },
   };
 }

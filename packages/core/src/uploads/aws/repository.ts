@@ -1,4 +1,3 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -7,9 +6,11 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { type Clock, systemClock } from '../../clock';
+import { allOf, condition, conditional, conditionFields, equals, itemAbsent, itemExists } from '../../data/conditional';
 import type { CursorCodec, ExclusiveStartKey } from '../../data/cursor';
 import { isExpired } from '../../data/dynamo';
 import { indexKeys, keys } from '../../data/keys';
+import { updateFields } from '../../data/update';
 import { ConflictError, ValidationError } from '../../errors';
 import * as z from '../../zod';
 import { UPLOAD_CONTENT_TYPES, UPLOAD_STATUSES, type UploadStatus } from '../schema';
@@ -102,8 +103,19 @@ export interface UploadsRepository {
 const SEARCH_PAGE = 50;
 const MAX_SEARCH_ROUND_TRIPS = 5;
 
-const isConditionFailure = (error: unknown) =>
-  error instanceof ConditionalCheckFailedException || (error as Error)?.name === 'ConditionalCheckFailedException';
+/** The item exists, is in one of the `from` states and, with `unchangedSince`, was not written since it was read. */
+function inState(from: readonly UploadStatus[], unchangedSince: string | undefined) {
+  const status = condition(
+    `#status IN (${from.map((_, index) => `:from${index}`).join(', ')})`,
+    { '#status': 'status' },
+    Object.fromEntries(from.map((state, index) => [`:from${index}`, state])),
+  );
+  return allOf(
+    itemExists,
+    status,
+    ...(unchangedSince === undefined ? [] : [equals('updatedAt', unchangedSince, 'unchangedSince')]),
+  );
+}
 
 function toRecord(item: Record<string, unknown> | undefined): UploadRecord | null {
   if (!item) return null;
@@ -142,19 +154,16 @@ export function createUploadsRepository(
 ): UploadsRepository {
   return {
     async create(record) {
-      try {
-        await doc.send(
+      const created = await conditional(() =>
+        doc.send(
           new PutCommand({
             TableName: tableName,
             Item: { ...uploadItemKey(record.sub, record.id), type: 'upload', ...record },
-            ConditionExpression: 'attribute_not_exists(pk)',
+            ...conditionFields(itemAbsent),
           }),
-        );
-      } catch (error) {
-        if (isConditionFailure(error))
-          throw new ConflictError('An upload with this id already exists.', { cause: error });
-        throw error;
-      }
+        ),
+      );
+      if (!created) throw new ConflictError('An upload with this id already exists.');
     },
 
     async get(sub, id) {
@@ -168,44 +177,22 @@ export function createUploadsRepository(
     },
 
     async update(sub, id, { from, set, remove = [], now, unchangedSince }) {
-      const names: Record<string, string> = { '#status': 'status', '#updatedAt': 'updatedAt' };
-      const values: Record<string, unknown> = { ':updatedAt': new Date(now).toISOString() };
-      const assignments = ['#updatedAt = :updatedAt'];
-      for (const [name, value] of Object.entries(set)) {
-        if (value === undefined) continue;
-        names[`#${name}`] = name;
-        values[`:${name}`] = value;
-        assignments.push(`#${name} = :${name}`);
-      }
-      const allowed = from.map((status, index) => {
-        values[`:from${index}`] = status;
-        return `:from${index}`;
-      });
-      for (const name of remove) names[`#${name}`] = name;
-      let condition = `attribute_exists(pk) AND #status IN (${allowed.join(', ')})`;
-      if (unchangedSince !== undefined) {
-        values[':unchangedSince'] = unchangedSince;
-        condition += ' AND #updatedAt = :unchangedSince';
-      }
-      try {
-        const { Attributes } = await doc.send(
+      const { UpdateExpression, names, values } = updateFields(
+        { ...set, updatedAt: new Date(now).toISOString() },
+        remove,
+      );
+      const output = await conditional(() =>
+        doc.send(
           new UpdateCommand({
             TableName: tableName,
             Key: uploadItemKey(sub, id),
-            UpdateExpression:
-              `SET ${assignments.join(', ')}` +
-              (remove.length ? ` REMOVE ${remove.map((n) => `#${n}`).join(', ')}` : ''),
-            ConditionExpression: condition,
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
+            UpdateExpression,
+            ...conditionFields(inState(from, unchangedSince), names, values),
             ReturnValues: 'ALL_NEW',
           }),
-        );
-        return toRecord(Attributes);
-      } catch (error) {
-        if (isConditionFailure(error)) return null;
-        throw error;
-      }
+        ),
+      );
+      return output ? toRecord(output.Attributes) : null;
     },
 
     async listDocuments(sub, { limit, cursor }) {

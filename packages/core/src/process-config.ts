@@ -1,5 +1,5 @@
 import { Resource } from 'sst/resource';
-import { type BaseConfig, createConfigReader, isDeployed, rawConfig, type SstResources } from './config-source';
+import { type BaseConfig, createConfigReader, isDeployed, rawConfig, type SstResources } from './config-reader';
 
 /**
  * The process's configuration, read once at init. This module is the only one that touches `process.env`

@@ -1,5 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 
+/**
+ * Request bodies for the local HTTP endpoints (the API gateway, the Step Functions endpoint): read with a size limit
+ * counted as the bytes arrive.
+ */
+
 export class RequestTooLargeError extends Error {
   constructor(limit: number) {
     super(`Request body exceeds ${limit} bytes`);

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { AGENT_SECTION, MODEL_SECTION } from './agent/config';
 import { AUTH_SECTION } from './auth/config';
-import { CONFIG_SECTIONS, ConfigSchema, readConfig } from './config';
-import { type ConfigSection, createConfigReader, type Env, rawConfig, type SstResources } from './config-source';
+import { type ConfigSection, createConfigReader, type Env, rawConfig, type SstResources } from './config-reader';
+import { CONFIG_SECTIONS, ConfigSchema, readConfig } from './config-schema';
 import { JOBS_SECTION } from './jobs/config';
 import { LIMITS_SECTION } from './limits/plans';
 import { UPLOADS_SECTION } from './uploads/config';
 
 /**
- * A Lambda reads its configuration section by section (`runtime-config.ts`); tests and tools read it whole
+ * A Lambda reads its configuration section by section (`process-config.ts`); tests and tools read it whole
  * (`readConfig`). Both must give the same values and refuse the same mistakes.
  */
 const auth = JSON.stringify({ kind: 'local', issuer: 'x', clientIds: ['c'], jwksUri: 'http://127.0.0.1/jwks' });
@@ -113,7 +113,7 @@ describe("deployed: SST's real Resource", () => {
       SST_RESOURCE_Settings: link(deployed.Settings),
       SST_RESOURCE_CursorSigningKey: JSON.stringify({ type: 'sst.sst.Secret', value: 'k'.repeat(40) }),
     };
-    const module = fileURLToPath(new URL('./runtime-config.ts', import.meta.url));
+    const module = fileURLToPath(new URL('./process-config.ts', import.meta.url));
     const child = spawnSync(
       process.execPath,
       [

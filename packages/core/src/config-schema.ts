@@ -1,6 +1,6 @@
 import { AGENT_SECTION, MODEL_SECTION } from './agent/config';
 import { AUTH_SECTION } from './auth/config';
-import { BaseConfigSchema, type Env, parseConfig, rawConfig, type SstResources } from './config-source';
+import { BaseConfigSchema, type Env, parseConfig, rawConfig, type SstResources } from './config-reader';
 import { JOBS_SECTION } from './jobs/config';
 import { LIMITS_SECTION } from './limits/plans';
 import { UPLOADS_SECTION } from './uploads/config';
@@ -8,8 +8,8 @@ import * as z from './zod';
 
 /**
  * The whole configuration, validated at once: what tests and tools check. A Lambda reads the same configuration
- * through `runtime-config.ts`, which validates the base at init and each section when its tier first uses it (see
- * `config-source.ts`); both take their schemas from the same section declarations, so the two cannot disagree.
+ * through `process-config.ts`, which validates the base at init and each section when its tier first uses it (see
+ * `config-reader.ts`); both take their schemas from the same section declarations, so the two cannot disagree.
  */
 export const ConfigSchema = z.extend(BaseConfigSchema, {
   /** Maximum upload size and presigned POST expiry. */

@@ -5,10 +5,10 @@ import * as z from './zod';
 /**
  * Where configuration comes from, and its base part. Deployed, values come from SST's linked resources
  * (`Resource.X`, injected by `sst deploy`); locally, the embedded runtime sets `TOOLGATE_*` environment variables.
- * Nothing else in toolgate reads `process.env` (`runtime-config.ts` is the one caller at run time).
+ * Nothing else in toolgate reads `process.env` (`process-config.ts` is the one caller at run time).
  *
  * The configuration is one object with a base (names and ids every tier needs) and sections (auth, model, agent,
- * limits, jobs, uploads), each owned by the domain module that uses it. `config.ts` validates all of it at once
+ * limits, jobs, uploads), each owned by the domain module that uses it. `config-schema.ts` validates all of it at once
  * (tests, tools); a Lambda validates the base at init and each section when a module of its tier first asks for it
  * (`createConfigReader`), which the tier's dependency modules do at init: a tier never pays for the schemas of a
  * section it does not use (the public tier builds no agent, auth or jobs schema), and still refuses to start on a
