@@ -1,7 +1,9 @@
 import type { Tier } from '../packages/core/src/concurrency';
 import { type IamStatement, iamStatements, TIER_RUNTIME } from '../packages/core/src/deploy/access';
+import { coldStartEnvironment } from '../packages/core/src/deploy/lambda-node';
 import { functionName } from '../packages/core/src/deploy/stages';
-import { ARCHITECTURE, RUNTIME, SST_HANDLERS, SST_NODEJS } from '../packages/functions/build';
+import { ARCHITECTURE, RUNTIME, RUNTIME_NODE_VERSION, SST_HANDLERS, SST_NODEJS } from '../packages/functions/build';
+import { prepareFunctionPackage } from '../packages/ops/src/compile-cache';
 import { identity } from './auth';
 import { secretsFor } from './secrets';
 import { accountId, partition, region, settings, settingsLink } from './stage';
@@ -48,7 +50,9 @@ export function tierFunction(tier: Tier, args: TierFunctionArgs = {}): sst.aws.F
   const budget = settings.reservedConcurrency;
   const { stream } = args;
   const reserved = budget === 'off' ? undefined : (args.reserved ?? budget[tier]);
-  return new sst.aws.Function(`${tier[0]!.toUpperCase()}${tier.slice(1)}${stream ? 'Stream' : ''}Function`, {
+  const { runtimeVersionArn, ...levers } = settings.coldStart;
+  const resourceName = `${tier[0]!.toUpperCase()}${tier.slice(1)}${stream ? 'Stream' : ''}`;
+  const fn = new sst.aws.Function(`${resourceName}Function`, {
     name: stream ? `${functionName($app.stage, tier)}-stream` : functionName($app.stage, tier),
     description: stream ? `${runtime.description}: response streaming (Function URL)` : runtime.description,
     handler: stream ? SST_HANDLERS[tier].replace(/\.handler$/, '.streamHandler') : SST_HANDLERS[tier],
@@ -60,6 +64,22 @@ export function tierFunction(tier: Tier, args: TierFunctionArgs = {}): sst.aws.F
     memory: `${runtime.memoryMb} MB`,
     concurrency: reserved === undefined ? undefined : { reserved },
     logging: { format: 'json', retention: '1 month' },
+    // The cold-start levers of this stage (stages.ts `coldStart`; risks in packages/core/src/deploy/lambda-node.ts):
+    // the wrapper and the compile cache go into the package after SST bundled it, built by the exact Node release
+    // and architecture the function runs (arm64 under qemu-user), with its flags.
+    environment: coldStartEnvironment(levers),
+    hook: {
+      postbuild: (dir) =>
+        prepareFunctionPackage(dir, {
+          handlerPath: SST_HANDLERS[tier].replace(/\.handler$/, ''),
+          memoryMb: runtime.memoryMb,
+          levers,
+          arch: ARCHITECTURE === 'arm64' ? 'arm64' : 'x64',
+          nodeVersion: RUNTIME_NODE_VERSION,
+          binariesDir: '.sst/lambda-node',
+          log: (message) => console.log(`${tier}: ${message}`),
+        }),
+    },
     transform: {
       // X-Ray active tracing: Lambda records each invocation (init included) and passes the trace on to SQS and Step
       // Functions. No tracing SDK in the bundle: docs/observability.md has the measurements behind that choice.
@@ -92,4 +112,12 @@ export function tierFunction(tier: Tier, args: TierFunctionArgs = {}): sst.aws.F
       ingestionArn: $output(args.ingestionArn),
     }).apply((targets) => iamStatements(tier, { ...targets, model: settings.model }).map(sstPermission)),
   });
+  // Lambda would otherwise move the function to a new runtime release by itself (`Auto`), and the compile cache,
+  // built for one release, would silently stop being used: pinned to an exact runtime version when the stage names
+  // one, else updated only by a deploy (which rebuilds the cache).
+  new aws.lambda.RuntimeManagementConfig(`${resourceName}Runtime`, {
+    functionName: fn.name,
+    ...(runtimeVersionArn ? { updateRuntimeOn: 'Manual', runtimeVersionArn } : { updateRuntimeOn: 'FunctionUpdate' }),
+  });
+  return fn;
 }

@@ -9,7 +9,7 @@
 // globals, answer SST's RPC calls: function builds, bootstrap lookups), so it leans on SST internals that may
 // move in an SST upgrade. If it breaks after one, fix it here or drop it; `pnpm typecheck:infra` stays the gate.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -134,11 +134,14 @@ const server = http.createServer((req, res) => {
     if (method === 'Provider.Aws.Bootstrap') {
       result = { asset: 'sst-asset', assetEcrRegistryId: ACCOUNT, assetEcrUrl: 'x', state: 'sst-state' };
     } else if (method === 'Runtime.Build') {
+      // SST's layout: the handler module at its source path (`packages/.../api.handler` → `.../api.mjs`), so that
+      // infra's postbuild hook (exec wrapper, compile cache built by arm64 Node under qemu-user) runs as in a deploy.
       const out = join(work, 'builds', String(builds.length));
-      mkdirSync(out, { recursive: true });
-      writeFileSync(join(out, 'bundle.mjs'), 'export const handler = async () => ({});');
-      builds.push({ handler: args.handler, runtime: args.runtime, properties: args.properties });
-      result = { handler: 'bundle.handler', out, errors: [], sourcemaps: [] };
+      const file = join(out, `${args.handler.replace(/\.[^./]+$/, '')}.mjs`);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, 'export const handler = async () => ({});');
+      builds.push({ handler: args.handler, runtime: args.runtime, properties: args.properties, out });
+      result = { handler: args.handler, out, errors: [], sourcemaps: [] };
     }
     res.end(JSON.stringify({ id: 1, result, error: null }));
   });
@@ -159,8 +162,13 @@ const outputs = await Promise.race([
     return {};
   }),
 ]);
-// Let the last registrations (the stage waits for every route) land.
-for (let count = -1; count !== program.registered.length; ) {
+// Let the last registrations (the stage waits for every route) land. A function registers only after its postbuild
+// hook (the compile cache, built by Node under qemu-user: seconds), so also wait for one function per build.
+const functionsRegistered = () =>
+  program.registered.filter((resource) => resource.type === 'aws:lambda/function:Function').length;
+const settleBy = performance.now() + 180_000;
+for (let count = -1; count !== program.registered.length || functionsRegistered() < builds.length; ) {
+  if (performance.now() > settleBy) break;
   count = program.registered.length;
   await new Promise((resolve) => setTimeout(resolve, 500));
 }
@@ -252,6 +260,33 @@ for (const fn of functions) {
   check(fn.inputs.architectures?.[0] === 'arm64', `${fn.inputs.name}: not arm64`);
   check(/^nodejs2[24]\.x$/.test(fn.inputs.runtime), `${fn.inputs.name}: runtime ${fn.inputs.runtime}`);
 }
+// The cold-start levers (stages.ts `coldStart`, on by default): every package got the exec wrapper and a compile
+// cache built by arm64 Node, the functions name them, and Lambda cannot move their runtime between deploys.
+const { coldStart } = resolveStage(stage, process.env);
+for (const fn of functions) {
+  const env = fn.inputs.environment?.variables ?? {};
+  if (coldStart.compileCache)
+    check(env.NODE_COMPILE_CACHE === '/var/task/.node-compile-cache', `${fn.inputs.name}: no NODE_COMPILE_CACHE`);
+  if (coldStart.execWrapper)
+    check(env.AWS_LAMBDA_EXEC_WRAPPER === '/var/task/toolgate-node-wrapper.sh', `${fn.inputs.name}: no exec wrapper`);
+}
+for (const build of builds) {
+  const files = readdirSync(build.out, { recursive: true }).map(String);
+  if (coldStart.execWrapper)
+    check(files.includes('toolgate-node-wrapper.sh'), `${build.handler}: no exec wrapper in the package`);
+  if (coldStart.compileCache) {
+    check(
+      files.some((file) => /^\.node-compile-cache\/v24\.[\d.]+-arm64-[0-9a-f]{8}-/.test(file)),
+      `${build.handler}: no arm64 compile cache in the package`,
+    );
+  }
+}
+const pins = ofType('aws:lambda/runtimeManagementConfig:RuntimeManagementConfig');
+check(
+  pins.length === functions.length &&
+    pins.every((pin) => ['Manual', 'FunctionUpdate'].includes(pin.inputs.updateRuntimeOn)),
+  `every function's runtime must be pinned or updated only by a deploy (${pins.length} runtime configs for ${functions.length} functions)`,
+);
 for (const role of ofType('aws:iam/role:Role')) {
   for (const policy of role.inputs.inlinePolicies ?? []) {
     for (const statement of JSON.parse(policy.policy).statements ?? []) {

@@ -435,22 +435,22 @@ describe('the delivery ledger (DynamoDB conditional writes)', () => {
     const event = { id: `evt_${unique()}`, type: 'customer.subscription.updated' };
     const t0 = Date.now();
 
-    const first = await store.claimEvent(event, t0);
-    expect(first.claimed).toBe(true);
+    const first = await store.takeEvent(event, t0);
+    expect(first.taken).toBe(true);
     // The first holder "crashed": no complete, no release.
-    expect(await store.claimEvent(event, t0 + 1_000)).toEqual({ claimed: false, status: 'in-progress' });
-    const second = await store.claimEvent(event, t0 + 31_000);
-    expect(second.claimed).toBe(true);
+    expect(await store.takeEvent(event, t0 + 1_000)).toEqual({ taken: false, status: 'in-progress' });
+    const second = await store.takeEvent(event, t0 + 31_000);
+    expect(second.taken).toBe(true);
     // The crashed holder's late completion cannot overwrite the new holder's claim.
-    if (first.claimed && second.claimed) {
+    if (first.taken && second.taken) {
       await store.completeEvent(event.id, first.token, 'applied', t0 + 32_000);
       expect(await find(stripeEventKey(event.id))).toMatchObject({ status: 'IN_PROGRESS', token: second.token });
       await store.completeEvent(event.id, second.token, 'applied', t0 + 33_000);
     }
-    expect(await store.claimEvent(event, t0 + 40_000)).toEqual({ claimed: false, status: 'completed' });
+    expect(await store.takeEvent(event, t0 + 40_000)).toEqual({ taken: false, status: 'completed' });
     // Expired records can linger (DynamoDB deletes late, dynalite never): they count as gone.
     // (The record's retention counts from the last claim, at t0 + 31 s.)
-    expect((await store.claimEvent(event, t0 + 31_000 + 3_601_000)).claimed).toBe(true);
+    expect((await store.takeEvent(event, t0 + 31_000 + 3_601_000)).taken).toBe(true);
     doc.destroy();
   });
 });

@@ -1,3 +1,4 @@
+import type { ColdStartLevers } from '@toolgate/core/deploy/lambda-node';
 import type { ColdInput, ColdOutput } from './children/protocol';
 import { CHILD_ENV } from './children/protocol';
 import { resultOf, runNode } from './processes';
@@ -14,6 +15,8 @@ export interface ColdSubject {
   env?: Record<string, string>;
   /** Load `node:http` before the bundle, as Lambda's runtime client does. */
   runtimeClient?: boolean;
+  /** The cold-start levers it deploys with (Lambda-like runtimes only; `levers.ts`). */
+  levers?: ColdStartLevers;
 }
 
 export interface ColdResult {

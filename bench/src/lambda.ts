@@ -3,43 +3,14 @@ import { TIER_RUNTIME } from '@toolgate/core/deploy/access';
 import { functionName } from '@toolgate/core/deploy/stages';
 
 /**
- * How Lambda starts Node, so that a cold child starts the same way: the flags of the runtime's bootstrap and the
- * environment Lambda sets. Both change what a cold start costs: under these flags Node 20 and 22 reject their
- * built-in code cache (Node 24 only for `--expose-gc`), and the runtime client has `node:http` loaded before the
- * handler's first line runs.
- *
- * Source of the flags: Lambda's `/var/runtime/bootstrap` of the managed Node.js runtimes (a shell script: Apache-2.0,
- * "Copyright 2019 Amazon.com"), as transcribed from `public.ecr.aws/lambda/nodejs:18` in a public write-up found by
- * the code search (search id 137032666):
- *
- *   new_space=$(expr $AWS_LAMBDA_FUNCTION_MEMORY_SIZE / 10)
- *   semi_space=$(expr $new_space / 2)
- *   old_space=$(expr $AWS_LAMBDA_FUNCTION_MEMORY_SIZE - $new_space)
- *   NODE_ARGS=(--expose-gc --max-http-header-size 81920 --max-semi-space-size=$semi_space
- *              --max-old-space-size=$old_space /var/runtime/index.mjs)
- *
- * (`expr` divides in integers: the same truncation below.) The older C bootstrap (nodejs8-era, also public) added
- * `--max-executable-size`, which V8 has since dropped. The 22.x/24.x images ship the same script with their own
- * `AWS_EXECUTION_ENV` and `NODE_PATH`; re-check with
- * `docker run --rm --entrypoint cat public.ecr.aws/lambda/nodejs:22 /var/runtime/bootstrap` when a runtime changes.
- *
- * The runtime client requires `http` when it builds its Runtime API client, before it imports the handler:
- * aws/aws-lambda-nodejs-runtime-interface-client@da5777a8963928cac4f6f93d88d6928262f6bd2a, src/RAPIDClient.js line 21
- * (`this.http = httpClient || require('http')`). On Node 22 and 24 that import loads undici.
+ * How Lambda starts Node, so that a cold child starts the same way: the flags of the runtime's bootstrap
+ * (`lambdaBootstrapArgs`, with its source, in packages/core/src/deploy/lambda-node.ts, shared with infra's exec
+ * wrapper and the deploy-time compile cache) and the environment Lambda sets. Both change what a cold start costs:
+ * under these flags Node 22 rejects its built-in code cache (Node 24 only for `--expose-gc`), and the runtime client
+ * has `node:http` loaded before the handler's first line runs (aws/aws-lambda-nodejs-runtime-interface-client@da5777a,
+ * src/RAPIDClient.js line 21: `this.http = httpClient || require('http')`; on Node 22 and 24 that loads undici).
  */
-export function lambdaNodeArgs(memoryMb: number): string[] {
-  if (!Number.isInteger(memoryMb) || memoryMb < 128 || memoryMb > 10_240) {
-    throw new Error(`Lambda memory size must be a whole number of MB from 128 to 10240, not ${memoryMb}`);
-  }
-  const newSpace = Math.trunc(memoryMb / 10);
-  return [
-    '--expose-gc',
-    '--max-http-header-size',
-    '81920',
-    `--max-semi-space-size=${Math.trunc(newSpace / 2)}`,
-    `--max-old-space-size=${memoryMb - newSpace}`,
-  ];
-}
+export { lambdaBootstrapArgs as lambdaNodeArgs } from '@toolgate/core/deploy/lambda-node';
 
 /** The managed runtime a Node major maps to (`AWS_EXECUTION_ENV`, and the runtime the INIT_START line names). */
 export const lambdaRuntimeName = (nodeMajor: number) => `nodejs${nodeMajor}.x`;

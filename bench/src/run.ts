@@ -1,11 +1,12 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadCatalogFixture } from '@toolgate/core/catalog/seed';
 import { TIERS } from '@toolgate/core/concurrency';
+import { COMPILE_CACHE_DIR } from '@toolgate/core/deploy/lambda-node';
 import type { LimitsConfig } from '@toolgate/core/limits/plans';
 import { type HttpTier, routeKey, routes } from '@toolgate/core/manifest';
 import { scope } from '@toolgate/core/scopes';
@@ -21,10 +22,13 @@ import { type BundleName, type BundleResult, buildBundle, builtTiers } from './b
 import { CHILD_ENV } from './children/protocol';
 import { type ColdRun, type ColdSubject, measureColdStarts } from './cold';
 import { httpEvent } from './events';
+import { type FloodResult, runFlood } from './flood';
+import { buildLeverCaches, LEVER_TIERS, withLeverVariants } from './levers';
 import { runMeta } from './meta';
 import { BENCH_DIR, OUT_DIR, README_SECTION, RESULTS_JSON, RESULTS_MD } from './paths';
 import { childEnvironment, killAll, runNode, useNodeBinary } from './processes';
 import { summarizeProfile } from './profile';
+import { writeCharts } from './report/charts';
 import {
   type BenchResults,
   printSummary,
@@ -33,7 +37,7 @@ import {
   renderReport,
   renderStream,
   withoutDetail,
-} from './report';
+} from './report/index';
 import { coldRuntimes, lambdaBaseEnvironment, lambdaSubject } from './runtimes';
 import { measureStream, type StreamResult } from './stream';
 import { type LoadResult, type LoadTarget, runLoad } from './throughput';
@@ -77,6 +81,7 @@ const SETTINGS = flags.quick
       loadSeconds: 3,
       loadRounds: 1,
       warmLoadSeconds: 1,
+      floodSeconds: 2,
     }
   : {
       coldRuns: 25,
@@ -86,6 +91,7 @@ const SETTINGS = flags.quick
       loadSeconds: 10,
       loadRounds: 2,
       warmLoadSeconds: 2,
+      floodSeconds: 8,
     };
 if (flags.runs !== undefined) {
   const runs = Number(flags.runs);
@@ -330,6 +336,10 @@ async function main(): Promise<number> {
     { name: 'api', bundle: fileOf(bundles, 'api'), event: meEvent(token), expectStatus: 200 },
   ];
   const runtimes = await coldRuntimes(flags.node ?? process.execPath, log);
+  // A compile cache left from an earlier build of the bundles would hold stale entries: each run builds its own.
+  for (const tier of LEVER_TIERS) {
+    await rm(join(dirname(fileOf(bundles, tier)), COMPILE_CACHE_DIR), { recursive: true, force: true });
+  }
   const dynamodbEndpoint = runtime.env.AWS_ENDPOINT_URL_DYNAMODB;
   if (!dynamodbEndpoint) throw new Error('the local runtime gave no DynamoDB endpoint');
   const tls = flags['dynamodb-http'] ? undefined : await startTlsProxy(new URL(dynamodbEndpoint));
@@ -349,25 +359,28 @@ async function main(): Promise<number> {
       });
       continue;
     }
+    const runSubjects = target.lambda
+      ? withLeverVariants(subjects).map((subject) => lambdaSubject(subject, target.major, runtime.region))
+      : subjects;
+    if (target.lambda) {
+      for (const line of await buildLeverCaches(runSubjects, target)) log(`  compile cache: ${line}`);
+    }
     log(
-      `cold starts on ${target.label}: ${SETTINGS.coldRuns} fresh processes each for ${subjects.map((subject) => subject.name).join(', ')}`,
+      `cold starts on ${target.label}: ${SETTINGS.coldRuns} fresh processes each for ${runSubjects.map((subject) => subject.name).join(', ')}`,
     );
     reported = 0;
-    const results = await measureColdStarts(
-      subjects.map((subject) => (target.lambda ? lambdaSubject(subject, target.major, runtime.region) : subject)),
-      {
-        node: target.binary,
-        runs: SETTINGS.coldRuns,
-        env: target.lambda ? lambdaBaseEnvironment(env, tls) : env,
-        childScript: children.cold,
-        onRun: (done, total) => {
-          if (done === total || done - reported >= total / 4) {
-            reported = done;
-            log(`  ${done}/${total}`);
-          }
-        },
+    const results = await measureColdStarts(runSubjects, {
+      node: target.binary,
+      runs: SETTINGS.coldRuns,
+      env: target.lambda ? lambdaBaseEnvironment(env, tls) : env,
+      childScript: children.cold,
+      onRun: (done, total) => {
+        if (done === total || done - reported >= total / 4) {
+          reported = done;
+          log(`  ${done}/${total}`);
+        }
       },
-    );
+    });
     coldRuns.push({ label: target.label, node: target.node, lambda: target.lambda, results });
   }
   const cold = coldRuns.find((run) => !run.lambda)?.results ?? [];
@@ -475,6 +488,18 @@ async function main(): Promise<number> {
   const stream = await streamPhase();
   restoreStdout();
 
+  // 6. The flood-isolation demo, in its own process and runtime (the emulators above are stopped first: it would
+  // compete with them for the same cores).
+  await cleanUp();
+  notePhase('flood');
+  log(`flood isolation: pnpm demo:flood --seconds ${SETTINGS.floodSeconds}`);
+  let flood: FloodResult | undefined;
+  try {
+    flood = await runFlood(SETTINGS.floodSeconds, childEnvironment({}));
+  } catch (error) {
+    log(`flood isolation not measured: ${(error as Error).message.split('\n')[0]}`);
+  }
+
   const verdicts = evaluateBudgets({ bundles: tierBundles, cold: coldRuns, warm, load, stream });
   const results: BenchResults = {
     meta: { ...meta, quick: SCRATCH, durationS: Math.round((performance.now() - startedAt) / 1000), phaseLoad },
@@ -487,6 +512,7 @@ async function main(): Promise<number> {
     warm,
     load,
     stream,
+    ...(flood ? { flood } : {}),
     verdicts,
   };
   const out = SCRATCH
@@ -494,12 +520,16 @@ async function main(): Promise<number> {
         md: join(OUT_DIR, 'RESULTS.quick.md'),
         json: join(OUT_DIR, 'results.quick.json'),
         readme: join(OUT_DIR, 'README-section.quick.md'),
+        dir: OUT_DIR,
       }
-    : { md: RESULTS_MD, json: RESULTS_JSON, readme: README_SECTION };
+    : { md: RESULTS_MD, json: RESULTS_JSON, readme: README_SECTION, dir: BENCH_DIR };
+  const charts = await writeCharts(results, out.dir);
+  // The hand-written part of RESULTS.md (decisions and history) is carried over from the published file.
+  const previous = await readFile(RESULTS_MD, 'utf8').catch(() => undefined);
   await writeFile(out.json, `${JSON.stringify(withoutDetail(results), null, 2)}\n`);
-  await writeFile(out.md, renderReport(results));
+  await writeFile(out.md, renderReport(results, charts, previous));
   await writeFile(out.readme, renderReadmeSection(results));
-  log(`wrote ${out.md}, ${out.json} and ${out.readme}`);
+  log(`wrote ${out.md}, ${out.json}, ${out.readme} and ${charts.length} charts in ${join(out.dir, 'charts')}`);
   printSummary({ bundles: tierBundles, verdicts });
   return flags.check && verdicts.some((verdict) => !verdict.pass) ? 1 : 0;
 }

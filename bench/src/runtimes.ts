@@ -2,15 +2,16 @@ import { execFileSync } from 'node:child_process';
 import { dirname } from 'node:path';
 import type { Tier } from '@toolgate/core/concurrency';
 import { TIER_RUNTIME } from '@toolgate/core/deploy/access';
+import { coldStartEnvironment, functionNodeArgs } from '@toolgate/core/deploy/lambda-node';
 import type { ColdSubject } from './cold';
-import { lambdaEnvironment, lambdaNodeArgs, sstResourceEnvironment } from './lambda';
+import { lambdaEnvironment, sstResourceEnvironment } from './lambda';
 import { ensureNode, LAMBDA_NODE_MAJORS, majorOf, PINNED_NODE_VERSIONS } from './nodes';
 
 /** The stage name the Lambda-like children believe they run in (function names, SST's App link). */
 export const BENCH_STAGE = 'bench';
 
 export type ColdRuntime =
-  | { label: string; node: string; major: number; binary: string; lambda: boolean }
+  | { label: string; node: string; major: number; binary: string; lambda: boolean; version: string }
   | { label: string; version: string; error: string };
 
 /**
@@ -27,7 +28,7 @@ export async function coldRuntimes(hostNode: string, log: (message: string) => v
     runtimes.push(
       'error' in found
         ? { label, version, error: found.error }
-        : { label, node: `v${version}`, major, binary: found.binary, lambda: true },
+        : { label, node: `v${version}`, major, binary: found.binary, lambda: true, version },
     );
   }
   const hostVersion = execFileSync(hostNode, ['--version'], { encoding: 'utf8' }).trim();
@@ -37,6 +38,7 @@ export async function coldRuntimes(hostNode: string, log: (message: string) => v
     major: majorOf(hostVersion),
     binary: hostNode,
     lambda: false,
+    version: hostVersion.slice(1),
   });
   return runtimes;
 }
@@ -61,15 +63,25 @@ export function lambdaBaseEnvironment(
   };
 }
 
-/** A subject started as Lambda would start its function: bootstrap flags for its memory size, its variables. */
+/**
+ * A subject started as Lambda would start its function: bootstrap flags for its memory size, its variables, and its
+ * cold-start levers as infra deploys them (`coldStartEnvironment`: the compile cache in the bundle's folder). The
+ * exec wrapper is applied as the command line it produces (`functionNodeArgs`) rather than by running the script:
+ * the times start with Node's own clock, so the wrapper's `sh` (about a millisecond, which Lambda counts in Init
+ * Duration) is left out.
+ */
 export function lambdaSubject(subject: ColdSubject, nodeMajor: number, region: string): ColdSubject {
   const tier = subjectTier(subject.name);
+  const levers = subject.levers ?? { compileCache: false, execWrapper: false };
+  const taskRoot = dirname(subject.bundle);
+  const { AWS_LAMBDA_EXEC_WRAPPER: _applied, ...leverEnv } = coldStartEnvironment(levers, taskRoot);
   return {
     ...subject,
-    nodeArgs: [...lambdaNodeArgs(TIER_RUNTIME[tier].memoryMb), ...(subject.nodeArgs ?? [])],
+    nodeArgs: [...functionNodeArgs(TIER_RUNTIME[tier].memoryMb, levers), ...(subject.nodeArgs ?? [])],
     env: {
       ...subject.env,
-      ...lambdaEnvironment({ tier, nodeMajor, stage: BENCH_STAGE, region, taskRoot: dirname(subject.bundle) }),
+      ...lambdaEnvironment({ tier, nodeMajor, stage: BENCH_STAGE, region, taskRoot }),
+      ...leverEnv,
     },
     runtimeClient: true,
   };

@@ -1,4 +1,5 @@
 import type { Tier } from '@toolgate/core/concurrency';
+import { LAMBDA_NODE_VERSIONS } from '@toolgate/core/deploy/lambda-node';
 import type { BuildOptions } from 'esbuild';
 
 /**
@@ -10,13 +11,19 @@ import type { BuildOptions } from 'esbuild';
  * Lambda runtime (loading the runtime's CJS SDK from many files was slower).
  */
 
-/** Lambda runtime and architecture of every tier (arm64 is ~20% cheaper per GB-second). */
-export const RUNTIME = 'nodejs22.x';
+/**
+ * Lambda runtime and architecture of every tier (arm64 is ~20% cheaper per GB-second). nodejs24.x rather than 22:
+ * the deploy-time compile cache needs Node 24's portable mode, and only on Node 24 does the exec wrapper give back
+ * Node's built-in code cache while keeping the bootstrap's heap limits (packages/core/src/deploy/lambda-node.ts;
+ * both measured in bench/RESULTS.md). `RUNTIME_NODE_VERSION` is the exact release the compile cache is built for.
+ */
+export const RUNTIME = 'nodejs24.x';
+export const RUNTIME_NODE_VERSION = LAMBDA_NODE_VERSIONS[24];
 export const ARCHITECTURE = 'arm64';
 
 /**
  * The JS level esbuild emits. SST only accepts `esXXXX` targets (it silently ignores `node22`), so both builds use
- * the level SST itself picks for nodejs22.x.
+ * the level SST itself picks for nodejs22.x (a subset of what Node 24 runs).
  */
 export const TARGET = 'es2023';
 export const MAIN_FIELDS = ['module', 'main'];

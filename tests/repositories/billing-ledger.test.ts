@@ -18,25 +18,25 @@ describe('billing store: the delivery ledger on dynalite', () => {
   it('lets one delivery hold the lease, another take it over once it ran out, and only the holder finish it', async () => {
     const ledger = store();
     const delivery = event();
-    const first = await ledger.claimEvent(delivery, t0);
-    expect(first.claimed).toBe(true);
-    expect(await ledger.claimEvent(delivery, t0 + 29_999)).toEqual({ claimed: false, status: 'in-progress' });
-    const second = await ledger.claimEvent(delivery, t0 + 30_001);
-    if (!first.claimed || !second.claimed) throw new Error('expected both claims');
+    const first = await ledger.takeEvent(delivery, t0);
+    expect(first.taken).toBe(true);
+    expect(await ledger.takeEvent(delivery, t0 + 29_999)).toEqual({ taken: false, status: 'in-progress' });
+    const second = await ledger.takeEvent(delivery, t0 + 30_001);
+    if (!first.taken || !second.taken) throw new Error('expected both claims');
     await ledger.releaseEvent(delivery.id, first.token);
     await ledger.completeEvent(delivery.id, first.token, 'applied', t0 + 30_002);
-    expect(await ledger.claimEvent(delivery, t0 + 30_003)).toEqual({ claimed: false, status: 'in-progress' });
+    expect(await ledger.takeEvent(delivery, t0 + 30_003)).toEqual({ taken: false, status: 'in-progress' });
     await ledger.completeEvent(delivery.id, second.token, 'applied', t0 + 30_004);
-    expect(await ledger.claimEvent(delivery, t0 + 90_000)).toEqual({ claimed: false, status: 'completed' });
+    expect(await ledger.takeEvent(delivery, t0 + 90_000)).toEqual({ taken: false, status: 'completed' });
   });
 
   it('gives the lease back on release, so that the next delivery processes the event', async () => {
     const ledger = store();
     const delivery = event();
-    const claim = await ledger.claimEvent(delivery, t0);
-    if (!claim.claimed) throw new Error('expected a claim');
+    const claim = await ledger.takeEvent(delivery, t0);
+    if (!claim.taken) throw new Error('expected a claim');
     await ledger.releaseEvent(delivery.id, claim.token);
-    expect((await ledger.claimEvent(delivery, t0 + 1)).claimed).toBe(true);
+    expect((await ledger.takeEvent(delivery, t0 + 1)).taken).toBe(true);
   });
 
   it('takes over a claim written before leases had `leaseUntil` (its holder can be gone for good)', async () => {
@@ -48,7 +48,7 @@ describe('billing store: the delivery ledger on dynalite', () => {
       leaseExpiresAt: t0 + 30_000,
       expiresAt: Math.floor(t0 / 1000) + 3600,
     });
-    expect((await store().claimEvent(delivery, t0)).claimed).toBe(true);
+    expect((await store().takeEvent(delivery, t0)).taken).toBe(true);
   });
 });
 

@@ -42,11 +42,11 @@ describe.each(implementations)('job slots, idempotency keys and the usage ledger
     const slots = make.slots();
     const sub = user();
     const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
-    expect(await slots.claim(sub, a, 2, at)).toBe(0);
-    expect(await slots.claim(sub, b, 2, at)).toBe(1);
-    expect(await slots.claim(sub, a, 2, at)).toBe(0);
-    expect(await slots.claim(sub, c, 2, at)).toBeNull();
-    expect(await slots.claim(user(), c, 2, at)).toBe(0);
+    expect(await slots.take(sub, a, 2, at)).toBe(0);
+    expect(await slots.take(sub, b, 2, at)).toBe(1);
+    expect(await slots.take(sub, a, 2, at)).toBe(0);
+    expect(await slots.take(sub, c, 2, at)).toBeNull();
+    expect(await slots.take(user(), c, 2, at)).toBe(0);
     expect((await slots.holders(sub)).map(({ slot, jobId }) => ({ slot, jobId }))).toEqual([
       { slot: 0, jobId: a },
       { slot: 1, jobId: b },
@@ -57,12 +57,12 @@ describe.each(implementations)('job slots, idempotency keys and the usage ledger
     const slots = make.slots();
     const sub = user();
     const [a, b] = [randomUUID(), randomUUID()];
-    await slots.claim(sub, a, 1, at);
+    await slots.take(sub, a, 1, at);
     await slots.release(sub, 0, b);
-    expect(await slots.claim(sub, b, 1, at)).toBeNull();
+    expect(await slots.take(sub, b, 1, at)).toBeNull();
     await slots.release(sub, 0, a);
     await slots.release(sub, 0, a);
-    expect(await slots.claim(sub, b, 1, at)).toBe(0);
+    expect(await slots.take(sub, b, 1, at)).toBe(0);
   });
 
   it('reserves a key once per user, answers later requests with the first reservation, and frees it at its TTL', async () => {
@@ -72,13 +72,13 @@ describe.each(implementations)('job slots, idempotency keys and the usage ledger
     const first = { jobId: randomUUID(), requestHash: 'first' };
     const second = { jobId: randomUUID(), requestHash: 'second' };
     const options = () => ({ now: clock(), ttlSeconds: 60 });
-    expect(await keys.reserve(sub, 'key-00000001', first, options())).toEqual({ reserved: true, ...first });
-    expect(await keys.reserve(sub, 'key-00000001', second, options())).toEqual({ reserved: false, ...first });
-    expect(await keys.reserve(user(), 'key-00000001', second, options())).toEqual({ reserved: true, ...second });
+    expect(await keys.take(sub, 'key-00000001', first, options())).toEqual({ taken: true, ...first });
+    expect(await keys.take(sub, 'key-00000001', second, options())).toEqual({ taken: false, ...first });
+    expect(await keys.take(user(), 'key-00000001', second, options())).toEqual({ taken: true, ...second });
     clock.advance(59_000);
-    expect(await keys.reserve(sub, 'key-00000001', second, options())).toMatchObject({ reserved: false });
+    expect(await keys.take(sub, 'key-00000001', second, options())).toMatchObject({ taken: false });
     clock.advance(1_000);
-    expect(await keys.reserve(sub, 'key-00000001', second, options())).toEqual({ reserved: true, ...second });
+    expect(await keys.take(sub, 'key-00000001', second, options())).toEqual({ taken: true, ...second });
   });
 
   it('gives a key back only for the job it stands for', async () => {
@@ -88,11 +88,11 @@ describe.each(implementations)('job slots, idempotency keys and the usage ledger
     const first = { jobId: randomUUID(), requestHash: 'first' };
     const second = { jobId: randomUUID(), requestHash: 'second' };
     const options = { now: clock(), ttlSeconds: 60 };
-    await keys.reserve(sub, 'key-00000002', first, options);
+    await keys.take(sub, 'key-00000002', first, options);
     await keys.release(sub, 'key-00000002', second.jobId);
-    expect(await keys.reserve(sub, 'key-00000002', second, options)).toMatchObject({ reserved: false, ...first });
+    expect(await keys.take(sub, 'key-00000002', second, options)).toMatchObject({ taken: false, ...first });
     await keys.release(sub, 'key-00000002', first.jobId);
-    expect(await keys.reserve(sub, 'key-00000002', second, options)).toEqual({ reserved: true, ...second });
+    expect(await keys.take(sub, 'key-00000002', second, options)).toEqual({ taken: true, ...second });
   });
 
   it('records a job’s usage once, however often it is asked', async () => {

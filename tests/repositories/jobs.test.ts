@@ -46,8 +46,8 @@ describe.each(implementations)('jobs repository: %s', (_name, create) => {
     expect(await jobs.create(job)).toBe(true);
     return job;
   };
-  const claim = (jobId: string, leaseMs = 1_000, receiveCount = 1) =>
-    jobs.claim(jobId, { now: clock(), at: iso(), leaseUntil: clock() + leaseMs, receiveCount });
+  const take = (jobId: string, leaseMs = 1_000, receiveCount = 1) =>
+    jobs.take(jobId, { now: clock(), at: iso(), leaseUntil: clock() + leaseMs, receiveCount });
   const error = { code: 'test', message: 'failed in a test' };
 
   beforeEach(() => {
@@ -83,7 +83,7 @@ describe.each(implementations)('jobs repository: %s', (_name, create) => {
 
   it('lets one claim take the lease; another only once it has run out, with the next attempt', async () => {
     const job = await created();
-    expect(await claim(job.jobId, 1_000, 1)).toMatchObject({
+    expect(await take(job.jobId, 1_000, 1)).toMatchObject({
       status: 'RUNNING',
       attempts: 1,
       leaseUntil: clock() + 1_000,
@@ -91,23 +91,23 @@ describe.each(implementations)('jobs repository: %s', (_name, create) => {
       startedAt: iso(),
     });
     clock.advance(999);
-    expect(await claim(job.jobId)).toBeNull();
+    expect(await take(job.jobId)).toBeNull();
     const startedAt = new Date(clock() - 999).toISOString();
     clock.advance(2);
-    expect(await claim(job.jobId, 5_000, 2)).toMatchObject({ attempts: 2, claimedReceiveCount: 2, startedAt });
+    expect(await take(job.jobId, 5_000, 2)).toMatchObject({ attempts: 2, claimedReceiveCount: 2, startedAt });
   });
 
   it('fences every write of an attempt by its number, and holdsLease by the lease end too', async () => {
     const job = await created();
-    await claim(job.jobId, 1_000);
+    await take(job.jobId, 1_000);
     expect(await jobs.holdsLease(job.jobId, 1, clock(), iso())).toBe(true);
     expect(await jobs.holdsLease(job.jobId, 2, clock(), iso())).toBe(false);
     clock.advance(1_000);
     // The lease ends at its instant: no longer held, but not yet free for another attempt either.
     expect(await jobs.holdsLease(job.jobId, 1, clock(), iso())).toBe(false);
-    expect(await claim(job.jobId)).toBeNull();
+    expect(await take(job.jobId)).toBeNull();
     clock.advance(1);
-    expect(await claim(job.jobId, 10_000)).toMatchObject({ attempts: 2 });
+    expect(await take(job.jobId, 10_000)).toMatchObject({ attempts: 2 });
     const done = { usage: { inputTokens: 1, outputTokens: 2 }, at: iso(), expiresAt: 1 };
     const result = { reply: 'ok', stoppedBy: 'answer' as const, toolCalls: [], usage: done.usage };
     expect(await jobs.complete(job.jobId, 1, { ...done, result })).toBeNull();
@@ -121,16 +121,16 @@ describe.each(implementations)('jobs repository: %s', (_name, create) => {
 
   it('requeues a failed attempt without its lease, and the next claim takes it at once', async () => {
     const job = await created();
-    await claim(job.jobId, 60_000);
+    await take(job.jobId, 60_000);
     const requeued = await jobs.requeue(job.jobId, 1, error, iso());
     expect(requeued).toMatchObject({ status: 'QUEUED', lastError: error, attempts: 1 });
     expect(requeued?.leaseUntil).toBeUndefined();
-    expect(await claim(job.jobId)).toMatchObject({ status: 'RUNNING', attempts: 2 });
+    expect(await take(job.jobId)).toMatchObject({ status: 'RUNNING', attempts: 2 });
   });
 
   it('fails an abandoned attempt only once its lease has run out', async () => {
     const job = await created();
-    await claim(job.jobId, 1_000);
+    await take(job.jobId, 1_000);
     const abandoned = () => jobs.fail(job.jobId, error, iso(), 1, { kind: 'abandoned', attempt: 1, now: clock() });
     expect(await abandoned()).toBeNull();
     clock.advance(1_001);
@@ -147,7 +147,7 @@ describe.each(implementations)('jobs repository: %s', (_name, create) => {
     expect(await jobs.deleteUnsent(sent.jobId)).toBe(false);
 
     const started = await created();
-    await claim(started.jobId);
+    await take(started.jobId);
     expect(await jobs.deleteUnsent(started.jobId)).toBe(false);
 
     const unsent = await created();
@@ -166,7 +166,7 @@ describe.each(implementations)('jobs repository: %s', (_name, create) => {
 
   it('fails an unreadable job only while it is unfinished', async () => {
     const running = await created();
-    await claim(running.jobId);
+    await take(running.jobId);
     expect(await jobs.failUnreadable(running.jobId, error, iso(), 1)).toBe(true);
     expect(await jobs.failUnreadable(running.jobId, error, iso(), 1)).toBe(false);
     expect(await jobs.failUnreadable(randomUUID(), error, iso(), 1)).toBe(false);

@@ -1,6 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { ConstructorOptions, LogAttributes } from '@aws-lambda-powertools/logger/types';
+import { INIT_CHECK_MESSAGE } from '@toolgate/core/deploy/lambda-node';
 import type { Context } from 'aws-lambda';
+import { initCheck } from './init-check';
 
 /** The parts of a Lambda `Context` a log line carries (the local runtime's contexts may lack some). */
 export type InvocationContext = Partial<
@@ -44,5 +46,9 @@ export function createComponentLogger(component: string): Logger {
 }
 
 export function createTierLogger(tier: string): TierLogger {
-  return new TierLogger({ serviceName: 'toolgate', persistentKeys: { tier } });
+  const logger = new TierLogger({ serviceName: 'toolgate', persistentKeys: { tier } });
+  // Once per instance (each tier builds its logger at init): how this instance started, for `pnpm coldstart:report`.
+  const check = initCheck();
+  if (check) logger.info(INIT_CHECK_MESSAGE, { init: check });
+  return logger;
 }

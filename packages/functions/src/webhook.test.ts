@@ -57,7 +57,7 @@ function recordingStore(): BillingStore {
       return value;
     };
   return {
-    claimEvent: record('claimEvent', { claimed: true as const, token: 't' }),
+    takeEvent: record('takeEvent', { taken: true as const, token: 't' }),
     completeEvent: record('completeEvent', undefined),
     releaseEvent: record('releaseEvent', undefined),
     recordCustomerPlan: record('recordCustomerPlan', { recorded: true, sub: 'user-a' }),
@@ -143,7 +143,7 @@ describe('Stripe signature verification (direct invocation)', () => {
     const response = await deliver(body, signature);
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ received: true, eventId: 'evt_test_1', outcome: 'applied' });
-    expect(calls).toEqual(['claimEvent', 'recordCustomerPlan', 'applyUserPlan', 'completeEvent']);
+    expect(calls).toEqual(['takeEvent', 'recordCustomerPlan', 'applyUserPlan', 'completeEvent']);
   });
 
   it('accepts a header made by the stripe library itself (v0 entries are ignored)', async () => {

@@ -1,14 +1,16 @@
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { systemClock } from '@toolgate/core/clock';
 import { TIERS } from '@toolgate/core/concurrency';
-import { functionName } from '@toolgate/core/deploy/stages';
+import { INIT_CHECK_MESSAGE } from '@toolgate/core/deploy/lambda-node';
+import { functionName, resolveStage } from '@toolgate/core/deploy/stages';
 import { RUNTIME } from '../../functions/build';
 import { numberArg, parseArgs, requireRegion, stageArg, UsageError } from './args';
 import { formatColdStartReport, summarizeTier, type TierColdStarts } from './coldstart';
 
 const USAGE = [
   'usage: pnpm coldstart:report --stage <stage> [--hours 24]   (uses your AWS credentials and region, like sst deploy)',
-  "  reads each tier function's REPORT and INIT_START lines from CloudWatch Logs (/aws/lambda/toolgate-<stage>-<tier>)",
+  "  reads each tier function's REPORT and INIT_START lines from CloudWatch Logs (/aws/lambda/toolgate-<stage>-<tier>),",
+  '  and the line each instance logs at init, to check it runs with the compile cache and the exec wrapper',
 ].join('\n');
 
 /** Enough for medians of a busy day without paging a log group for minutes. */
@@ -17,7 +19,7 @@ const MAX_EVENTS_PER_TIER = 20_000;
  * Lambda's own lines in either log format: text (`REPORT RequestId`, `INIT_START`) and JSON (`platform.report`,
  * `platform.initStart`). `?` ORs the terms; the parser then keeps only the lines it recognises.
  */
-const FILTER = '?"REPORT RequestId" ?"INIT_START" ?"platform.report" ?"platform.initStart"';
+const FILTER = `?"REPORT RequestId" ?"INIT_START" ?"platform.report" ?"platform.initStart" ?"${INIT_CHECK_MESSAGE}"`;
 
 async function readMessages(logs: CloudWatchLogsClient, logGroupName: string, startTime: number): Promise<string[]> {
   const messages: string[] = [];
@@ -71,11 +73,13 @@ async function main(argv: string[]): Promise<number> {
         initMs: [],
         restores: 0,
         runtimeVersions: [],
+        initChecks: [],
         error: message,
       });
     }
   }
-  console.log(formatColdStartReport({ stage, region, hours, deployedRuntime: RUNTIME, tiers }));
+  const { runtimeVersionArn: _pin, ...levers } = resolveStage(stage).coldStart;
+  console.log(formatColdStartReport({ stage, region, hours, deployedRuntime: RUNTIME, levers, tiers }));
   return 0;
 }
 

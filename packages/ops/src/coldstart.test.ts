@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { formatColdStartReport, nodeMajorOf, parseInitStart, parseReport, summarizeTier } from './coldstart';
+import {
+  formatColdStartReport,
+  leverCheck,
+  nodeMajorOf,
+  parseInitCheck,
+  parseInitStart,
+  parseReport,
+  summarizeTier,
+} from './coldstart';
 
 /**
  * Real lines as Lambda wrote them, copied from public repositories' logs and fixtures (request ids and ARNs as
@@ -26,6 +34,16 @@ const JSON_WARM =
   '{"time":"2026-08-09T08:37:29.613Z","type":"platform.report","record":{"requestId":"8f1c","status":"success","metrics":{"durationMs":98.5,"billedDurationMs":99,"memorySizeMB":128,"maxMemoryUsedMB":47}}}';
 const JSON_INIT_START =
   '{"time":"2026-10-08T07:30:27.768Z","type":"platform.initStart","record":{"initializationType":"on-demand","phase":"init","runtimeVersion":"nodejs:22.mainline.v122","runtimeVersionArn":"arn:aws:lambda:eu-central-1::runtime:775dab0d220a0b97f3ec34fe1692d7a07b5d13049153b00f03204c9543bd69e4","functionName":"tenner-notifier","functionVersion":"$LATEST"}}';
+/**
+ * The init line of toolgate's own functions (packages/functions/src/init-check.ts through the tier's Powertools
+ * logger), as printed by Node 24.22.3 with the bench's compile cache: flags as the exec wrapper leaves them (a
+ * match), Lambda's own flags with one changed (a mismatch: Node had no cache for that flag set). `--import tsx` is
+ * how they were produced from the sources; a deployed bundle has no loader.
+ */
+const INIT_MATCH =
+  '{"level":"INFO","message":"cold start levers","timestamp":"2026-12-05T01:32:14.577Z","service":"toolgate","sampling_rate":0,"tier":"api","init":{"node":"v24.22.3","arch":"x64","execArgv":["--max-http-header-size","81920","--max-semi-space-size=51","--max-old-space-size=922","--import","tsx"],"compileCache":"match","compileCacheBuiltFor":["v22.23.5-x64-0c8c8ea3-0","v22.23.5-x64-a6b21d74-0","v24.22.3-x64-1c717fce-0","v24.22.3-x64-964aae3f-0"]}}';
+const INIT_MISMATCH =
+  '{"level":"INFO","message":"cold start levers","timestamp":"2026-12-05T01:32:17.917Z","service":"toolgate","sampling_rate":0,"tier":"api","init":{"node":"v24.22.3","arch":"x64","execArgv":["--expose-gc","--stack-size=900","--import","tsx"],"compileCache":"mismatch","compileCacheBuiltFor":["v22.23.5-x64-0c8c8ea3-0","v22.23.5-x64-a6b21d74-0","v24.22.3-x64-1c717fce-0","v24.22.3-x64-964aae3f-0"]}}';
 const APP_LOG =
   '{"level":"INFO","message":"REPORT RequestId: not a platform line","timestamp":"2026-10-08T07:30:29.000Z"}';
 
@@ -108,5 +126,45 @@ describe('a tier summary', () => {
     expect(
       formatColdStartReport({ stage: 'dev', region: 'r', hours: 1, deployedRuntime: 'nodejs22.x', tiers: [old] }),
     ).toContain('MISMATCH, infra deploys nodejs22.x but instances started on api: nodejs:20.v51');
+  });
+});
+
+describe('the init line (cold-start levers)', () => {
+  const levers = { compileCache: true, execWrapper: true };
+
+  it('reads the Node release, flags and cache state an instance logged, and nothing from other lines', () => {
+    expect(parseInitCheck(INIT_MATCH)).toMatchObject({ node: 'v24.22.3', arch: 'x64', compileCache: 'match' });
+    expect(parseInitCheck(INIT_MISMATCH)?.execArgv).toContain('--expose-gc');
+    for (const other of [JSON_COLD, JSON_INIT_START, TEXT_COLD, APP_LOG, '{"message":"cold start levers"}', '{']) {
+      expect(parseInitCheck(other)).toBeNull();
+    }
+  });
+
+  it('says the cache and the wrapper are in use only where every instance says so', () => {
+    const ok = summarizeTier('api', 'toolgate-dev-api', [JSON_INIT_START, INIT_MATCH, JSON_COLD]);
+    expect(ok.initChecks).toHaveLength(1);
+    expect(leverCheck(ok, levers)).toBe(
+      'api: compile cache used by 1/1 instances; exec wrapper ran in 1/1 (Node v24.22.3 x64)',
+    );
+    const mixed = summarizeTier('api', 'toolgate-dev-api', [INIT_MATCH, INIT_MISMATCH, JSON_COLD, TEXT_COLD]);
+    const line = leverCheck(mixed, levers);
+    expect(line).toContain('compile cache MISMATCH in 1/2 instances (built for v22.23.5-x64-0c8c8ea3-0');
+    expect(line).toContain('exec wrapper NOT applied in 1/2');
+  });
+
+  it('cannot verify cold starts that logged no init line, and says so in the report', () => {
+    const silent = summarizeTier('api', 'toolgate-dev-api', [JSON_INIT_START, JSON_COLD]);
+    expect(leverCheck(silent, levers)).toMatch(/^api: NOT VERIFIED, 1 cold starts but no "cold start levers" line/);
+    expect(leverCheck(silent, { compileCache: false, execWrapper: false })).toBe('api: levers off for this stage');
+    const report = formatColdStartReport({
+      stage: 'dev',
+      region: 'us-east-1',
+      hours: 24,
+      deployedRuntime: 'nodejs24.x',
+      levers,
+      tiers: [silent],
+    });
+    expect(report).toContain('Cold-start levers');
+    expect(report).toContain('api: NOT VERIFIED');
   });
 });

@@ -6,6 +6,8 @@
  * Pure: the CLI (`coldstart-cli.ts`) fetches the lines, this reads them. The local bench (`pnpm bench`) predicts;
  * this is what the deployed functions measured.
  */
+
+import { type ColdStartLevers, INIT_CHECK_MESSAGE, type InitCheck } from '@toolgate/core/deploy/lambda-node';
 import { percentile } from '@toolgate/core/percentile';
 
 export interface ReportLine {
@@ -93,6 +95,32 @@ export function parseInitStart(message: string): InitStartLine | null {
   return { runtimeVersion: match[1] as string, ...(match[2] ? { runtimeVersionArn: match[2] } : {}) };
 }
 
+/**
+ * The line each instance logs at init when it starts with a compile cache (`packages/functions/src/init-check.ts`,
+ * through the tier's Powertools logger: one JSON object per line, as Lambda's JSON log format keeps it).
+ */
+export function parseInitCheck(message: string): InitCheck | null {
+  const trimmed = message.trim();
+  if (!trimmed.startsWith('{') || !trimmed.includes(INIT_CHECK_MESSAGE)) return null;
+  try {
+    const line = JSON.parse(trimmed) as { message?: unknown; init?: Partial<InitCheck> };
+    const init = line.init;
+    if (line.message !== INIT_CHECK_MESSAGE || !init || typeof init.node !== 'string') return null;
+    if (init.compileCache !== 'match' && init.compileCache !== 'mismatch' && init.compileCache !== 'unreadable') {
+      return null;
+    }
+    return {
+      node: init.node,
+      arch: String(init.arch ?? ''),
+      execArgv: Array.isArray(init.execArgv) ? init.execArgv.map(String) : [],
+      compileCache: init.compileCache,
+      compileCacheBuiltFor: Array.isArray(init.compileCacheBuiltFor) ? init.compileCacheBuiltFor.map(String) : [],
+    };
+  } catch {
+    return null;
+  }
+}
+
 /** `nodejs:22.v40` → 22; `nodejs22.x` → 22; anything else → undefined. */
 export function nodeMajorOf(runtime: string): number | undefined {
   const match = /^nodejs:?(\d+)/.exec(runtime);
@@ -108,6 +136,8 @@ export interface TierColdStarts {
   restores: number;
   /** Distinct runtime versions of the INIT_START lines, most frequent first. */
   runtimeVersions: string[];
+  /** The init lines of instances that started with a compile cache (none when the stage has it off). */
+  initChecks: InitCheck[];
   /** Why nothing was read (no log group, no access), when that is the case. */
   error?: string;
 }
@@ -116,9 +146,15 @@ export interface TierColdStarts {
 export function summarizeTier(tier: string, functionName: string, messages: Iterable<string>): TierColdStarts {
   const initMs: number[] = [];
   const versions = new Map<string, number>();
+  const initChecks: InitCheck[] = [];
   let invocations = 0;
   let restores = 0;
   for (const message of messages) {
+    const check = parseInitCheck(message);
+    if (check) {
+      initChecks.push(check);
+      continue;
+    }
     const report = parseReport(message);
     if (report) {
       invocations++;
@@ -130,15 +166,52 @@ export function summarizeTier(tier: string, functionName: string, messages: Iter
     if (init) versions.set(init.runtimeVersion, (versions.get(init.runtimeVersion) ?? 0) + 1);
   }
   const runtimeVersions = [...versions].sort((a, b) => b[1] - a[1]).map(([version]) => version);
-  return { tier, functionName, invocations, initMs, restores, runtimeVersions };
+  return { tier, functionName, invocations, initMs, restores, runtimeVersions, initChecks };
+}
+
+/**
+ * One line per tier: do its instances run with the levers the stage deploys? The compile cache is in use only where
+ * the init line says `match` (the cache has a folder for exactly this Node release, architecture and flags); the
+ * wrapper ran where `--expose-gc` is absent from the flags.
+ */
+export function leverCheck(tier: TierColdStarts, levers: ColdStartLevers): string {
+  const checks = tier.initChecks;
+  if (!levers.compileCache && !levers.execWrapper) return `${tier.tier}: levers off for this stage`;
+  if (checks.length === 0) {
+    return tier.initMs.length === 0
+      ? `${tier.tier}: no cold start in the window`
+      : `${tier.tier}: NOT VERIFIED, ${tier.initMs.length} cold starts but no "${INIT_CHECK_MESSAGE}" line (no compile cache enabled in these instances: NODE_COMPILE_CACHE unset, a build from before the check, or Node found no cache for its release and flags and could not create one in the read-only package)`;
+  }
+  const parts: string[] = [];
+  const nodes = [...new Set(checks.map((check) => `${check.node} ${check.arch}`))].join(', ');
+  if (levers.compileCache) {
+    const matched = checks.filter((check) => check.compileCache === 'match').length;
+    const builtFor = [...new Set(checks.flatMap((check) => check.compileCacheBuiltFor))].join(', ') || 'nothing';
+    parts.push(
+      matched === checks.length
+        ? `compile cache used by ${matched}/${checks.length} instances`
+        : `compile cache MISMATCH in ${checks.length - matched}/${checks.length} instances (built for ${builtFor}): rebuild for the runtime's release, and pin it (coldStart.runtimeVersionArn)`,
+    );
+  }
+  if (levers.execWrapper) {
+    const wrapped = checks.filter((check) => !check.execArgv.includes('--expose-gc')).length;
+    parts.push(
+      wrapped === checks.length
+        ? `exec wrapper ran in ${wrapped}/${checks.length}`
+        : `exec wrapper NOT applied in ${checks.length - wrapped}/${checks.length} (--expose-gc present: AWS_LAMBDA_EXEC_WRAPPER missing or not executable)`,
+    );
+  }
+  return `${tier.tier}: ${parts.join('; ')} (Node ${nodes})`;
 }
 
 export interface ColdStartReportInput {
   stage: string;
   region: string;
   hours: number;
-  /** The runtime infra deploys (`RUNTIME` in packages/functions/build.ts, e.g. `nodejs22.x`). */
+  /** The runtime infra deploys (`RUNTIME` in packages/functions/build.ts, e.g. `nodejs24.x`). */
   deployedRuntime: string;
+  /** The stage's cold-start levers (`coldStart` in packages/core/src/deploy/stages.ts). */
+  levers?: ColdStartLevers;
   tiers: readonly TierColdStarts[];
 }
 
@@ -176,7 +249,11 @@ export function formatColdStartReport(input: ColdStartReportInput): string {
       ? `Runtime: no INIT_START line in the window (no cold start); infra deploys ${input.deployedRuntime}.`
       : mismatches.length > 0
         ? `Runtime: MISMATCH, infra deploys ${input.deployedRuntime} but instances started on ${mismatches.join('; ')}.`
-        : `Runtime: ${seen.join(', ')}, as infra deploys (${input.deployedRuntime}). The bench runs the Node releases pinned in bench/src/nodes.ts (PINNED_NODE_VERSIONS); compare them with the runtime's Node version (process.version, or the runtime version's release notes).`,
+        : `Runtime: ${seen.join(', ')}, as infra deploys (${input.deployedRuntime}). The compile cache and the bench use the Node releases pinned in LAMBDA_NODE_VERSIONS (packages/core/src/deploy/lambda-node.ts); the lines below give the release each instance ran.`,
   );
+  if (input.levers) {
+    lines.push('', "Cold-start levers (from each instance's init line):");
+    for (const tier of input.tiers) if (!tier.error) lines.push(`  ${leverCheck(tier, input.levers)}`);
+  }
   return lines.join('\n');
 }

@@ -1,17 +1,17 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ConflictError, ValidationError } from '../errors';
 import { recordingMetrics } from '../testing/metrics';
-import type { BillingStore, ClaimResult } from './aws/store';
+import type { BillingStore, TakeEventResult } from './aws/store';
 import type { StripeEvent } from './events';
 import { createStripeWebhookProcessor } from './webhook';
 
 /**
- * The processor's orchestration with a scripted store: what is claimed, applied, completed and released. The
+ * The processor's orchestration with a scripted store: what is taken, applied, completed and released. The
  * store's own conditions (order, ties, leases) are exercised against DynamoDB (dynalite) in tests/billing.test.ts.
  */
 function scriptedStore(overrides: Partial<BillingStore> = {}) {
   const store: BillingStore = {
-    claimEvent: vi.fn(async (): Promise<ClaimResult> => ({ claimed: true, token: 't1' })),
+    takeEvent: vi.fn(async (): Promise<TakeEventResult> => ({ taken: true, token: 't1' })),
     completeEvent: vi.fn(async () => undefined),
     releaseEvent: vi.fn(async () => undefined),
     recordCustomerPlan: vi.fn(async () => ({ recorded: true, sub: 'user-a' })),
@@ -48,7 +48,7 @@ describe('stripe webhook processor', () => {
     await processor.process(subscriptionEvent());
     await processor.process({ ...subscriptionEvent(), type: 'invoice.created' });
     const busy = scriptedStore({
-      claimEvent: vi.fn(async (): Promise<ClaimResult> => ({ claimed: false, status: 'in-progress' })),
+      takeEvent: vi.fn(async (): Promise<TakeEventResult> => ({ taken: false, status: 'in-progress' })),
     });
     await expect(
       createStripeWebhookProcessor({ store: busy, prices: { [PRO]: 'pro' }, metrics }).process(subscriptionEvent()),
@@ -59,7 +59,7 @@ describe('stripe webhook processor', () => {
     ]);
   });
 
-  it('claims, records the customer plan, applies it to the linked user and completes the event', async () => {
+  it('takes the event, records the customer plan, applies it to the linked user and completes the event', async () => {
     const store = scriptedStore();
     const result = await processorWith(store).process(subscriptionEvent());
     expect(result).toEqual({ eventId: 'evt_sub', outcome: 'applied', why: 'subscription active' });
@@ -99,7 +99,7 @@ describe('stripe webhook processor', () => {
 
   it('answers a processed event id as a duplicate without applying anything', async () => {
     const store = scriptedStore({
-      claimEvent: vi.fn(async () => ({ claimed: false as const, status: 'completed' as const })),
+      takeEvent: vi.fn(async () => ({ taken: false as const, status: 'completed' as const })),
     });
     expect(await processorWith(store).process(subscriptionEvent())).toEqual({
       eventId: 'evt_sub',
@@ -110,13 +110,13 @@ describe('stripe webhook processor', () => {
 
   it('answers 409 (Stripe retries) while another delivery holds the event', async () => {
     const store = scriptedStore({
-      claimEvent: vi.fn(async () => ({ claimed: false as const, status: 'in-progress' as const })),
+      takeEvent: vi.fn(async () => ({ taken: false as const, status: 'in-progress' as const })),
     });
     await expect(processorWith(store).process(subscriptionEvent())).rejects.toBeInstanceOf(ConflictError);
     expect(store.recordCustomerPlan).not.toHaveBeenCalled();
   });
 
-  it('releases the claim when processing fails, so that the retry processes the event', async () => {
+  it('gives the lease back when processing fails, so that the retry processes the event', async () => {
     const failure = new Error('DynamoDB is down');
     const store = scriptedStore({ applyUserPlan: vi.fn(async () => Promise.reject(failure)) });
     await expect(processorWith(store).process(subscriptionEvent())).rejects.toBe(failure);
@@ -133,7 +133,7 @@ describe('stripe webhook processor', () => {
     expect((await processor.process(subscriptionEvent('incomplete'))).outcome).toBe('ignored');
     const malformed = { ...subscriptionEvent(), data: { object: { id: 'sub_1' } } };
     await expect(processor.process(malformed)).rejects.toBeInstanceOf(ValidationError);
-    expect(store.claimEvent).not.toHaveBeenCalled();
+    expect(store.takeEvent).not.toHaveBeenCalled();
   });
 
   it('validates its options when built', () => {

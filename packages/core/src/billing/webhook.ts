@@ -73,9 +73,9 @@ export function createStripeWebhookProcessor(options: StripeWebhookProcessorOpti
     const decision = decide({ ...event, type: event.type }, prices);
     if (decision.kind === 'ignore') return { eventId: event.id, outcome: 'ignored', why: decision.why };
 
-    const claim = await store.claimEvent(event, now());
-    if (!claim.claimed) {
-      if (claim.status === 'completed') return { eventId: event.id, outcome: 'duplicate' };
+    const lease = await store.takeEvent(event, now());
+    if (!lease.taken) {
+      if (lease.status === 'completed') return { eventId: event.id, outcome: 'duplicate' };
       throw new ConflictError('This event is being processed by another delivery; retry later.', {
         headers: { 'Retry-After': '30' },
       });
@@ -83,10 +83,10 @@ export function createStripeWebhookProcessor(options: StripeWebhookProcessorOpti
     let outcome: WebhookOutcome;
     try {
       outcome = await apply(decision, event);
-      await store.completeEvent(event.id, claim.token, outcome, now());
+      await store.completeEvent(event.id, lease.token, outcome, now());
     } catch (error) {
-      // Without the claim, Stripe's next retry processes the event again; every write above is safe to repeat.
-      await store.releaseEvent(event.id, claim.token).catch(() => undefined);
+      // Without the lease, Stripe's next retry processes the event again; every write above is safe to repeat.
+      await store.releaseEvent(event.id, lease.token).catch(() => undefined);
       throw error;
     }
     return { eventId: event.id, outcome, ...(decision.kind === 'plan' ? { why: decision.why } : {}) };

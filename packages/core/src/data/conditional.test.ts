@@ -51,7 +51,7 @@ describe('the exact command a lease write sends (as Powertools tests its DynamoD
     } as never;
     const jobs = createJobsRepository(doc, 'table', createCursorCodec(null));
     const claim = { now: 5_000, at: '2031-05-15T12:00:05.000Z', leaseUntil: 65_000, receiveCount: 2 };
-    expect(await jobs.claim('job-1', claim)).toBeNull();
+    expect(await jobs.take('job-1', claim)).toBeNull();
     expect(sent[0]).toBeInstanceOf(UpdateCommand);
     expect(sent[0]?.input).toEqual({
       TableName: 'table',

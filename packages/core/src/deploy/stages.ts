@@ -9,6 +9,7 @@ import type { JobsConfig } from '../jobs/config';
 import type { LimitsConfig } from '../limits/plans';
 import type { Plan } from '../plans';
 import type { UploadsConfig } from '../uploads/config';
+import type { ColdStartLevers } from './lambda-node';
 
 /**
  * What differs between deployed stages, as data: `infra/` builds from it and `pnpm preflight` checks it, so the
@@ -107,6 +108,15 @@ export interface StageSettings {
    * other endpoint (chat, paging) to the topic yourself.
    */
   alertEmail?: string;
+  /**
+   * The cold-start levers (`ColdStartLevers` in lambda-node.ts, which writes down each one's risk) and how the
+   * function's runtime is pinned. Lambda updates a managed runtime by itself unless told otherwise, and a compile cache
+   * built for one Node release is silently ignored by the next: `runtimeVersionArn` pins the exact runtime version
+   * (`runtimeManagementConfig.updateRuntimeOn: 'Manual'`; take the ARN from a function's INIT_START line, which
+   * `pnpm coldstart:report` prints); without it the runtime changes only when the function is deployed
+   * (`FunctionUpdate`), when the cache is rebuilt, and the init line then says whether it still matches.
+   */
+  coldStart: ColdStartLevers & { runtimeVersionArn?: string };
 }
 
 const LOCAL_ORIGINS = ['http://localhost:3000', 'http://localhost:5173'];
@@ -124,6 +134,8 @@ export const DEFAULT_STAGE: StageSettings = {
   },
   model: { provider: 'bedrock' },
   stripePrices: {},
+  // Both measured in bench/RESULTS.md ("Levers"), on Node 22 and 24.
+  coldStart: { compileCache: true, execWrapper: true },
 };
 
 /**

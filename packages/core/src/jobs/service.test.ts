@@ -165,11 +165,11 @@ describe('jobs service: reads', () => {
     const h = jobsHarness({ now: clock });
     const { job } = await h.service.submit({ caller: alice, request: { prompt: 'x' } });
     const at = new Date(clock()).toISOString();
-    await h.jobs.repository.claim(job.jobId, { now: clock(), at, leaseUntil: clock() + 1000, receiveCount: 2 });
+    await h.jobs.repository.take(job.jobId, { now: clock(), at, leaseUntil: clock() + 1000, receiveCount: 2 });
     clock.advance(2000);
     // Lease over, but a delivery is still due (2 of 3): it is left for the worker to take over.
     await expect(h.service.get(alice, job.jobId)).resolves.toMatchObject({ status: 'RUNNING' });
-    await h.jobs.repository.claim(job.jobId, { now: clock(), at, leaseUntil: clock() + 1000, receiveCount: 3 });
+    await h.jobs.repository.take(job.jobId, { now: clock(), at, leaseUntil: clock() + 1000, receiveCount: 3 });
     clock.advance(2000);
     await expect(h.service.get(alice, job.jobId)).resolves.toMatchObject({
       status: 'FAILED',

@@ -1,7 +1,7 @@
 import type { Caller } from '../auth/verifier';
 import { type Clock, systemClock } from '../clock';
 import { NotFoundError } from '../errors';
-import type { QueuedJobLimits } from '../limits/jobs';
+import type { QueuedJobLimits } from '../limits/queued-jobs';
 import type { ChatQuota, PlanLookup } from '../limits/rate-limiter';
 import type { IdempotencyStore } from './aws/idempotency';
 import type { JobQueue } from './aws/queue';

@@ -2,7 +2,7 @@ import type { Caller } from '../auth/verifier';
 import { type Clock, systemClock } from '../clock';
 import { nowSeconds } from '../data/dynamo';
 import { isToolgateError, RateLimitedError, ServiceUnavailableError, UnprocessableError } from '../errors';
-import type { QueuedJobLimits } from '../limits/jobs';
+import type { QueuedJobLimits } from '../limits/queued-jobs';
 import type { ChatQuota, PlanLookup } from '../limits/rate-limiter';
 import type { IdempotencyStore } from './aws/idempotency';
 import type { JobsRepository } from './aws/repository';
@@ -61,9 +61,9 @@ export function createJobSubmitter(options: JobSubmitterOptions) {
     const { plan } = await users.get(caller.sub);
     await quota.assertAvailable(caller.sub, plan);
     const cap = queuedJobs[plan];
-    let slot = await slots.claim(caller.sub, jobId, cap, iso());
+    let slot = await slots.take(caller.sub, jobId, cap, iso());
     if (slot === null && (await settler.reclaimSlots(caller.sub))) {
-      slot = await slots.claim(caller.sub, jobId, cap, iso());
+      slot = await slots.take(caller.sub, jobId, cap, iso());
     }
     if (slot === null) {
       const detail = `The ${plan} plan allows ${cap} unfinished jobs at a time; wait for one to finish.`;
@@ -120,7 +120,7 @@ export function createJobSubmitter(options: JobSubmitterOptions) {
   return async function submit(call: SubmitCall): Promise<SubmitOutcome> {
     const hash = requestHash(call.request);
     if (!call.idempotencyKey) return create(call, newId(), hash);
-    const reservation = await keys.reserve(
+    const reservation = await keys.take(
       call.caller.sub,
       call.idempotencyKey,
       { jobId: newId(), requestHash: hash },
@@ -129,7 +129,7 @@ export function createJobSubmitter(options: JobSubmitterOptions) {
     if (reservation.requestHash !== hash) {
       throw new UnprocessableError('This Idempotency-Key was already used with a different request body.');
     }
-    if (!reservation.reserved) {
+    if (!reservation.taken) {
       const existing = await jobs.get(reservation.jobId);
       if (existing) return replay(existing);
       // Reserved by a request that has not written the job (yet, or ever): create it, idempotently, here.
@@ -140,11 +140,11 @@ export function createJobSubmitter(options: JobSubmitterOptions) {
     } catch (error) {
       // Refused before its job was written (a plan limit: 4xx): the key this request reserved goes back, so a
       // refused request leaves no write behind and the client may retry with it. Found by tests/fuzz.test.ts.
-      if (reservation.reserved && isToolgateError(error) && error.status < 500) {
+      if (reservation.taken && isToolgateError(error) && error.status < 500) {
         await keys.release(call.caller.sub, call.idempotencyKey, reservation.jobId);
       }
       throw error;
     }
-    return reservation.reserved ? outcome : { ...outcome, replayed: true };
+    return reservation.taken ? outcome : { ...outcome, replayed: true };
   };
 }

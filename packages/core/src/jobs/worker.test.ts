@@ -135,7 +135,7 @@ describe('job worker', () => {
     expect(await h.charged('alice')).toBe(charged);
 
     const other = await submitted(h);
-    await h.jobs.repository.claim(other, {
+    await h.jobs.repository.take(other, {
       now: h.now(),
       at: new Date(h.now()).toISOString(),
       leaseUntil: h.now() + 60_000,
@@ -150,7 +150,7 @@ describe('job worker', () => {
     const h = jobsHarness();
     const jobId = await submitted(h);
     // Attempt 1 started and its invocation ended (crash, timeout) without a word.
-    await h.jobs.repository.claim(jobId, {
+    await h.jobs.repository.take(jobId, {
       now: h.now(),
       at: new Date(h.now()).toISOString(),
       leaseUntil: h.now() - 1,

@@ -211,7 +211,7 @@ export function createJobWorker(options: JobWorkerOptions) {
     // Proving the delivery also makes the message invisible until this invocation's end (plus a margin): it is not
     // delivered again while the job may still be running, and comes back soon after if this worker dies.
     const visibleAgainIn = remaining / 1000 + Math.max(1, remaining / 10_000);
-    if (!(await delivery.claim(message.receiptHandle, visibleAgainIn))) {
+    if (!(await delivery.hold(message.receiptHandle, visibleAgainIn))) {
       log.warn('delivery not recognised by SQS; ignored', { messageId: message.messageId });
       return 'skipped';
     }
@@ -252,13 +252,13 @@ export function createJobWorker(options: JobWorkerOptions) {
       return 'skipped';
     }
 
-    const claimed = await jobs.claim(jobId, {
+    const taken = await jobs.take(jobId, {
       now: now(),
       at: iso(),
       leaseUntil: invocation.deadlineAt,
       receiveCount: message.receiveCount,
     });
-    if (!claimed) {
+    if (!taken) {
       const current = await jobs.get(jobId);
       if (current && isTerminal(current.status)) {
         await finalize(current);
@@ -268,32 +268,32 @@ export function createJobWorker(options: JobWorkerOptions) {
       log.info('job is running elsewhere; retry later', { jobId, receiveCount: message.receiveCount });
       return 'retry';
     }
-    const attempt = claimed.attempts;
+    const attempt = taken.attempts;
     log.info('job started', { jobId, attempt, receiveCount: message.receiveCount });
     const startedAt = now();
-    const outcome = await attemptJob(claimed, attempt, message, invocation, log);
+    const outcome = await attemptJob(taken, attempt, message, invocation, log);
     const counted = outcome === 'succeeded' ? 'succeeded' : outcome === 'failed' ? 'failed' : 'retried';
     metrics.record('Jobs', 1, { outcome: counted });
     metrics.record('JobDuration', Math.max(0, now() - startedAt), { outcome: counted });
     return outcome;
   }
 
-  /** One attempt at a job this delivery claimed. */
+  /** One attempt at a job this delivery took. */
   async function attemptJob(
-    claimed: JobRecord,
+    taken: JobRecord,
     attempt: number,
     message: JobDelivery,
     invocation: Invocation,
     log: JobWorkerLog,
   ): Promise<DeliveryOutcome> {
-    const { jobId } = claimed;
+    const { jobId } = taken;
     let completed: JobRecord | null;
     try {
-      const result = await run(claimed, invocation, log);
+      const result = await run(taken, invocation, log);
       recordModelUsage(metrics, provider.name, result.usage);
-      completed = await complete(claimed, attempt, result);
+      completed = await complete(taken, attempt, result);
     } catch (error) {
-      return fail(claimed, attempt, error, message, log);
+      return fail(taken, attempt, error, message, log);
     }
     if (!completed) {
       // Overtaken (this attempt's lease ran out and another delivery took the job over): that one finishes it.

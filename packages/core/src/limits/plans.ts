@@ -2,7 +2,7 @@ import { configSection } from '../config-reader';
 import { RATE_CLASSES, type RateClass } from '../manifest/types';
 import { PLANS, type Plan } from '../plans';
 import * as z from '../zod';
-import { QueuedJobLimitsSchema } from './jobs';
+import { QueuedJobLimitsSchema } from './queued-jobs';
 
 /**
  * Rate limits are configuration: these defaults hold unless the stage overrides them (`Settings.limits` when

@@ -63,7 +63,7 @@ export function memoryJobsRepository(now: Clock = systemClock) {
       items.delete(jobId);
       return true;
     },
-    async claim(jobId, { now, at, leaseUntil, receiveCount }) {
+    async take(jobId, { now, at, leaseUntil, receiveCount }) {
       const item = items.get(jobId);
       if (!item) return null;
       const free = item.status === 'QUEUED' || (item.status === 'RUNNING' && leaseRules.expired(item, now));
@@ -130,14 +130,14 @@ export function memoryJobsRepository(now: Clock = systemClock) {
 export function memoryIdempotencyStore(): IdempotencyStore {
   const reservations = new Map<string, { jobId: string; requestHash: string; expiresAt: number }>();
   return {
-    async reserve(sub, key, reservation, { now, ttlSeconds }) {
+    async take(sub, key, reservation, { now, ttlSeconds }) {
       const id = `${sub}#${key}`;
       const existing = reservations.get(id);
       if (existing && !leaseRules.vacant(existing, now)) {
-        return { reserved: false, jobId: existing.jobId, requestHash: existing.requestHash };
+        return { taken: false, jobId: existing.jobId, requestHash: existing.requestHash };
       }
       reservations.set(id, { ...reservation, expiresAt: epochSeconds(now) + ttlSeconds });
-      return { reserved: true, ...reservation };
+      return { taken: true, ...reservation };
     },
     async release(sub, key, jobId) {
       const id = `${sub}#${key}`;
@@ -153,7 +153,7 @@ export function memoryJobSlots() {
     async holders(sub) {
       return [...slots.entries()].filter(([key]) => key.startsWith(`${sub}#`)).map(([, holder]) => ({ ...holder }));
     },
-    async claim(sub, jobId, cap, at) {
+    async take(sub, jobId, cap, at) {
       const held = (await api.holders(sub)).find((holder) => holder.jobId === jobId);
       if (held) return held.slot;
       for (let slot = 0; slot < cap; slot++) {
@@ -198,7 +198,7 @@ export function memoryQueue() {
       correlation.set(jobId, correlationId);
       return { messageId: `msg-${sent.length}` };
     },
-    async claim(receiptHandle, seconds) {
+    async hold(receiptHandle, seconds) {
       if (!valid.has(receiptHandle)) return false;
       visibility.set(receiptHandle, seconds);
       return true;

@@ -28,7 +28,7 @@ import {
  * Billing state in the single table, written only with single-item conditional writes (no transactions: dynalite
  * has none, and none are needed):
  *
- * - `STRIPE_EVENT#<event id>` / `EVENT` — the delivery ledger that makes each event take effect once. A claim is
+ * - `STRIPE_EVENT#<event id>` / `EVENT` — the delivery ledger that makes each event take effect once. Taking it is
  *   a conditional put (`IN_PROGRESS` with a lease held by a random token, data/lease.ts); success marks it
  *   `COMPLETED`; a failure deletes it so that Stripe's retry can process the event. An expired lease (a crashed or
  *   timed-out Lambda) can be taken over.
@@ -49,11 +49,11 @@ import {
 
 export type { PlanState };
 
-export type ClaimResult = { claimed: true; token: string } | { claimed: false; status: 'completed' | 'in-progress' };
+export type TakeEventResult = { taken: true; token: string } | { taken: false; status: 'completed' | 'in-progress' };
 
 export interface BillingStore {
   /** Takes the event's processing lease, unless it was already processed or someone holds a live lease. */
-  claimEvent(event: { id: string; type: string }, now: number): Promise<ClaimResult>;
+  takeEvent(event: { id: string; type: string }, now: number): Promise<TakeEventResult>;
   /** Marks the event done; a no-op when the lease was lost (the work is order-safe and idempotent anyway). */
   completeEvent(eventId: string, token: string, outcome: string, now: number): Promise<void>;
   /** Gives the lease back after a failure, so that the next delivery processes the event. */
@@ -74,7 +74,7 @@ export interface BillingStore {
 }
 
 export interface BillingStoreOptions {
-  /** How long a claim blocks other deliveries of the same event. At least the gateway's 30 s timeout. */
+  /** How long a taken event blocks other deliveries of the same event. At least the gateway's 30 s timeout. */
   leaseMs?: number;
   /** How long processed event ids are remembered. Stripe retries for 3 days and can resend events up to 30 days old. */
   retentionSeconds?: number;
@@ -99,9 +99,9 @@ export function createBillingStore(
     throw new Error('billing store: leaseMs and retentionSeconds must be positive');
 
   return {
-    async claimEvent(event, now) {
+    async takeEvent(event, now) {
       const token = crypto.randomUUID();
-      const claimed = await written(() =>
+      const taken = await written(() =>
         doc.send(
           new PutCommand({
             TableName: tableName,
@@ -119,12 +119,12 @@ export function createBillingStore(
           }),
         ),
       );
-      if (claimed) return { claimed: true, token };
+      if (taken) return { taken: true, token };
       const { Item } = await doc.send(
         new GetCommand({ TableName: tableName, Key: stripeEventKey(event.id), ConsistentRead: true }),
       );
       // Gone between the two calls means its holder just released it: report in progress, Stripe retries.
-      return { claimed: false, status: Item?.status === COMPLETED ? 'completed' : 'in-progress' };
+      return { taken: false, status: Item?.status === COMPLETED ? 'completed' : 'in-progress' };
     },
 
     async completeEvent(eventId, token, outcome, now) {

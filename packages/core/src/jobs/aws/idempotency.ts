@@ -20,16 +20,16 @@ export interface Reservation {
   requestHash: string;
 }
 
-export type ReserveOutcome = ({ reserved: true } & Reservation) | ({ reserved: false } & Reservation);
+export type TakeKeyOutcome = ({ taken: true } & Reservation) | ({ taken: false } & Reservation);
 
 export interface IdempotencyStore {
   /** Reserves `key` for `jobId`, or returns the reservation another request made first. */
-  reserve(
+  take(
     sub: string,
     key: string,
     reservation: Reservation,
     options: { now: number; ttlSeconds: number },
-  ): Promise<ReserveOutcome>;
+  ): Promise<TakeKeyOutcome>;
   /**
    * Gives back a key this request reserved for `jobId` when the request was refused before its job was written
    * (plan limits): a refused request leaves nothing behind, and the key stays free for the client's next attempt.
@@ -40,10 +40,10 @@ export interface IdempotencyStore {
 
 export function createIdempotencyStore(doc: DynamoDBDocumentClient, tableName: string): IdempotencyStore {
   return {
-    async reserve(sub, key, reservation, { now, ttlSeconds }) {
+    async take(sub, key, reservation, { now, ttlSeconds }) {
       // Two rounds: a reservation can expire (or be read as expired) between the failed put and the read.
       for (let round = 0; round < 2; round++) {
-        const reserved = await written(() =>
+        const taken = await written(() =>
           doc.send(
             new PutCommand({
               TableName: tableName,
@@ -58,12 +58,12 @@ export function createIdempotencyStore(doc: DynamoDBDocumentClient, tableName: s
             }),
           ),
         );
-        if (reserved) return { reserved: true, ...reservation };
+        if (taken) return { taken: true, ...reservation };
         const { Item } = await doc.send(
           new GetCommand({ TableName: tableName, Key: idempotencyKeyOf(sub, key), ConsistentRead: true }),
         );
         if (Item && !isExpired(Item, now) && typeof Item.jobId === 'string' && typeof Item.requestHash === 'string') {
-          return { reserved: false, jobId: Item.jobId, requestHash: Item.requestHash };
+          return { taken: false, jobId: Item.jobId, requestHash: Item.requestHash };
         }
       }
       throw new Error('idempotency: the reservation kept changing under this request');

@@ -17,7 +17,7 @@ export interface DeliveryControl {
    * a direct `lambda:Invoke`, has none), and makes the message invisible for `seconds`. False for a handle SQS does
    * not recognise; other errors (throttling, network) are thrown.
    */
-  claim(receiptHandle: string, seconds: number): Promise<boolean>;
+  hold(receiptHandle: string, seconds: number): Promise<boolean>;
   /** Makes the message visible again after `seconds` (the retry delay of a failed attempt). */
   retryIn(receiptHandle: string, seconds: number): Promise<void>;
 }
@@ -77,7 +77,7 @@ export function createSqsJobQueue(sqs: SQSClient, queueUrl: string): JobQueue & 
       if (!MessageId) throw new Error('SendMessage returned no MessageId');
       return { messageId: MessageId };
     },
-    async claim(receiptHandle, seconds) {
+    async hold(receiptHandle, seconds) {
       if (receiptHandle.length === 0 || receiptHandle.length > 8192) return false;
       try {
         await visibility(receiptHandle, seconds);

@@ -65,7 +65,7 @@ export type FailGuard =
   /** QUEUED, never sent and never started, created before `createdBefore` (ISO). */
   | { kind: 'unsent'; createdBefore: string };
 
-export interface ClaimInput {
+export interface TakeInput {
   now: number;
   at: string;
   leaseUntil: number;
@@ -96,7 +96,7 @@ export interface JobsRepository {
   /** Deletes a job that was never sent nor started (rollback of a failed SendMessage). */
   deleteUnsent(jobId: string): Promise<boolean>;
   /** QUEUED → RUNNING, or takes over a RUNNING job whose lease ran out. Null when neither holds. */
-  claim(jobId: string, input: ClaimInput): Promise<JobRecord | null>;
+  take(jobId: string, input: TakeInput): Promise<JobRecord | null>;
   /** True while `attempt` still owns the job and its lease has not run out. */
   holdsLease(jobId: string, attempt: number, now: number, at: string): Promise<boolean>;
   complete(jobId: string, attempt: number, input: CompleteInput): Promise<JobRecord | null>;
@@ -121,7 +121,7 @@ const unfinished = condition(
   { '#status': 'status' },
   { ':queued': 'QUEUED', ':running': 'RUNNING' },
 );
-/** The attempt that claimed the job still holds it (the attempt number is the fencing token). */
+/** The attempt that took the job still holds it (the attempt number is the fencing token). */
 const attemptHolds = (attempt: number) => allOf(running, heldBy('attempts', attempt));
 
 function guardCondition(guard: FailGuard): Condition {
@@ -239,7 +239,7 @@ export function createJobsRepository(
       );
     },
 
-    claim(jobId, { now, at, leaseUntil: until, receiveCount }) {
+    take(jobId, { now, at, leaseUntil: until, receiveCount }) {
       return update(jobId, anyOf(queued, allOf(running, expired(now))), {
         status: 'RUNNING',
         attempts: increment(1),

@@ -6,7 +6,7 @@ import { heldBy } from '../../data/lease';
 /**
  * Active-job slots: the per-plan cap on unfinished jobs, exact under concurrency without transactions. A user with
  * a cap of N has slot items pk = USER#<sub>, sk = JOBSLOT#0000..N-1; a job holds one from submission until it
- * finishes. Claiming is a conditional put on a free slot (two concurrent submissions cannot take the same one),
+ * finishes. Taking one is a conditional put on a free slot (two concurrent submissions cannot take the same one),
  * releasing a conditional delete on the job id (idempotent, so a redelivered message can release it again): a lease
  * (data/lease.ts) held by the job, without an end.
  */
@@ -20,8 +20,8 @@ export interface SlotHolder {
 
 export interface JobSlots {
   holders(sub: string): Promise<SlotHolder[]>;
-  /** The slot `jobId` holds (an existing one, or a newly claimed one below `cap`), or null when all are taken. */
-  claim(sub: string, jobId: string, cap: number, at: string): Promise<number | null>;
+  /** The slot `jobId` holds (an existing one, or a newly taken one below `cap`), or null when all are taken. */
+  take(sub: string, jobId: string, cap: number, at: string): Promise<number | null>;
   /** Frees `slot` if `jobId` still holds it. */
   release(sub: string, slot: number, jobId: string): Promise<void>;
 }
@@ -46,14 +46,14 @@ export function createJobSlots(doc: DynamoDBDocumentClient, tableName: string): 
   return {
     holders,
 
-    async claim(sub, jobId, cap, at) {
+    async take(sub, jobId, cap, at) {
       const taken = await holders(sub);
       const own = taken.find((holder) => holder.jobId === jobId);
       if (own) return own.slot;
       const busy = new Set(taken.map((holder) => holder.slot));
       for (let slot = 0; slot < cap; slot++) {
         if (busy.has(slot)) continue;
-        const claimed = await written(() =>
+        const taken = await written(() =>
           doc.send(
             new PutCommand({
               TableName: tableName,
@@ -62,7 +62,7 @@ export function createJobSlots(doc: DynamoDBDocumentClient, tableName: string): 
             }),
           ),
         );
-        if (claimed) return slot;
+        if (taken) return slot;
         // Taken by a concurrent submission since the read: try the next one.
       }
       return null;
