@@ -3,11 +3,8 @@ import { join } from 'node:path';
 import { manifest } from '@toolgate/core/manifest';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasChromium, launchChromium, watchPage } from './support/browser';
+import { hasChromium, launchChromium, SCREENSHOTS, watchPage } from './support/browser';
 import { useLocalRuntime } from './support/runtime';
-
-/** Where the browser suites leave their screenshots, for a person to look at (gitignored). */
-export const SCREENSHOTS = join(import.meta.dirname, '..', '.toolgate', 'screenshots');
 
 const runtime = useLocalRuntime({ seed: false });
 let browser: Browser | undefined;

@@ -67,6 +67,11 @@ describe('ingestion retries', () => {
     expect(upload).toMatchObject({ status: 'READY', summary: 'Minutes of the lighthouse meeting.' });
     expect(execution?.status).toBe('SUCCEEDED');
     expect(retriesOf(execution)).toEqual(['Summarize', 'Summarize']);
+    // What the dev console shows per state (docs/console.md): each retry's attempt, each state's input and output.
+    expect(execution?.history.filter((e) => e.type === 'StateRetried').map((e) => e.attempt)).toEqual([1, 2]);
+    const summarize = execution?.history.filter((e) => e.state === 'Summarize' && (e.input ?? e.output));
+    expect(JSON.parse(summarize?.[0]?.input ?? 'null')).toMatchObject({ uploadId: upload.id });
+    expect(JSON.parse(summarize?.at(-1)?.output ?? 'null')).toMatchObject({ uploadId: upload.id });
     expect((model?.requests.length ?? 0) - before).toBe(2 * OPENAI_MAX_ATTEMPTS + 1);
     // The summarize prompt carries the document as data, with the instructions in the system prompt.
     expect(model?.requests.at(-1)?.body).toMatchObject({

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 
 /**
@@ -13,6 +14,9 @@ if (!hasChromium) {
   if (process.env.CI) throw new Error(`Chromium not found at ${CHROMIUM_PATH}: .ci/run installs Debian's chromium`);
   console.warn(`browser tests not run: no Chromium at ${CHROMIUM_PATH} (apt-get install chromium)`);
 }
+
+/** Where the browser suites leave their screenshots, for a person to look at (gitignored). */
+export const SCREENSHOTS = join(import.meta.dirname, '..', '..', '.toolgate', 'screenshots');
 
 export async function launchChromium(): Promise<Browser> {
   return chromium.launch({

@@ -149,6 +149,12 @@ describe('dev CLI', () => {
     expect(health.status).toBe(200);
     expect(elapsed).toBeLessThan(5000);
     expect(output()).toContain('GET     /me');
+    // The dev console is in the banner and builds its page on a fresh start (no committed bundle).
+    expect(output()).toContain(`Console: ${url}/_console`);
+    const script = await fetch(`${url}/_console/app.js`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toContain('javascript');
+    expect((await script.text()).length).toBeGreaterThan(10_000);
     expect(output()).toContain('Hot reload: on');
 
     const statePath = join(state.path, 'run', `dev-${new URL(url).port}.json`);

@@ -4,9 +4,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { loadCatalogFixture, seedCatalog } from '@toolgate/core/catalog/seed';
+import { systemClock } from '@toolgate/core/clock';
 import { createDocumentClient } from '@toolgate/core/data/dynamo';
 import { corsPolicy } from '@toolgate/core/deploy/gateway';
 import type { HttpTier } from '@toolgate/core/manifest';
+import type { LocalConsole } from './console';
 import { startDynamoDb } from './emulators/dynamodb';
 import { startS3 } from './emulators/s3';
 import { startSqs } from './emulators/sqs';
@@ -99,6 +101,12 @@ export interface LocalRuntimeOptions {
    */
   localIam?: boolean;
   /**
+   * Serve the dev console at `/_console` on the gateway's port (`pnpm dev` does; docs/console.md). With a fixed
+   * `port`, its own origins (`http://localhost:<port>`, `http://127.0.0.1:<port>`) join `allowedOrigins`, so that
+   * its page can post upload forms to the local S3.
+   */
+  console?: boolean;
+  /**
    * Hot reload (`pnpm dev`; `reload/reloader.ts`): the tier handlers are bundled from the sources and replaced when a
    * file under `packages/core` or `packages/functions` changes, while everything else keeps running. Off by default:
    * tests import the handlers once, unless they test the reload itself.
@@ -119,6 +127,10 @@ export interface HotReloadOptions {
 
 export interface LocalRuntime {
   url: string;
+  /** The dev console's URL, when it is served. */
+  consoleUrl: string | null;
+  /** The browser origins the gateway's CORS and the uploads bucket allow. */
+  allowedOrigins: readonly string[];
   port: number;
   endpoints: { dynamodb: string; s3: string; sqs: string; stepfunctions: string; jwks: string };
   issuer: DevIssuer;
@@ -183,7 +195,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   let localIam: LocalIam | undefined;
   let reloader: HandlerReloader | null = null;
   const region = options.region ?? 'us-east-1';
-  const allowedOrigins = options.allowedOrigins ?? DEFAULT_ALLOWED_ORIGINS;
+  const consoleOrigins =
+    options.console && options.port ? [`http://localhost:${options.port}`, `http://127.0.0.1:${options.port}`] : [];
+  const allowedOrigins = [...new Set([...(options.allowedOrigins ?? DEFAULT_ALLOWED_ORIGINS), ...consoleOrigins])];
   const names = { table: `toolgate-${stage}`, bucket: `toolgate-${stage}-uploads`, queuePrefix: `toolgate-${stage}` };
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
@@ -345,6 +359,34 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       : null;
     if (needsRealHandlers && !current) realHandlersLoaded = true;
 
+    let gatewayRef: LocalGateway | undefined;
+    // Imported only when served: the CLI's other commands and the test suites never load it.
+    const devConsole: LocalConsole | null = options.console
+      ? (await import('./console')).startLocalConsole({
+          clock: options.now ?? systemClock,
+          issuer,
+          doc,
+          tableName: names.table,
+          sqs: sqsClient,
+          queueUrls,
+          workflows: workflows.emulator,
+          apiUrl: () => gatewayRef?.url ?? '',
+          s3Origin: new URL(s3.endpoint).origin,
+          concurrency: () => gatewayRef?.concurrency() ?? null,
+        })
+      : null;
+    if (devConsole) stops.push(() => devConsole.stop());
+    const accessLog = options.quiet
+      ? undefined
+      : (entry: AccessLogEntry) => process.stderr.write(formatAccessLog(entry));
+    const log =
+      devConsole || accessLog
+        ? (entry: AccessLogEntry) => {
+            devConsole?.record(entry);
+            accessLog?.(entry);
+          }
+        : undefined;
+
     const settings = options.gateway ?? {};
     const gateway: LocalGateway = started(
       await startLocalGateway({
@@ -364,7 +406,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         ...(settings.onResponse ? { onResponse: settings.onResponse } : {}),
         region,
         accountId: ACCOUNT_ID,
-        ...(options.quiet ? {} : { log: (entry: AccessLogEntry) => process.stderr.write(formatAccessLog(entry)) }),
+        ...(log ? { log } : {}),
+        ...(devConsole ? { sidecar: { prefix: devConsole.path, listener: devConsole.listener } } : {}),
         logError: (message, error) => {
           if (options.quiet) return;
           process.stderr.write(`${message}${error instanceof Error ? `: ${error.stack ?? error.message}` : ''}\n`);
@@ -372,8 +415,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       }),
     );
 
+    gatewayRef = gateway;
+    devConsole?.prewarm();
+
     return {
       url: gateway.url,
+      consoleUrl: devConsole ? `${gateway.url}${devConsole.path}` : null,
+      allowedOrigins,
       port: gateway.port,
       endpoints: {
         dynamodb: dynamodb.endpoint,

@@ -35,16 +35,14 @@ export function describeModel(model: ModelConfig): string {
   }
 }
 
-function banner(
-  runtime: LocalRuntime,
-  persistDir: string | undefined,
-  elapsedMs: number,
-  allowedOrigins: readonly string[],
-): string {
+function banner(runtime: LocalRuntime, persistDir: string | undefined, elapsedMs: number): string {
   const { url, endpoints } = runtime;
   const notice = sdkNodeNotice(process.versions.node);
   return [
     `toolgate dev: listening on ${url} (ready in ${elapsedMs} ms)`,
+    ...(runtime.consoleUrl
+      ? [`Console: ${runtime.consoleUrl} (requests, chat, uploads, jobs, tiers; docs/console.md)`]
+      : []),
     `Model: ${describeModel(parseConfig(MODEL_SECTION.schema, rawConfig(process.env).model, 'model'))} (TOOLGATE_MODEL_PROVIDER chooses it: docs/agents.md)`,
     ...(notice ? [notice] : []),
     '',
@@ -58,7 +56,7 @@ function banner(
     `Emulators: dynamodb ${endpoints.dynamodb}  s3 ${endpoints.s3}  sqs ${endpoints.sqs}` +
       `  stepfunctions ${endpoints.stepfunctions}`,
     `Dev issuer JWKS: ${endpoints.jwks}`,
-    `CORS origins: ${allowedOrigins.join(', ')} (add one with --allow-origin URL)`,
+    `CORS origins: ${runtime.allowedOrigins.join(', ')} (add one with --allow-origin URL)`,
     persistDir ? `Data persisted in ${persistDir}` : 'Data is in memory (use --persist to keep it between runs)',
     runtime.reloader
       ? 'Hot reload: on (edits under packages/core and packages/functions reload the handlers; --no-reload turns it off)'
@@ -105,6 +103,7 @@ export async function runDev(options: DevCommandOptions): Promise<void> {
     ...(persistDir ? { persistDir } : {}),
     keysDir: keysDirIn(stateDir),
     allowedOrigins,
+    console: true,
     reload: options.reload === false ? false : {},
   });
 
@@ -120,7 +119,7 @@ export async function runDev(options: DevCommandOptions): Promise<void> {
     endpoints: runtime.endpoints,
   };
   await writeDevState(statePath, state);
-  process.stdout.write(banner(runtime, persistDir, Math.round(performance.now() - started), allowedOrigins));
+  process.stdout.write(banner(runtime, persistDir, Math.round(performance.now() - started)));
   const stopSummary = printMetricsEveryMinute(runtime);
 
   let stopping = false;

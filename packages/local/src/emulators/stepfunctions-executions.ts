@@ -37,6 +37,13 @@ export interface ExecutionEvent {
   type: string;
   state?: string;
   error?: string;
+  /** The error's cause, as JSON text (bounded). */
+  cause?: string;
+  /** The state's input (entered) or output (exited), as JSON text (bounded, `…` when cut). */
+  input?: string;
+  output?: string;
+  /** The retry attempt (StateRetried), 1-based. */
+  attempt?: number;
   timestamp: number;
 }
 
@@ -95,6 +102,13 @@ interface Running {
 const MAX_HISTORY_EVENTS = 1000;
 /** How long `stop()` waits for executions it aborted to settle (a task in flight finishes its current step). */
 const STOP_GRACE_MS = 2_000;
+/** State inputs and outputs kept in the history for the dev console, per event. */
+const MAX_HISTORY_JSON_CHARS = 4_096;
+
+function boundedJson(value: unknown): string {
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? 'null');
+  return text.length > MAX_HISTORY_JSON_CHARS ? `${text.slice(0, MAX_HISTORY_JSON_CHARS)}…` : text;
+}
 
 export function createExecutionRegistry(options: ExecutionRegistryOptions) {
   const machines = new Map<string, RegisteredMachine>();
@@ -143,9 +157,20 @@ export function createExecutionRegistry(options: ExecutionRegistryOptions) {
       for await (const event of execution.eventLogs) {
         if (record.history.length >= MAX_HISTORY_EVENTS) continue;
         const { type, timestamp } = event;
-        const state = 'state' in event ? event.state.name : undefined;
+        const state = 'state' in event ? event.state : undefined;
         const error = 'Error' in event ? String(event.Error) : undefined;
-        record.history.push({ type, timestamp, ...(state ? { state } : {}), ...(error ? { error } : {}) });
+        record.history.push({
+          type,
+          timestamp,
+          ...(state ? { state: state.name } : {}),
+          ...(state && type === 'StateEntered' ? { input: boundedJson(state.input) } : {}),
+          ...(state && type === 'StateExited' && state.output !== undefined
+            ? { output: boundedJson(state.output) }
+            : {}),
+          ...(error ? { error } : {}),
+          ...('Cause' in event && event.Cause !== undefined ? { cause: boundedJson(event.Cause) } : {}),
+          ...('retry' in event ? { attempt: event.retry.attempt } : {}),
+        });
       }
     })();
     const outcome = execution.result.then(

@@ -2,6 +2,7 @@ import {
   createServer,
   type IncomingMessage,
   type OutgoingHttpHeaders,
+  type RequestListener,
   type Server,
   validateHeaderName,
   validateHeaderValue,
@@ -13,7 +14,7 @@ import {
   GATEWAY_LIMITS,
   type GatewayThrottling,
 } from '@toolgate/core/concurrency';
-import { type HttpTier, manifest, RouteMatcher, type RouteSpec, routeKey } from '@toolgate/core/manifest';
+import { HTTP_TIERS, type HttpTier, manifest, RouteMatcher, type RouteSpec, routeKey } from '@toolgate/core/manifest';
 import { ClientAbortedError, declaredLength, RequestTooLargeError, readBody } from '../emulators/http-body';
 import { closeServer, httpUrl, listen } from '../emulators/http-server';
 import { LOOPBACK } from '../emulators/types';
@@ -84,12 +85,21 @@ export interface LocalGatewayOptions {
   onResponse?: (response: ObservedResponse) => void;
   /** Integration failures (handler threw, malformed output). Never given request headers. */
   logError?: (message: string, error?: unknown) => void;
+  /**
+   * A local-only app served beside the API (the dev console): requests whose path is `prefix` or under it go to
+   * `listener` before any routing, throttling or logging. No manifest route may live there.
+   */
+  sidecar?: { prefix: string; listener: RequestListener };
 }
+
+/** Executions in use and reserved per HTTP tier, right now. */
+export type TierConcurrency = Record<HttpTier, { inUse: number; reserved: number }>;
 
 export interface LocalGateway {
   url: string;
   port: number;
   server: Server;
+  concurrency(): TierConcurrency;
   stop(): Promise<void>;
 }
 
@@ -199,6 +209,16 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   if (options.basePath !== undefined && !/^[A-Za-z0-9._~-]+(?:\/[A-Za-z0-9._~-]+)*$/.test(options.basePath)) {
     throw new Error(`local gateway: invalid API mapping path ${options.basePath}`);
   }
+  const sidecar = options.sidecar;
+  if (sidecar) {
+    const clash = routes.find((route) => route.path === sidecar.prefix || route.path.startsWith(`${sidecar.prefix}/`));
+    if (clash) throw new Error(`local gateway: ${routeKey(clash)} is under ${sidecar.prefix}, the dev console's path`);
+  }
+  const isSidecar = (url: string | undefined) => {
+    if (!sidecar) return false;
+    const path = splitUrl(url ?? '/').rawPath;
+    return path === sidecar.prefix || path.startsWith(`${sidecar.prefix}/`);
+  };
   const pathPrefix = options.basePath !== undefined ? `/${options.basePath}` : stage === '$default' ? '' : `/${stage}`;
 
   /** The path API Gateway routes on: without the stage or mapping prefix; null when the request is not under it. */
@@ -314,6 +334,10 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   }
 
   const server = createServer((req, res) => {
+    if (sidecar && isSidecar(req.url)) {
+      sidecar.listener(req, res);
+      return;
+    }
     const requestId = newRequestId();
     const receivedAt = systemClock();
     const started = performance.now();
@@ -393,5 +417,12 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
 
   const host = options.host ?? LOOPBACK;
   const { port } = await listen(server, options.port ?? 0, host);
-  return { url: httpUrl(host, port), port, server, stop: () => closeServer(server) };
+  const concurrency = () =>
+    Object.fromEntries(
+      HTTP_TIERS.map((tier) => {
+        const limiter = limiterOf(tier);
+        return [tier, { inUse: limiter.inFlight, reserved: limiter.limit }];
+      }),
+    ) as TierConcurrency;
+  return { url: httpUrl(host, port), port, server, concurrency, stop: () => closeServer(server) };
 }

@@ -1,0 +1,197 @@
+import { copyFile, mkdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasChromium, launchChromium, SCREENSHOTS, watchPage } from './support/browser';
+import { captureProcessOutput } from './support/output-capture';
+import { useLocalRuntime } from './support/runtime';
+
+/**
+ * The dev console (`/_console`, docs/console.md) in Chromium, against a whole local runtime: it loads with nothing
+ * leaving loopback, shows a request made outside the page within 2 s (with its log lines), completes a chat turn
+ * with its tool trace, uploads a file by presigned POST and follows its workflow to READY state by state, shows a
+ * job with its status, and runs the flood demo. `TOOLGATE_UPDATE_SCREENSHOTS=1` refreshes docs/img/console-*.png.
+ */
+
+// The handlers' log lines are what the console shows per request: log at INFO (read when the runtime imports them),
+// and keep them out of the test output.
+const previousLevel = process.env.POWERTOOLS_LOG_LEVEL;
+process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+captureProcessOutput();
+
+// A fixed port, so that the runtime adds the console's own origin to the bucket's CORS rule (as `pnpm dev` on :3000).
+const port = await new Promise<number>((resolve, reject) => {
+  const probe = createServer();
+  probe.once('error', reject);
+  probe.listen(0, '127.0.0.1', () => {
+    const address = probe.address();
+    probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+  });
+});
+const runtime = useLocalRuntime({ port, console: true, workflowRetryIntervalMs: 5 });
+const DOCS_IMG = join(import.meta.dirname, '..', 'docs', 'img');
+let browser: Browser | undefined;
+let page: Page;
+let seen: ReturnType<typeof watchPage>;
+const refused: string[] = [];
+
+beforeAll(async () => {
+  if (!hasChromium) return;
+  browser = await launchChromium();
+  const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+  // Offline by construction: anything not on loopback is refused (and fails the suite below).
+  await context.route(
+    (url) => !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname) && !['data:', 'blob:'].includes(url.protocol),
+    (route) => {
+      refused.push(route.request().url());
+      return route.abort('internetdisconnected');
+    },
+  );
+  page = await context.newPage();
+  seen = watchPage(page);
+}, 30_000);
+
+afterAll(async () => {
+  await browser?.close();
+  if (previousLevel === undefined) delete process.env.POWERTOOLS_LOG_LEVEL;
+  else process.env.POWERTOOLS_LOG_LEVEL = previousLevel;
+});
+
+async function screenshot(name: string) {
+  await mkdir(SCREENSHOTS, { recursive: true });
+  const path = join(SCREENSHOTS, `console-${name}.png`);
+  await page.screenshot({ path });
+  if (process.env.TOOLGATE_UPDATE_SCREENSHOTS === '1') {
+    await mkdir(DOCS_IMG, { recursive: true });
+    await copyFile(path, join(DOCS_IMG, `console-${name}.png`));
+  }
+}
+
+describe.runIf(hasChromium)('the dev console in a real browser', () => {
+  it('is served beside the API but is not part of it', async () => {
+    expect(runtime().consoleUrl).toBe(`${runtime().url}/_console`);
+    const openapi = await (await fetch(`${runtime().url}/openapi.json`)).text();
+    expect(openapi).not.toContain('_console');
+  });
+
+  it('loads offline and shows a request made outside the page within 2 s, its log lines one click away', async () => {
+    await page.goto(runtime().consoleUrl as string, { waitUntil: 'load' });
+    await page.waitForSelector('table.requests');
+    const started = performance.now();
+    const answer = await fetch(`${runtime().url}/catalog?category=models&limit=3`);
+    const requestId = answer.headers.get('apigw-requestid') as string;
+    expect(answer.status).toBe(200);
+    const row = page.locator(`tr[data-request-id="${requestId}"]`);
+    await row.waitFor({ timeout: 2_000 });
+    expect(performance.now() - started).toBeLessThan(2_000);
+    await expect
+      .poll(() => row.locator('td').allTextContents())
+      .toEqual(expect.arrayContaining(['GET', '/catalog', 'public', '200', 'handler', requestId]));
+    // An unauthenticated call to a JWT route: answered by the gateway's authorizer, not by a Lambda.
+    const refusedCall = await fetch(`${runtime().url}/me`);
+    const refusedRow = page.locator(`tr[data-request-id="${refusedCall.headers.get('apigw-requestid')}"]`);
+    await expect.poll(() => refusedRow.locator('td').allTextContents(), { timeout: 2_000 }).toContain('authorizer');
+    await refusedRow.click();
+    await expect
+      .poll(() => page.getByTestId('request-logs').textContent())
+      .toContain('the local gateway answered by itself: authorizer:');
+
+    await row.click();
+    const logs = page.getByTestId('request-logs');
+    await expect.poll(() => logs.textContent()).toContain(`"correlation_id": "${requestId}"`);
+    await screenshot('requests');
+  }, 30_000);
+
+  it('completes a chat turn as a dev user and shows its tool trace', async () => {
+    await page.locator('form.user button[type="submit"]').click();
+    await page.getByTestId('current-user').waitFor();
+    await page.goto(`${runtime().consoleUrl}#chat`);
+    await page.locator('form.composer input[name="message"]').fill('Find the cheapest GPU and tell me its price');
+    await page.locator('form.composer button[type="submit"]').click();
+    const trace = page.getByTestId('tool-trace');
+    await trace.waitFor({ timeout: 15_000 });
+    const tools = await trace.locator('tbody tr td:nth-child(2)').allTextContents();
+    expect(tools).toEqual(['catalog_search', 'catalog_get']);
+    expect(await trace.locator('tbody tr').first().textContent()).toMatch(/"q"[\s\S]*ms$/);
+    expect(await page.locator('.turn .agent').textContent()).toMatch(/\$|USD|price/i);
+    await expect.poll(() => page.locator('.conversations li').count(), { timeout: 5_000 }).toBe(1);
+    await screenshot('chat');
+
+    // After a reload the conversation is listed from the table and opens from GET /conversations/{id}.
+    await page.reload();
+    await page.locator('form.user button[type="submit"]').click();
+    await page.getByTestId('current-user').waitFor();
+    await page.locator('.conversations li button').first().click();
+    await expect
+      .poll(() => page.getByTestId('tool-trace').locator('tbody tr td:nth-child(2)').allTextContents())
+      .toEqual(['catalog_search', 'catalog_get']);
+    expect(await page.locator('.turn .you').textContent()).toBe('Find the cheapest GPU and tell me its price');
+  }, 30_000);
+
+  it('uploads a file from the browser and follows its workflow to READY, state by state', async () => {
+    await page.goto(`${runtime().consoleUrl}#uploads`);
+    await page.locator('input[type="file"]').setInputFiles({
+      name: 'otters.md',
+      mimeType: 'text/markdown',
+      buffer: Buffer.from('# Otters\n\nSea otters hold hands while they sleep, so that they do not drift apart.\n'),
+    });
+    await page.locator('form.toolbar button[type="submit"]').click();
+    const upload = page.locator('article.upload').first();
+    await expect.poll(() => upload.locator('header .badge').textContent(), { timeout: 20_000 }).toBe('READY');
+    await expect.poll(() => upload.locator('.execution .badge').textContent()).toBe('SUCCEEDED');
+    const states = await upload.locator('table.states tbody tr').evaluateAll((rows) =>
+      rows.map((row) => ({
+        state: row.getAttribute('data-state'),
+        status: row.className,
+        output: row.querySelector('td:nth-child(3)')?.textContent ?? '',
+      })),
+    );
+    expect(states.map((row) => row.state)).toEqual(['Validate', 'ExtractText', 'Summarize', 'Store', 'MarkReady']);
+    for (const row of states) {
+      expect(row.status).toBe('done');
+      expect(row.output).toContain('"uploadId"');
+    }
+    await screenshot('uploads');
+  }, 40_000);
+
+  it('shows a job with its status and the queues', async () => {
+    await page.goto(`${runtime().consoleUrl}#jobs`);
+    await page.locator('form.toolbar button[type="submit"]').click();
+    const job = page.locator('table.jobs tbody tr').first();
+    await job.waitFor({ timeout: 5_000 });
+    await expect.poll(() => job.locator('.badge').textContent(), { timeout: 20_000 }).toBe('SUCCEEDED');
+    expect(await job.locator('td:nth-child(4)').textContent()).toBe('1');
+    expect(await page.getByTestId('queue-dlq').textContent()).toContain('0 messages');
+    await screenshot('jobs');
+  }, 30_000);
+
+  it('runs the flood demo: public traffic is refused while authenticated traffic holds', async () => {
+    await page.goto(`${runtime().consoleUrl}#tiers`);
+    await page.getByRole('button', { name: 'Run the flood demo' }).click();
+    const result = page.getByTestId('flood-result');
+    await result.waitFor({ timeout: 25_000 });
+    const text = (await result.textContent()) ?? '';
+    // Refused by the route throttle (429) or, when this machine's CPU holds the flood below the throttle's rate, by
+    // the public tier's reserved concurrency (500): either way public traffic fails and the signed-in client does not.
+    expect(text).toMatch(/"(429|500)":[1-9]/);
+    expect(text).toMatch(/authenticated: [1-9]\d* sent, 0 failed/);
+    // Some point of the public tier's 429 or 500 line is above the baseline (y = 120): the refusals were drawn.
+    const heights = await page
+      .locator('.tier[data-tier="public"]')
+      .locator('polyline.s429, polyline.s500')
+      .evaluateAll((lines) =>
+        lines.flatMap((line) =>
+          (line.getAttribute('points') ?? '').split(' ').map((point) => Number(point.split(',')[1])),
+        ),
+      );
+    expect(Math.min(...heights)).toBeLessThan(120);
+    await screenshot('tiers');
+  }, 40_000);
+
+  it('made no request off loopback and logged no error in the page', () => {
+    expect(refused).toEqual([]);
+    expect(seen.offLoopback).toEqual([]);
+    expect(seen.errors).toEqual([]);
+  });
+});
