@@ -5,7 +5,8 @@ import { DEFAULT_BEDROCK_MODEL_ID } from './config';
 import type { ChatMessage } from './provider';
 import { complete } from './provider';
 import { createModelProvider } from './providers';
-import { createDevProvider, readIntent } from './providers/dev';
+import { createDevProvider } from './providers/dev';
+import { readIntent } from './providers/dev-plan';
 
 describe('dev model intent', () => {
   it.each([

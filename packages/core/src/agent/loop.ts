@@ -3,6 +3,7 @@ import { type Clock, systemClock } from '../clock';
 import { isToolgateError } from '../errors';
 import type { ToolRegistry } from '../tools/registry';
 import { toolDefinition } from '../tools/schemas';
+import { DeadlineReached, raceAbort, STEP_SEPARATOR, stopSuffix, toolContent } from './loop-parts';
 import {
   type ChatMessage,
   estimateInputTokens,
@@ -85,8 +86,6 @@ export class AgentInterruptedError extends Error {
   }
 }
 
-/** What the model sees of a tool result; bounded so that one tool cannot flood the context window. */
-const MAX_TOOL_RESULT_CHARS = 32_000;
 /**
  * Tool calls run per model step. A chat or a job is counted once (its class, its tokens), but one model answer can
  * ask for any number of tool calls, each a paid DynamoDB query or read: without a cap, one chat request could run
@@ -94,57 +93,6 @@ const MAX_TOOL_RESULT_CHARS = 32_000;
  * learns why, and the history stays valid (every call has its result).
  */
 export const MAX_TOOL_CALLS_PER_STEP = 8;
-
-class DeadlineReached extends Error {
-  constructor() {
-    super('agent deadline reached');
-    this.name = 'DeadlineReached';
-  }
-}
-
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
-
-function toolContent(value: unknown): string {
-  const text = JSON.stringify(value) ?? 'null';
-  return text.length <= MAX_TOOL_RESULT_CHARS
-    ? text
-    : JSON.stringify({ truncated: true, preview: text.slice(0, MAX_TOOL_RESULT_CHARS - 100) });
-}
-
-/** What the reply gets after the text said so far when the run stops early. */
-function stopSuffix(
-  stoppedBy: Exclude<StoppedBy, 'answer'>,
-  saidSoFar: string,
-  toolCalls: number,
-  stepCap: number,
-): string {
-  const why =
-    stoppedBy === 'deadline'
-      ? 'I ran out of time for this request before I could finish'
-      : `I reached the limit of ${stepCap} model steps for one request before I could finish`;
-  const done = toolCalls > 0 ? ` (after ${toolCalls} tool call${toolCalls === 1 ? '' : 's'})` : '';
-  const separator = saidSoFar.trim() ? STEP_SEPARATOR : '';
-  return `${separator}${why}${done}. For long or many-step work, submit it as a job with POST /jobs and poll the job for the result.`;
-}
-
-/** Between the texts of two model steps in the reply (and in the stream). */
-const STEP_SEPARATOR = '\n\n';
 
 /**
  * The tool-calling loop: ask the model, run the tools it asks for as the caller, feed the results back, until it

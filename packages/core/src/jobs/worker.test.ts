@@ -15,7 +15,7 @@ import { scriptedModel } from '../testing/jobs-fakes';
 import { jobsHarness } from '../testing/jobs-harness';
 import { CorruptJobError } from './aws/repository';
 import { resultKey } from './aws/results';
-import { describeFailure, retryDelaySeconds } from './worker';
+import { describeFailure, retryDelaySeconds } from './worker-failure';
 
 const alice = caller('alice');
 

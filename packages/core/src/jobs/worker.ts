@@ -3,7 +3,6 @@ import type { ModelProvider } from '../agent/provider';
 import type { Caller } from '../auth/verifier';
 import { type Clock, systemClock } from '../clock';
 import { nowSeconds } from '../data/dynamo';
-import { GatewayTimeoutError, isToolgateError } from '../errors';
 import { recordModelUsage } from '../metrics/events';
 import { type Metrics, noMetrics } from '../metrics/port';
 import type { ToolRegistry } from '../tools/registry';
@@ -14,6 +13,7 @@ import type { JobsConfig } from './config';
 import type { JobFinalizer } from './finalize';
 import type { JobRecord } from './record';
 import { isTerminal, type JobError, JobMessageSchema, type JobResult, jobMessages } from './schema';
+import { describeFailure, errorName, retryDelaySeconds } from './worker-failure';
 
 /** One SQS message as the worker sees it (the Lambda adapter maps `SQSRecord` onto this). */
 export interface JobDelivery {
@@ -82,36 +82,6 @@ export function withCorrelation(log: JobWorkerLog, correlationId: string | undef
     warn: (message, attributes) => log.warn(message, { ...attributes, ...keys }),
     error: (message, attributes) => log.error(message, { ...attributes, ...keys }),
   };
-}
-
-function errorName(error: unknown) {
-  return error instanceof Error ? { name: error.name, message: error.message } : { message: String(error) };
-}
-
-/** What the owner reads about a failure, and whether retrying could help. */
-export function describeFailure(error: unknown): { error: JobError; permanent: boolean } {
-  if (error instanceof CorruptJobError) {
-    return { error: { code: 'invalid-job', message: 'The stored job could not be read.' }, permanent: true };
-  }
-  if (isToolgateError(error)) {
-    const message = error.detail ?? error.title;
-    if (error.retryable) {
-      return {
-        error: { code: error instanceof GatewayTimeoutError ? 'timeout' : 'model-unavailable', message },
-        permanent: false,
-      };
-    }
-    // The request's own fault fails again on every attempt.
-    if (error.status < 500) return { error: { code: error.slug, message }, permanent: true };
-  }
-  // Our own fault, known or not, may still be a passing one (a lost connection nothing classified): retried until the
-  // last delivery.
-  return { error: { code: 'internal', message: 'The job failed unexpectedly.' }, permanent: false };
-}
-
-/** Seconds before a failed attempt's message is delivered again: `base`, doubling per attempt, at most 15 min. */
-export function retryDelaySeconds(base: number, attempt: number): number {
-  return Math.min(900, base * 2 ** Math.max(0, attempt - 1));
 }
 
 /**

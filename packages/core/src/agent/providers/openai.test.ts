@@ -7,7 +7,8 @@ import { ToolRegistry } from '../../tools/registry';
 import * as z from '../../zod';
 import { runAgent } from '../loop';
 import { ChatMessageSchema } from '../provider';
-import { createOpenAiProvider, type OpenAiProviderOptions, retryDelayMs } from './openai';
+import { createOpenAiProvider, type OpenAiProviderOptions } from './openai';
+import { retryDelayMs } from './openai-errors';
 
 /** The OpenAI-compatible provider against a loopback server speaking the Chat Completions wire format. */
 let close: (() => Promise<void>) | undefined;
