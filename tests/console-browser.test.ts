@@ -189,7 +189,7 @@ describe.runIf(hasChromium)('the dev console in a real browser', () => {
     await expect
       .poll(() => turn.locator('.agent').evaluate((element) => element.textContent?.length ?? 0), {
         timeout: 15_000,
-        intervals: [10],
+        interval: 10,
       })
       .toBeGreaterThan(0);
     await page.getByRole('button', { name: 'Stop' }).click();
