@@ -18,6 +18,9 @@ import { useLocalRuntime } from './support/runtime';
 // and keep them out of the test output.
 const previousLevel = process.env.POWERTOOLS_LOG_LEVEL;
 process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+// As `pnpm dev`: the dev model writes a word every 15 ms, so that a streamed reply is in flight for a while.
+const previousChunkDelay = process.env.TOOLGATE_DEV_MODEL_CHUNK_DELAY_MS;
+process.env.TOOLGATE_DEV_MODEL_CHUNK_DELAY_MS = '15';
 captureProcessOutput();
 
 // A fixed port, so that the runtime adds the console's own origin to the bucket's CORS rule (as `pnpm dev` on :3000).
@@ -34,6 +37,8 @@ const DOCS_IMG = join(import.meta.dirname, '..', 'docs', 'img');
 let browser: Browser | undefined;
 let page: Page;
 let seen: ReturnType<typeof watchPage>;
+/** The streamed chat's whole reply (the dev model is deterministic: the same question gets it again). */
+let fullReply = '';
 const refused: string[] = [];
 
 beforeAll(async () => {
@@ -56,6 +61,8 @@ afterAll(async () => {
   await browser?.close();
   if (previousLevel === undefined) delete process.env.POWERTOOLS_LOG_LEVEL;
   else process.env.POWERTOOLS_LOG_LEVEL = previousLevel;
+  if (previousChunkDelay === undefined) delete process.env.TOOLGATE_DEV_MODEL_CHUNK_DELAY_MS;
+  else process.env.TOOLGATE_DEV_MODEL_CHUNK_DELAY_MS = previousChunkDelay;
 });
 
 async function screenshot(name: string) {
@@ -103,18 +110,62 @@ describe.runIf(hasChromium)('the dev console in a real browser', () => {
     await screenshot('requests');
   }, 30_000);
 
-  it('completes a chat turn as a dev user and shows its tool trace', async () => {
+  it('streams a chat turn as a dev user: text grows as it arrives, the tool trace shows before the reply ends', async () => {
     await page.locator('form.user button[type="submit"]').click();
     await page.getByTestId('current-user').waitFor();
     await page.goto(`${runtime().consoleUrl}#chat`);
+    // Sample the page once per animation frame while the turn is sent: the reply's length, the trace's rows, the
+    // turn's state. A buffered answer would go from "no reply" to "whole reply, done" in one frame.
+    await page.evaluate(() => {
+      const samples: { state: string | null; length: number; rows: number; outputs: number }[] = [];
+      (window as unknown as { samples: typeof samples }).samples = samples;
+      const sample = () => {
+        const turn = document.querySelector('.thread .turn');
+        samples.push({
+          state: turn?.getAttribute('data-state') ?? null,
+          length: turn?.querySelector('.agent')?.textContent?.length ?? 0,
+          rows: turn?.querySelectorAll('.trace tbody tr').length ?? 0,
+          outputs: [...(turn?.querySelectorAll('.trace tbody tr td:nth-child(4)') ?? [])].filter(
+            (cell) => cell.textContent !== '…',
+          ).length,
+        });
+        if (samples.at(-1)?.state !== 'done') requestAnimationFrame(sample);
+      };
+      requestAnimationFrame(sample);
+    });
     await page.locator('form.composer input[name="message"]').fill('Find the cheapest GPU and tell me its price');
     await page.locator('form.composer button[type="submit"]').click();
+    await page.waitForSelector('.turn[data-state="done"]', { timeout: 15_000 });
+    const samples = await page.evaluate(
+      () =>
+        (window as unknown as { samples: { state: string | null; length: number; rows: number; outputs: number }[] })
+          .samples,
+    );
+    const streaming = samples.filter((sample) => sample.state === 'streaming');
+    const final = samples.at(-1);
+    expect(final?.state).toBe('done');
+    // The reply was seen at several partial lengths, each longer than the last, before `done`.
+    const lengths = [...new Set(streaming.map((sample) => sample.length))];
+    expect(lengths).toEqual([...lengths].sort((a, b) => a - b));
+    expect(lengths.filter((length) => length > 0 && length < (final?.length ?? 0)).length).toBeGreaterThanOrEqual(3);
+    // Both tool rows were on screen while the reply was still partial, without outputs (the stream carries none) …
+    expect(
+      streaming.some((sample) => sample.rows === 2 && sample.length < (final?.length ?? 0) && sample.outputs === 0),
+    ).toBe(true);
     const trace = page.getByTestId('tool-trace');
-    await trace.waitFor({ timeout: 15_000 });
     const tools = await trace.locator('tbody tr td:nth-child(2)').allTextContents();
     expect(tools).toEqual(['catalog_search', 'catalog_get']);
-    expect(await trace.locator('tbody tr').first().textContent()).toMatch(/"q"[\s\S]*ms$/);
-    expect(await page.locator('.turn .agent').textContent()).toMatch(/\$|USD|price/i);
+    // … and after `done` each row has its step, input, output (read back from GET /conversations/{id}) and duration.
+    const rows = await trace
+      .locator('tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+    expect(rows.map((row) => row[0])).toEqual(['1', '2']);
+    expect(rows[0]?.[2]).toContain('"q"');
+    expect(rows[0]?.[3]).toContain('"items"');
+    expect(rows[1]?.[3]).toContain('"price');
+    for (const row of rows) expect(row[4]).toMatch(/^\d+(\.\d)? ms$/);
+    fullReply = (await page.locator('.turn .agent').textContent()) ?? '';
+    expect(fullReply).toMatch(/\$|USD|price/i);
     await expect.poll(() => page.locator('.conversations li').count(), { timeout: 5_000 }).toBe(1);
     await screenshot('chat');
 
@@ -128,6 +179,60 @@ describe.runIf(hasChromium)('the dev console in a real browser', () => {
       .toEqual(['catalog_search', 'catalog_get']);
     expect(await page.locator('.turn .you').textContent()).toBe('Find the cheapest GPU and tell me its price');
   }, 30_000);
+
+  it('Stop aborts a streaming turn; the conversation keeps what was produced, marked interrupted after a reload', async () => {
+    await page.getByRole('button', { name: '+ New conversation' }).click();
+    await page.locator('form.composer input[name="message"]').fill('Find the cheapest GPU and tell me its price');
+    await page.locator('form.composer button[type="submit"]').click();
+    const turn = page.locator('.thread .turn').first();
+    // Stop once the reply has started, long before its end (a word every 15 ms).
+    await expect
+      .poll(() => turn.locator('.agent').evaluate((element) => element.textContent?.length ?? 0), {
+        timeout: 15_000,
+        interval: 10,
+      })
+      .toBeGreaterThan(0);
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await expect.poll(() => turn.getAttribute('data-state')).toBe('stopped');
+    const shown = (await turn.locator('.agent').textContent()) ?? '';
+    expect(shown.length).toBeLessThan(fullReply.length);
+    expect(fullReply.startsWith(shown)).toBe(true);
+    expect(await turn.locator('.stopped').textContent()).toContain('stopped');
+    await expect.poll(() => page.locator('form.composer button[type="submit"]').textContent()).toBe('Send');
+
+    // After a reload: the server saved the turn as interrupted, with the text produced before the abort.
+    const readBack = async () => {
+      await page.reload();
+      await page.locator('form.user button[type="submit"]').click();
+      await page.getByTestId('current-user').waitFor();
+      await expect.poll(() => page.locator('.conversations li').count()).toBe(2);
+      await page.locator('.conversations li button').first().click();
+      return (await page.locator('.thread .turn').first().getAttribute('data-state', { timeout: 2_000 })) ?? '';
+    };
+    await expect.poll(readBack, { timeout: 10_000 }).toBe('interrupted');
+    const saved = (await page.locator('.thread .turn .agent').first().textContent()) ?? '';
+    expect(saved.length).toBeLessThan(fullReply.length);
+    expect(fullReply.startsWith(saved)).toBe(true);
+    expect(await page.locator('.thread .turn .stopped').textContent()).toContain('interrupted');
+    await screenshot('chat-interrupted');
+  }, 40_000);
+
+  it('shows a refusal that comes before the stream (a token without the chat scope) as problem+json', async () => {
+    const chat = page.locator('form.user').getByLabel('chat', { exact: true });
+    await chat.uncheck();
+    await page.locator('form.user button[type="submit"]').click();
+    await page.getByRole('button', { name: '+ New conversation' }).click();
+    await page.locator('form.composer input[name="message"]').fill('Hello');
+    await page.locator('form.composer button[type="submit"]').click();
+    const turn = page.locator('.thread .turn[data-state="failed"]');
+    await expect.poll(() => turn.locator('.error').textContent(), { timeout: 5_000 }).toMatch(/^403 Forbidden/);
+    // Chromium logs every non-2xx answer as a console error: this one was expected, and is the only one.
+    expect(seen.errors.splice(0)).toEqual([
+      'Failed to load resource: the server responded with a status of 403 (Forbidden)',
+    ]);
+    await chat.check();
+    await page.locator('form.user button[type="submit"]').click();
+  }, 20_000);
 
   it('uploads a file from the browser and follows its workflow to READY, state by state', async () => {
     await page.goto(`${runtime().consoleUrl}#uploads`);
