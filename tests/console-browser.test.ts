@@ -18,9 +18,9 @@ import { useLocalRuntime } from './support/runtime';
 // and keep them out of the test output.
 const previousLevel = process.env.POWERTOOLS_LOG_LEVEL;
 process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
-// As `pnpm dev`: the dev model writes a word every 15 ms, so that a streamed reply is in flight for a while.
+// As `pnpm dev`: the dev model writes a word every 30 ms (twice `pnpm dev`'s 15 ms), so that a streamed reply is in flight long enough for Stop to land on a loaded CI machine.
 const previousChunkDelay = process.env.TOOLGATE_DEV_MODEL_CHUNK_DELAY_MS;
-process.env.TOOLGATE_DEV_MODEL_CHUNK_DELAY_MS = '15';
+process.env.TOOLGATE_DEV_MODEL_CHUNK_DELAY_MS = '30';
 captureProcessOutput();
 
 // A fixed port, so that the runtime adds the console's own origin to the bucket's CORS rule (as `pnpm dev` on :3000).
@@ -185,7 +185,7 @@ describe.runIf(hasChromium)('the dev console in a real browser', () => {
     await page.locator('form.composer input[name="message"]').fill('Find the cheapest GPU and tell me its price');
     await page.locator('form.composer button[type="submit"]').click();
     const turn = page.locator('.thread .turn').first();
-    // Stop once the reply has started, long before its end (a word every 15 ms).
+    // Stop once the reply has started, long before its end (a word every 30 ms).
     await expect
       .poll(() => turn.locator('.agent').evaluate((element) => element.textContent?.length ?? 0), {
         timeout: 15_000,
