@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { scope } from '@toolgate/core/scopes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiCaller, until, useLocalRuntime } from './support/runtime';
+import { apiCaller, generousPlans, until, useLocalRuntime } from './support/runtime';
 import { streamChat } from './support/sse';
 
 /**
@@ -12,10 +12,7 @@ import { streamChat } from './support/sse';
 const ENV = {
   TOOLGATE_DEV_MODEL_CHUNK_DELAY_MS: '5',
   TOOLGATE_LIMITS: JSON.stringify({
-    plans: {
-      free: { requestsPerMinute: { standard: 1000, tools: 1000, chat: 1000 }, chatTokensPerMonth: 1_000_000 },
-      pro: { requestsPerMinute: { standard: 1000, tools: 1000, chat: 1000 }, chatTokensPerMonth: 1_000_000 },
-    },
+    plans: generousPlans(1_000_000),
   }),
 };
 const previousEnv = Object.fromEntries(Object.keys(ENV).map((name) => [name, process.env[name]]));

@@ -1,7 +1,7 @@
 import { ALL_SCOPES } from '@toolgate/core/scopes';
 import { afterAll, describe, expect, it } from 'vitest';
 import { captureProcessOutput } from './support/output-capture';
-import { apiCaller, until, useLocalRuntime } from './support/runtime';
+import { apiCaller, generousPlans, until, useLocalRuntime } from './support/runtime';
 import { postToS3 } from './support/uploads';
 
 /**
@@ -18,10 +18,7 @@ const previous = {
 process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
 // The tests poll their job and uploads every 50 ms: more than the free plan's 60 requests a minute.
 process.env.TOOLGATE_LIMITS = JSON.stringify({
-  plans: {
-    free: { requestsPerMinute: { standard: 1000, tools: 1000, chat: 1000 }, chatTokensPerMonth: 10_000_000 },
-    pro: { requestsPerMinute: { standard: 1000, tools: 1000, chat: 1000 }, chatTokensPerMonth: 10_000_000 },
-  },
+  plans: generousPlans(10_000_000),
 });
 
 const captured = captureProcessOutput();

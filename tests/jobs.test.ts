@@ -10,7 +10,7 @@ import { scanTable } from '@toolgate/local/testing/table';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeModel } from './support/fake-model';
-import { getJson, until, useLocalRuntime } from './support/runtime';
+import { generousPlans, getJson, until, useLocalRuntime } from './support/runtime';
 
 /**
  * Issue 6 end to end: `POST /jobs` through the local gateway into the api tier, SQS (local-aws-sqs) with its redrive
@@ -20,10 +20,7 @@ import { getJson, until, useLocalRuntime } from './support/runtime';
  */
 
 const LIMITS = {
-  plans: {
-    free: { requestsPerMinute: { standard: 1000, tools: 1000, chat: 1000 }, chatTokensPerMonth: 1_000_000 },
-    pro: { requestsPerMinute: { standard: 1000, tools: 1000, chat: 1000 }, chatTokensPerMonth: 1_000_000 },
-  },
+  plans: generousPlans(1_000_000),
   queuedJobs: { free: 3, pro: 10 },
 };
 const ENV = {

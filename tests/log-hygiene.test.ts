@@ -3,7 +3,7 @@ import { LOCAL_STRIPE_WEBHOOK_SECRET } from '@toolgate/core/config-reader';
 import { ALL_SCOPES } from '@toolgate/core/scopes';
 import { afterAll, describe, expect, it } from 'vitest';
 import { captureProcessOutput } from './support/output-capture';
-import { apiCaller, getJson, until, useLocalRuntime } from './support/runtime';
+import { apiCaller, generousPlans, getJson, until, useLocalRuntime } from './support/runtime';
 import { signedStripeRequest } from './support/stripe-events';
 import { postToS3 } from './support/uploads';
 
@@ -25,10 +25,7 @@ process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
 // Every job result goes to S3 and comes back as a presigned GET: one more credential that must stay out of logs.
 process.env.TOOLGATE_JOBS = JSON.stringify({ inlineResultMaxBytes: 0, retryDelaySeconds: 1 });
 process.env.TOOLGATE_LIMITS = JSON.stringify({
-  plans: {
-    free: { requestsPerMinute: { standard: 1000, tools: 1000, chat: 1000 }, chatTokensPerMonth: 10_000_000 },
-    pro: { requestsPerMinute: { standard: 1000, tools: 1000, chat: 1000 }, chatTokensPerMonth: 10_000_000 },
-  },
+  plans: generousPlans(10_000_000),
 });
 
 /** Everything written while the session runs, from the first handler import to the last request. */

@@ -101,3 +101,12 @@ export async function until<T>(probe: () => Promise<T>, done: (value: T) => bool
     await new Promise((wake) => setTimeout(wake, 50));
   }
 }
+
+/**
+ * Per-plan limits high enough that an end-to-end test's own polling never meets the per-minute limiter, with a
+ * monthly token quota the test chooses (`TOOLGATE_LIMITS` takes this object as JSON).
+ */
+export function generousPlans(chatTokensPerMonth: number) {
+  const plan = { requestsPerMinute: { standard: 1000, tools: 1000, chat: 1000 }, chatTokensPerMonth };
+  return { free: plan, pro: plan };
+}

@@ -134,7 +134,7 @@ export const agentDocs = {
       'step cap or a deadline under the gateway’s 30 s, and then says so in `reply` and `stoppedBy`; long work ' +
       'belongs in POST /jobs.\n\n' +
       'Send `Accept: text/event-stream` to get the answer as it is produced, as Server-Sent Events (schema ' +
-      '`ChatStreamEvent`): `delta` {text} as the model writes (all deltas concatenate to `reply`), `tool_call` ' +
+      '`ChatStreamEvent`): `start` {conversationId} first, `delta` {text} as the model writes (all deltas concatenate to `reply`), `tool_call` ' +
       '{id, name, input} when a tool starts, `tool_result` {id, name, ok, error?, durationMs} when it ends, `usage` ' +
       '{inputTokens, outputTokens} once, then `done` {conversationId, stoppedBy}; or `error` (a Problem) if it fails ' +
       'after the stream opened. Every refusal (400, 401, 403, 404, 409, 429) comes before the stream opens, as ' +
