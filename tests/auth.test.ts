@@ -1,5 +1,10 @@
 import { HTTP_TIERS, type HttpTier, type RouteSpec, routesOfTier } from '@toolgate/core/manifest';
 import { apiGatewayEvent, lambdaContext } from '@toolgate/functions/testing/events';
+import {
+  installLambdaStreamingRuntime,
+  invokeStreaming,
+  type StreamingLambdaHandler,
+} from '@toolgate/local/gateway/streaming';
 import { describe, expect, it } from 'vitest';
 import { type HostileCase, hostileTokens } from './support/hostile-tokens';
 import { getJson, useLocalRuntime } from './support/runtime';
@@ -150,4 +155,49 @@ describe('GET /me', () => {
     const response = await getJson(`${runtime().url}/me`, { headers: { authorization: `Bearer ${token}` } });
     expect(response.body.plan).toBe('pro');
   });
+});
+
+/**
+ * The chat stream is deployed behind a Function URL with auth NONE (ADR 0003): no gateway authorizer runs, so the
+ * api tier's own guard is the only check. The same hostile-token table, sent as the URL would send it (no authorizer
+ * claims, forged ones ignored), must get the same verdict as the JWT table above: refused without a stream opening,
+ * or streamed to the token's subject.
+ */
+describe('no bypass through the streaming Function URL', () => {
+  const CHAT_SCOPE = 'toolgate/chat';
+
+  async function invokeStream(authorization: string | undefined) {
+    installLambdaStreamingRuntime();
+    const { streamHandler } = (await import('@toolgate/functions/handlers/api')) as unknown as {
+      streamHandler: StreamingLambdaHandler;
+    };
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: 'text/event-stream',
+      ...(authorization === undefined ? {} : { authorization }),
+    };
+    const event = apiGatewayEvent('POST', '/chat', {
+      headers,
+      claims: forgedClaims,
+      body: JSON.stringify({ message: 'hello' }),
+    });
+    const invocation = invokeStreaming(streamHandler, event as never, lambdaContext('toolgate-api-stream') as never);
+    const prelude = await invocation.prelude;
+    let text = '';
+    for await (const chunk of invocation.body) text += String(chunk);
+    return { status: prelude?.statusCode ?? 0, text };
+  }
+
+  it('refuses every hostile token the guard refuses, and streams only for the valid ones', async () => {
+    const cases = await hostileTokens(runtime().issuer, CHAT_SCOPE);
+    const wrong: string[] = [];
+    for (const { name, authorization, expected } of cases) {
+      const { status, text } = await invokeStream(authorization);
+      if (verdict(status) !== verdict(expected)) wrong.push(`${name}: ${status}, expected ${expected}`);
+      if (expected !== 200) expect.soft(text, name).not.toContain('event: delta');
+      else expect.soft(text, name).toContain('event: done');
+    }
+    expect(wrong).toEqual([]);
+    expect((await invokeStream(undefined)).status).toBe(401);
+  }, 60_000);
 });
