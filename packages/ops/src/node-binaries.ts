@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -68,25 +68,54 @@ export function nodeCommand(binary: string, arch: string = process.arch): { comm
   return { command: emulator.command, prefix: ['-L', emulator.sysroot, binary] };
 }
 
+/** Installs in flight in this process, by binary path: tiers are packaged concurrently and share one binary. */
+const installing = new Map<string, Promise<NodeBinary>>();
+
 /**
  * The binary for a pinned version, installed into `cacheDir` on first use and checked with `--version` (under
  * qemu-user for a foreign arch). Never falls back to another version: an error is returned (the bench reports it and
- * fails `--check`; a deploy stops) rather than something measured or built on the wrong Node.
+ * fails `--check`; a deploy stops) rather than something measured or built on the wrong Node. Concurrent callers
+ * share one install (in this process), and the install lands in a folder of its own that is renamed into place, so a
+ * second process never sees, or deletes, a half-installed binary.
  */
-export async function ensureNode(version: string, cacheDir: string, arch: string = process.arch): Promise<NodeBinary> {
+export function ensureNode(version: string, cacheDir: string, arch: string = process.arch): Promise<NodeBinary> {
+  const key = `${resolve(cacheDir)}|${version}|${arch}`;
+  let pending = installing.get(key);
+  if (!pending) {
+    pending = installNode(version, cacheDir, arch);
+    installing.set(key, pending);
+    // A failure is not remembered: a later call (after apt installed qemu-user, say) tries again.
+    void pending.then((found) => {
+      if ('error' in found) installing.delete(key);
+    });
+  }
+  return pending;
+}
+
+async function installNode(version: string, cacheDir: string, arch: string): Promise<NodeBinary> {
   try {
     const spec = nodePackage(version, process.platform, arch);
     // Absolute: the binary is later run from other working directories (a package being given its compile cache).
     const { dir, binary } = nodeBinaryPath(version, resolve(cacheDir), process.platform, arch);
     if (!existsSync(binary)) {
-      await rm(dir, { recursive: true, force: true });
-      await mkdir(dir, { recursive: true });
-      // No lockfile or audit: the folder holds one pinned package and nothing else. `--force` lets npm install the
-      // package of another CPU (it refuses by its `cpu` field otherwise); the binary is then run under qemu-user.
-      const force = arch === process.arch ? [] : ['--force'];
-      await run('npm', ['install', '--prefix', dir, '--no-audit', '--no-fund', '--no-package-lock', ...force, spec], {
-        timeout: 300_000,
-      });
+      const staging = `${dir}.installing-${process.pid}-${Math.random().toString(36).slice(2)}`;
+      await mkdir(staging, { recursive: true });
+      try {
+        // No lockfile or audit: the folder holds one pinned package and nothing else. `--force` lets npm install the
+        // package of another CPU (it refuses by its `cpu` field otherwise); the binary is then run under qemu-user.
+        const force = arch === process.arch ? [] : ['--force'];
+        await run(
+          'npm',
+          ['install', '--prefix', staging, '--no-audit', '--no-fund', '--no-package-lock', ...force, spec],
+          { timeout: 300_000 },
+        );
+        if (!existsSync(binary)) {
+          await rm(dir, { recursive: true, force: true });
+          await rename(staging, dir);
+        }
+      } finally {
+        await rm(staging, { recursive: true, force: true });
+      }
     }
     const { command, prefix } = nodeCommand(binary, arch);
     const { stdout } = await run(command, [...prefix, '--version']);
