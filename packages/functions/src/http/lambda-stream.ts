@@ -2,9 +2,8 @@ import type { Writable } from 'node:stream';
 import { NotFoundError, toProblem } from '@toolgate/core/errors';
 import { RouteMatcher, type RouteSpec } from '@toolgate/core/manifest';
 import type { APIGatewayProxyEventV2, Context as LambdaContext } from 'aws-lambda';
-import type { Hono } from 'hono';
+import type { Fetcher } from './lazy-routes';
 import { routePathOf } from './route-path';
-import type { AppEnv } from './types';
 
 /** How the Lambda runtime recognises a response-streaming handler (what `awslambda.streamifyResponse` sets). */
 const HANDLER_STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
@@ -51,7 +50,7 @@ function requestOf(event: APIGatewayProxyEventV2, signal: AbortSignal): Request 
  * call stops and the chat keeps what it produced. The app is the same one `lambdaHandler` serves: the guard verifies
  * the bearer JWT in the Lambda, as for every request.
  */
-export function lambdaStreamHandler(app: Hono<AppEnv>, only: readonly RouteSpec[]): StreamingHandler {
+export function lambdaStreamHandler(app: Fetcher, only: readonly RouteSpec[]): StreamingHandler {
   const streamed = new RouteMatcher(only);
   const handler: StreamingHandler = async (event, responseStream, context) => {
     const gone = new AbortController();

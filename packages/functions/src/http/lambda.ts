@@ -5,7 +5,7 @@ import type { AppEnv } from './types';
 
 const BODYLESS = new Set(['GET', 'HEAD']);
 
-function methodOf(event: LambdaEvent): string | undefined {
+export function methodOf(event: LambdaEvent): string | undefined {
   const context = event.requestContext as { http?: { method?: unknown }; httpMethod?: unknown } | undefined;
   const method = context?.http?.method ?? context?.httpMethod ?? (event as { httpMethod?: unknown }).httpMethod;
   return typeof method === 'string' ? method.toUpperCase() : undefined;
