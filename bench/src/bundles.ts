@@ -8,7 +8,14 @@ import { bundleOptions, ENTRY_POINTS } from '../../packages/functions/build';
 import { BENCH_DIR, REPO_ROOT, repoRelative } from './paths';
 import { memoryDeps } from './substitutions';
 
-export type BaselineName = 'floor' | 'signed-floor' | 'sdk-floor' | 'peer' | 'peer-api' | 'api-no-io';
+export type BaselineName =
+  | 'floor'
+  | 'signed-floor'
+  | 'sdk-floor'
+  | 'peer'
+  | 'peer-api'
+  | 'api-no-io'
+  | 'api-all-routes';
 export type BundleName = Tier | BaselineName;
 
 export interface InputSize {
@@ -48,6 +55,7 @@ const BASELINES: Record<BaselineName, { entry: string; plugins?: () => Plugin[] 
   peer: { entry: join(BENCH_DIR, 'src/fixtures/peer.ts') },
   'peer-api': { entry: join(BENCH_DIR, 'src/fixtures/peer-api.ts') },
   'api-no-io': { entry: join(REPO_ROOT, ENTRY_POINTS.api), plugins: () => [memoryDeps()] },
+  'api-all-routes': { entry: join(BENCH_DIR, 'src/fixtures/api-all-routes.ts') },
 };
 
 /** Tiers whose handler exists in this checkout (a tier still being written has no entry file yet). */

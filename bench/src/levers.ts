@@ -23,6 +23,13 @@ export const LEVER_VARIANTS: readonly { suffix: string; levers: ColdStartLevers 
   { suffix: ' (wrapper only)', levers: { compileCache: false, execWrapper: true } },
 ];
 
+/**
+ * The lazy-routes lever's paired "before" (`bench/src/fixtures/api-all-routes.ts`): the api tier with the deployed
+ * levers and every route built at init. The lever is in the code, not in the stage: no variant toggles it, this
+ * subject stands for the code without it.
+ */
+export const ALL_ROUTES_EAGER = 'api (all routes eager)';
+
 /** The tiers that get lever variants: the two the cold-start budgets are about. */
 export const LEVER_TIERS: readonly Tier[] = ['api', 'public'];
 

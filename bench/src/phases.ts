@@ -64,16 +64,17 @@ export async function startServedRuntime(bundles: readonly BundleResult[], keysD
 /** 1. Cold starts of every subject on every runtime (the Lambda-like ones with the lever variants). */
 export async function coldPhase(options: {
   subjects: ColdSubject[];
-  bundles: readonly BundleResult[];
   runtime: LocalRuntime;
   env: Record<string, string>;
   childScript: string;
 }): Promise<ColdRun[]> {
-  const { subjects, bundles, runtime, env, childScript } = options;
+  const { subjects, runtime, env, childScript } = options;
   const runtimes = await coldRuntimes(flags.node ?? process.execPath, log);
   // A compile cache left from an earlier build of the bundles would hold stale entries: each run builds its own.
-  for (const tier of LEVER_TIERS) {
-    await rm(join(dirname(fileOf(bundles, tier)), COMPILE_CACHE_DIR), { recursive: true, force: true });
+  for (const subject of subjects) {
+    if (subject.levers?.compileCache || (LEVER_TIERS as readonly string[]).includes(subject.name)) {
+      await rm(join(dirname(subject.bundle), COMPILE_CACHE_DIR), { recursive: true, force: true });
+    }
   }
   const dynamodbEndpoint = runtime.env.AWS_ENDPOINT_URL_DYNAMODB;
   if (!dynamodbEndpoint) throw new Error('the local runtime gave no DynamoDB endpoint');

@@ -27,6 +27,7 @@ import {
   phaseLoad,
   startedAt,
 } from './harness';
+import { ALL_ROUTES_EAGER, DEPLOYED_LEVERS } from './levers';
 import { runMeta } from './meta';
 import { BENCH_DIR, OUT_DIR, README_SECTION, RESULTS_JSON, RESULTS_MD } from './paths';
 import { coldPhase, profilePhase, startServedRuntime, throughputPhase } from './phases';
@@ -75,7 +76,7 @@ async function main(): Promise<number> {
   }
 
   const baselines = await buildSet(
-    ['floor', 'signed-floor', 'sdk-floor', 'peer', 'peer-api', 'api-no-io'],
+    ['floor', 'signed-floor', 'sdk-floor', 'peer', 'peer-api', 'api-no-io', 'api-all-routes'],
     join(OUT_DIR, 'bundles'),
   );
   const bundles = [...tierBundles, ...baselines];
@@ -159,8 +160,16 @@ async function main(): Promise<number> {
     { name: 'peer-api', bundle: fileOf(bundles, 'peer-api'), event: meEvent(token), expectStatus: 200 },
     { name: 'public', bundle: fileOf(bundles, 'public'), event: catalogEvent, expectStatus: 200 },
     { name: 'api', bundle: fileOf(bundles, 'api'), event: meEvent(token), expectStatus: 200 },
+    // The lazy-routes lever's paired "before": the same tier and levers, every route built at init.
+    {
+      name: ALL_ROUTES_EAGER,
+      bundle: fileOf(bundles, 'api-all-routes'),
+      event: meEvent(token),
+      expectStatus: 200,
+      levers: DEPLOYED_LEVERS,
+    },
   ];
-  const coldRuns = await coldPhase({ subjects, bundles, runtime, env, childScript: children.cold });
+  const coldRuns = await coldPhase({ subjects, runtime, env, childScript: children.cold });
   const cold = coldRuns.find((run) => !run.lambda)?.results ?? [];
   if (flags['cold-only']) {
     const verdicts = evaluateBudgets({ bundles: tierBundles, cold: coldRuns });
