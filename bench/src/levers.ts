@@ -30,6 +30,10 @@ export const LEVER_VARIANTS: readonly { suffix: string; levers: ColdStartLevers 
  */
 export const ALL_ROUTES_EAGER = 'api (all routes eager)';
 
+/** A route the lever does not make eager, measured with and without the lever: what it costs the rest of the tier. */
+export const LAZY_ROUTE_PATH = 'GET /tools';
+export const LAZY_ROUTE = `api ${LAZY_ROUTE_PATH}`;
+
 /** The tiers that get lever variants: the two the cold-start budgets are about. */
 export const LEVER_TIERS: readonly Tier[] = ['api', 'public'];
 

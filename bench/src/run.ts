@@ -27,7 +27,7 @@ import {
   phaseLoad,
   startedAt,
 } from './harness';
-import { ALL_ROUTES_EAGER, DEPLOYED_LEVERS } from './levers';
+import { ALL_ROUTES_EAGER, DEPLOYED_LEVERS, LAZY_ROUTE, LAZY_ROUTE_PATH } from './levers';
 import { runMeta } from './meta';
 import { BENCH_DIR, OUT_DIR, README_SECTION, RESULTS_JSON, RESULTS_MD } from './paths';
 import { coldPhase, profilePhase, startServedRuntime, throughputPhase } from './phases';
@@ -150,6 +150,13 @@ async function main(): Promise<number> {
       routeKey: routeKey(routes.me),
       headers: { authorization: `Bearer ${bearer}` },
     });
+  // A route that is not eager: what lazy routes cost the rest of the api tier.
+  const toolsEvent = httpEvent({
+    method: 'GET',
+    path: '/tools',
+    routeKey: routeKey(routes.toolsList),
+    headers: { authorization: `Bearer ${chatToken}` },
+  });
 
   // 1. Cold starts: the baselines and the tiers.
   const subjects: ColdSubject[] = [
@@ -165,6 +172,15 @@ async function main(): Promise<number> {
       name: ALL_ROUTES_EAGER,
       bundle: fileOf(bundles, 'api-all-routes'),
       event: meEvent(token),
+      expectStatus: 200,
+      levers: DEPLOYED_LEVERS,
+    },
+    // And what the lever costs a route it does not make eager, paired the same way.
+    { name: LAZY_ROUTE, bundle: fileOf(bundles, 'api'), event: toolsEvent, expectStatus: 200, levers: DEPLOYED_LEVERS },
+    {
+      name: `${ALL_ROUTES_EAGER} ${LAZY_ROUTE_PATH}`,
+      bundle: fileOf(bundles, 'api-all-routes'),
+      event: toolsEvent,
       expectStatus: 200,
       levers: DEPLOYED_LEVERS,
     },

@@ -1,5 +1,5 @@
 import type { ColdRun } from '../cold';
-import { ALL_ROUTES_EAGER, LEVER_TIERS, LEVER_VARIANTS } from '../levers';
+import { ALL_ROUTES_EAGER, LAZY_ROUTE, LAZY_ROUTE_PATH, LEVER_TIERS, LEVER_VARIANTS } from '../levers';
 import { find, ms, table, times } from './format';
 
 const median = (run: ColdRun, name: string) => find(run.results, name)?.firstResponse.median;
@@ -68,6 +68,13 @@ export function renderLeverTable(runs: readonly ColdRun[]): string[] {
     }
   }
   if (rows.length === 0) return [];
+  const lazyCost = runs.flatMap((run) => {
+    const lazy = run.lambda && !run.error ? median(run, LAZY_ROUTE) : undefined;
+    const eager = run.lambda && !run.error ? median(run, `${ALL_ROUTES_EAGER} ${LAZY_ROUTE_PATH}`) : undefined;
+    return lazy === undefined || eager === undefined
+      ? []
+      : [`${run.node}: ${ms(eager)} with every route eager, ${ms(lazy)} with lazy routes (${times(lazy, eager)})`];
+  });
   return [
     table(
       [
@@ -82,5 +89,11 @@ export function renderLeverTable(runs: readonly ColdRun[]): string[] {
       rows,
     ),
     '',
+    ...(lazyCost.length > 0
+      ? [
+          `What lazy routes cost a route that is not eager, \`${LAZY_ROUTE_PATH}\` (its first response, both levers on): ${lazyCost.join('; ')}.`,
+          '',
+        ]
+      : []),
   ];
 }
