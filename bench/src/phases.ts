@@ -9,13 +9,14 @@ import { installLambdaStreamingRuntime, type StreamingLambdaHandler } from '@too
 import type { LambdaHandler } from '@toolgate/local/gateway/types';
 import { servedTiers } from '@toolgate/local/handlers';
 import { type LocalRuntime, startLocalRuntime } from '@toolgate/local/runtime';
+import { RUNTIME } from '../../packages/functions/build';
 import { type BareServer, startBareCatalog, startBareConstant } from './bare-servers';
 import { THROUGHPUT_BUDGETED } from './budgets';
 import type { BundleResult } from './bundles';
 import { CHILD_ENV } from './children/protocol';
 import { type ColdRun, type ColdSubject, measureColdStarts } from './cold';
 import { cleanups, fileOf, log, notePhase } from './harness';
-import { buildLeverCaches, LEVER_TIERS, withLeverVariants } from './levers';
+import { buildLeverCaches, DEPLOYED_LEVERS, LEVER_TIERS, withLeverVariants } from './levers';
 import { OUT_DIR } from './paths';
 import { childEnvironment, runNode } from './processes';
 import { type ProfileSummary, summarizeProfile } from './profile';
@@ -122,30 +123,77 @@ export async function coldPhase(options: {
   return coldRuns;
 }
 
-/** 2. One profiled cold start of the api tier (its bundle built with source maps). */
+/** The Node major the functions deploy on (`RUNTIME`, `nodejs24.x`): the profiled cold start runs it. */
+const DEPLOYED_NODE_MAJOR = Number(/^nodejs(\d+)\.x$/.exec(RUNTIME)?.[1]);
+
+/**
+ * 2. One profiled cold start of the api tier (its bundle built with source maps), on the deployed runtime started as
+ * Lambda starts it: Node 24 with the bootstrap's flags through the exec wrapper, the compile cache built for this
+ * bundle, the runtime client's `node:http`, DynamoDB over the TLS proxy. (A profile on the plain host Node showed
+ * what Lambda does not do; this one found the proxy's 40 ms stall, `tls-proxy.ts`.) Falls back to the host Node when
+ * Node 24 cannot be installed.
+ */
 export async function profilePhase(options: {
   childScript: string;
   bundle: string;
   event: unknown;
   env: Record<string, string>;
+  runtime: LocalRuntime;
 }): Promise<ProfileSummary> {
-  log('CPU profile of one api cold start');
   const profileDir = join(OUT_DIR, 'cpu-profile');
   await rm(profileDir, { recursive: true, force: true });
   await mkdir(profileDir, { recursive: true });
+  const profileArgs = [
+    '--cpu-prof',
+    `--cpu-prof-dir=${profileDir}`,
+    '--cpu-prof-name=api-cold.cpuprofile',
+    '--cpu-prof-interval=100',
+  ];
+  const deployed = (await coldRuntimes(process.execPath, log)).find(
+    (runtime): runtime is Extract<typeof runtime, { binary: string }> =>
+      'binary' in runtime && runtime.lambda && runtime.major === DEPLOYED_NODE_MAJOR,
+  );
+  let run: { node?: string; nodeArgs: string[]; env: Record<string, string>; runtime: string };
+  const input = { bundle: options.bundle, event: options.event };
+  if (deployed) {
+    const subject = lambdaSubject(
+      { name: 'api', bundle: options.bundle, event: options.event, expectStatus: 200, levers: DEPLOYED_LEVERS },
+      deployed.major,
+      options.runtime.region,
+    );
+    await rm(join(dirname(options.bundle), COMPILE_CACHE_DIR), { recursive: true, force: true });
+    await buildLeverCaches([subject], deployed);
+    const endpoint = options.runtime.env.AWS_ENDPOINT_URL_DYNAMODB;
+    const tls = flags['dynamodb-http'] || !endpoint ? undefined : await startTlsProxy(new URL(endpoint));
+    if (tls) cleanups.push(() => tls.stop());
+    run = {
+      node: deployed.binary,
+      nodeArgs: [...(subject.nodeArgs ?? []), ...profileArgs],
+      env: {
+        ...lambdaBaseEnvironment(options.env, tls),
+        ...subject.env,
+        [CHILD_ENV]: JSON.stringify({ ...input, runtimeClient: true }),
+      },
+      runtime: `${deployed.label}, as deployed (levers on)`,
+    };
+  } else {
+    run = {
+      nodeArgs: profileArgs,
+      env: { ...options.env, [CHILD_ENV]: JSON.stringify(input) },
+      runtime: `the host's Node ${process.version}, no flags`,
+    };
+  }
+  log(`CPU profile of one api cold start: ${run.runtime}`);
   const profileRun = await runNode(options.childScript, {
-    nodeArgs: [
-      '--cpu-prof',
-      `--cpu-prof-dir=${profileDir}`,
-      '--cpu-prof-name=api-cold.cpuprofile',
-      '--cpu-prof-interval=100',
-    ],
-    env: { ...options.env, [CHILD_ENV]: JSON.stringify({ bundle: options.bundle, event: options.event }) },
+    ...(run.node ? { node: run.node } : {}),
+    nodeArgs: run.nodeArgs,
+    env: run.env,
     timeoutMs: 30_000,
     output: 'result-fd',
   });
   if (profileRun.code !== 0) throw new Error(`profiled cold start failed: ${profileRun.stderr}`);
-  return summarizeProfile(join(profileDir, 'api-cold.cpuprofile'), join(OUT_DIR, 'profile'));
+  const summary = await summarizeProfile(join(profileDir, 'api-cold.cpuprofile'), join(OUT_DIR, 'profile'));
+  return { runtime: run.runtime, ...summary };
 }
 
 /** 4. Throughput: the gateway (this process, running the tier handlers it imported) against bare node-servers. */

@@ -35,6 +35,8 @@ export interface ProfileShare {
 }
 
 export interface ProfileSummary {
+  /** The Node the profiled process ran and how it was started (absent in results written before it was recorded). */
+  runtime?: string;
   /** From the first to the last sample, ms. */
   totalMs: number;
   /** Self time grouped by npm package (bundle code, through its source maps) or by V8/Node category. */

@@ -209,6 +209,7 @@ async function main(): Promise<number> {
     bundle: profiled.file,
     event: meEvent(token),
     env,
+    runtime,
   });
 
   // 3. Warm overhead.

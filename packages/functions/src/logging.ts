@@ -45,10 +45,18 @@ export function createComponentLogger(component: string): Logger {
   return new Logger({ serviceName: 'toolgate', persistentKeys: { component } });
 }
 
+/** The tiers whose init line this process has written. */
+const initLogged = new Set<string>();
+
 export function createTierLogger(tier: string): TierLogger {
   const logger = new TierLogger({ serviceName: 'toolgate', persistentKeys: { tier } });
-  // Once per instance (each tier builds its logger at init): how this instance started, for `pnpm coldstart:report`.
-  const check = initCheck();
-  if (check) logger.info(INIT_CHECK_MESSAGE, { init: check });
+  // Once per instance and tier: how this instance started, for `pnpm coldstart:report`, which counts instances by
+  // these lines. A tier may build a second logger later (the api tier's lazy routes build the whole tier's app on
+  // their first request): that one writes no second line.
+  const check = initLogged.has(tier) ? undefined : initCheck();
+  if (check) {
+    initLogged.add(tier);
+    logger.info(INIT_CHECK_MESSAGE, { init: check });
+  }
   return logger;
 }
