@@ -5,13 +5,14 @@ import { pathToFileURL } from 'node:url';
 import type { Product } from '@toolgate/core/catalog/schema';
 import { COMPILE_CACHE_DIR } from '@toolgate/core/deploy/lambda-node';
 import type { HttpTier } from '@toolgate/core/manifest';
+import { startLocalGateway } from '@toolgate/local/gateway/server';
 import { installLambdaStreamingRuntime, type StreamingLambdaHandler } from '@toolgate/local/gateway/streaming';
 import type { LambdaHandler } from '@toolgate/local/gateway/types';
 import { servedTiers } from '@toolgate/local/handlers';
 import { type LocalRuntime, startLocalRuntime } from '@toolgate/local/runtime';
 import { RUNTIME } from '../../packages/functions/build';
 import { type BareServer, startBareCatalog, startBareConstant } from './bare-servers';
-import { THROUGHPUT_BUDGETED } from './budgets';
+import { GATEWAY_CONSTANT, THROUGHPUT_BUDGETED } from './budgets';
 import type { BundleResult } from './bundles';
 import { CHILD_ENV } from './children/protocol';
 import { type ColdRun, type ColdSubject, measureColdStarts } from './cold';
@@ -204,6 +205,23 @@ export async function throughputPhase(runtime: LocalRuntime, product: Product, t
   ];
   for (const server of servers) cleanups.push(() => server.stop());
   const [bareCatalog, bareConstant] = servers as [BareServer, BareServer];
+  // The gateway's own cost: a second local gateway whose public tier answers the same product from memory, against
+  // the bare constant server (what the catalog rows add on top of it is the tier's work, not the gateway's).
+  const body = JSON.stringify(product);
+  const constantGateway = await startLocalGateway({
+    handlers: {
+      public: async () => ({
+        statusCode: 200,
+        headers: { 'content-type': 'application/json' },
+        body,
+        isBase64Encoded: false,
+      }),
+    },
+    authorizer: { issuer: runtime.issuer.issuer, audience: [...runtime.issuer.clientIds], jwks: runtime.issuer.jwks },
+    throttling: null,
+    region: runtime.region,
+  });
+  cleanups.push(() => constantGateway.stop());
   const meTarget: LoadTarget = {
     name: 'gateway GET /me (JWT)',
     url: `${runtime.url}/me`,
@@ -215,6 +233,7 @@ export async function throughputPhase(runtime: LocalRuntime, product: Product, t
   ];
   const targets: LoadTarget[] = [
     { name: 'bare node-server, constant', url: `${bareConstant.url}/catalog/${product.id}` },
+    { name: GATEWAY_CONSTANT, url: `${constantGateway.url}/catalog/${product.id}` },
     // The catalog targets take turns, round after round: a noisy neighbour then hits them alike.
     ...Array.from({ length: SETTINGS.loadRounds }, () => catalogTargets).flat(),
     meTarget,

@@ -1,4 +1,4 @@
-import { BUNDLE_BUDGET_BYTES, STREAM_FIRST_EVENT_BUDGET, THROUGHPUT_BUDGETED } from '../budgets';
+import { BUNDLE_BUDGET_BYTES, GATEWAY_CONSTANT, STREAM_FIRST_EVENT_BUDGET, THROUGHPUT_BUDGETED } from '../budgets';
 import type { FloodScenario } from '../flood';
 import type { StreamResult } from '../stream';
 import { find, kb, ms, table, times } from './format';
@@ -118,6 +118,8 @@ export function throughputSection(results: BenchResults, chart: string | undefin
   const { load, settings } = results;
   const bare = find(load, THROUGHPUT_BUDGETED.baseline);
   const constant = find(load, 'bare node-server, constant');
+  const gatewayConstant = find(load, GATEWAY_CONSTANT);
+  const perRequestUs = (result: { requestsPerSecond: number }) => 1e6 / result.requestsPerSecond;
   return [
     '## Throughput',
     '',
@@ -145,6 +147,20 @@ export function throughputSection(results: BenchResults, chart: string | undefin
     `bounds both${bare && constant ? ` at ~${bare.requestsPerSecond} req/s, while the constant server does ${constant.requestsPerSecond}` : ''}, so a ratio against`,
     "the constant server would measure the emulator, not toolgate's per-request cost. `GET /me` is slower by design:",
     'every request verifies the JWT and makes two DynamoDB calls (the plan and the counter, at once).',
+    ...(gatewayConstant && constant
+      ? [
+          '',
+          `*Gateway, constant handler* is a second local gateway whose public tier answers the same product from memory:`,
+          `against the bare constant server it shows the gateway's own cost, about ${Math.round(perRequestUs(gatewayConstant) - perRequestUs(constant))} µs a request at 10 connections.`,
+          ...(bare
+            ? [
+                `The catalog gateway row spends about ${Math.round(perRequestUs(find(load, THROUGHPUT_BUDGETED.subject) ?? gatewayConstant) - perRequestUs(bare))} µs a request more than the bare same-read server: the`,
+                "gateway's share above, the rest is the tier's own work around the same read (Lambda adapter, logger, guard, per-IP",
+                'bucket, ETag, headers).',
+              ]
+            : []),
+        ]
+      : []),
     '',
   ];
 }
