@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { THROUGHPUT_BUDGETED } from '../budgets';
 import type { FloodScenario } from '../flood';
-import { LEVER_TIERS, LEVER_VARIANTS } from '../levers';
+import { ALL_ROUTES_EAGER, LEVER_TIERS, LEVER_VARIANTS } from '../levers';
 import { find, times } from './format';
 import type { BenchResults } from './results';
 import { type BarChart, type BarGroup, renderBarChart } from './svg';
@@ -46,13 +46,18 @@ export function buildCharts(results: BenchResults): Partial<Record<ChartName, Ba
           ];
         }),
       })),
-      caption: `${noise}. Orange: toolgate's tiers as deployed (compile cache + exec wrapper).`,
+      caption: `${noise}. Orange: toolgate's tiers as deployed (compile cache + exec wrapper; api: + lazy routes).`,
     };
     const leverGroups: BarGroup[] = lambdaRuns.flatMap((run) =>
       LEVER_TIERS.flatMap((tier) => {
         const before = find(run.results, `${tier} (no levers)`)?.firstResponse.median;
         if (before === undefined) return [];
-        const names = [...LEVER_VARIANTS.map((variant) => `${tier}${variant.suffix}`), tier];
+        // The api tier's lazy routes are code: their "before" is the tier with both levers and every route eager.
+        const names = [
+          ...LEVER_VARIANTS.map((variant) => `${tier}${variant.suffix}`),
+          ...(tier === 'api' ? [ALL_ROUTES_EAGER] : []),
+          tier,
+        ];
         return [
           {
             label: `${tier}, ${run.node}`,
@@ -61,7 +66,14 @@ export function buildCharts(results: BenchResults): Partial<Record<ChartName, Ba
               if (value === undefined) return [];
               return [
                 {
-                  label: name === tier ? 'both (as deployed)' : name.slice(tier.length + 2, -1),
+                  label:
+                    name === tier
+                      ? tier === 'api'
+                        ? 'both + lazy (as deployed)'
+                        : 'both (as deployed)'
+                      : name === ALL_ROUTES_EAGER
+                        ? 'both, every route eager'
+                        : name.slice(tier.length + 2, -1),
                   value,
                   accent: name === tier,
                   note: times(value, before),

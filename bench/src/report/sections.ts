@@ -119,6 +119,7 @@ export function throughputSection(results: BenchResults, chart: string | undefin
   const bare = find(load, THROUGHPUT_BUDGETED.baseline);
   const constant = find(load, 'bare node-server, constant');
   const gatewayConstant = find(load, GATEWAY_CONSTANT);
+  const gatewayCatalog = find(load, THROUGHPUT_BUDGETED.subject);
   const perRequestUs = (result: { requestsPerSecond: number }) => 1e6 / result.requestsPerSecond;
   return [
     '## Throughput',
@@ -152,9 +153,9 @@ export function throughputSection(results: BenchResults, chart: string | undefin
           '',
           `*Gateway, constant handler* is a second local gateway whose public tier answers the same product from memory:`,
           `against the bare constant server it shows the gateway's own cost, about ${Math.round(perRequestUs(gatewayConstant) - perRequestUs(constant))} µs a request at 10 connections.`,
-          ...(bare
+          ...(bare && gatewayCatalog
             ? [
-                `The catalog gateway row spends about ${Math.round(perRequestUs(find(load, THROUGHPUT_BUDGETED.subject) ?? gatewayConstant) - perRequestUs(bare))} µs a request more than the bare same-read server: the`,
+                `The catalog gateway row spends about ${Math.round(perRequestUs(gatewayCatalog) - perRequestUs(bare))} µs a request more than the bare same-read server: the`,
                 "gateway's share above, the rest is the tier's own work around the same read (Lambda adapter, logger, guard, per-IP",
                 'bucket, ETag, headers).',
               ]

@@ -26,8 +26,13 @@ export interface ApiEagerDeps {
   metrics?: TierMetrics;
 }
 
-/** The tier's app with its guard and its per-plan limits, no route yet. */
-export function apiTierApp(deps: ApiEagerDeps) {
+/**
+ * The same tier with only `API_EAGER_ROUTES` (same guard, same limits): what a Lambda instance builds at init, and
+ * what `createApiApp` (apps/api.ts) mounts every other route on. Any other path gets the tier's 404 here;
+ * `handlers/api.ts` sends those requests to the whole tier instead. This module imports nothing of the other routes,
+ * so that a cold start does not load them.
+ */
+export function createApiEagerApp(deps: ApiEagerDeps) {
   const app = createTierApp('api', {
     logger: createTierLogger('api'),
     metrics: deps.metrics,
@@ -44,16 +49,6 @@ export function apiTierApp(deps: ApiEagerDeps) {
       metrics: deps.metrics,
     }),
   );
-  return app;
-}
-
-/**
- * The same tier with only `API_EAGER_ROUTES` (same guard, same limits): what a Lambda instance builds at init. Any
- * other path gets the tier's 404; `handlers/api.ts` sends those requests to `createApiApp`'s app instead. This
- * module imports nothing of the other routes, so that a cold start does not load them.
- */
-export function createApiEagerApp(deps: ApiEagerDeps) {
-  const app = apiTierApp(deps);
   mountMe(app, deps.users);
   return app;
 }

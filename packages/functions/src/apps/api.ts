@@ -6,10 +6,9 @@ import type { UploadService } from '@toolgate/core/uploads/service';
 import { mountChat } from '../routes/chat';
 import { mountJobs } from '../routes/jobs';
 import { mountMcp } from '../routes/mcp';
-import { mountMe } from '../routes/me';
 import { mountTools } from '../routes/tools';
 import { mountUploads } from '../routes/uploads';
-import { type ApiEagerDeps, apiTierApp } from './api-eager';
+import { type ApiEagerDeps, createApiEagerApp } from './api-eager';
 
 export interface ApiDeps extends ApiEagerDeps {
   tools: ToolRegistry;
@@ -23,8 +22,9 @@ export interface ApiDeps extends ApiEagerDeps {
 
 /** The api tier: every route needs a verified access token with the route's scope. */
 export function createApiApp(deps: ApiDeps) {
-  const app = apiTierApp(deps);
-  mountMe(app, deps.users);
+  // The eager app (guard, limits, `API_EAGER_ROUTES`), then every other route: the whole tier serves the eager
+  // routes exactly as the eager app does.
+  const app = createApiEagerApp(deps);
   mountTools(app, deps.tools);
   mountMcp(app, deps.tools);
   mountChat(app, deps.chat, deps.chatDeadlineMs, deps.clock ?? systemClock);
