@@ -9,7 +9,7 @@
 // globals, answer SST's RPC calls: function builds, bootstrap lookups), so it leans on SST internals that may
 // move in an SST upgrade. If it breaks after one, fix it here or drop it; `pnpm typecheck:infra` stays the gate.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -29,6 +29,8 @@ const ensure = spawnSync(process.execPath, [join(root, 'scripts', 'ensure-sst-pl
 if (ensure.status !== 0) process.exit(ensure.status ?? 1);
 
 const work = mkdtempSync(join(tmpdir(), 'toolgate-infra-smoke-'));
+// The mocks, the entry and the function builds are only this run's: gone however it ends.
+process.on('exit', () => rmSync(work, { recursive: true, force: true }));
 const ACCOUNT = '123456789012';
 
 // Pulumi mocks: every resource "creates" instantly with plausible ids and ARNs; every data source answers.

@@ -32,7 +32,14 @@ const port = await new Promise<number>((resolve, reject) => {
     probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
   });
 });
-const runtime = useLocalRuntime({ port, console: true, workflowRetryIntervalMs: 5 });
+/** What the runtime's parts could not complete (a failing test names it). */
+const runtimeErrors: string[] = [];
+const runtime = useLocalRuntime({
+  port,
+  console: true,
+  workflowRetryIntervalMs: 5,
+  onError: (message, error) => runtimeErrors.push(error instanceof Error ? `${message}: ${error.message}` : message),
+});
 const DOCS_IMG = join(import.meta.dirname, '..', 'docs', 'img');
 let browser: Browser | undefined;
 let page: Page;
@@ -243,7 +250,24 @@ describe.runIf(hasChromium)('the dev console in a real browser', () => {
     });
     await page.locator('form.toolbar button[type="submit"]').click();
     const upload = page.locator('article.upload').first();
-    await expect.poll(() => upload.locator('header .badge').textContent(), { timeout: 20_000 }).toBe('READY');
+    await expect
+      .poll(() => upload.locator('header .badge').textContent(), {
+        timeout: 20_000,
+        // What the console said and what S3 answered are what explain an upload that stays PENDING.
+        message: 'upload READY',
+      })
+      .toBe('READY')
+      .catch(async (error: Error) => {
+        const said = await page.locator('form.toolbar .muted').textContent();
+        throw new Error(
+          [
+            error.message,
+            `the console said: ${said}`,
+            `cross-origin: ${seen.crossOrigin.join('; ')}`,
+            `runtime errors: ${runtimeErrors.join('; ') || 'none'}`,
+          ].join('\n'),
+        );
+      });
     await expect.poll(() => upload.locator('.execution .badge').textContent()).toBe('SUCCEEDED');
     const states = await upload.locator('table.states tbody tr').evaluateAll((rows) =>
       rows.map((row) => ({
@@ -294,9 +318,10 @@ describe.runIf(hasChromium)('the dev console in a real browser', () => {
     await screenshot('tiers');
   }, 40_000);
 
-  it('made no request off loopback and logged no error in the page', () => {
+  it('made no request off loopback, logged no error in the page, and the runtime reported no failure', () => {
     expect(refused).toEqual([]);
     expect(seen.offLoopback).toEqual([]);
     expect(seen.errors).toEqual([]);
+    expect(runtimeErrors).toEqual([]);
   });
 });

@@ -35,18 +35,37 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
-/** Records every request a page makes that does not go to loopback, and every console error (CSP refusals too). */
+/**
+ * Records every request a page makes that does not go to loopback, and every console error (CSP refusals too). For a
+ * failing test's message, `crossOrigin` keeps what the network saw of each cross-origin request (status and CORS
+ * grant, or why it failed): a page only learns "CORS error" when the grant is missing, whatever the server said.
+ */
 export function watchPage(page: Page) {
   const offLoopback: string[] = [];
   const errors: string[] = [];
+  const crossOrigin: string[] = [];
+  const isCrossOrigin = (url: string) => {
+    const { protocol, origin } = new URL(url);
+    return (protocol === 'http:' || protocol === 'https:') && origin !== new URL(page.url()).origin;
+  };
   page.on('request', (request) => {
     const { protocol, hostname } = new URL(request.url());
     if (protocol === 'data:' || protocol === 'blob:') return;
     if (!['127.0.0.1', 'localhost', '[::1]'].includes(hostname)) offLoopback.push(request.url());
   });
+  page.on('response', (response) => {
+    if (response.request().isNavigationRequest() || !isCrossOrigin(response.url())) return;
+    const grant = response.headers()['access-control-allow-origin'] ?? 'none';
+    const line = `${response.request().method()} ${response.url()} → ${response.status()} (allow-origin: ${grant})`;
+    crossOrigin.push(line);
+  });
+  page.on('requestfailed', (request) => {
+    if (request.isNavigationRequest() || !isCrossOrigin(request.url())) return;
+    crossOrigin.push(`${request.method()} ${request.url()} failed: ${request.failure()?.errorText ?? 'unknown'}`);
+  });
   page.on('console', (message) => {
     if (message.type() === 'error') errors.push(message.text());
   });
   page.on('pageerror', (error) => errors.push(error.message));
-  return { offLoopback, errors };
+  return { offLoopback, errors, crossOrigin };
 }

@@ -72,6 +72,8 @@ export interface LocalRuntimeOptions {
   keysDir?: string;
   /** No access log on stderr. */
   quiet?: boolean;
+  /** Told what a part of the runtime could not complete; stderr when absent (nothing when quiet). */
+  onError?: (message: string, error?: unknown) => void;
   stage?: string;
   region?: string;
   /** Browser origins for the gateway's CORS and the uploads bucket. */
@@ -218,6 +220,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     return thing;
   };
 
+  /** What the runtime's parts could not complete: to `onError`, else on stderr (with the stack) unless quiet. */
+  const logError = (message: string, error?: unknown) => {
+    if (options.onError) return options.onError(message, error);
+    if (options.quiet) return;
+    process.stderr.write(`${message}${error instanceof Error ? `: ${error.stack ?? error.message}` : ''}\n`);
+  };
+
   try {
     const reload = options.reload && needsRealHandlers ? options.reload : null;
     // The first bundle needs no environment: esbuild builds it while the emulators start.
@@ -239,6 +248,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         region,
         ...(options.persistDir ? { directory: join(options.persistDir, 's3') } : {}),
         ...(options.now ? { now: options.now } : {}),
+        logError,
       }).then(started<Emulator>),
       startSqs({ region, accountId: ACCOUNT_ID }).then(started<Emulator>),
       startDevIssuer({ keysDir: options.keysDir ?? keysDirIn(localStateDir()) }).then(started<DevIssuer>),
@@ -252,9 +262,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         ...(options.workflowRetryIntervalMs !== undefined ? { retryIntervalMs: options.workflowRetryIntervalMs } : {}),
         localIam: () => localIam,
         reloadedSteps: () => reloader?.current().steps,
-        logError: (message, error) => {
-          if (!options.quiet) process.stderr.write(`${message}${error instanceof Error ? `: ${error.message}` : ''}\n`);
-        },
+        logError,
       }),
     );
 
@@ -408,10 +416,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         accountId: ACCOUNT_ID,
         ...(log ? { log } : {}),
         ...(devConsole ? { sidecar: { prefix: devConsole.path, listener: devConsole.listener } } : {}),
-        logError: (message, error) => {
-          if (options.quiet) return;
-          process.stderr.write(`${message}${error instanceof Error ? `: ${error.stack ?? error.message}` : ''}\n`);
-        },
+        logError,
       }),
     );
 

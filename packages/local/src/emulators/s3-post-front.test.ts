@@ -23,6 +23,9 @@ interface Received {
   body: Buffer;
 }
 const received: Received[] = [];
+/** How the stand-in answers a form POST: stores it, or drops the connection. */
+let formAnswer: 'store' | 'drop' = 'store';
+const logged: [string, unknown][] = [];
 let upstream: Server;
 let front: Emulator;
 let post: PresignedPost;
@@ -42,6 +45,10 @@ beforeAll(async () => {
         res.writeHead(req.headers.origin === 'http://localhost:5173' ? 200 : 403).end();
         return;
       }
+      if (formAnswer === 'drop') {
+        req.socket.destroy();
+        return;
+      }
       res.writeHead(201, { 'x-upstream': 'yes' }).end('stored');
     });
   });
@@ -51,6 +58,7 @@ beforeAll(async () => {
     region: 'us-east-1',
     secrets: new Map([[LOCAL_CREDENTIALS.accessKeyId, LOCAL_CREDENTIALS.secretAccessKey]]),
     now: Date.now,
+    logError: (message, error) => logged.push([message, error]),
   });
   const s3 = new S3Client({
     region: 'us-east-1',
@@ -72,6 +80,8 @@ afterAll(async () => {
 });
 beforeEach(() => {
   received.length = 0;
+  logged.length = 0;
+  formAnswer = 'store';
 });
 
 function form(fields: [string, string][], after: [string, string][] = [], body = BODY): FormData {
@@ -131,6 +141,17 @@ describe('the S3 POST-policy front', () => {
     const other = await send(tooBig(), { origin: 'https://evil.example' });
     expect(other.status).toBe(400);
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('answers S3’s InternalError, readable by an allowed origin, when the store drops a form, and reports why', async () => {
+    formAnswer = 'drop';
+    const answer = await send(form(Object.entries(post.fields)), { origin: 'http://localhost:5173' });
+    expect(answer.status).toBe(500);
+    expect(answer.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+    expect(answer.headers.get('content-type')).toBe('application/xml');
+    expect(await answer.text()).toMatch(/<Error><Code>InternalError<\/Code>/);
+    expect(logged.map(([message]) => message)).toEqual([`The local S3 front failed on POST /${BUCKET}`]);
+    expect(logged[0]?.[1]).toBeInstanceOf(Error);
   });
 
   it.each([

@@ -12,6 +12,8 @@ export interface S3PostPolicyFrontOptions {
   secrets: ReadonlyMap<string, string>;
   /** Epoch milliseconds; policies expire against this clock. */
   now: () => number;
+  /** Told of every request the front could not complete (its client got S3's `500 InternalError`). */
+  logError?: (message: string, error: unknown) => void;
 }
 
 /** A form posted to a bucket (`POST /{bucket}`, path-style): the browser-based upload S3 checks against a policy. */
@@ -125,16 +127,23 @@ export async function startS3PostPolicyFront(options: S3PostPolicyFrontOptions):
     });
   }
 
-  /** The CORS headers s3rver grants this origin for a POST (what a browser needs to read the refusal). */
+  /**
+   * The CORS headers s3rver's rules grant this origin for a POST (what a browser needs to read a refusal); none when
+   * the rules say no or s3rver cannot be asked.
+   */
   async function corsFor(req: IncomingMessage, bucket: string): Promise<Record<string, string>> {
     const origin = req.headers.origin;
     if (!origin) return {};
-    const preflight = await fetch(`${options.upstream}/${encodeURIComponent(bucket)}`, {
-      method: 'OPTIONS',
-      headers: { origin, 'access-control-request-method': 'POST' },
-    });
-    await preflight.arrayBuffer();
-    if (!preflight.ok) return {};
+    try {
+      const preflight = await fetch(`${options.upstream}/${encodeURIComponent(bucket)}`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST' },
+      });
+      await preflight.arrayBuffer();
+      if (!preflight.ok) return {};
+    } catch {
+      return {};
+    }
     return {
       'access-control-allow-origin': origin,
       vary: 'Origin, Access-Control-Request-Headers, Access-Control-Request-Method',
@@ -174,10 +183,11 @@ export async function startS3PostPolicyFront(options: S3PostPolicyFrontOptions):
   }
 
   const server = createServer((req, res) => {
-    handle(req, res).catch(() => {
-      // s3rver unreachable, or a client gone mid-body: what S3 answers when it fails on its side.
+    handle(req, res).catch((error: unknown) => {
+      // s3rver unreachable, or a client gone mid-body: what S3 answers when it fails on its side, CORS included.
+      if (!res.destroyed) options.logError?.(`The local S3 front failed on ${req.method} ${req.url}`, error);
       if (res.headersSent) res.destroy();
-      else refuse(req, res, null, INTERNAL).catch(() => res.destroy());
+      else refuse(req, res, formPostBucket(req), INTERNAL).catch(() => res.destroy());
     });
   });
   const { port } = await listen(server, 0, LOOPBACK);

@@ -15,6 +15,8 @@ export interface S3EmulatorOptions {
   region: string;
   /** The clock POST policies expire against (epoch ms); the wall clock when absent. */
   now?: () => number;
+  /** Told of every request the emulator could not complete. */
+  logError?: (message: string, error: unknown) => void;
 }
 
 /**
@@ -27,6 +29,10 @@ export async function startS3(options: S3EmulatorOptions): Promise<Emulator> {
   const directory = options.directory ?? (await mkdtemp(join(tmpdir(), 'toolgate-s3-')));
   await mkdir(directory, { recursive: true });
   const s3rver = new S3rver({ address: LOOPBACK, port: 0, silent: true, directory });
+  // s3rver's own failures reach the runtime's log; the S3 errors it answers a client with (4xx) are not failures.
+  s3rver.on('error', (error: Error & { status?: number }) => {
+    if ((error.status ?? 500) >= 500) options.logError?.('The local S3 (s3rver) failed', error);
+  });
   const { port } = await s3rver.run();
   const stopS3rver = async () => {
     if (s3rver.httpServer) await closeServer(s3rver.httpServer);
@@ -39,6 +45,7 @@ export async function startS3(options: S3EmulatorOptions): Promise<Emulator> {
       region: options.region,
       secrets: new Map([[LOCAL_CREDENTIALS.accessKeyId, LOCAL_CREDENTIALS.secretAccessKey]]),
       now: options.now ?? systemClock,
+      ...(options.logError ? { logError: options.logError } : {}),
     });
   } catch (error) {
     await stopS3rver();

@@ -33,5 +33,7 @@ declare module 's3rver' {
     httpServer?: Server;
     run(): Promise<{ address: string; port: number }>;
     close(): Promise<void>;
+    /** A Koa application: every error it meets, S3's answers to clients (with `status`) included. */
+    on(event: 'error', listener: (error: Error & { status?: number }) => void): this;
   }
 }
