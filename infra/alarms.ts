@@ -1,8 +1,8 @@
 import { TIERS } from '../packages/core/src/concurrency';
 import { ROUTE_5XX_ALARM, ROUTE_5XX_ALARM_TIERS, runbookLine } from '../packages/core/src/deploy/runbook';
-import { APP_NAME, functionName, THROTTLE_ALARM_TIERS } from '../packages/core/src/deploy/stages';
+import { APP_NAME, functionName, streamFunctionName, THROTTLE_ALARM_TIERS } from '../packages/core/src/deploy/stages';
 import { manifest, routeKey } from '../packages/core/src/manifest';
-import { api } from './api';
+import { api, chatStream } from './api';
 import { deadLetters } from './jobs';
 import { settings } from './stage';
 import { ingestion } from './workflows';
@@ -107,6 +107,27 @@ for (const tier of THROTTLE_ALARM_TIERS) {
     namespace: 'AWS/Lambda',
     metricName: 'Throttles',
     dimensions: { FunctionName: functionName($app.stage, tier) },
+    statistic: 'Sum',
+  });
+}
+
+// The chat stream's function answers on its Function URL, around the HTTP API: no route metric sees it, so its own
+// errors and throttles (a paid user's stream refused) are what tell.
+if (chatStream) {
+  alarm('api-stream-errors', {
+    description: 'The api stream function (chat stream, Function URL) failed an invocation: see its logs',
+    runbook: 'tier-errors',
+    namespace: 'AWS/Lambda',
+    metricName: 'Errors',
+    dimensions: { FunctionName: streamFunctionName($app.stage, 'api') },
+    statistic: 'Sum',
+  });
+  alarm('api-stream-throttles', {
+    description: 'The api stream function was throttled: its share of the api reservation is exhausted',
+    runbook: 'tier-throttles',
+    namespace: 'AWS/Lambda',
+    metricName: 'Throttles',
+    dimensions: { FunctionName: streamFunctionName($app.stage, 'api') },
     statistic: 'Sum',
   });
 }

@@ -1,4 +1,4 @@
-import { splitApiConcurrency } from '../packages/core/src/concurrency';
+import { deployedApiSplit } from '../packages/core/src/concurrency';
 import { accessLogFormat, corsPolicy, gatewayRoutes, routeThrottleSettings } from '../packages/core/src/deploy/gateway';
 import { type HttpTier, streamRoutes } from '../packages/core/src/manifest';
 import { identity } from './auth';
@@ -17,7 +17,7 @@ const cors = corsPolicy(settings);
 // One function per tier; every route of a tier points at its tier's function by ARN, so one tier is one Lambda
 // with one reserved concurrency (a handler string per route would create a Lambda per route).
 const apiArgs = { jobsQueueArn: jobsQueue.arn, ingestionArn: ingestion.arn, link: [jobsQueueLink, ingestionLink] };
-const split = settings.reservedConcurrency === 'off' ? null : splitApiConcurrency(settings.reservedConcurrency.api);
+const split = deployedApiSplit(settings.reservedConcurrency, streamRoutes().length > 0);
 const functions: Record<HttpTier, sst.aws.Function> = {
   public: tierFunction('public'),
   api: tierFunction('api', { ...apiArgs, ...(split ? { reserved: split.buffered } : {}) }),

@@ -1,7 +1,7 @@
 import type { Tier } from '../packages/core/src/concurrency';
 import { type IamStatement, iamStatements, TIER_RUNTIME } from '../packages/core/src/deploy/access';
 import { coldStartEnvironment } from '../packages/core/src/deploy/lambda-node';
-import { functionName } from '../packages/core/src/deploy/stages';
+import { functionName, streamFunctionName } from '../packages/core/src/deploy/stages';
 import { ARCHITECTURE, RUNTIME, RUNTIME_NODE_VERSION, SST_HANDLERS, SST_NODEJS } from '../packages/functions/build';
 import { prepareFunctionPackage } from '../packages/ops/src/compile-cache';
 import { identity } from './auth';
@@ -53,7 +53,7 @@ export function tierFunction(tier: Tier, args: TierFunctionArgs = {}): sst.aws.F
   const { runtimeVersionArn, ...levers } = settings.coldStart;
   const resourceName = `${tier[0]!.toUpperCase()}${tier.slice(1)}${stream ? 'Stream' : ''}`;
   const fn = new sst.aws.Function(`${resourceName}Function`, {
-    name: stream ? `${functionName($app.stage, tier)}-stream` : functionName($app.stage, tier),
+    name: stream ? streamFunctionName($app.stage, tier) : functionName($app.stage, tier),
     description: stream ? `${runtime.description}: response streaming (Function URL)` : runtime.description,
     handler: stream ? SST_HANDLERS[tier].replace(/\.handler$/, '.streamHandler') : SST_HANDLERS[tier],
     ...(stream ? { streaming: true, url: stream.url } : {}),

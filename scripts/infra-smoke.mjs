@@ -347,7 +347,7 @@ check(ofType('aws:apigatewayv2/api:Api').length === 1, 'one HTTP API: a custom d
 
 // Alarms: the dead-letter queue, the workflow, every tier's errors and the paid tiers' throttles, all to one topic.
 const { TIERS } = await import(pathToFileURL(join(root, 'packages/core/src/concurrency.ts')).href);
-const { THROTTLE_ALARM_TIERS, functionName } = await import(
+const { THROTTLE_ALARM_TIERS, functionName, streamFunctionName } = await import(
   pathToFileURL(join(root, 'packages/core/src/deploy/stages.ts')).href
 );
 const alarms = ofType('aws:cloudwatch/metricAlarm:MetricAlarm');
@@ -373,6 +373,13 @@ for (const tier of TIERS) {
 for (const tier of THROTTLE_ALARM_TIERS) {
   check(watching('AWS/Lambda', 'Throttles', 'FunctionName', functionName(stage, tier)), `${tier}: no throttles alarm`);
 }
+// The chat stream answers around the HTTP API (no route metric sees it): its function's own errors and throttles.
+for (const metric of streamed.length > 0 ? ['Errors', 'Throttles'] : []) {
+  check(
+    watching('AWS/Lambda', metric, 'FunctionName', streamFunctionName(stage, 'api')),
+    `the api stream function (${streamFunctionName(stage, 'api')}): no ${metric} alarm`,
+  );
+}
 check(
   alarms.every((alarm) => alarm.inputs.alarmActions?.length === 1 && alarm.inputs.treatMissingData === 'notBreaching'),
   'every alarm notifies the Alerts topic and treats missing data as fine',
@@ -393,6 +400,18 @@ const body = JSON.parse(dashboards[0]?.inputs.dashboardBody ?? '{"widgets":[]}')
 const charted = metricReferences(body);
 check(charted.length > 0, 'the dashboard charts nothing');
 for (const problem of unknownMetricReferences(charted)) failures.push(`dashboard: ${problem}`);
+// Every function deployed has a concurrency panel, whose reserved line is the reservation it really has.
+for (const fn of functions) {
+  const panel = body.widgets.find((widget) =>
+    widget.properties?.metrics?.some((line) => line[1] === 'ConcurrentExecutions' && line[3] === fn.inputs.name),
+  );
+  const line = panel?.properties.annotations?.horizontal?.[0]?.value;
+  check(panel !== undefined, `${fn.inputs.name}: no concurrency panel on the dashboard`);
+  check(
+    line === fn.inputs.reservedConcurrentExecutions,
+    `${fn.inputs.name}: the dashboard's reserved line (${line}) is not its reservation (${fn.inputs.reservedConcurrentExecutions})`,
+  );
+}
 const alarmReferences = alarms.flatMap((alarm) =>
   alarm.inputs.metricName
     ? [

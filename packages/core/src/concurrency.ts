@@ -29,6 +29,18 @@ export function splitApiConcurrency(api: number): { buffered: number; stream: nu
   return { buffered: api - stream, stream };
 }
 
+/**
+ * The api tier's reservation as deployed (infra/api.ts, and the dashboard's lines): split with its stream function
+ * when the manifest has stream routes (`streaming`); null when the api function keeps the whole tier's budget, or the
+ * stage reserves nothing.
+ */
+export function deployedApiSplit(
+  budget: ConcurrencyBudget | 'off',
+  streaming: boolean,
+): { buffered: number; stream: number } | null {
+  return budget === 'off' || !streaming ? null : splitApiConcurrency(budget.api);
+}
+
 /** AWS keeps this many executions unreserved in every account; a deploy that would go below it fails. */
 export const UNRESERVED_MINIMUM = 100;
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONCURRENCY_BUDGET, TIERS } from '../concurrency';
+import { DEFAULT_CONCURRENCY_BUDGET, splitApiConcurrency, TIERS } from '../concurrency';
 import { manifest, routeKey } from '../manifest';
 import { METRIC_NAMES, METRICS_NAMESPACE } from '../metrics/catalogue';
-import { dashboardBody, metricReferences, unknownMetricReferences } from './dashboard';
+import { chartedFunctions, dashboardBody, metricReferences, unknownMetricReferences } from './dashboard';
 
 const input = {
   stage: 'production',
@@ -53,9 +53,34 @@ describe('dashboard', () => {
         metrics: unknown[][];
         annotations: { horizontal: { value: number }[] };
       };
-      expect(properties.annotations.horizontal[0]?.value).toBe(DEFAULT_CONCURRENCY_BUDGET[tier]);
+      // The api function keeps only its share of the tier's budget: the stream function has the rest.
+      const reserved =
+        tier === 'api'
+          ? splitApiConcurrency(DEFAULT_CONCURRENCY_BUDGET.api).buffered
+          : DEFAULT_CONCURRENCY_BUDGET[tier];
+      expect(properties.annotations.horizontal[0]?.value).toBe(reserved);
       expect(properties.metrics.map((line) => line[1])).toEqual(['ConcurrentExecutions', 'Throttles']);
     }
+  });
+
+  it('charts every function deployed against the reservation it really has: the api stream function too', () => {
+    const { buffered, stream } = splitApiConcurrency(DEFAULT_CONCURRENCY_BUDGET.api);
+    expect(chartedFunctions('production', DEFAULT_CONCURRENCY_BUDGET)).toEqual([
+      { label: 'public', name: 'toolgate-production-public', ceiling: 10 },
+      { label: 'api', name: 'toolgate-production-api', ceiling: buffered },
+      { label: 'api stream', name: 'toolgate-production-api-stream', ceiling: stream },
+      { label: 'webhook', name: 'toolgate-production-webhook', ceiling: 5 },
+      { label: 'worker', name: 'toolgate-production-worker', ceiling: 5 },
+      { label: 'steps', name: 'toolgate-production-steps', ceiling: 5 },
+    ]);
+    const panels = body.widgets.filter((widget) => JSON.stringify(widget).includes('toolgate-production-api-stream'));
+    expect(panels.map((widget) => (widget.properties as { title: string }).title)).toEqual([
+      `api stream: concurrency vs reserved (${stream})`,
+      'Errors by function (crash, timeout, failed init)',
+      'Duration p99 by function (ms)',
+      'Cold starts by function',
+    ]);
+    expect(chartedFunctions('dev', 'off').map((fn) => fn.ceiling)).toEqual([...Array(6)].map(() => undefined));
   });
 
   it('keeps the grid tidy: no widget overlaps another, none is wider than the dashboard', () => {

@@ -1,5 +1,5 @@
-import { type ConcurrencyBudget, TIERS, type Tier } from '../concurrency';
-import { type HttpMethod, manifest, routeKey } from '../manifest';
+import { type ConcurrencyBudget, deployedApiSplit, TIERS, type Tier } from '../concurrency';
+import { type HttpMethod, manifest, routeKey, streamRoutes } from '../manifest';
 import { RATE_CLASSES } from '../manifest/types';
 import {
   INGESTION_OUTCOMES,
@@ -13,7 +13,7 @@ import {
 } from '../metrics/catalogue';
 import { PLANS } from '../plans';
 import { AWS_PUBLISHED_METRICS } from './aws-metrics';
-import { functionName } from './stages';
+import { functionName, streamFunctionName } from './stages';
 
 /**
  * The stage's CloudWatch dashboard, as data (infra/dashboard.ts deploys it; docs/observability.md explains each
@@ -47,6 +47,29 @@ interface Widget {
 }
 
 const PERIOD = 60;
+
+/** A function the dashboard charts: a tier's, or the api tier's stream function; `ceiling` its reserved concurrency. */
+interface Charted {
+  label: string;
+  name: string;
+  ceiling: number | undefined;
+}
+
+/**
+ * Every function the stage deploys, each with the reservation it really has: the api function keeps only its share
+ * when the manifest streams (`deployedApiSplit`, as infra/api.ts deploys it), and the stream function has the rest.
+ */
+export function chartedFunctions(stage: string, reserved: ConcurrencyBudget | 'off'): Charted[] {
+  const streaming = streamRoutes().length > 0;
+  const split = deployedApiSplit(reserved, streaming);
+  const ceiling = (tier: Tier) =>
+    reserved === 'off' ? undefined : tier === 'api' && split ? split.buffered : reserved[tier];
+  const tiers = TIERS.map((tier) => ({ label: tier, name: functionName(stage, tier), ceiling: ceiling(tier) }));
+  if (!streaming) return tiers;
+  const stream = { label: 'api stream', name: streamFunctionName(stage, 'api'), ceiling: split?.stream };
+  const api = tiers.findIndex((fn) => fn.label === 'api');
+  return [...tiers.slice(0, api + 1), stream, ...tiers.slice(api + 1)];
+}
 
 export function dashboardBody(input: DashboardInput): { widgets: Widget[] } {
   const { stage, region } = input;
@@ -82,13 +105,18 @@ export function dashboardBody(input: DashboardInput): { widgets: Widget[] } {
       },
     },
   });
-  const fn = (tier: Tier) => functionName(stage, tier);
-  const lambda = (metric: string, tier: Tier, extra: Record<string, unknown> = {}): MetricLine => [
+  const functions = chartedFunctions(stage, input.reserved);
+  const charted = (label: string): Charted => {
+    const found = functions.find((candidate) => candidate.label === label);
+    if (!found) throw new Error(`the dashboard charts no function ${label}`);
+    return found;
+  };
+  const lambda = (metric: string, fn: Charted, extra: Record<string, unknown> = {}): MetricLine => [
     'AWS/Lambda',
     metric,
     'FunctionName',
-    fn(tier),
-    { label: tier, ...extra },
+    fn.name,
+    { label: fn.label, ...extra },
   ];
   const ours = (name: MetricName, dimensions: Record<string, string>, extra: Record<string, unknown> = {}) => [
     METRICS_NAMESPACE,
@@ -99,14 +127,15 @@ export function dashboardBody(input: DashboardInput): { widgets: Widget[] } {
     { label: Object.values(dimensions).join(' ') || name, ...extra },
   ];
 
-  const concurrency = (tier: Tier, width: number) => {
-    const ceiling = input.reserved === 'off' ? undefined : input.reserved[tier];
+  const concurrency = (label: string, width: number) => {
+    const fn = charted(label);
+    const { ceiling } = fn;
     return graph(
       width,
-      `${tier}: concurrency vs reserved${ceiling === undefined ? ' (no reservation on this stage)' : ` (${ceiling})`}`,
+      `${label}: concurrency vs reserved${ceiling === undefined ? ' (no reservation on this stage)' : ` (${ceiling})`}`,
       [
-        lambda('ConcurrentExecutions', tier, { stat: 'Maximum', label: 'concurrent executions (max)' }),
-        lambda('Throttles', tier, { stat: 'Sum', yAxis: 'right', color: '#d62728', label: 'throttles' }),
+        lambda('ConcurrentExecutions', fn, { stat: 'Maximum', label: 'concurrent executions (max)' }),
+        lambda('Throttles', fn, { stat: 'Sum', yAxis: 'right', color: '#d62728', label: 'throttles' }),
       ],
       ceiling === undefined
         ? {}
@@ -123,24 +152,27 @@ export function dashboardBody(input: DashboardInput): { widgets: Widget[] } {
     ),
   );
   row(6, concurrency('public', 12), concurrency('api', 12));
-  row(6, concurrency('webhook', 8), concurrency('worker', 8), concurrency('steps', 8));
+  // The api tier's stream function (when the manifest streams) sits with the tiers paid users reach.
+  const rest = functions.filter((fn) => fn.label !== 'public' && fn.label !== 'api').map((fn) => fn.label);
+  const width = Math.floor(24 / rest.length);
+  row(6, ...rest.map((label) => concurrency(label, width)));
   row(
     6,
     graph(
       8,
-      'Errors by tier (crash, timeout, failed init)',
-      TIERS.map((tier) => lambda('Errors', tier)),
+      'Errors by function (crash, timeout, failed init)',
+      functions.map((fn) => lambda('Errors', fn)),
     ),
     graph(
       8,
-      'Duration p99 by tier (ms)',
-      TIERS.map((tier) => lambda('Duration', tier)),
+      'Duration p99 by function (ms)',
+      functions.map((fn) => lambda('Duration', fn)),
       { stat: 'p99' },
     ),
     graph(
       8,
-      'Cold starts by tier',
-      TIERS.map((tier) => ours('ColdStart', { function_name: fn(tier) }, { label: tier })),
+      'Cold starts by function',
+      functions.map((fn) => ours('ColdStart', { function_name: fn.name }, { label: fn.label })),
     ),
   );
 

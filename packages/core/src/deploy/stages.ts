@@ -278,6 +278,11 @@ export function tableName(stage: string): string {
 }
 
 /** Lambda function names are fixed (`toolgate-<stage>-<tier>`) so preflight and operators can find them. */
+/** A tier's response-streaming function (the api tier's chat stream behind a Function URL, docs/adr/0003-streaming.md). */
+export function streamFunctionName(stage: string, tier: string): string {
+  return functionName(stage, `${tier}-stream`);
+}
+
 export function functionName(stage: string, tier: string): string {
   const name = `${APP_NAME}-${stage}-${tier}`;
   if (name.length > 64 || !/^[A-Za-z0-9-_]+$/.test(name)) {

@@ -1,4 +1,4 @@
-import { splitApiConcurrency } from '@toolgate/core/concurrency';
+import { DEFAULT_CONCURRENCY_BUDGET, deployedApiSplit, splitApiConcurrency } from '@toolgate/core/concurrency';
 import { routes, streamRoutes } from '@toolgate/core/manifest';
 import { lambdaStreamHandler } from '@toolgate/functions/http/lambda-stream';
 import type { AppEnv } from '@toolgate/functions/http/types';
@@ -110,5 +110,11 @@ describe('the stream function belongs to the api tier', () => {
     expect(splitApiConcurrency(50)).toEqual({ buffered: 40, stream: 10 });
     expect(splitApiConcurrency(4)).toEqual({ buffered: 3, stream: 1 });
     expect(() => splitApiConcurrency(1)).toThrow();
+  });
+
+  it('is split only when the manifest streams: without stream routes the api function keeps the whole budget', () => {
+    expect(deployedApiSplit(DEFAULT_CONCURRENCY_BUDGET, true)).toEqual({ buffered: 40, stream: 10 });
+    expect(deployedApiSplit(DEFAULT_CONCURRENCY_BUDGET, false)).toBeNull();
+    expect(deployedApiSplit('off', true)).toBeNull();
   });
 });
