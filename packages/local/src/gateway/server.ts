@@ -11,15 +11,24 @@ import { systemClock } from '@toolgate/core/clock';
 import {
   DEFAULT_CONCURRENCY_BUDGET,
   DEFAULT_GATEWAY_THROTTLING,
+  deployedApiSplit,
   GATEWAY_LIMITS,
   type GatewayThrottling,
 } from '@toolgate/core/concurrency';
-import { HTTP_TIERS, type HttpTier, manifest, RouteMatcher, type RouteSpec, routeKey } from '@toolgate/core/manifest';
+import {
+  HTTP_TIERS,
+  type HttpTier,
+  manifest,
+  RouteMatcher,
+  type RouteSpec,
+  routeKey,
+  streamRoutes,
+} from '@toolgate/core/manifest';
 import { ClientAbortedError, declaredLength, RequestTooLargeError, readBody } from '../emulators/http-body';
 import { closeServer, httpUrl, listen } from '../emulators/http-server';
 import { LOOPBACK } from '../emulators/types';
 import { createJwtAuthorizer, type JwtAuthorizerConfig } from './authorizer';
-import { createTierLimiters } from './concurrency';
+import { ConcurrencyLimiter, createTierLimiters } from './concurrency';
 import { lambdaContext } from './context';
 import { type CorsConfig, createCors } from './cors';
 import { buildEvent, collectHeaders, type JwtAuthorizerContext } from './event';
@@ -190,7 +199,13 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   const maxResponseBytes = options.maxResponseBytes ?? LAMBDA_MAX_RESPONSE_BYTES;
   const throttle =
     options.throttling === null ? null : new GatewayThrottle(options.throttling ?? DEFAULT_GATEWAY_THROTTLING);
-  const limiterOf = createTierLimiters({ ...DEFAULT_CONCURRENCY_BUDGET, ...options.concurrency }, options.sharedPool);
+  const budget = { ...DEFAULT_CONCURRENCY_BUDGET, ...options.concurrency };
+  // Serving streams, the api tier's budget is split as deployed (`deployedApiSplit`): the stream function has its
+  // share, the api function the rest, so neither kind of request can take the other's executions.
+  const serveStreams = options.streamHandlers?.api !== undefined && streamRoutes(routes).length > 0;
+  const split = options.sharedPool === undefined ? deployedApiSplit(budget, serveStreams) : null;
+  const limiterOf = createTierLimiters(split ? { ...budget, api: split.buffered } : budget, options.sharedPool);
+  const streamLimiter = split ? new ConcurrencyLimiter(split.stream) : null;
   const cors =
     options.cors && options.cors.allowOrigins.length > 0
       ? createCors(options.cors, (origin) =>
@@ -234,10 +249,13 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       logError(`No handler for the ${route.tier} tier (${routeKey(route)})`);
       return answer(500, 'no integration', route);
     }
+    const streamHandler = options.streamHandlers?.[route.tier];
+    const streaming = streamHandler !== undefined && route.tier === 'api' && !!route.stream && acceptsEventStream(req);
     // A function at its reserved concurrency refuses the invocation (Lambda's 429 TooManyRequestsException); API
     // Gateway answers that as an integration failure, 500 Internal Server Error, not as its own throttling (429)
-    // nor as a timeout (503). docs/fidelity.md, "Throttling and timeouts", cites AWS's pages.
-    const release = limiterOf(route.tier).tryAcquire();
+    // nor as a timeout (503). docs/fidelity.md, "Throttling and timeouts", cites AWS's pages. A stream draws on the
+    // stream function's own share.
+    const release = (streaming && streamLimiter ? streamLimiter : limiterOf(route.tier)).tryAcquire();
     if (!release) return answer(500, 'function throttled (reserved concurrency)', route);
 
     const { rawPath, rawQueryString } = splitUrl(req.url ?? '/');
@@ -256,8 +274,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       ...(authorizer ? { authorizer } : {}),
     });
     const context = lambdaContext({ tier: route.tier, region, accountId, deadline: receivedAt + timeoutMs });
-    const streamHandler = options.streamHandlers?.[route.tier];
-    if (streamHandler && route.tier === 'api' && route.stream && acceptsEventStream(req)) {
+    if (streaming && streamHandler) {
       const invocation = invokeStreaming(streamHandler, event, context);
       void invocation.settled.then(release);
       const prelude = await invocation.prelude;
