@@ -154,6 +154,34 @@ describe('the S3 POST-policy front', () => {
     expect(logged[0]?.[1]).toBeInstanceOf(Error);
   });
 
+  it('answers InternalError without a CORS grant when the store cannot even be asked for its rules', async () => {
+    // A port nothing listens on: the relay and the CORS preflight both fail to connect.
+    const gone = createServer();
+    const { port } = await listen(gone, 0, LOOPBACK);
+    await closeServer(gone);
+    const errors: string[] = [];
+    const orphan = await startS3PostPolicyFront({
+      upstream: httpUrl(LOOPBACK, port),
+      region: 'us-east-1',
+      secrets: new Map([[LOCAL_CREDENTIALS.accessKeyId, LOCAL_CREDENTIALS.secretAccessKey]]),
+      now: Date.now,
+      logError: (message) => errors.push(message),
+    });
+    try {
+      const answer = await fetch(`${orphan.endpoint}/${BUCKET}`, {
+        method: 'POST',
+        body: form(Object.entries(post.fields)),
+        headers: { origin: 'http://localhost:5173' },
+      });
+      expect(answer.status).toBe(500);
+      expect(answer.headers.get('access-control-allow-origin')).toBeNull();
+      expect(await answer.text()).toMatch(/<Code>InternalError<\/Code>/);
+      expect(errors).toEqual([`The local S3 front failed on POST /${BUCKET}`]);
+    } finally {
+      await orphan.stop();
+    }
+  });
+
   it.each([
     ['a body that does not follow its boundary', 'multipart/form-data; boundary=xyz'],
     ['a form without a boundary', 'multipart/form-data'],

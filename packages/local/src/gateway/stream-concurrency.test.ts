@@ -1,5 +1,5 @@
 import { splitApiConcurrency } from '@toolgate/core/concurrency';
-import { routes, streamRoutes } from '@toolgate/core/manifest';
+import { streamRoutes } from '@toolgate/core/manifest';
 import { lambdaStreamHandler } from '@toolgate/functions/http/lambda-stream';
 import type { AppEnv } from '@toolgate/functions/http/types';
 import { Hono } from 'hono';
@@ -46,7 +46,6 @@ beforeAll(async () => {
     return { statusCode: 200, body: '{}' };
   });
   gw = await startLocalGateway({
-    routes: Object.values(routes),
     handlers: { api: apiTier.handler },
     streamHandlers: { api: lambdaStreamHandler(app, streamRoutes()) },
     authorizer: { issuer: issuer.issuer, audience: issuer.clientIds, jwks: issuer.jwks },
